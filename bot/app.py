@@ -1,0 +1,194 @@
+"""Builds the bot: settings -> Harness client, service, Bolt app and web server.
+
+One `BotApp` per process. The aiohttp server always serves health, readiness
+and metrics; in http mode it also serves `POST /slack/events`; in socket mode
+Slack traffic arrives over the Socket Mode websocket instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Mode, Settings
+from bot.domain import Scope
+from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.executions import PipelineApi
+from bot.harness.logs import LogExporter
+from bot.jobs import JobRunner
+from bot.metrics import Metrics
+from bot.service import LogsService
+from bot.slack.commands import CommandHandler
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+SHUTDOWN_GRACE = 20.0
+READINESS_TTL = 5.0
+PROBE_TIMEOUT = 5.0
+
+
+class BotApp:
+    def __init__(self, settings: Settings, mode: Mode) -> None:
+        self.settings = settings
+        self.mode = mode
+        self.metrics = Metrics()
+        self.jobs = JobRunner()
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+        self.harness = HarnessClient(
+            self.http,
+            base_url=settings.harness_base_url,
+            api_key=settings.harness_api_key.get_secret_value(),
+            account_id=settings.harness_account_id,
+            retry=RetryPolicy(
+                deadline=settings.harness_retry_deadline,
+                initial_delay=settings.harness_retry_initial_delay,
+            ),
+            on_request=self.metrics.count_harness_request,
+        )
+        self.pipelines = PipelineApi(self.harness)
+        self.default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
+        self.service = LogsService(
+            self.pipelines,
+            LogExporter(self.harness, timeout=settings.harness_export_timeout),
+            account=settings.harness_account_id,
+            default_scope=self.default_scope,
+            ui_hosts=settings.ui_hosts,
+            ui_base_url=settings.harness_base_url,
+            on_export=self.metrics.observe_export,
+        )
+        self.slack_client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+        signing_secret = settings.slack_signing_secret
+        self.bolt = AsyncApp(
+            token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+            client=self.slack_client,
+            logger=logging.getLogger("bot.slack.bolt"),
+        )
+        CommandHandler(self.service, self.jobs, self.metrics).register(self.bolt)
+        self.web = self._build_web()
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._readiness: tuple[float, int, dict[str, str]] | None = None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def start(self, host: str, port: int) -> int:
+        """Serve HTTP (and connect Socket Mode); returns the bound port."""
+        self._runner = web.AppRunner(
+            self.web, access_log=None, handle_signals=False, shutdown_timeout=5.0
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = _bound_port(self._runner, port)
+        if self.mode == "socket":
+            app_token = self.settings.slack_app_token
+            assert app_token is not None
+            self._socket = AsyncSocketModeHandler(
+                self.bolt, app_token.get_secret_value(), web_client=self.slack_client
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("harness-logs listening on %s:%d in %s mode", host, bound, self.mode)
+        return bound
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        await self.jobs.drain(SHUTDOWN_GRACE)
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.http.aclose()
+        log.info("harness-logs stopped")
+
+    # -- HTTP ---------------------------------------------------------------
+
+    def _build_web(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY)
+        if self.mode == "http":
+            app.router.add_post("/slack/events", self._slack_events)
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/readyz", self._readyz)
+        app.router.add_get("/metrics", self._metrics)
+        return app
+
+    async def _slack_events(self, request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        status, checks = await self.readiness()
+        return web.json_response(
+            {"status": "ready" if status == 200 else "not ready", **checks}, status=status
+        )
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        self.metrics.jobs_in_flight.set(self.jobs.in_flight)
+        return web.Response(
+            body=self.metrics.render(), headers={"content-type": Metrics.content_type}
+        )
+
+    async def readiness(self) -> tuple[int, dict[str, str]]:
+        """Slack and Harness reachable with our credentials; cached briefly."""
+        now = time.monotonic()
+        if self._readiness and now - self._readiness[0] < READINESS_TTL:
+            return self._readiness[1], self._readiness[2]
+        slack, harness = await asyncio.gather(self._check_slack(), self._check_harness())
+        checks = {"slack": slack, "harness": harness}
+        status = 200 if all(v == "ok" for v in checks.values()) else 503
+        self._readiness = (now, status, checks)
+        return status, checks
+
+    async def _check_slack(self) -> str:
+        try:
+            await asyncio.wait_for(self.slack_client.auth_test(), PROBE_TIMEOUT)
+        except Exception as exc:  # any failure means "not ready"; the reason is logged
+            log.warning("readiness: Slack check failed: %s", type(exc).__name__)
+            return f"error: {type(exc).__name__}"
+        return "ok"
+
+    async def _check_harness(self) -> str:
+        try:
+            await asyncio.wait_for(self.pipelines.probe(self.default_scope), PROBE_TIMEOUT)
+        except Exception as exc:  # any failure means "not ready"; the reason is logged
+            log.warning("readiness: Harness check failed: %s", type(exc).__name__)
+            return f"error: {type(exc).__name__}"
+        return "ok"
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested

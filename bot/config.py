@@ -1,0 +1,187 @@
+"""Settings: every environment variable, validated once at start-up.
+
+Values come from the environment and from `.env` in the working directory. A
+problem is reported as one line naming the variable; a secret's value never
+appears in it (pydantic's own messages echo inputs, so they are rebuilt here).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Mode = Literal["socket", "http"]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,127}$")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value.strip()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    harness_api_key: SecretStr
+    harness_account_id: str
+    harness_base_url: str = "https://app.harness.io"
+    harness_ui_hosts: str = ""
+    harness_default_org: str = "default"
+    harness_default_project: str
+    harness_webhook_token: SecretStr | None = None
+
+    bot_store_url: str = "sqlite:///./data/bot.db"
+
+    # Operational knobs beyond the contract; the defaults suit production.
+    harness_request_timeout: float = Field(default=30.0, gt=0)
+    harness_retry_deadline: float = Field(default=600.0, gt=0)
+    harness_retry_initial_delay: float = Field(default=0.5, gt=0)
+    harness_export_timeout: float = Field(default=600.0, gt=0)
+    log_level: str = "INFO"
+    port: int = Field(default=3000, ge=0, le=65535)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            return None
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_signing_secret", "harness_webhook_token")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("harness_api_key")
+    @classmethod
+    def _api_key(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_url(cls, value: str) -> str:
+        value = _http_url(value)
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("harness_base_url")
+    @classmethod
+    def _harness_url(cls, value: str) -> str:
+        return _http_url(value).rstrip("/")
+
+    @field_validator("harness_account_id")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+            raise ValueError("must be a Harness account identifier (letters, digits, - and _)")
+        return value
+
+    @field_validator("harness_default_org", "harness_default_project")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _IDENTIFIER.fullmatch(value):
+            raise ValueError("must be a Harness identifier (letters, digits and _)")
+        return value
+
+    @field_validator("harness_ui_hosts")
+    @classmethod
+    def _hosts(cls, value: str) -> str:
+        for host in _split_hosts(value):
+            if not _HOST.fullmatch(host):
+                raise ValueError("must be host names separated by commas, e.g. acme.harness.io")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def harness_host(self) -> str:
+        return (urlsplit(self.harness_base_url).hostname or "").lower()
+
+    @property
+    def ui_hosts(self) -> frozenset[str]:
+        """Hosts whose execution URLs are accepted: the API host plus any vanity hosts."""
+        return frozenset({self.harness_host, *_split_hosts(self.harness_ui_hosts)})
+
+    def default_mode(self) -> Mode:
+        return "socket" if self.slack_app_token else "http"
+
+    def problems_for_mode(self, mode: Mode) -> list[str]:
+        if mode == "http" and self.slack_signing_secret is None:
+            return ["SLACK_SIGNING_SECRET: is required in http mode"]
+        if mode == "socket" and self.slack_app_token is None:
+            return ["SLACK_APP_TOKEN: is required in socket mode"]
+        return []
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so logging can scrub them wherever they turn up."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.harness_api_key,
+            self.harness_webhook_token,
+        ]
+        return [v.get_secret_value() for v in values if v is not None]
+
+
+def _split_hosts(value: str) -> list[str]:
+    return [h.strip().lower() for h in value.split(",") if h.strip()]
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; `problems` holds one safe line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in error["loc"]).upper() or "SETTINGS"
+        if error["type"] == "missing":
+            message = "is required"
+        else:
+            message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return lines

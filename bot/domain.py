@@ -1,0 +1,192 @@
+"""Plain data shared by every layer: executions, their nodes, log scopes and links.
+
+Harness responses are validated by pydantic models at the edge (bot/harness/models.py)
+and turned into these frozen dataclasses, so nothing past the edge depends on the
+shape of a Harness payload.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# Statuses that mean "this node is why the run did not succeed".
+FAILED_STATUSES = frozenset({"failed", "errored", "aborted", "expired", "abortedbyfreeze"})
+
+# Graph nodes that are structure, not work a person would call a stage or a step.
+_STRUCTURAL_STEP_TYPES = frozenset(
+    {"PIPELINE_SECTION", "NG_EXECUTION", "STAGES_STEP", "NG_SECTION", "NG_FORK", "FORK"}
+)
+_STEP_PARENTS = frozenset({"steps", "rollbackSteps"})
+
+
+def normalise_status(status: str | None) -> str:
+    """Harness spells statuses in several cases (`Failed`, `FAILED`, `failed`)."""
+    return re.sub(r"[^a-z]", "", (status or "").lower())
+
+
+@dataclass(frozen=True)
+class Scope:
+    org: str
+    project: str
+
+    def __str__(self) -> str:
+        return f"{self.org}/{self.project}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of an execution graph (a stage, a step, or structure between them)."""
+
+    uuid: str
+    identifier: str
+    name: str
+    fqn: str
+    status: str
+    step_type: str = ""
+    log_key: str | None = None
+    failure_message: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(self.fqn.split(".")) if self.fqn else ()
+
+    @property
+    def is_stage(self) -> bool:
+        path = self.path
+        return len(path) == 3 and path[:2] == ("pipeline", "stages")
+
+    @property
+    def stage_identifier(self) -> str | None:
+        path = self.path
+        if len(path) >= 3 and path[:2] == ("pipeline", "stages"):
+            return path[2]
+        return None
+
+    @property
+    def is_step(self) -> bool:
+        path = self.path
+        return (
+            len(path) > 3
+            and path[-2] in _STEP_PARENTS
+            and self.stage_identifier is not None
+            and self.step_type not in _STRUCTURAL_STEP_TYPES
+        )
+
+    @property
+    def failed(self) -> bool:
+        return normalise_status(self.status) in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One run of a pipeline with its graph."""
+
+    account: str
+    org: str
+    project: str
+    pipeline_identifier: str
+    pipeline_name: str
+    run_sequence: int
+    plan_execution_id: str
+    status: str
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    failure_message: str | None = None
+    simplified_log_keys: bool = True
+    nodes: tuple[Node, ...] = ()
+    # (layout key, stage identifier): UI links name stages by their layout key.
+    stage_layout: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.org, self.project)
+
+    @property
+    def failed(self) -> bool:
+        return normalise_status(self.status) in FAILED_STATUSES
+
+    def node_by_uuid(self, uuid: str) -> Node | None:
+        return next((n for n in self.nodes if n.uuid == uuid), None)
+
+    def stages(self) -> list[Node]:
+        return [n for n in self.nodes if n.is_stage]
+
+    def steps(self, stage: Node | None = None) -> list[Node]:
+        steps = [n for n in self.nodes if n.is_step]
+        if stage is None:
+            return steps
+        return [n for n in steps if n.stage_identifier == stage.identifier]
+
+    def stage_of(self, node: Node) -> Node | None:
+        wanted = node.stage_identifier
+        return next((s for s in self.stages() if s.identifier == wanted), None)
+
+    def failed_steps(self, stage: Node | None = None) -> list[Node]:
+        return [n for n in self.steps(stage) if n.failed]
+
+    def failed_stages(self) -> list[Node]:
+        return [n for n in self.stages() if n.failed]
+
+
+class ScopeKind(enum.StrEnum):
+    PIPELINE = "pipeline"
+    STAGE = "stage"
+    STEP = "step"
+
+
+@dataclass(frozen=True)
+class LogScope:
+    """What a log export covers: the whole run, one stage or one step."""
+
+    kind: ScopeKind
+    prefix: str
+    stage: Node | None = None
+    step: Node | None = None
+
+
+@dataclass(frozen=True)
+class LogsLink:
+    url: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed stage or step as people should read it."""
+
+    stage_name: str | None
+    step_name: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class PipelineRef:
+    identifier: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One entry of a pipeline's run history."""
+
+    plan_execution_id: str
+    run_sequence: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ExecutionRef:
+    """An execution named by a Harness UI URL."""
+
+    account: str
+    org: str
+    project: str
+    pipeline: str
+    plan_execution_id: str
+    stage_node: str | None = None
+    step_node: str | None = None

@@ -1,0 +1,1 @@
+"""Everything that talks to Harness: HTTP client, pipeline API, log service, URLs."""

@@ -1,0 +1,231 @@
+"""Authenticated JSON calls to Harness with timeouts, retries and error mapping.
+
+One `httpx.AsyncClient` serves the whole process (connection pooling). Transient
+failures (429, 5xx, network errors) are retried with exponential backoff and
+jitter, waiting at least as long as `Retry-After` asks, until an overall
+deadline; everything else maps to a `HarnessError` subclass at once.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+from bot.harness.errors import (
+    HarnessAuthError,
+    HarnessBadResponseError,
+    HarnessError,
+    HarnessNotFoundError,
+    HarnessRequestError,
+    HarnessUnavailableError,
+    NoLogsError,
+    TooManyLogFilesError,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_MAX_DETAIL = 300
+# Log-service answers whose meaning is permanent whatever their HTTP status
+# (the download limit comes back as a 500, which would otherwise be retried).
+_PERMANENT_TEXTS: tuple[tuple[str, type[HarnessError]], ...] = (
+    ("cannot list files for prefix", NoLogsError),
+    ("prefix key exceeds maximum download limit", TooManyLogFilesError),
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    deadline: float = 600.0
+    initial_delay: float = 0.5
+    max_delay: float = 30.0
+
+
+class _TransientError(Exception):
+    """A retryable failure; carries what Harness asked us to wait."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class _BackoffHonouringRetryAfter:
+    """Exponential backoff with full jitter, never shorter than Retry-After."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._jitter = wait_random_exponential(
+            multiplier=policy.initial_delay, max=policy.max_delay
+        )
+
+    def __call__(self, state: RetryCallState) -> float:
+        delay = float(self._jitter(state))
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _TransientError) and exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        return delay
+
+
+def error_detail(response: httpx.Response, secrets: tuple[str, ...] = ()) -> str:
+    """Harness's error text from any of its error shapes, trimmed and scrubbed."""
+    text = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, Mapping):
+        for key in ("error_msg", "message", "error", "errorMessage"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                text = value.strip()
+                break
+    if not text and body is None:
+        text = response.text.strip() if len(response.content) < 4096 else ""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[REDACTED]")
+    text = " ".join(text.split())
+    return text[:_MAX_DETAIL] + ("…" if len(text) > _MAX_DETAIL else "")
+
+
+def map_error(response: httpx.Response, detail: str) -> HarnessError:
+    lowered = detail.lower()
+    for needle, error_type in _PERMANENT_TEXTS:
+        if needle in lowered:
+            return error_type(detail, status=response.status_code)
+    status = response.status_code
+    if status in (401, 403):
+        return HarnessAuthError(detail, status=status)
+    if status == 404 or "does not exist" in lowered or "not found" in lowered:
+        return HarnessNotFoundError(detail, status=status)
+    return HarnessRequestError(detail, status=status)
+
+
+class HarnessClient:
+    """JSON over HTTP to `{base}/gateway/...`, with auth and account routing."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        api_key: str,
+        account_id: str,
+        retry: RetryPolicy,
+        on_request: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.account_id = account_id
+        self._retry = retry
+        self._on_request = on_request
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        account_param: str = "accountIdentifier",
+        endpoint: str = "",
+        retry: bool = True,
+    ) -> Any:
+        """Send one call (retrying transient failures) and return the decoded JSON body."""
+        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
+        query.update(params or {})
+        url = f"{self._base_url}/gateway/{path.lstrip('/')}"
+        label = endpoint or path
+        started = time.monotonic()
+        if not retry:
+            try:
+                return await self._send_once(method, url, query, json, label)
+            except _TransientError as exc:
+                raise HarnessUnavailableError(exc.reason) from None
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
+                wait=_BackoffHonouringRetryAfter(self._retry),
+                stop=stop_before_delay(self._retry.deadline),
+                reraise=True,
+            ):
+                with attempt:
+                    return await self._send_once(method, url, query, json, label)
+        except _TransientError as exc:
+            waited = time.monotonic() - started
+            log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
+            raise HarnessUnavailableError(exc.reason) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str | int],
+        json: Any,
+        label: str,
+    ) -> Any:
+        headers = {"x-api-key": self._api_key, "accept": "application/json"}
+        if json is not None or method == "POST":
+            headers["content-type"] = "application/json"
+        try:
+            response = await self._http.request(
+                method, url, params=query, json=json, headers=headers
+            )
+        except httpx.TransportError as exc:
+            self._count(label, "network_error")
+            raise _TransientError(f"network error: {type(exc).__name__}") from None
+        status = response.status_code
+        if status >= 400:
+            detail = error_detail(response, (self._api_key,))
+            if status in TRANSIENT_STATUSES and not any(
+                needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
+            ):
+                self._count(label, str(status))
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                raise _TransientError(f"HTTP {status} {detail}".strip(), retry_after)
+            self._count(label, str(status))
+            raise map_error(response, detail)
+        self._count(label, str(status))
+        try:
+            return response.json()
+        except ValueError:
+            raise HarnessBadResponseError(
+                f"{label} answered {status} with a body that is not JSON", status=status
+            ) from None
+
+    def _count(self, label: str, outcome: str) -> None:
+        if self._on_request is not None:
+            self._on_request(label, outcome)

@@ -1,0 +1,169 @@
+"""Pipeline API: pipelines of a project, runs of a pipeline, one execution's graph."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.domain import Execution, Node, PipelineRef, Run, Scope
+from bot.harness.client import HarnessClient
+from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
+from bot.harness.models import (
+    Envelope,
+    ExecutionDetail,
+    ExecutionSummary,
+    GraphNode,
+    Page,
+    PipelineListItem,
+    ms_to_datetime,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+PAGE_SIZE = 100
+
+
+def _unwrap(payload: Any, model: type[M], endpoint: str) -> M:
+    try:
+        envelope = Envelope[model].model_validate(payload)  # type: ignore[valid-type]
+    except ValidationError:
+        raise HarnessBadResponseError(f"{endpoint} answered in an unexpected shape") from None
+    if (envelope.status or "").upper() == "ERROR" or envelope.data is None:
+        raise HarnessRequestError(envelope.message or f"{endpoint} answered without data")
+    return envelope.data
+
+
+class PipelineApi:
+    def __init__(self, client: HarnessClient) -> None:
+        self._client = client
+
+    def _scope_params(self, scope: Scope) -> dict[str, str | int]:
+        return {"orgIdentifier": scope.org, "projectIdentifier": scope.project}
+
+    async def pipelines(
+        self, scope: Scope, search: str | None = None, max_pages: int = 10
+    ) -> list[PipelineRef]:
+        """Pipelines of a project (all pages up to `max_pages`), optionally filtered by Harness."""
+        found: list[PipelineRef] = []
+        for page in range(max_pages):
+            params = {**self._scope_params(scope), "page": page, "size": PAGE_SIZE}
+            if search:
+                params["searchTerm"] = search
+            payload = await self._client.request_json(
+                "POST",
+                "pipeline/api/pipelines/list",
+                params=params,
+                json={"filterType": "PipelineSetup"},
+                endpoint="pipelines.list",
+            )
+            data = _unwrap(payload, Page[PipelineListItem], "pipelines.list")
+            found.extend(PipelineRef(p.identifier, p.name or p.identifier) for p in data.content)
+            if len(data.content) < PAGE_SIZE or (data.total_pages or 0) <= page + 1:
+                break
+        return found
+
+    async def probe(self, scope: Scope) -> None:
+        """One cheap call without retries, for readiness checks."""
+        payload = await self._client.request_json(
+            "POST",
+            "pipeline/api/pipelines/list",
+            params={**self._scope_params(scope), "page": 0, "size": 1},
+            json={"filterType": "PipelineSetup"},
+            endpoint="pipelines.list",
+            retry=False,
+        )
+        _unwrap(payload, Page[PipelineListItem], "pipelines.list")
+
+    async def runs(self, scope: Scope, pipeline: str, page: int = 0, size: int = 20) -> list[Run]:
+        """Runs of a pipeline, newest first."""
+        payload = await self._client.request_json(
+            "POST",
+            "pipeline/api/pipelines/execution/summary",
+            params={
+                **self._scope_params(scope),
+                "pipelineIdentifier": pipeline,
+                "page": page,
+                "size": size,
+            },
+            json={"filterType": "PipelineExecution"},
+            endpoint="executions.summary",
+        )
+        data = _unwrap(payload, Page[ExecutionSummary], "executions.summary")
+        return [Run(s.plan_execution_id, s.run_sequence, s.status) for s in data.content]
+
+    async def find_run(
+        self, scope: Scope, pipeline: str, run_sequence: int, max_pages: int = 20
+    ) -> tuple[Run | None, list[Run]]:
+        """The run numbered `run_sequence`, or None and the runs nearest to it.
+
+        The summary API has no filter on run number, but lists newest first, so
+        paging stops as soon as it has passed the number asked for.
+        """
+        seen: list[Run] = []
+        for page in range(max_pages):
+            runs = await self.runs(scope, pipeline, page=page, size=PAGE_SIZE)
+            for run in runs:
+                if run.run_sequence == run_sequence:
+                    return run, []
+            seen.extend(runs)
+            if len(runs) < PAGE_SIZE or (runs and runs[-1].run_sequence < run_sequence):
+                break
+        nearest = sorted(seen, key=lambda r: abs(r.run_sequence - run_sequence))[:3]
+        return None, nearest
+
+    async def execution(self, scope: Scope, plan_execution_id: str) -> Execution:
+        payload = await self._client.request_json(
+            "GET",
+            f"pipeline/api/pipelines/execution/v2/{plan_execution_id}",
+            params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
+            endpoint="executions.v2",
+        )
+        detail = _unwrap(payload, ExecutionDetail, "executions.v2")
+        return to_execution(detail, self._client.account_id, scope)
+
+
+def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Execution:
+    summary = detail.pipeline_execution_summary
+    graph = detail.execution_graph
+    nodes = tuple(_to_node(key, n) for key, n in (graph.node_map.items() if graph else ()))
+    return Execution(
+        account=account,
+        org=summary.org_identifier or scope.org,
+        project=summary.project_identifier or scope.project,
+        pipeline_identifier=summary.pipeline_identifier,
+        pipeline_name=summary.name or summary.pipeline_identifier,
+        run_sequence=summary.run_sequence,
+        plan_execution_id=summary.plan_execution_id,
+        status=summary.status,
+        started_at=ms_to_datetime(summary.start_ts),
+        ended_at=ms_to_datetime(summary.end_ts),
+        failure_message=_message(summary.failure_info),
+        simplified_log_keys=summary.should_use_simplified_key,
+        nodes=nodes,
+        stage_layout=tuple(
+            (key, node.node_identifier)
+            for key, node in summary.layout_node_map.items()
+            if node.node_identifier
+        ),
+    )
+
+
+def _to_node(key: str, node: GraphNode) -> Node:
+    return Node(
+        uuid=node.uuid or key,
+        identifier=node.identifier,
+        name=node.name or node.identifier,
+        fqn=node.base_fqn or "",
+        status=node.status or "Unknown",
+        step_type=node.step_type or "",
+        log_key=node.log_base_key or None,
+        failure_message=_message(node.failure_info),
+        started_at=ms_to_datetime(node.start_ts),
+        ended_at=ms_to_datetime(node.end_ts),
+    )
+
+
+def _message(info: Any) -> str | None:
+    message = getattr(info, "message", None)
+    return message.strip() or None if isinstance(message, str) else None

@@ -1,0 +1,79 @@
+"""Log Service export: ask for a prefix's logs.zip and poll until it is ready.
+
+The export is asynchronous: the same POST is repeated until `status` is
+`success`. Polling starts fast (most exports of a step finish in a second or
+two) and backs off to a ceiling so a long export does not hammer Harness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import ValidationError
+
+from bot.domain import LogsLink
+from bot.harness.client import HarnessClient
+from bot.harness.errors import ExportFailedError, ExportTimeoutError, HarnessBadResponseError
+from bot.harness.models import ExportAnswer
+
+PENDING = frozenset({"queued", "in_progress", "inprogress", "pending", "running", ""})
+SAAS_HOST = "app.harness.io"
+
+
+def poll_delays(first: float = 0.25, factor: float = 2.0, ceiling: float = 5.0) -> Iterator[float]:
+    """0.25, 0.5, 1, 2, 4, 5, 5, ... seconds between polls."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(ceiling, delay * factor)
+
+
+class LogExporter:
+    def __init__(self, client: HarnessClient, *, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+
+    async def export(self, prefix: str) -> LogsLink:
+        """The download link for everything logged under `prefix`, once it is ready."""
+        started = time.monotonic()
+        delays = poll_delays()
+        while True:
+            answer = await self._request(prefix)
+            status = (answer.status or "").strip().lower()
+            if status == "success":
+                if not answer.link:
+                    raise HarnessBadResponseError("the export succeeded without a link")
+                return LogsLink(self._reachable(answer.link), answer.expires)
+            if status not in PENDING:
+                raise ExportFailedError(answer.message or f"export ended as {status!r}")
+            waited = time.monotonic() - started
+            delay = next(delays)
+            if waited + delay > self._timeout:
+                raise ExportTimeoutError(waited)
+            await asyncio.sleep(delay)
+
+    async def _request(self, prefix: str) -> ExportAnswer:
+        payload = await self._client.request_json(
+            "POST",
+            "log-service/blob/download",
+            params={"prefix": prefix},
+            account_param="accountID",
+            endpoint="logs.export",
+        )
+        try:
+            return ExportAnswer.model_validate(payload)
+        except ValidationError:
+            raise HarnessBadResponseError(
+                "the log service answered in an unexpected shape"
+            ) from None
+
+    def _reachable(self, link: str) -> str:
+        """Self-managed installs hand out links naming the SaaS host; point them home."""
+        parts = urlsplit(link)
+        ours = urlsplit(self._client.base_url)
+        if (parts.hostname or "").lower() == SAAS_HOST and ours.hostname != SAAS_HOST:
+            return urlunsplit((ours.scheme, ours.netloc, parts.path, parts.query, parts.fragment))
+        return link

@@ -1,0 +1,109 @@
+"""Pydantic models of the Harness responses we read; unknown fields are ignored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+
+class _HarnessModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+def ms_to_datetime(value: int | None) -> datetime | None:
+    """Harness timestamps are epoch milliseconds; 0 means "not yet"."""
+    if not value or value <= 0:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+class FailureInfo(_HarnessModel):
+    message: str | None = None
+
+
+class ExportAnswer(_HarnessModel):
+    """`POST /gateway/log-service/blob/download` answer."""
+
+    link: str | None = None
+    status: str | None = None
+    expires: datetime | None = None
+    message: str | None = None
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return value or None
+
+
+class PipelineListItem(_HarnessModel):
+    identifier: str
+    name: str = ""
+
+
+class LayoutNode(_HarnessModel):
+    node_identifier: str | None = None
+    node_uuid: str | None = None
+    name: str | None = None
+    status: str | None = None
+
+
+class ExecutionSummary(_HarnessModel):
+    pipeline_identifier: str
+    org_identifier: str | None = None
+    project_identifier: str | None = None
+    plan_execution_id: str
+    name: str | None = None
+    status: str = "Unknown"
+    run_sequence: int = 0
+    start_ts: int | None = None
+    end_ts: int | None = None
+    should_use_simplified_key: bool = Field(
+        default=False, validation_alias=AliasChoices("shouldUseSimplifiedKey")
+    )
+    failure_info: FailureInfo | None = None
+    layout_node_map: dict[str, LayoutNode] = Field(default_factory=dict)
+
+
+class GraphNode(_HarnessModel):
+    uuid: str = ""
+    identifier: str = ""
+    name: str | None = None
+    base_fqn: str | None = None
+    status: str | None = None
+    step_type: str | None = None
+    log_base_key: str | None = None
+    start_ts: int | None = None
+    end_ts: int | None = None
+    failure_info: FailureInfo | None = None
+
+
+class ExecutionGraph(_HarnessModel):
+    node_map: dict[str, GraphNode] = Field(default_factory=dict)
+
+
+class ExecutionDetail(_HarnessModel):
+    pipeline_execution_summary: ExecutionSummary
+    execution_graph: ExecutionGraph | None = None
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(extra="ignore")
+
+    content: list[T] = Field(default_factory=list)
+    total_pages: int | None = Field(default=None, alias="totalPages")
+
+
+class Envelope(BaseModel, Generic[T]):
+    """Pipeline API answers wrap their payload: `{"status": "SUCCESS", "data": ...}`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: str | None = None
+    data: T | None = None
+    message: str | None = None

@@ -1,0 +1,112 @@
+"""Parsing the Harness UI execution URLs people paste into Slack.
+
+Accepted shapes (module segments vary; hash routes carry the path and query in
+the fragment):
+
+    https://<host>/ng/account/<acc>/module/cd/orgs/<org>/projects/<p>/pipelines/<pipe>/executions/<id>/pipeline
+    https://<host>/ng/account/<acc>/all/cd/orgs/...   .../deployments/<id>/pipeline
+    https://<host>/ng/#/account/<acc>/cd/orgs/...     ?stage=<uuid>&step=<uuid>
+
+Only hosts the bot is configured for are accepted, so a pasted URL never
+makes the bot talk to anyone else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Collection
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from bot.domain import ExecutionRef
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,127}")
+EXECUTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_MAX_URL = 2048
+
+
+class ExecutionUrlError(ValueError):
+    """The text is not an execution URL the bot can use; the message says why."""
+
+
+def looks_like_url(text: str) -> bool:
+    return bool(re.match(r"^[a-z][a-z0-9+.-]*://", text.strip(), re.IGNORECASE))
+
+
+def parse_execution_url(url: str, allowed_hosts: Collection[str]) -> ExecutionRef:
+    if len(url) > _MAX_URL:
+        raise ExecutionUrlError("That link is too long to be a Harness execution URL.")
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise ExecutionUrlError("That link is not a valid URL.") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise ExecutionUrlError("Only http(s) links to Harness executions are understood.")
+    if host not in allowed_hosts:
+        raise ExecutionUrlError(
+            f"`{host}` is not a Harness host this bot is set up for; "
+            "paste a link from your Harness account."
+        )
+
+    path, query = parts.path, parts.query
+    # Hash routes (`/ng/#/account/...`) keep the real route and its query in the fragment.
+    if parts.fragment.startswith("/"):
+        fragment_path, _, fragment_query = parts.fragment.partition("?")
+        path = fragment_path
+        query = "&".join(q for q in (query, fragment_query) if q)
+
+    segments = [unquote(s) for s in path.split("/") if s]
+    fields = _route_fields(segments)
+    missing = [
+        k for k in ("account", "orgs", "projects", "pipelines", "execution") if k not in fields
+    ]
+    if missing:
+        raise ExecutionUrlError(
+            "That link does not point at a pipeline execution "
+            "(expected …/orgs/<org>/projects/<project>/pipelines/<pipeline>/executions/<id>)."
+        )
+    _check(ACCOUNT_ID, fields["account"], "account")
+    for key, what in (("orgs", "organization"), ("projects", "project"), ("pipelines", "pipeline")):
+        _check(IDENTIFIER, fields[key], what)
+    _check(EXECUTION_ID, fields["execution"], "execution")
+
+    params = parse_qs(query, keep_blank_values=False)
+    stage = _node_param(params, "stage")
+    step = _node_param(params, "step")
+    return ExecutionRef(
+        account=fields["account"],
+        org=fields["orgs"],
+        project=fields["projects"],
+        pipeline=fields["pipelines"],
+        plan_execution_id=fields["execution"],
+        stage_node=stage,
+        step_node=step,
+    )
+
+
+def _route_fields(segments: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for key, value in itertools.pairwise(segments):
+        if key in ("account", "orgs", "projects", "pipelines") and key not in fields:
+            fields[key] = value
+        elif key in ("executions", "deployments") and "execution" not in fields:
+            fields["execution"] = value
+    return fields
+
+
+def _check(pattern: re.Pattern[str], value: str, what: str) -> None:
+    if not pattern.fullmatch(value):
+        raise ExecutionUrlError(f"The {what} in that link is not a valid Harness identifier.")
+
+
+def _node_param(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    value = values[0].strip()
+    if not NODE_ID.fullmatch(value):
+        raise ExecutionUrlError(f"The `{name}` parameter in that link is not a Harness node id.")
+    return value

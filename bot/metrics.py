@@ -1,0 +1,46 @@
+"""Prometheus metrics, on a registry per app instance (tests build several apps)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.commands = Counter(
+            "harness_logs_commands",
+            "Slash commands received, by what they asked for and how they ended.",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.harness_requests = Counter(
+            "harness_logs_harness_requests",
+            "HTTP calls to Harness, by endpoint and status (or network_error).",
+            ["endpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.exports = Histogram(
+            "harness_logs_export_seconds",
+            "Time from asking for a log export to having its link (or giving up).",
+            ["outcome"],
+            buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
+            registry=self.registry,
+        )
+        self.jobs_in_flight = Gauge(
+            "harness_logs_jobs_in_flight",
+            "Requests acknowledged to Slack and still being worked on.",
+            registry=self.registry,
+        )
+
+    def count_harness_request(self, endpoint: str, outcome: str) -> None:
+        self.harness_requests.labels(endpoint, outcome).inc()
+
+    def observe_export(self, outcome: str, seconds: float) -> None:
+        self.exports.labels(outcome).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,388 @@
+"""Use cases: a named target or execution URL -> the execution, its log scope, a logs link.
+
+Knows nothing of Slack payloads or HTTP: the Slack layer turns what a person
+typed into a `Target` and renders the `LogsResult` or `TargetError` it gets back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
+from urllib.parse import quote
+
+from bot.domain import (
+    Execution,
+    Failure,
+    LogScope,
+    LogsLink,
+    Node,
+    PipelineRef,
+    Scope,
+    ScopeKind,
+)
+from bot.harness.errors import (
+    ExportTimeoutError,
+    HarnessAuthError,
+    HarnessError,
+    HarnessNotFoundError,
+    HarnessUnavailableError,
+    NoLogsError,
+    TooManyLogFilesError,
+)
+from bot.harness.executions import PipelineApi
+from bot.harness.logs import LogExporter
+from bot.harness.prefixes import node_prefix, pipeline_prefix
+from bot.harness.urls import ExecutionUrlError, parse_execution_url
+from bot.suggest import closest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NamedTarget:
+    """What a person named: a pipeline, maybe a run number, stage, step and scope."""
+
+    pipeline: str
+    run: int | None = None
+    stage: str | None = None
+    step: str | None = None
+    scope: Scope | None = None
+
+
+@dataclass(frozen=True)
+class UrlTarget:
+    url: str
+
+
+Target = NamedTarget | UrlTarget
+
+
+class TargetError(Exception):
+    """The target cannot be resolved; `message` is written for the person who asked."""
+
+    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestions = list(suggestions)
+
+
+class ProblemKind:
+    NO_LOGS = "no_logs"
+    TOO_MANY_FILES = "too_many_files"
+    ACCESS = "access"
+    TIMEOUT = "timeout"
+    FAILED = "failed"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class ExportProblem:
+    kind: str
+    detail: str = ""
+    waited: float | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    execution: Execution
+    log_scope: LogScope
+
+
+@dataclass(frozen=True)
+class LogsResult:
+    execution: Execution
+    log_scope: LogScope
+    execution_url: str
+    failures: list[Failure] = field(default_factory=list)
+    link: LogsLink | None = None
+    problem: ExportProblem | None = None
+
+
+def _matches(name: str, *candidates: str) -> bool:
+    wanted = name.casefold()
+    return any(c.casefold() == wanted for c in candidates if c)
+
+
+def describe_scope(log_scope: LogScope) -> str:
+    """ "pipeline", "stage Build" or "step Build › Install deps", by display name."""
+    if log_scope.kind is ScopeKind.STEP and log_scope.step is not None:
+        stage = f"{log_scope.stage.name} › " if log_scope.stage else ""
+        return f"step {stage}{log_scope.step.name}"
+    if log_scope.kind is ScopeKind.STAGE and log_scope.stage is not None:
+        return f"stage {log_scope.stage.name}"
+    return "whole pipeline"
+
+
+class LogsService:
+    def __init__(
+        self,
+        pipelines: PipelineApi,
+        exporter: LogExporter,
+        *,
+        account: str,
+        default_scope: Scope,
+        ui_hosts: Collection[str],
+        ui_base_url: str,
+        on_export: Callable[[str, float], None] | None = None,
+    ) -> None:
+        self._pipelines = pipelines
+        self._exporter = exporter
+        self._account = account
+        self._default_scope = default_scope
+        self._ui_hosts = ui_hosts
+        self._ui_base_url = ui_base_url.rstrip("/")
+        self._on_export = on_export
+        self._inflight: dict[str, asyncio.Task[LogsLink]] = {}
+
+    def check(self, target: Target) -> None:
+        """Cheap validation before anything is sent to Harness (URL host and shape)."""
+        if isinstance(target, UrlTarget):
+            self._parse_url(target.url)
+
+    async def fetch_logs(self, target: Target) -> LogsResult:
+        """Resolve the target, export its logs and report the link or the problem."""
+        resolved = await self.resolve(target)
+        execution, log_scope = resolved.execution, resolved.log_scope
+        base = LogsResult(
+            execution=execution,
+            log_scope=log_scope,
+            execution_url=self.execution_url(execution),
+            failures=failures_in(execution, log_scope),
+        )
+        started = time.monotonic()
+        try:
+            link = await self._export(log_scope.prefix)
+        except HarnessError as exc:
+            problem = _problem_of(exc)
+            self._report_export(problem.kind, started)
+            log.warning(
+                "export of %s run %s (%s) failed: %s %s",
+                execution.pipeline_identifier,
+                execution.run_sequence,
+                log_scope.kind,
+                problem.kind,
+                problem.detail,
+            )
+            return replace(base, problem=problem)
+        self._report_export("success", started)
+        return replace(base, link=link)
+
+    async def resolve(self, target: Target) -> Resolved:
+        try:
+            if isinstance(target, UrlTarget):
+                return await self._resolve_url(target.url)
+            return await self._resolve_named(target)
+        except HarnessAuthError:
+            raise TargetError(
+                "Harness refused the bot's API key (it is wrong, expired or lacks "
+                "*Pipelines: View* on that project). Ask whoever runs the bot to check it."
+            ) from None
+        except HarnessUnavailableError:
+            raise TargetError(
+                "Harness is not answering right now (it kept failing or rate-limiting "
+                "the bot). Try again in a minute."
+            ) from None
+        except HarnessNotFoundError as exc:
+            raise TargetError(
+                f"Harness could not find that: {exc.detail or 'not found'}."
+            ) from None
+        except HarnessError as exc:
+            log.warning("harness call failed while resolving a target: %r", exc)
+            raise TargetError(
+                f"Harness could not answer that request: {exc.detail or 'unexpected answer'}."
+            ) from None
+
+    def execution_url(self, execution: Execution) -> str:
+        parts = [
+            "ng/account",
+            quote(execution.account, safe=""),
+            "all/orgs",
+            quote(execution.org, safe=""),
+            "projects",
+            quote(execution.project, safe=""),
+            "pipelines",
+            quote(execution.pipeline_identifier, safe=""),
+            "executions",
+            quote(execution.plan_execution_id, safe=""),
+            "pipeline",
+        ]
+        return f"{self._ui_base_url}/{'/'.join(parts)}"
+
+    # -- resolution ---------------------------------------------------------
+
+    def _parse_url(self, url: str) -> tuple[Scope, str, str | None, str | None]:
+        try:
+            ref = parse_execution_url(url, self._ui_hosts)
+        except ExecutionUrlError as exc:
+            raise TargetError(str(exc)) from None
+        if ref.account != self._account:
+            raise TargetError(
+                "That link is for another Harness account than the one this bot is set up for."
+            )
+        return Scope(ref.org, ref.project), ref.plan_execution_id, ref.stage_node, ref.step_node
+
+    async def _resolve_url(self, url: str) -> Resolved:
+        scope, execution_id, stage_node, step_node = self._parse_url(url)
+        try:
+            execution = await self._pipelines.execution(scope, execution_id)
+        except HarnessNotFoundError:
+            raise TargetError(
+                f"Harness has no execution `{execution_id}` in `{scope}` "
+                "(or the bot's key cannot see it)."
+            ) from None
+        stage = step = None
+        if step_node:
+            step = execution.node_by_uuid(step_node)
+            if step is None:
+                raise TargetError("The step in that link is not part of this execution.")
+            stage = execution.stage_of(step)
+        elif stage_node:
+            stage = execution.node_by_uuid(stage_node) or _stage_by_layout_key(
+                execution, stage_node
+            )
+            if stage is None:
+                raise TargetError("The stage in that link is not part of this execution.")
+        return Resolved(execution, _log_scope(execution, stage, step))
+
+    async def _resolve_named(self, target: NamedTarget) -> Resolved:
+        scope = target.scope or self._default_scope
+        pipeline = await self._find_pipeline(scope, target.pipeline)
+        if target.run is None:
+            runs = await self._pipelines.runs(scope, pipeline.identifier, size=1)
+            if not runs:
+                raise TargetError(f"Pipeline *{pipeline.name}* has not run yet.")
+            run = runs[0]
+        else:
+            found, nearest = await self._pipelines.find_run(scope, pipeline.identifier, target.run)
+            if found is None:
+                raise TargetError(
+                    f"Pipeline *{pipeline.name}* has no run #{target.run}.",
+                    [f"#{r.run_sequence}" for r in nearest],
+                )
+            run = found
+        execution = await self._pipelines.execution(scope, run.plan_execution_id)
+        stage = step = None
+        if target.stage:
+            stage = self._find_node(
+                target.stage, execution.stages(), f"Run #{execution.run_sequence}", "stage"
+            )
+        if target.step:
+            if stage is None:
+                raise TargetError("Name the stage before the step, e.g. `deploy/rollout`.")
+            step = self._find_node(
+                target.step, execution.steps(stage), f"Stage *{stage.name}*", "step"
+            )
+        return Resolved(execution, _log_scope(execution, stage, step))
+
+    async def _find_pipeline(self, scope: Scope, name: str) -> PipelineRef:
+        try:
+            candidates = await self._pipelines.pipelines(scope, search=name, max_pages=1)
+            exact = _pick(name, candidates)
+            if exact is None:
+                candidates = await self._pipelines.pipelines(scope)
+                exact = _pick(name, candidates)
+        except HarnessNotFoundError:
+            raise TargetError(
+                f"Harness has no project `{scope}` (or the bot's key cannot see it)."
+            ) from None
+        if exact is not None:
+            return exact
+        suggestions = closest(
+            name, [p.name for p in candidates] + [p.identifier for p in candidates]
+        )
+        raise TargetError(f"No pipeline called `{name}` in `{scope}`.", suggestions)
+
+    def _find_node(self, name: str, nodes: list[Node], where: str, what: str) -> Node:
+        for node in nodes:
+            if _matches(name, node.identifier):
+                return node
+        for node in nodes:
+            if _matches(name, node.name):
+                return node
+        names = [n.name for n in nodes] + [n.identifier for n in nodes]
+        raise TargetError(f"{where} has no {what} called `{name}`.", closest(name, names))
+
+    # -- export -------------------------------------------------------------
+
+    async def _export(self, prefix: str) -> LogsLink:
+        """One export per prefix at a time: people in an incident all ask at once."""
+        task = self._inflight.get(prefix)
+        if task is None:
+            task = asyncio.create_task(self._exporter.export(prefix))
+            self._inflight[prefix] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(prefix, None))
+        return await asyncio.shield(task)
+
+    def _report_export(self, outcome: str, started: float) -> None:
+        if self._on_export is not None:
+            self._on_export(outcome, time.monotonic() - started)
+
+
+def _pick(name: str, pipelines: list[PipelineRef]) -> PipelineRef | None:
+    by_id = [p for p in pipelines if _matches(name, p.identifier)]
+    if by_id:
+        return by_id[0]
+    by_name = [p for p in pipelines if _matches(name, p.name)]
+    if len(by_name) > 1:
+        ids = ", ".join(f"`{p.identifier}`" for p in by_name[:5])
+        raise TargetError(f"Several pipelines are called *{name}* ({ids}); name one by identifier.")
+    return by_name[0] if by_name else None
+
+
+def _stage_by_layout_key(execution: Execution, key: str) -> Node | None:
+    identifier = dict(execution.stage_layout).get(key)
+    if identifier is None:
+        return None
+    return next((s for s in execution.stages() if s.identifier == identifier), None)
+
+
+def _log_scope(execution: Execution, stage: Node | None, step: Node | None) -> LogScope:
+    if step is not None:
+        return LogScope(ScopeKind.STEP, node_prefix(execution, step), stage, step)
+    if stage is not None:
+        return LogScope(ScopeKind.STAGE, node_prefix(execution, stage), stage)
+    return LogScope(ScopeKind.PIPELINE, pipeline_prefix(execution))
+
+
+def failures_in(execution: Execution, log_scope: LogScope) -> list[Failure]:
+    """What failed inside the scope, leaf steps preferred over the stages holding them."""
+    if log_scope.step is not None:
+        nodes = [log_scope.step] if log_scope.step.failed else []
+    else:
+        steps = execution.failed_steps(log_scope.stage)
+        if log_scope.stage is not None:
+            nodes = steps or ([log_scope.stage] if log_scope.stage.failed else [])
+        else:
+            with_steps = {s.stage_identifier for s in steps}
+            stages = [s for s in execution.failed_stages() if s.identifier not in with_steps]
+            nodes = [*steps, *stages]
+    failures = []
+    for node in nodes:
+        stage = node if node.is_stage else execution.stage_of(node)
+        failures.append(
+            Failure(
+                stage_name=stage.name if stage else None,
+                step_name=None if node.is_stage else node.name,
+                message=node.failure_message,
+            )
+        )
+    if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
+        failures.append(Failure(None, None, execution.failure_message))
+    return failures
+
+
+def _problem_of(exc: HarnessError) -> ExportProblem:
+    if isinstance(exc, NoLogsError):
+        return ExportProblem(ProblemKind.NO_LOGS, exc.detail)
+    if isinstance(exc, TooManyLogFilesError):
+        return ExportProblem(ProblemKind.TOO_MANY_FILES, exc.detail)
+    if isinstance(exc, HarnessAuthError):
+        return ExportProblem(ProblemKind.ACCESS, exc.detail)
+    if isinstance(exc, ExportTimeoutError):
+        return ExportProblem(ProblemKind.TIMEOUT, exc.detail, waited=exc.waited)
+    if isinstance(exc, HarnessUnavailableError):
+        return ExportProblem(ProblemKind.UNAVAILABLE, exc.detail)
+    return ExportProblem(ProblemKind.FAILED, exc.detail)

@@ -1,0 +1,1 @@
+"""Everything Slack-facing: the command grammar, Block Kit builders and Bolt handlers."""

@@ -1,0 +1,285 @@
+"""Block Kit messages, built by pure functions from plain data.
+
+Every builder returns `{"text": ..., "blocks": [...]}` ready for `respond()` or
+`chat.postMessage`. Text from Harness or from people is escaped for mrkdwn and
+trimmed to Slack's limits here, so no caller has to remember to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.domain import Execution, Failure, normalise_status
+from bot.service import (
+    ExportProblem,
+    LogsResult,
+    ProblemKind,
+    Target,
+    TargetError,
+    UrlTarget,
+    describe_scope,
+)
+
+Message = dict[str, Any]
+
+COMMAND = "/harness-logs"
+SECTION_LIMIT = 3000
+BUTTON_URL_LIMIT = 3000
+MAX_FAILURES_SHOWN = 3
+_FAILURE_MESSAGE_LIMIT = 600
+
+STATUS_EMOJI = {
+    "success": ":white_check_mark:",
+    "failed": ":x:",
+    "errored": ":boom:",
+    "aborted": ":no_entry_sign:",
+    "abortedbyfreeze": ":snowflake:",
+    "expired": ":alarm_clock:",
+    "ignorefailed": ":warning:",
+    "running": ":arrows_counterclockwise:",
+    "asyncwaiting": ":arrows_counterclockwise:",
+    "queued": ":hourglass_flowing_sand:",
+    "paused": ":double_vertical_bar:",
+    "approvalwaiting": ":raised_hand:",
+    "interventionwaiting": ":raised_hand:",
+    "waitstepwaiting": ":hourglass_flowing_sand:",
+    "skipped": ":fast_forward:",
+    "notstarted": ":white_circle:",
+}
+STATUS_WORDS = {
+    "abortedbyfreeze": "Aborted by freeze",
+    "ignorefailed": "Failed (ignored)",
+    "approvalwaiting": "Waiting for approval",
+    "interventionwaiting": "Waiting for intervention",
+    "asyncwaiting": "Running",
+}
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text render literally in mrkdwn (no mentions, no links)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def code_block(text: str, limit: int) -> str:
+    """A fenced block that stays closed however long or hostile the text is."""
+    body = escape(text.replace("```", "` ` `")).strip("\n") or " "
+    return "```" + trim(body, max(1, limit - 6)) + "```"
+
+
+def status_label(status: str) -> str:
+    key = normalise_status(status)
+    emoji = STATUS_EMOJI.get(key, ":grey_question:")
+    word = STATUS_WORDS.get(key, status.replace("_", " ").capitalize() if status else "Unknown")
+    return f"{emoji} {word}"
+
+
+def slack_date(when: datetime) -> str:
+    """A date each reader sees in their own time zone, with a UTC fallback."""
+    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def duration(execution: Execution) -> str | None:
+    if execution.started_at is None or execution.ended_at is None:
+        return None
+    seconds = max(0, int((execution.ended_at - execution.started_at).total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {secs}s" if minutes else f"{secs}s"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, SECTION_LIMIT)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, SECTION_LIMIT)}]}
+
+
+def _button(text: str, url: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "url": url,
+        "action_id": action_id,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def describe_target(target: Target) -> str:
+    if isinstance(target, UrlTarget):
+        return "that execution"
+    parts = [f"*{escape(target.pipeline)}*"]
+    parts.append(f"#{target.run}" if target.run is not None else "(latest run)")
+    if target.stage:
+        parts.append(
+            "› " + escape(target.stage) + (f" › {escape(target.step)}" if target.step else "")
+        )
+    if target.scope:
+        parts.append(f"in `{target.scope}`")
+    return " ".join(parts)
+
+
+def usage_message(problem: str | None = None) -> Message:
+    examples = "\n".join(
+        f"• `{COMMAND} {example}`  {what}"
+        for example, what in (
+            ("deploy_checkout", "latest run of a pipeline"),
+            ("deploy_checkout #42", "run 42"),
+            ("deploy_checkout #42 deploy_prod", "one stage of run 42"),
+            ("deploy_checkout #42 deploy_prod/rollout", "one step (or `deploy_prod.rollout`)"),
+            ('"Deploy Checkout" "Deploy Prod"/Rollout', "display names, any case"),
+            ("deploy_checkout in payments/checkout", "another org/project"),
+            ("https://app.harness.io/ng/account/…/executions/…", "an execution link"),
+        )
+    )
+    intro = (
+        f":warning: {problem}\n\n" if problem else ""
+    ) + "*harness-logs* posts a download link for Harness execution logs in this channel."
+    text = f"{problem} Try `{COMMAND} help`." if problem else f"Usage: {COMMAND} <pipeline> …"
+    return {
+        "response_type": "ephemeral",
+        "text": text,
+        "blocks": [_section(intro), _section(examples)],
+    }
+
+
+def fetching_message(target: Target) -> Message:
+    return {
+        "response_type": "ephemeral",
+        "text": f":hourglass_flowing_sand: Fetching logs for {describe_target(target)} …",
+    }
+
+
+def target_error_message(error: TargetError) -> Message:
+    text = f":warning: {error.message}"
+    if error.suggestions:
+        text += " Did you mean " + ", ".join(f"`{escape(s)}`" for s in error.suggestions) + "?"
+    return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}
+
+
+def internal_error_message() -> Message:
+    return {
+        "response_type": "ephemeral",
+        "text": ":warning: Something went wrong on the bot's side while fetching those logs. "
+        "It has been logged; please try again.",
+    }
+
+
+def problem_text(problem: ExportProblem, result: LogsResult) -> str:
+    scope = describe_scope(result.log_scope)
+    execution = result.execution
+    if problem.kind == ProblemKind.NO_LOGS:
+        return (
+            f":open_file_folder: *No logs yet* for the {scope}: Harness has nothing logged "
+            "there. If the run has just started, try again in a minute."
+        )
+    if problem.kind == ProblemKind.TOO_MANY_FILES:
+        stage = next((f.stage_name for f in result.failures if f.stage_name), None)
+        stage = stage or next((s.name for s in execution.stages()), "<stage>")
+        example = f'{COMMAND} {execution.pipeline_identifier} #{execution.run_sequence} "{stage}"'
+        return (
+            ":package: *Too many log files to export at once.* Name a stage or a step, "
+            f"e.g. `{escape(example)}`."
+        )
+    if problem.kind == ProblemKind.ACCESS:
+        return (
+            ":lock: *Harness refused the log download*: the bot's API key lacks access to "
+            "this project's logs. Ask whoever runs the bot to check its permissions."
+        )
+    if problem.kind == ProblemKind.TIMEOUT:
+        waited = f"{problem.waited:.0f} s" if problem.waited is not None else "a while"
+        return (
+            f":hourglass: *Harness was still preparing the logs after {waited}.* Try again "
+            "in a few minutes, or name a stage or step for a smaller download."
+        )
+    if problem.kind == ProblemKind.UNAVAILABLE:
+        return (
+            ":cloud: *Harness's log service is not answering right now* "
+            "(errors or rate limits until the bot gave up). Try again in a minute."
+        )
+    detail = trim(problem.detail or "no reason given", 300)
+    return f":warning: *Harness could not export the logs*: {escape(detail)}"
+
+
+def failure_lines(failures: Sequence[Failure], budget: int = SECTION_LIMIT) -> str:
+    shown = list(failures[:MAX_FAILURES_SHOWN])
+    per_message = max(80, min(_FAILURE_MESSAGE_LIMIT, budget // max(1, len(shown)) - 120))
+    lines = []
+    for failure in shown:
+        where = " › ".join(escape(n) for n in (failure.stage_name, failure.step_name) if n)
+        head = f":rotating_light: *Failed in {where}*" if where else ":rotating_light: *Failed*"
+        lines.append(
+            head + ("\n" + code_block(failure.message, per_message) if failure.message else "")
+        )
+    if len(failures) > len(shown):
+        lines.append(f"_…and {len(failures) - len(shown)} more failed steps_")
+    return "\n".join(lines)
+
+
+def logs_message(result: LogsResult, requested_by: str | None) -> Message:
+    execution = result.execution
+    title = f"{escape(execution.pipeline_name)} #{execution.run_sequence}"
+    blocks: list[dict[str, Any]] = [
+        _section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
+    ]
+    facts = [
+        f"*Logs:* {escape(describe_scope(result.log_scope))}",
+        f"*Project:* `{escape(str(execution.scope))}`",
+    ]
+    took = duration(execution)
+    if took:
+        facts.append(f"*Duration:* {took}")
+    blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]})
+    if result.failures:
+        blocks.append(_section(failure_lines(result.failures)))
+
+    context = []
+    if requested_by:
+        context.append(f"Requested by <@{requested_by}>")
+    if result.link is not None:
+        link = result.link
+        buttons = []
+        if len(link.url) <= BUTTON_URL_LIMIT:
+            buttons.append(
+                _button(":arrow_down: Download logs", link.url, "download_logs", "primary")
+            )
+        buttons.append(_button("Open in Harness", result.execution_url, "open_execution"))
+        blocks.append({"type": "actions", "elements": buttons})
+        blocks.append(_section(f"<{safe_url(link.url)}|{_link_label(link.url)}>"))
+        if link.expires_at is not None:
+            context.append(f"link expires {slack_date(link.expires_at)}")
+        fallback = f"Logs for {execution.pipeline_name} #{execution.run_sequence}: {link.url}"
+    else:
+        problem = result.problem or ExportProblem(ProblemKind.FAILED)
+        blocks.append(_section(problem_text(problem, result)))
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [_button("Open in Harness", result.execution_url, "open_execution")],
+            }
+        )
+        fallback = f"No logs link for {execution.pipeline_name} #{execution.run_sequence}"
+    if context:
+        blocks.append(_context(" · ".join(context)))
+    return {"response_type": "in_channel", "text": trim(fallback, 3000), "blocks": blocks}
+
+
+def safe_url(url: str) -> str:
+    """A URL that cannot break out of mrkdwn's `<url|label>` syntax."""
+    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
+
+
+def _link_label(url: str) -> str:
+    """The visible text of the plain link: the URL itself, shortened if huge."""
+    return escape(trim(url, 200))

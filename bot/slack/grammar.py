@@ -1,0 +1,190 @@
+"""`/harness-logs` command text -> what the person asked for (pure, no I/O).
+
+    help
+    <Harness execution URL>
+    <pipeline> [#<run>] [<stage>[/<step>]] [in <org>/<project>]
+
+Names may be identifiers or display names in quotes ("Deploy Prod"/Rollout);
+`stage.step` is accepted for identifiers. Everything is validated here, so
+nothing unchecked is ever sent to Harness.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.domain import Scope
+from bot.service import NamedTarget, Target, UrlTarget
+
+MAX_TEXT = 500
+# Harness names: letters, digits, space, `_`, `-`, `.`; identifiers also allow `$`.
+_NAME = re.compile(r"[A-Za-z0-9_$][A-Za-z0-9_$ .-]{0,127}")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,127}")
+_RUN = re.compile(r"#(\d{1,9})")
+_URL = re.compile(r"<?([a-z][a-z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?", re.IGNORECASE)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'"})
+HELP_WORDS = frozenset({"", "help", "-h", "--help", "?", "usage"})
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class FetchLogs:
+    target: Target
+
+
+Command = Help | FetchLogs
+
+
+class CommandError(ValueError):
+    """The text does not follow the grammar; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A whitespace-separated word: `/`-separated segments, each maybe quoted."""
+
+    segments: tuple[tuple[str, bool], ...]
+
+    @property
+    def bare(self) -> str | None:
+        """The text of a single unquoted segment, else None."""
+        if len(self.segments) == 1 and not self.segments[0][1]:
+            return self.segments[0][0]
+        return None
+
+    @property
+    def text(self) -> str:
+        return "/".join(s for s, _ in self.segments)
+
+
+def parse_command(raw: str) -> Command:
+    text = clean_text(raw)
+    if text.lower() in HELP_WORDS:
+        return Help()
+    first, _, rest = text.partition(" ")
+    url = _URL.fullmatch(first)
+    if url:
+        if rest.strip():
+            raise CommandError("Paste the execution link on its own, with nothing after it.")
+        return FetchLogs(UrlTarget(url.group(1)))
+    return FetchLogs(_parse_named(_tokenize(text)))
+
+
+def clean_text(raw: str) -> str:
+    """Undo Slack's escaping and smart quotes; refuse control characters and novels."""
+    if len(raw) > MAX_TEXT:
+        raise CommandError(f"That is too long for a command ({len(raw):,} characters).")
+    text = html.unescape(raw).translate(_QUOTES)
+    if any(unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in text):
+        raise CommandError("That text contains control characters.")
+    return " ".join(text.split())
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    segments: list[tuple[str, bool]] = []
+    current, quoted, quote = "", False, ""
+    for ch in text + " ":
+        if quote:
+            if ch == quote:
+                quote = ""
+            else:
+                current += ch
+        elif ch in "\"'":
+            quote, quoted = ch, True
+        elif ch == "/":
+            segments.append((current, quoted))
+            current, quoted = "", False
+        elif ch == " ":
+            if current or quoted or segments:
+                segments.append((current, quoted))
+                tokens.append(_Token(tuple(segments)))
+            segments, current, quoted = [], "", False
+        else:
+            current += ch
+    if quote:
+        raise CommandError("A quote is not closed.")
+    return tokens
+
+
+def _parse_named(tokens: list[_Token]) -> NamedTarget:
+    scope = None
+    if len(tokens) >= 2 and (tokens[-2].bare or "").lower() == "in":
+        scope = _scope(tokens[-1])
+        tokens = tokens[:-2]
+    if not tokens:
+        raise CommandError("Name a pipeline first.")
+    pipeline_token, rest = tokens[0], tokens[1:]
+    if len(pipeline_token.segments) != 1:
+        raise CommandError("A pipeline name cannot contain `/`.")
+    pipeline = _name(pipeline_token.segments[0][0], "pipeline")
+
+    run = None
+    if rest and rest[0].bare is not None and rest[0].text.startswith("#"):
+        match = _RUN.fullmatch(rest[0].text)
+        if not match or int(match.group(1)) == 0:
+            raise CommandError(f"`{rest[0].text}` is not a run number; write it like `#42`.")
+        run = int(match.group(1))
+        rest = rest[1:]
+
+    stage = step = None
+    if rest:
+        stage, step = _stage_and_step(rest[0])
+        rest = rest[1:]
+    if rest:
+        extra = rest[0].text
+        if extra.lower() == "in":
+            raise CommandError("Write the scope as `in <org>/<project>`.")
+        raise CommandError(
+            f"I did not understand `{extra}`. Quote names with spaces, "
+            'e.g. `"Deploy Prod"/Rollout`.'
+        )
+    return NamedTarget(pipeline=pipeline, run=run, stage=stage, step=step, scope=scope)
+
+
+def _stage_and_step(token: _Token) -> tuple[str, str | None]:
+    segments = token.segments
+    if len(segments) == 1:
+        text, quoted = segments[0]
+        if not quoted and "." in text:
+            stage, _, step = text.partition(".")
+            return _name(stage, "stage"), _name(step, "step")
+        return _name(text, "stage"), None
+    if len(segments) == 2:
+        return _name(segments[0][0], "stage"), _name(segments[1][0], "step")
+    raise CommandError("Name at most a stage and a step, as `stage/step`.")
+
+
+def _scope(token: _Token) -> Scope:
+    if len(token.segments) != 2:
+        raise CommandError("Write the scope as `in <org>/<project>`.")
+    org, project = (s for s, _ in token.segments)
+    for value, what in ((org, "organization"), (project, "project")):
+        if not _IDENTIFIER.fullmatch(value):
+            raise CommandError(f"`{_shown(value)}` is not a valid {what} identifier.")
+    return Scope(org, project)
+
+
+def _name(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise CommandError(f"The {what} name is empty.")
+    if not _NAME.fullmatch(value) or ".." in value:
+        raise CommandError(
+            f"`{_shown(value)}` is not a valid {what} name "
+            "(letters, digits, spaces, `_`, `-` and `.` only)."
+        )
+    return value
+
+
+def _shown(value: str) -> str:
+    """A user's text, short and without backticks, for quoting back in a message."""
+    value = value.replace("`", "'")
+    return value if len(value) <= 40 else value[:39] + "…"

@@ -1,0 +1,45 @@
+"""Replies through a request's `response_url`, retried through Slack hiccups.
+
+`response_url` works in private channels and DMs where the bot is not a
+member, which `chat.postMessage` does not; it allows five uses in 30 minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+log = logging.getLogger(__name__)
+
+
+class ResponseUrlError(Exception):
+    pass
+
+
+async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15) -> None:
+    """Send `message` to `response_url`; raise ResponseUrlError if Slack refuses it."""
+    client = AsyncWebhookClient(
+        response_url,
+        timeout=timeout,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+    try:
+        response = await client.send_dict(message)
+    except Exception as exc:  # aiohttp and OS errors alike: the reply is lost either way
+        raise ResponseUrlError(f"{type(exc).__name__} posting to response_url") from None
+    if response.status_code != 200:
+        # The body is Slack's short error code (e.g. "expired_url"), never a secret.
+        raise ResponseUrlError(
+            f"response_url answered {response.status_code}: {response.body[:100]}"
+        )

@@ -1,0 +1,162 @@
+"""Fixtures: both emulators, the bot started on a free loopback port, signed requests."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import BotApp
+from bot.config import Settings
+from tests.emulators import slack as slack_emu
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.world import build_world
+
+_trigger_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[HarnessEmulator]:
+    emulator = HarnessEmulator()
+    build_world(emulator)
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[SlackEmulator]:
+    emulator = SlackEmulator()
+    await emulator.start()
+    yield emulator
+    await emulator.stop()
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any) -> SettingsFactory:
+    def factory(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "slack_bot_token": slack_emu.BOT_TOKEN,
+            "slack_signing_secret": slack_emu.SIGNING_SECRET,
+            "slack_api_url": slack.api_url,
+            "harness_api_key": harness.api_key,
+            "harness_account_id": harness.account,
+            "harness_base_url": harness.base_url,
+            "harness_default_project": "shop",
+            "bot_store_url": f"sqlite:///{tmp_path}/bot.db",
+            "harness_retry_initial_delay": 0.01,
+            "harness_retry_deadline": 5.0,
+            "harness_export_timeout": 10.0,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return factory
+
+
+@dataclass
+class RunningBot:
+    app: BotApp
+    url: str
+    slack: SlackEmulator
+    session: aiohttp.ClientSession
+
+    async def command(
+        self,
+        text: str,
+        *,
+        user_id: str = "U0ALICE001",
+        channel_id: str = "C0INCIDENT",
+        response_id: str | None = None,
+        secret: str = slack_emu.SIGNING_SECRET,
+        timestamp: int | None = None,
+    ) -> tuple[int, dict[str, Any] | str, str]:
+        """Post a signed `/harness-logs` request; returns (status, body, response id)."""
+        response_id = response_id or f"r{next(_trigger_ids)}"
+        body = urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": slack_emu.TEAM_ID,
+                "team_domain": "acme",
+                "channel_id": channel_id,
+                "channel_name": "incident-42",
+                "user_id": user_id,
+                "user_name": "alice",
+                "command": "/harness-logs",
+                "text": text,
+                "api_app_id": "A0123456789",
+                "response_url": self.slack.response_url(response_id),
+                "trigger_id": f"trig.{next(_trigger_ids)}",
+            }
+        )
+        status, payload = await self.post_signed(
+            "/slack/events", body, secret=secret, timestamp=timestamp
+        )
+        return status, payload, response_id
+
+    async def post_signed(
+        self,
+        path: str,
+        body: str,
+        *,
+        secret: str = slack_emu.SIGNING_SECRET,
+        timestamp: int | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> tuple[int, dict[str, Any] | str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        headers = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature,
+        }
+        async with self.session.post(self.url + path, data=body.encode(), headers=headers) as resp:
+            text = await resp.text()
+            try:
+                return resp.status, await resp.json(content_type=None)
+            except ValueError:
+                return resp.status, text
+
+    async def reply(self, response_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The first reply posted to the given response_url."""
+        replies = await self.slack.wait_for(lambda: self.slack.replies_to(response_id), timeout)
+        return replies[0]
+
+
+BotFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def start_bot(
+    make_settings: SettingsFactory, slack: SlackEmulator
+) -> AsyncIterator[Callable[..., Any]]:
+    started: list[tuple[BotApp, aiohttp.ClientSession]] = []
+
+    async def factory(mode: str = "http", **overrides: Any) -> RunningBot:
+        app = BotApp(make_settings(**overrides), mode)  # type: ignore[arg-type]
+        port = await app.start("127.0.0.1", 0)
+        session = aiohttp.ClientSession()
+        started.append((app, session))
+        return RunningBot(app, f"http://127.0.0.1:{port}", slack, session)
+
+    yield factory
+    for app, session in started:
+        await session.close()
+        await app.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Any]) -> RunningBot:
+    running: RunningBot = await start_bot()
+    return running

@@ -1,0 +1,196 @@
+"""Builders for realistic Harness executions (summary + execution graph JSON).
+
+The shapes follow shared/samples/execution-v2-failed.json: a pipeline root
+node, one node per stage, an `execution` section, then steps (optionally in
+step groups), each with `baseFqn`, `status`, `logBaseKey` and `failureInfo`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+BASE_TS = 1_763_632_800_000  # 2025-11-20T10:00:00Z in epoch ms
+
+
+def uid(*parts: object) -> str:
+    """A stable 22-character node id, like Harness's."""
+    return hashlib.sha1("/".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest()[:22]
+
+
+@dataclass
+class StepSpec:
+    identifier: str
+    name: str
+    status: str = "Success"
+    failure: str | None = None
+    group: str | None = None  # step group identifier, when nested in one
+    has_log: bool = True
+
+
+@dataclass
+class StageSpec:
+    identifier: str
+    name: str
+    status: str = "Success"
+    steps: list[StepSpec] = field(default_factory=list)
+    failure: str | None = None
+
+
+@dataclass
+class RunSpec:
+    pipeline: str
+    pipeline_name: str
+    run_sequence: int
+    status: str
+    stages: list[StageSpec]
+    org: str = "default"
+    project: str = "shop"
+    simplified_keys: bool = True
+    node_log_keys: bool = True  # whether graph nodes carry logBaseKey
+    failure: str | None = None
+
+    @property
+    def plan_execution_id(self) -> str:
+        return "x" + uid(self.org, self.project, self.pipeline, self.run_sequence)[:21]
+
+
+def _legacy_base(account: str, run: RunSpec) -> str:
+    return (
+        f"accountId:{account}/orgId:{run.org}/projectId:{run.project}/"
+        f"pipelineId:{run.pipeline}/runSequence:{run.run_sequence}"
+    )
+
+
+def log_key(account: str, run: RunSpec, fqn: str) -> str:
+    """The key Harness logs a node under (what `logBaseKey` carries)."""
+    path = fqn.split(".")
+    if not run.simplified_keys:
+        levels = "/".join(f"level{i}:{p}" for i, p in enumerate(path))
+        return f"{_legacy_base(account, run)}/{levels}"
+    base = f"{account}/pipeline/{run.pipeline}/{run.run_sequence}/-{run.plan_execution_id}"
+    if len(path) < 3:
+        return base
+    parts = [path[2]] + [path[i + 1] for i in range(3, len(path) - 1) if path[i] == "steps"]
+    return "/".join([base, *parts])
+
+
+def step_fqn(stage: StageSpec, step: StepSpec) -> str:
+    base = f"pipeline.stages.{stage.identifier}.spec.execution.steps"
+    if step.group:
+        return f"{base}.{step.group}.steps.{step.identifier}"
+    return f"{base}.{step.identifier}"
+
+
+def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
+    node_map: dict[str, Any] = {}
+    layout: dict[str, Any] = {}
+    failed_message = run.failure or (
+        "1 error(s) occurred: exit status 1" if run.status == "Failed" else None
+    )
+
+    def node(
+        identifier: str, name: str, fqn: str, status: str, step_type: str, **extra: Any
+    ) -> None:
+        uuid = uid(run.plan_execution_id, fqn)
+        key = (
+            log_key(account, run, fqn) if run.node_log_keys and step_type != "NG_EXECUTION" else ""
+        )
+        entry = {
+            "uuid": uuid,
+            "setupId": uid("setup", fqn),
+            "identifier": identifier,
+            "name": name,
+            "baseFqn": fqn,
+            "status": status,
+            "stepType": step_type,
+            "logBaseKey": key,
+            "startTs": BASE_TS + 1000,
+            "endTs": BASE_TS + 60_000,
+            **extra,
+        }
+        node_map[uuid] = entry
+
+    node("pipeline", run.pipeline_name, "pipeline", run.status, "PIPELINE_SECTION")
+    for stage in run.stages:
+        fqn = f"pipeline.stages.{stage.identifier}"
+        failure = {"failureInfo": {"message": stage.failure}} if stage.failure else {}
+        node(stage.identifier, stage.name, fqn, stage.status, "DEPLOYMENT_STAGE_STEP", **failure)
+        layout[uid("setup", fqn)] = {
+            "nodeType": "Deployment",
+            "nodeGroup": "STAGE",
+            "nodeIdentifier": stage.identifier,
+            "name": stage.name,
+            "nodeUuid": uid("setup", fqn),
+            "status": stage.status,
+            "edgeLayoutList": {"currentNodeChildren": [], "nextIds": []},
+        }
+        node("execution", "Execution", f"{fqn}.spec.execution", stage.status, "NG_EXECUTION")
+        groups = {s.group for s in stage.steps if s.group}
+        for group in sorted(groups):
+            node(
+                group,
+                group.title(),
+                f"{fqn}.spec.execution.steps.{group}",
+                stage.status,
+                "STEP_GROUP",
+            )
+        for step in stage.steps:
+            extra: dict[str, Any] = {
+                "unitProgresses": [{"unitName": "Execute", "status": step.status.upper()}]
+            }
+            if step.failure:
+                extra["failureInfo"] = {
+                    "message": step.failure,
+                    "failureTypeList": ["APPLICATION_ERROR"],
+                    "responseMessages": [
+                        {"code": "GENERAL_ERROR", "message": step.failure, "level": "ERROR"}
+                    ],
+                }
+            node(step.identifier, step.name, step_fqn(stage, step), step.status, "Run", **extra)
+
+    summary = {
+        "pipelineIdentifier": run.pipeline,
+        "orgIdentifier": run.org,
+        "projectIdentifier": run.project,
+        "planExecutionId": run.plan_execution_id,
+        "name": run.pipeline_name,
+        "status": run.status,
+        "runSequence": run.run_sequence,
+        "startTs": BASE_TS,
+        "endTs": BASE_TS + 222_000,
+        "shouldUseSimplifiedKey": run.simplified_keys,
+        "executionTriggerInfo": {"triggerType": "MANUAL", "triggeredBy": {"identifier": "alice"}},
+        "failureInfo": {"message": failed_message} if failed_message else {},
+        "layoutNodeMap": layout,
+        "modules": ["cd"],
+        "someFieldWeDoNotKnow": {"nested": [1, 2, 3]},
+    }
+    return {
+        "status": "SUCCESS",
+        "data": {
+            "pipelineExecutionSummary": summary,
+            "executionGraph": {
+                "rootNodeId": uid(run.plan_execution_id, "pipeline"),
+                "nodeMap": node_map,
+                "nodeAdjacencyListMap": {},
+            },
+        },
+        "metaData": None,
+        "correlationId": uid("corr", run.plan_execution_id),
+    }
+
+
+def summary_json(account: str, run: RunSpec) -> dict[str, Any]:
+    return execution_json(account, run)["data"]["pipelineExecutionSummary"]  # type: ignore[no-any-return]
+
+
+def log_keys(account: str, run: RunSpec) -> list[str]:
+    """Keys of every step that wrote a log."""
+    return [
+        log_key(account, run, step_fqn(stage, step))
+        for stage in run.stages
+        for step in stage.steps
+        if step.has_log and step.status not in ("Skipped", "NotStarted")
+    ]

@@ -1,0 +1,312 @@
+"""A Harness stand-in on 127.0.0.1 that follows DESIGN.md section 4, quirks included.
+
+- Pipeline API: pipelines list (with `searchTerm`), execution summary (newest
+  first, paged), execution v2 with graph; errors as `{"status": "ERROR", ...}`
+  (an unknown execution is a 400 "does not exist", as Harness does).
+- Log service export: `queued` -> `in_progress` -> `success` once
+  `export_delay` seconds have passed since a prefix was first asked for;
+  `cannot list files for prefix` (404) where nothing is logged,
+  `Prefix Key Exceeds Maximum Download Limit` as a 500 for prefixes marked so.
+- Auth: `x-api-key` or `Authorization: Bearer`; anything else is a 401.
+- Faults: `fail_next(endpoint, status, times, retry_after)` scripts 429/5xx,
+  `drop_next(endpoint, times)` closes the connection without an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.emulators.executions import RunSpec, execution_json, log_keys, summary_json, uid
+
+ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
+API_KEY = "pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Fault:
+    status: int
+    times: int
+    retry_after: str | None = None
+    body: dict[str, Any] | None = None
+
+
+@dataclass
+class Pipeline:
+    identifier: str
+    name: str
+    org: str = "default"
+    project: str = "shop"
+    runs: list[RunSpec] = field(default_factory=list)
+
+
+class HarnessEmulator:
+    def __init__(self, account: str = ACCOUNT, api_key: str = API_KEY) -> None:
+        self.account = account
+        self.api_key = api_key
+        self.pipelines: dict[tuple[str, str], dict[str, Pipeline]] = defaultdict(dict)
+        self.requests: list[Recorded] = []
+        self.export_delay = 0.3
+        self.export_gate: asyncio.Event | None = None
+        self.export_final_status = "success"
+        self.too_many_files: set[str] = set()
+        self.link_expiry = "2026-11-27T10:03:21Z"
+        self._export_started: dict[str, float] = {}
+        self._export_polls: dict[str, int] = defaultdict(int)
+        self.exports: dict[str, str] = {}  # export id in a link -> its prefix
+        self._faults: dict[str, list[Fault]] = defaultdict(list)
+        self._drops: dict[str, int] = defaultdict(int)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- world --------------------------------------------------------------
+
+    def add_pipeline(
+        self, identifier: str, name: str, org: str = "default", project: str = "shop"
+    ) -> Pipeline:
+        pipeline = Pipeline(identifier, name, org, project)
+        self.pipelines[(org, project)][identifier] = pipeline
+        return pipeline
+
+    def add_run(self, run: RunSpec) -> RunSpec:
+        pipeline = self.pipelines[(run.org, run.project)][run.pipeline]
+        pipeline.runs.append(run)
+        pipeline.runs.sort(key=lambda r: r.run_sequence, reverse=True)
+        return run
+
+    def run_by_id(self, plan_execution_id: str) -> RunSpec | None:
+        for project in self.pipelines.values():
+            for pipeline in project.values():
+                for run in pipeline.runs:
+                    if run.plan_execution_id == plan_execution_id:
+                        return run
+        return None
+
+    def all_log_keys(self) -> list[str]:
+        keys: list[str] = []
+        for project in self.pipelines.values():
+            for pipeline in project.values():
+                for run in pipeline.runs:
+                    keys.extend(log_keys(self.account, run))
+        return keys
+
+    # -- faults and inspection ----------------------------------------------
+
+    def fail_next(
+        self,
+        endpoint: str,
+        status: int,
+        times: int = 1,
+        retry_after: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> None:
+        self._faults[endpoint].append(Fault(status, times, retry_after, body))
+
+    def drop_next(self, endpoint: str, times: int = 1) -> None:
+        self._drops[endpoint] += times
+
+    def calls(self, endpoint: str) -> list[Recorded]:
+        paths = {
+            "export": "/gateway/log-service/blob/download",
+            "pipelines": "/gateway/pipeline/api/pipelines/list",
+            "summary": "/gateway/pipeline/api/pipelines/execution/summary",
+        }
+        if endpoint == "v2":
+            return [
+                r
+                for r in self.requests
+                if r.path.startswith("/gateway/pipeline/api/pipelines/execution/v2/")
+            ]
+        return [r for r in self.requests if r.path == paths[endpoint]]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- server -------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/gateway/pipeline/api/pipelines/list", self._pipelines_list)
+        app.router.add_post("/gateway/pipeline/api/pipelines/execution/summary", self._summary)
+        app.router.add_get("/gateway/pipeline/api/pipelines/execution/v2/{id}", self._execution)
+        app.router.add_post("/gateway/log-service/blob/download", self._export)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _prologue(
+        self, request: web.Request, endpoint: str, account_param: str
+    ) -> web.Response | None:
+        body: Any = None
+        raw = await request.read()
+        if raw:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode(errors="replace")
+        self.requests.append(
+            Recorded(request.method, request.path, dict(request.query), dict(request.headers), body)
+        )
+        if self._drops[endpoint] > 0:
+            self._drops[endpoint] -= 1
+            assert request.transport is not None
+            request.transport.close()
+            raise ConnectionResetError("emulated connection drop")
+        faults = self._faults[endpoint]
+        if faults:
+            fault = faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            payload = fault.body or {
+                "status": "ERROR",
+                "code": "INTERNAL",
+                "message": "emulated fault",
+            }
+            return web.json_response(payload, status=fault.status, headers=headers)
+        key = request.headers.get("x-api-key") or request.headers.get(
+            "authorization", ""
+        ).removeprefix("Bearer ")
+        if key != self.api_key:
+            if endpoint == "export":
+                return web.json_response({"error_msg": "unauthorized"}, status=401)
+            return web.json_response(
+                {"status": "ERROR", "code": "INVALID_TOKEN", "message": "Token is not valid."},
+                status=401,
+            )
+        if request.query.get(account_param) != self.account:
+            return web.json_response(
+                {
+                    "status": "ERROR",
+                    "code": "ACCESS_DENIED",
+                    "message": "Not authorized for account",
+                },
+                status=403,
+            )
+        return None
+
+    def _project(self, request: web.Request) -> dict[str, Pipeline] | None:
+        key = (request.query.get("orgIdentifier", ""), request.query.get("projectIdentifier", ""))
+        return self.pipelines.get(key)
+
+    @staticmethod
+    def _not_found(message: str, status: int = 404) -> web.Response:
+        return web.json_response(
+            {"status": "ERROR", "code": "RESOURCE_NOT_FOUND_EXCEPTION", "message": message},
+            status=status,
+        )
+
+    @staticmethod
+    def _page(items: list[Any], request: web.Request) -> dict[str, Any]:
+        page, size = int(request.query.get("page", 0)), int(request.query.get("size", 20))
+        chunk = items[page * size : (page + 1) * size]
+        total_pages = (len(items) + size - 1) // size
+        return {
+            "status": "SUCCESS",
+            "data": {
+                "content": chunk,
+                "totalElements": len(items),
+                "totalPages": total_pages,
+                "pageIndex": page,
+                "pageSize": size,
+                "empty": not chunk,
+            },
+        }
+
+    async def _pipelines_list(self, request: web.Request) -> web.Response:
+        if (answer := await self._prologue(request, "pipelines", "accountIdentifier")) is not None:
+            return answer
+        project = self._project(request)
+        if project is None:
+            return self._not_found(
+                f"Project with identifier [{request.query.get('projectIdentifier')}] does not exist"
+            )
+        term = request.query.get("searchTerm", "").lower()
+        items = [
+            {"identifier": p.identifier, "name": p.name, "tags": {}, "storeType": "INLINE"}
+            for p in project.values()
+            if term in p.identifier.lower() or term in p.name.lower()
+        ]
+        return web.json_response(self._page(items, request))
+
+    async def _summary(self, request: web.Request) -> web.Response:
+        if (answer := await self._prologue(request, "summary", "accountIdentifier")) is not None:
+            return answer
+        project = self._project(request)
+        pipeline = project.get(request.query.get("pipelineIdentifier", "")) if project else None
+        runs = pipeline.runs if pipeline else []
+        items = [summary_json(self.account, r) for r in runs]
+        return web.json_response(self._page(items, request))
+
+    async def _execution(self, request: web.Request) -> web.Response:
+        if (answer := await self._prologue(request, "v2", "accountIdentifier")) is not None:
+            return answer
+        run = self.run_by_id(request.match_info["id"])
+        if run is None or (run.org, run.project) != (
+            request.query.get("orgIdentifier"),
+            request.query.get("projectIdentifier"),
+        ):
+            return self._not_found(
+                "Plan Execution Summary does not exist or has been deleted for planExecutionId: "
+                + request.match_info["id"],
+                status=400,
+            )
+        return web.json_response(execution_json(self.account, run))
+
+    async def _export(self, request: web.Request) -> web.Response:
+        if (answer := await self._prologue(request, "export", "accountID")) is not None:
+            return answer
+        prefix = request.query.get("prefix", "")
+        if request.headers.get("content-type", "").split(";")[0] != "application/json":
+            return web.json_response(
+                {"error_msg": "content-type must be application/json"}, status=400
+            )
+        if prefix in self.too_many_files:
+            return web.json_response(
+                {"error_msg": "Prefix Key Exceeds Maximum Download Limit"}, status=500
+            )
+        if not prefix or not any(
+            k == prefix or k.startswith(prefix + "/") for k in self.all_log_keys()
+        ):
+            return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
+        started = self._export_started.setdefault(prefix, time.monotonic())
+        self._export_polls[prefix] += 1
+        export_id = uid("export", prefix)
+        self.exports[export_id] = prefix
+        link = (
+            f"{self.base_url}/storage/harness-download/{self.account}/{export_id}/logs.zip"
+            "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400&X-Amz-Signature=3f9a0c"
+        )
+        if self.export_gate is not None and not self.export_gate.is_set():
+            status = "in_progress"
+        elif time.monotonic() - started < self.export_delay:
+            status = "queued" if self._export_polls[prefix] == 1 else "in_progress"
+        else:
+            status = self.export_final_status
+        answer_body = {"link": link, "status": status, "expires": self.link_expiry}
+        if status not in ("success", "queued", "in_progress"):
+            answer_body["message"] = "emulated export failure"
+        return web.json_response(answer_body)

@@ -1,0 +1,194 @@
+"""A Slack stand-in on 127.0.0.1: Web API methods, `response_url`s and Socket Mode.
+
+- `POST /api/<method>` checks the bearer token like Slack (`invalid_auth`),
+  records the call and answers the documented shape.
+- `POST /response/<id>` receives `response_url` replies and records them.
+- `apps.connections.open` (app token) hands out `ws://.../socket`, where the
+  emulator says `hello`, delivers envelopes with `send_envelope()` and
+  collects the app's acknowledgements.
+Every recorded thing wakes `wait_for()`, so tests wait on events, not on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
+
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
+APP_TOKEN = "xapp-1-A0123456789-1111111111-0123456789abcdef0123456789abcdef"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM_ID = "T0TEAM0001"
+BOT_USER_ID = "U0BOTUSER1"
+
+T = TypeVar("T")
+
+
+@dataclass
+class ApiCall:
+    method: str
+    args: dict[str, Any]
+    token: str
+
+
+@dataclass
+class Reply:
+    response_id: str
+    body: dict[str, Any]
+
+
+class SlackEmulator:
+    def __init__(self) -> None:
+        self.api_calls: list[ApiCall] = []
+        self.replies: list[Reply] = []
+        self.socket_acks: dict[str, dict[str, Any]] = {}
+        self.response_failures: dict[str, list[int]] = {}
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_ready = asyncio.Event()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, response_id: str | None = None) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{response_id or next(self._ids)}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def wait_for(self, probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+        """Wait until `probe()` returns something truthy, re-checking on every recorded event."""
+
+        async def until() -> T:
+            async with self._changed:
+                while True:
+                    value = probe()
+                    if value:
+                        return value
+                    await self._changed.wait()
+
+        return await asyncio.wait_for(until(), timeout)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    def replies_to(self, response_id: str) -> list[dict[str, Any]]:
+        return [r.body for r in self.replies if r.response_id == response_id]
+
+    def calls(self, method: str) -> list[ApiCall]:
+        return [c for c in self.api_calls if c.method == method]
+
+    # -- Web API ------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        else:
+            form = parse_qs((await request.read()).decode())
+            args.update({k: v[0] for k, v in form.items()})
+        token = request.headers.get("authorization", "").removeprefix("Bearer ") or str(
+            args.pop("token", "")
+        )
+        self.api_calls.append(ApiCall(method, args, token))
+        await self._notify()
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != expected:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result: dict[str, Any] = await handler(args)
+        return web.json_response(result)
+
+    async def _api_auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "harness-logs",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": "B0BOT00001",
+        }
+
+    async def _api_apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}
+
+    # -- response_url -------------------------------------------------------
+
+    async def _response(self, request: web.Request) -> web.Response:
+        response_id = request.match_info["id"]
+        failures = self.response_failures.get(response_id)
+        if failures:
+            status = failures.pop(0)
+            return web.Response(
+                status=status,
+                text="internal_error" if status >= 500 else "rate_limited",
+                headers={"Retry-After": "0"} if status == 429 else {},
+            )
+        body = await request.json()
+        self.replies.append(Reply(response_id, body))
+        await self._notify()
+        return web.Response(text="ok")
+
+    # -- Socket Mode --------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json(
+            {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0123456789"}}
+        )
+        self._socket_ready.set()
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    data = json.loads(message.data)
+                    if "envelope_id" in data:
+                        self.socket_acks[data["envelope_id"]] = data.get("payload") or {}
+                        await self._notify()
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver one Socket Mode envelope to the connected app; returns its id."""
+        await asyncio.wait_for(self._socket_ready.wait(), 10)
+        envelope_id = f"env-{next(self._ids)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": True,
+            }
+        )
+        return envelope_id

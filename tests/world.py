@@ -1,0 +1,108 @@
+"""The standard test world: pipelines and runs the Harness emulator serves."""
+
+from __future__ import annotations
+
+from tests.emulators.executions import RunSpec, StageSpec, StepSpec
+from tests.emulators.harness import HarnessEmulator
+
+ROLLOUT_FAILURE = "kubectl rollout status deployment/checkout timed out: 0 of 3 pods ready"
+
+
+def checkout_stages(failed: bool) -> list[StageSpec]:
+    return [
+        StageSpec(
+            "build",
+            "Build",
+            "Success",
+            [StepSpec("compile", "Compile"), StepSpec("unit_tests", "Unit Tests")],
+        ),
+        StageSpec(
+            "deploy_prod",
+            "Deploy Prod",
+            "Failed" if failed else "Success",
+            [
+                StepSpec(
+                    "rollout",
+                    "Rollout",
+                    "Failed" if failed else "Success",
+                    ROLLOUT_FAILURE if failed else None,
+                ),
+                StepSpec(
+                    "verify", "Verify", "Skipped" if failed else "Success", has_log=not failed
+                ),
+            ],
+            failure=ROLLOUT_FAILURE if failed else None,
+        ),
+    ]
+
+
+def build_world(emulator: HarnessEmulator) -> None:
+    emulator.add_pipeline("deploy_checkout", "Deploy Checkout")
+    emulator.add_run(
+        RunSpec("deploy_checkout", "Deploy Checkout", 41, "Success", checkout_stages(False))
+    )
+    emulator.add_run(
+        RunSpec(
+            "deploy_checkout",
+            "Deploy Checkout",
+            42,
+            "Failed",
+            checkout_stages(True),
+            failure=ROLLOUT_FAILURE,
+        )
+    )
+    # Older executions: legacy log keys, and nodes without their own logBaseKey.
+    emulator.add_pipeline("release_web", "Release Web")
+    emulator.add_run(
+        RunSpec(
+            "release_web",
+            "Release Web",
+            7,
+            "Success",
+            [StageSpec("build", "Build", "Success", [StepSpec("install", "Install deps")])],
+            simplified_keys=False,
+            node_log_keys=False,
+        )
+    )
+    emulator.add_pipeline("nightly", "Nightly Integration")
+    emulator.add_pipeline("deploy_payments", "Deploy Payments", org="payments", project="checkout")
+    emulator.add_run(
+        RunSpec(
+            "deploy_payments",
+            "Deploy Payments",
+            3,
+            "Success",
+            [StageSpec("deploy", "Deploy", "Success", [StepSpec("apply", "Apply")])],
+            org="payments",
+            project="checkout",
+        )
+    )
+    # Two failed steps in two stages, one of them inside a step group.
+    emulator.add_pipeline("integration", "Integration Tests")
+    emulator.add_run(
+        RunSpec(
+            "integration",
+            "Integration Tests",
+            5,
+            "Failed",
+            [
+                StageSpec(
+                    "api",
+                    "API",
+                    "Failed",
+                    [
+                        StepSpec(
+                            "contract",
+                            "Contract Tests",
+                            "Failed",
+                            "3 contract tests failed",
+                            group="suite",
+                        )
+                    ],
+                ),
+                StageSpec(
+                    "ui", "UI", "Failed", [StepSpec("e2e", "E2E", "Failed", "exit status 2")]
+                ),
+            ],
+        )
+    )
