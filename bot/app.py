@@ -61,6 +61,7 @@ class BotApp:
                 deadline=settings.harness_retry_deadline,
                 initial_delay=settings.harness_retry_initial_delay,
             ),
+            secrets=tuple(settings.secrets()),
             on_request=self.metrics.count_harness_request,
         )
         self.pipelines = PipelineApi(self.harness)
@@ -85,7 +86,6 @@ class BotApp:
         )
         signing_secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
-            token=settings.slack_bot_token.get_secret_value(),
             signing_secret=signing_secret.get_secret_value() if signing_secret else "",
             client=self.slack_client,
             logger=logging.getLogger("bot.slack.bolt"),

@@ -17,7 +17,16 @@ FAILED_STATUSES = frozenset({"failed", "errored", "aborted", "expired", "aborted
 
 # Graph nodes that are structure, not work a person would call a stage or a step.
 _STRUCTURAL_STEP_TYPES = frozenset(
-    {"PIPELINE_SECTION", "NG_EXECUTION", "STAGES_STEP", "NG_SECTION", "NG_FORK", "FORK"}
+    {
+        "PIPELINE_SECTION",
+        "NG_EXECUTION",
+        "STAGES_STEP",
+        "NG_SECTION",
+        "NG_FORK",
+        "FORK",
+        "STEP_GROUP",
+        "NG_SECTION_WITH_ROLLBACK_INFO",
+    }
 )
 _STEP_PARENTS = frozenset({"steps", "rollbackSteps"})
 

@@ -139,6 +139,7 @@ class HarnessClient:
         api_key: str,
         account_id: str,
         retry: RetryPolicy,
+        secrets: tuple[str, ...] = (),
         on_request: Callable[[str, str], None] | None = None,
     ) -> None:
         self._http = http
@@ -146,6 +147,8 @@ class HarnessClient:
         self._api_key = api_key
         self.account_id = account_id
         self._retry = retry
+        # Scrubbed from any Harness text we pass on: an error body can echo a header.
+        self._secrets = (api_key, *secrets)
         self._on_request = on_request
 
     @property
@@ -209,7 +212,7 @@ class HarnessClient:
             raise _TransientError(f"network error: {type(exc).__name__}") from None
         status = response.status_code
         if status >= 400:
-            detail = error_detail(response, (self._api_key,))
+            detail = error_detail(response, self._secrets)
             if status in TRANSIENT_STATUSES and not any(
                 needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
             ):

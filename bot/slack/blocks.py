@@ -26,6 +26,7 @@ Message = dict[str, Any]
 
 COMMAND = "/harness-logs"
 SECTION_LIMIT = 3000
+TEXT_LIMIT = 40_000
 BUTTON_URL_LIMIT = 3000
 MAX_FAILURES_SHOWN = 3
 _FAILURE_MESSAGE_LIMIT = 600
@@ -60,6 +61,11 @@ STATUS_WORDS = {
 def escape(text: str) -> str:
     """Make arbitrary text render literally in mrkdwn (no mentions, no links)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_name(text: str) -> str:
+    """A name for bold or inline use: escaped, and no backticks to open code spans."""
+    return escape(text.replace("`", "'"))
 
 
 def trim(text: str, limit: int) -> str:
@@ -217,7 +223,7 @@ def failure_lines(failures: Sequence[Failure], budget: int = SECTION_LIMIT) -> s
     per_message = max(80, min(_FAILURE_MESSAGE_LIMIT, budget // max(1, len(shown)) - 120))
     lines = []
     for failure in shown:
-        where = " › ".join(escape(n) for n in (failure.stage_name, failure.step_name) if n)
+        where = " › ".join(escape_name(n) for n in (failure.stage_name, failure.step_name) if n)
         head = f":rotating_light: *Failed in {where}*" if where else ":rotating_light: *Failed*"
         lines.append(
             head + ("\n" + code_block(failure.message, per_message) if failure.message else "")
@@ -229,12 +235,12 @@ def failure_lines(failures: Sequence[Failure], budget: int = SECTION_LIMIT) -> s
 
 def logs_message(result: LogsResult, requested_by: str | None) -> Message:
     execution = result.execution
-    title = f"{escape(execution.pipeline_name)} #{execution.run_sequence}"
+    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
     blocks: list[dict[str, Any]] = [
         _section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
     ]
     facts = [
-        f"*Logs:* {escape(describe_scope(result.log_scope))}",
+        f"*Logs:* {escape_name(describe_scope(result.log_scope))}",
         f"*Project:* `{escape(str(execution.scope))}`",
     ]
     took = duration(execution)
@@ -256,10 +262,10 @@ def logs_message(result: LogsResult, requested_by: str | None) -> Message:
             )
         buttons.append(_button("Open in Harness", result.execution_url, "open_execution"))
         blocks.append({"type": "actions", "elements": buttons})
-        blocks.append(_section(f"<{safe_url(link.url)}|{_link_label(link.url)}>"))
+        blocks.append(_plain_link(link.url))
         if link.expires_at is not None:
             context.append(f"link expires {slack_date(link.expires_at)}")
-        fallback = f"Logs for {execution.pipeline_name} #{execution.run_sequence}: {link.url}"
+        fallback = f"Logs for {title}: {link.url}"
     else:
         problem = result.problem or ExportProblem(ProblemKind.FAILED)
         blocks.append(_section(problem_text(problem, result)))
@@ -269,10 +275,10 @@ def logs_message(result: LogsResult, requested_by: str | None) -> Message:
                 "elements": [_button("Open in Harness", result.execution_url, "open_execution")],
             }
         )
-        fallback = f"No logs link for {execution.pipeline_name} #{execution.run_sequence}"
+        fallback = f"No logs link for {title}"
     if context:
         blocks.append(_context(" · ".join(context)))
-    return {"response_type": "in_channel", "text": trim(fallback, 3000), "blocks": blocks}
+    return {"response_type": "in_channel", "text": trim(fallback, TEXT_LIMIT), "blocks": blocks}
 
 
 def safe_url(url: str) -> str:
@@ -280,6 +286,18 @@ def safe_url(url: str) -> str:
     return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
 
 
-def _link_label(url: str) -> str:
-    """The visible text of the plain link: the URL itself, shortened if huge."""
-    return escape(trim(url, 200))
+def _plain_link(url: str) -> dict[str, Any]:
+    """The URL as text people can copy; past a section's limit, a rich-text link."""
+    label = escape(trim(url, 200))
+    text = f"<{safe_url(url)}|{label}>"
+    if len(text) <= SECTION_LIMIT:
+        return _section(text)
+    return {
+        "type": "rich_text",
+        "elements": [
+            {
+                "type": "rich_text_section",
+                "elements": [{"type": "link", "url": url, "text": trim(url, 200)}],
+            }
+        ],
+    }

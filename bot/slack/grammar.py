@@ -68,10 +68,9 @@ def parse_command(raw: str) -> Command:
     text = clean_text(raw)
     if text.lower() in HELP_WORDS:
         return Help()
-    first, _, rest = text.partition(" ")
-    url = _URL.fullmatch(first)
+    url = _URL.match(text)
     if url:
-        if rest.strip():
+        if text[url.end() :].strip():
             raise CommandError("Paste the execution link on its own, with nothing after it.")
         return FetchLogs(UrlTarget(url.group(1)))
     return FetchLogs(_parse_named(_tokenize(text)))

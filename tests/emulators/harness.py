@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.emulators.executions import RunSpec, execution_json, log_keys, summary_json, uid
+from tests.emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
 API_KEY = "pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4"
@@ -61,6 +62,7 @@ class HarnessEmulator:
         self.api_key = api_key
         self.pipelines: dict[tuple[str, str], dict[str, Pipeline]] = defaultdict(dict)
         self.requests: list[Recorded] = []
+        self.changes = Changes()
         self.export_delay = 0.3
         self.export_gate: asyncio.Event | None = None
         self.export_final_status = "success"
@@ -169,6 +171,7 @@ class HarnessEmulator:
         self.requests.append(
             Recorded(request.method, request.path, dict(request.query), dict(request.headers), body)
         )
+        await self.changes.notify()
         if self._drops[endpoint] > 0:
             self._drops[endpoint] -= 1
             assert request.transport is not None

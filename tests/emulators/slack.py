@@ -21,6 +21,8 @@ from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
 
+from tests.emulators.waiting import Changes
+
 BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
 APP_TOKEN = "xapp-1-A0123456789-1111111111-0123456789abcdef0123456789abcdef"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -49,7 +51,7 @@ class SlackEmulator:
         self.replies: list[Reply] = []
         self.socket_acks: dict[str, dict[str, Any]] = {}
         self.response_failures: dict[str, list[int]] = {}
-        self._changed = asyncio.Condition()
+        self.changes = Changes()
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
         self._ids = itertools.count(1)
@@ -81,21 +83,7 @@ class SlackEmulator:
             await self._runner.cleanup()
 
     async def wait_for(self, probe: Callable[[], T | None], timeout: float = 10.0) -> T:
-        """Wait until `probe()` returns something truthy, re-checking on every recorded event."""
-
-        async def until() -> T:
-            async with self._changed:
-                while True:
-                    value = probe()
-                    if value:
-                        return value
-                    await self._changed.wait()
-
-        return await asyncio.wait_for(until(), timeout)
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        return await self.changes.wait_for(probe, timeout)
 
     def replies_to(self, response_id: str) -> list[dict[str, Any]]:
         return [r.body for r in self.replies if r.response_id == response_id]
@@ -117,7 +105,7 @@ class SlackEmulator:
             args.pop("token", "")
         )
         self.api_calls.append(ApiCall(method, args, token))
-        await self._notify()
+        await self.changes.notify()
         expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
         if token != expected:
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -155,7 +143,7 @@ class SlackEmulator:
             )
         body = await request.json()
         self.replies.append(Reply(response_id, body))
-        await self._notify()
+        await self.changes.notify()
         return web.Response(text="ok")
 
     # -- Socket Mode --------------------------------------------------------
@@ -174,7 +162,7 @@ class SlackEmulator:
                     data = json.loads(message.data)
                     if "envelope_id" in data:
                         self.socket_acks[data["envelope_id"]] = data.get("payload") or {}
-                        await self._notify()
+                        await self.changes.notify()
         finally:
             self._sockets.remove(ws)
         return ws
