@@ -62,6 +62,7 @@ class HarnessEmulator:
         self.api_key = api_key
         self.pipelines: dict[tuple[str, str], dict[str, Pipeline]] = defaultdict(dict)
         self.requests: list[Recorded] = []
+        self.request_times: list[float] = []
         self.changes = Changes()
         self.export_delay = 0.3
         self.export_gate: asyncio.Event | None = None
@@ -171,6 +172,7 @@ class HarnessEmulator:
         self.requests.append(
             Recorded(request.method, request.path, dict(request.query), dict(request.headers), body)
         )
+        self.request_times.append(time.monotonic())
         await self.changes.notify()
         if self._drops[endpoint] > 0:
             self._drops[endpoint] -= 1

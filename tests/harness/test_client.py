@@ -1,0 +1,109 @@
+"""Harness client: error shapes, retry timing rules, and Retry-After."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from tenacity import RetryCallState
+
+from bot.harness.client import (
+    HarnessClient,
+    RetryPolicy,
+    _BackoffHonouringRetryAfter,
+    _TransientError,
+    error_detail,
+    parse_retry_after,
+)
+from bot.harness.errors import HarnessUnavailableError
+from tests.emulators.harness import HarnessEmulator
+
+
+def state_after(exc: Exception, attempt: int) -> RetryCallState:
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    state.attempt_number = attempt
+    state.set_exception((type(exc), exc, None))
+    return state
+
+
+def test_retry_after_is_a_floor_on_the_backoff() -> None:
+    wait = _BackoffHonouringRetryAfter(RetryPolicy(initial_delay=0.01, max_delay=30))
+    assert wait(state_after(_TransientError("429", retry_after=7), 1)) >= 7
+    assert wait(state_after(_TransientError("503"), 1)) <= 0.02
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    wait = _BackoffHonouringRetryAfter(RetryPolicy(initial_delay=0.5, max_delay=30))
+    delays = [wait(state_after(_TransientError("503"), 8)) for _ in range(50)]
+    assert max(delays) <= 30
+    assert len({round(d, 3) for d in delays}) > 10  # jittered, not in lockstep
+
+
+def test_retry_after_in_both_http_forms() -> None:
+    assert parse_retry_after("3") == 3.0
+    now = time.time()
+    when = datetime.fromtimestamp(now, UTC) + timedelta(seconds=10)
+    assert 9 <= (parse_retry_after(format_datetime(when, usegmt=True), now) or 0) <= 11
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"error_msg": "cannot list files for prefix"}, "cannot list files for prefix"),
+        ({"status": "ERROR", "code": "X", "message": "Pipeline not found"}, "Pipeline not found"),
+        ({"error": "bad gateway"}, "bad gateway"),
+        ({"message": "  spaced\n out  "}, "spaced out"),
+        ({"message": "x" * 1000}, "x" * 300 + "…"),
+    ],
+)
+def test_error_text_from_every_gateway_shape(body: dict[str, str], detail: str) -> None:
+    assert error_detail(httpx.Response(500, json=body)) == detail
+
+
+def test_error_text_never_carries_the_key() -> None:
+    response = httpx.Response(401, json={"message": "key pat.1.2.SECRET rejected"})
+    assert error_detail(response, ("pat.1.2.SECRET",)) == "key [REDACTED] rejected"
+
+
+async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> None:
+    harness.fail_next("pipelines", 429, retry_after="1")
+    async with httpx.AsyncClient() as http:
+        client = HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=10, initial_delay=0.01),
+        )
+        await client.request_json(
+            "POST",
+            "pipeline/api/pipelines/list",
+            params={"orgIdentifier": "default", "projectIdentifier": "shop"},
+        )
+    first, second = harness.calls("pipelines")
+    assert len(harness.calls("pipelines")) == 2
+    gap = harness.request_times[1] - harness.request_times[0]
+    assert gap >= 1.0, f"retried after {gap:.2f}s despite Retry-After: 1"
+    assert first.headers["x-api-key"] == second.headers["x-api-key"] == harness.api_key
+
+
+async def test_gives_up_at_the_deadline(harness: HarnessEmulator) -> None:
+    harness.fail_next("pipelines", 503, times=10_000)
+    async with httpx.AsyncClient() as http:
+        client = HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=0.5, initial_delay=0.01),
+        )
+        started = time.monotonic()
+        with pytest.raises(HarnessUnavailableError, match="HTTP 503"):
+            await client.request_json("POST", "pipeline/api/pipelines/list")
+    assert time.monotonic() - started < 3
+    assert len(harness.calls("pipelines")) >= 3

@@ -1,0 +1,55 @@
+"""Health, readiness and metrics endpoints of the running app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import RunningBot
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import BOT_TOKEN
+
+
+async def test_healthz_answers_while_the_process_lives(bot: RunningBot) -> None:
+    async with bot.session.get(bot.url + "/healthz") as resp:
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_slack_and_harness(bot: RunningBot, harness: HarnessEmulator) -> None:
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        assert resp.status == 200
+        assert await resp.json() == {"status": "ready", "slack": "ok", "harness": "ok"}
+    assert [c.token for c in bot.slack.calls("auth.test")] == [BOT_TOKEN]
+    assert len(harness.calls("pipelines")) == 1
+
+
+async def test_readyz_fails_when_harness_refuses_the_key(start_bot: Any) -> None:
+    bot = await start_bot(harness_api_key="pat.wrong.wrong.NotTheKey123")
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        assert resp.status == 503
+        body = await resp.json()
+    assert body["harness"] == "error: HarnessAuthError"
+    assert body["slack"] == "ok"
+    assert "NotTheKey123" not in str(body)
+
+
+async def test_readyz_fails_when_slack_is_unreachable(start_bot: Any) -> None:
+    bot = await start_bot(slack_api_url="http://127.0.0.1:9/api/")
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        assert resp.status == 503
+        assert (await resp.json())["slack"].startswith("error:")
+
+
+async def test_metrics_count_commands_and_harness_calls(bot: RunningBot) -> None:
+    await bot.command("help")
+    _status, _ack, rid = await bot.command("deploy_checkout")
+    await bot.reply(rid)
+    async with bot.session.get(bot.url + "/metrics") as resp:
+        assert resp.status == 200
+        assert resp.headers["content-type"].startswith("text/plain")
+        text = await resp.text()
+    assert 'harness_logs_commands_total{kind="help",outcome="ok"} 1.0' in text
+    assert 'harness_logs_commands_total{kind="named",outcome="link"} 1.0' in text
+    assert 'harness_logs_harness_requests_total{endpoint="logs.export",outcome="200"}' in text
+    assert 'harness_logs_export_seconds_count{outcome="success"} 1.0' in text
+    assert BOT_TOKEN not in text

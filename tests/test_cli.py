@@ -1,0 +1,133 @@
+"""`harness-logs-bot` as a real process: settings errors, start-up, clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+
+BIN = Path(sys.executable).with_name("harness-logs-bot")
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """The parent's environment without any setting of ours, plus `values`."""
+    prefixes = ("SLACK_", "HARNESS_", "BOT_", "PORT", "LOG_LEVEL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(values)
+    return env
+
+
+async def run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *args, env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode()
+
+
+async def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
+    code, out = await run([str(BIN)], clean_env(), tmp_path)
+    assert code == 2
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "HARNESS_API_KEY",
+        "HARNESS_ACCOUNT_ID",
+        "HARNESS_DEFAULT_PROJECT",
+    ):
+        assert f"{name}: is required" in out
+    assert "Traceback" not in out
+
+
+async def test_invalid_values_are_named_but_never_echoed(tmp_path: Path) -> None:
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxp-user-token-SECRETVALUE1",
+        SLACK_APP_TOKEN="not-an-app-token-SECRETVALUE2",
+        HARNESS_API_KEY="pat.a.b.SECRETVALUE3",
+        HARNESS_ACCOUNT_ID="acc/../x",
+        HARNESS_DEFAULT_PROJECT="shop",
+        HARNESS_BASE_URL="ftp://harness",
+    )
+    code, out = await run([str(BIN)], env, tmp_path)
+    assert code == 2
+    assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in out
+    assert "SLACK_APP_TOKEN: must be an app-level token starting with xapp-" in out
+    assert "HARNESS_ACCOUNT_ID:" in out
+    assert "HARNESS_BASE_URL: must be an http(s) URL" in out
+    assert "SECRETVALUE" not in out
+
+
+async def test_http_mode_needs_the_signing_secret_and_reads_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN={BOT_TOKEN}\nHARNESS_API_KEY=pat.x.y.z\n"
+        "HARNESS_ACCOUNT_ID=acc1\nHARNESS_DEFAULT_PROJECT=shop\n"
+    )
+    code, out = await run([str(BIN), "--mode", "http"], clean_env(), tmp_path)
+    assert code == 2
+    assert [line.strip() for line in out.strip().splitlines()[1:]] == [
+        "SLACK_SIGNING_SECRET: is required in http mode"
+    ]
+    code, out = await run([sys.executable, "-m", "bot", "--mode", "socket"], clean_env(), tmp_path)
+    assert code == 2
+    assert "SLACK_APP_TOKEN: is required in socket mode" in out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+async def test_the_bot_serves_until_sigterm_then_exits_cleanly(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, entry: str
+) -> None:
+    port = free_port()
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        HARNESS_API_KEY=harness.api_key,
+        HARNESS_ACCOUNT_ID=harness.account,
+        HARNESS_BASE_URL=harness.base_url,
+        HARNESS_DEFAULT_PROJECT="shop",
+        PORT=str(port),
+    )
+    args = [str(BIN)] if entry == "script" else [sys.executable, "-m", "bot"]
+    proc = await asyncio.create_subprocess_exec(
+        *args, "--host", "127.0.0.1", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as session:
+            while True:  # poll with a deadline until the server answers
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
+                        assert resp.status == 200
+                        break
+                except aiohttp.ClientConnectionError:
+                    assert proc.returncode is None, "the bot exited during start-up"
+                    assert time.monotonic() < deadline, "the bot did not start in time"
+                    await asyncio.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+        assert proc.stderr is not None
+        logs = (await proc.stderr.read()).decode()
+        assert "listening on 127.0.0.1" in logs
+        assert "stopped" in logs
+        for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
+            assert secret not in logs
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
