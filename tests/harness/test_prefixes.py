@@ -12,7 +12,7 @@ from bot.harness.models import Envelope, ExecutionDetail
 from bot.harness.prefixes import node_prefix, pipeline_prefix
 from tests.emulators.executions import RunSpec, StageSpec, StepSpec, execution_json
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures"
 ACC = "a1B2c3D4e5F6g7H8i9J0kL"
 
 
