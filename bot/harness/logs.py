@@ -46,7 +46,7 @@ class LogExporter:
             if status == "success":
                 if not answer.link:
                     raise HarnessBadResponseError("the export succeeded without a link")
-                return LogsLink(self._reachable(answer.link), answer.expires)
+                return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
             waited = time.monotonic() - started
@@ -70,10 +70,11 @@ class LogExporter:
                 "the log service answered in an unexpected shape"
             ) from None
 
-    def _reachable(self, link: str) -> str:
-        """Self-managed installs hand out links naming the SaaS host; point them home."""
-        parts = urlsplit(link)
-        ours = urlsplit(self._client.base_url)
-        if (parts.hostname or "").lower() == SAAS_HOST and ours.hostname != SAAS_HOST:
-            return urlunsplit((ours.scheme, ours.netloc, parts.path, parts.query, parts.fragment))
-        return link
+
+def reachable_link(link: str, base_url: str) -> str:
+    """Self-managed installs hand out links naming the SaaS host; point them home."""
+    parts = urlsplit(link)
+    ours = urlsplit(base_url)
+    if (parts.hostname or "").lower() == SAAS_HOST and ours.hostname != SAAS_HOST:
+        return urlunsplit((ours.scheme, ours.netloc, parts.path, parts.query, parts.fragment))
+    return link

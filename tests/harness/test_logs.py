@@ -1,0 +1,74 @@
+"""Log-service export: poll schedule, status handling, links people can reach."""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+import pytest
+
+from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
+from bot.harness.logs import LogExporter, poll_delays, reachable_link
+from tests.emulators.harness import HarnessEmulator
+
+
+def test_polling_starts_fast_and_backs_off_to_five_seconds() -> None:
+    delays = list(itertools.islice(poll_delays(), 10))
+    assert delays[0] <= 0.5
+    assert delays == sorted(delays)
+    assert max(delays) == 5.0
+
+
+def exporter(
+    harness: HarnessEmulator,
+    http: httpx.AsyncClient,
+    base_url: str | None = None,
+    timeout: float = 10,
+) -> LogExporter:
+    client = HarnessClient(
+        http,
+        base_url=base_url or harness.base_url,
+        api_key=harness.api_key,
+        account_id=harness.account,
+        retry=RetryPolicy(deadline=5, initial_delay=0.01),
+    )
+    return LogExporter(client, timeout=timeout)
+
+
+async def test_export_is_polled_from_queued_to_success(harness: HarnessEmulator) -> None:
+    prefix = harness.all_log_keys()[0]
+    async with httpx.AsyncClient() as http:
+        link = await exporter(harness, http).export(prefix)
+    statuses = len(harness.calls("export"))
+    assert statuses >= 2  # queued first, then polled
+    assert link.url.startswith(harness.base_url + "/storage/harness-download/")
+    assert link.expires_at is not None and link.expires_at.year == 2026
+
+
+async def test_unknown_prefix_and_failed_export_and_timeout(harness: HarnessEmulator) -> None:
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(NoLogsError):
+            await exporter(harness, http).export(f"{harness.account}/pipeline/nope/1/-x")
+        harness.export_final_status = "error"
+        with pytest.raises(ExportFailedError, match="emulated export failure"):
+            await exporter(harness, http).export(harness.all_log_keys()[0])
+        harness.export_final_status = "success"
+        harness.export_delay = 60
+        with pytest.raises(ExportTimeoutError) as caught:
+            await exporter(harness, http, timeout=0.5).export(harness.all_log_keys()[1])
+        assert caught.value.waited < 1
+
+
+def test_self_managed_links_naming_saas_are_pointed_at_the_configured_host() -> None:
+    """Behind a proxy the bot reaches Harness at its own host; a link naming app.harness.io
+    would be unreachable for readers too, so it is rewritten to the configured host."""
+    ours = "https://harness.acme.internal"
+    assert (
+        reachable_link("https://app.harness.io/storage/harness-download/a/1/logs.zip?sig=1", ours)
+        == "https://harness.acme.internal/storage/harness-download/a/1/logs.zip?sig=1"
+    )
+    gcs = "https://storage.googleapis.com/bucket/logs.zip?X-Goog-Signature=1"
+    assert reachable_link(gcs, ours) == gcs
+    saas = "https://app.harness.io/storage/x/logs.zip"
+    assert reachable_link(saas, "https://app.harness.io") == saas
