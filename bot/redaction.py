@@ -1,0 +1,126 @@
+"""Redaction of secrets that leak into build logs, before anything reaches Slack.
+
+Harness masks the secrets it manages, but logs also carry tokens it never
+knew about. Each pattern targets one kind of credential by its documented
+shape, so ordinary log text (hashes, UUIDs, digests, commit SHAs) is left
+alone. Redacted text reads `[REDACTED:<kind>]`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_SECRET_WORDS = (  # noqa: S105 -- the names of secrets, not a secret
+    r"password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
+    r"|client[_-]?secret|auth[_-]?token"
+)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    # Group holding the secret; the rest of the match (a key name, a header) is kept.
+    group: int = 0
+
+
+def _rule(kind: str, pattern: str, group: int = 0, flags: int = 0) -> _Rule:
+    return _Rule(kind, re.compile(pattern, flags), group)
+
+
+RULES: tuple[_Rule, ...] = (
+    _rule(
+        "pem",
+        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----"
+        r".*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----",
+        0,
+        re.S,
+    ),
+    _rule(
+        "harness_token", r"\b(?:pat|sat)\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}"
+    ),
+    _rule("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    _rule("slack_token", r"\bxapp-\d-[A-Za-z0-9-]{10,}"),
+    _rule("github_token", r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"),
+    _rule("github_token", r"\bgithub_pat_[A-Za-z0-9_]{22,}"),
+    _rule("gitlab_token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    _rule("aws_access_key_id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    _rule(
+        "aws_secret_access_key",
+        r"aws_secret_access_key[\"']?\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+        1,
+        re.I,
+    ),
+    _rule("google_api_key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    _rule(
+        "authorization",
+        r"\bauthorization[\"']?\s*[:=]\s*[\"']?(?:bearer|basic|token)\s+([^\s\"',;]+)",
+        1,
+        re.I,
+    ),
+    _rule("url_credentials", r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@", 1, re.I),
+    _rule(
+        "secret",
+        rf"(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:{_SECRET_WORDS})[\"']?\s*[=:]\s*[\"']?([^\s\"'&,;]{{3,}})",
+        1,
+        re.I,
+    ),
+)
+
+_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_ALREADY = re.compile(r"\[REDACTED:[a-z_]+\]|\*{3,}")  # our mark, or Harness's mask
+
+
+def mark(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+class Redactor:
+    """Replaces known secret shapes and the bot's own configured secrets."""
+
+    def __init__(self, configured: Iterable[str] = ()) -> None:
+        # Longest first, so a secret containing another is replaced whole.
+        self._configured = sorted({s for s in configured if len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self._configured:
+            if secret in text:
+                text = text.replace(secret, mark("configured"))
+        for rule in RULES:
+            text = rule.pattern.sub(lambda m, r=rule: _replace(m, r), text)
+        return text
+
+    def redact_line(self, line: str, in_key: bool) -> tuple[str, bool]:
+        """One line of a sequence; `in_key` says whether a PEM key block is open."""
+        if in_key:
+            end = _PEM_END.search(line)
+            if end is None:
+                return mark("pem"), True
+            return mark("pem") + self.redact(line[end.end() :]), False
+        begin = _PEM_BEGIN.search(line)
+        if begin and not _PEM_END.search(line, begin.end()):
+            return self.redact(line[: begin.start()]) + mark("pem"), True
+        return self.redact(line), False
+
+    def redact_lines(self, lines: Iterable[str]) -> Iterator[str]:
+        """Line by line, also hiding every line inside a PEM private key block."""
+        in_key = False
+        for line in lines:
+            redacted, in_key = self.redact_line(line, in_key)
+            yield redacted
+
+
+def _replace(match: re.Match[str], rule: _Rule) -> str:
+    if rule.group == 0:
+        return mark(rule.kind)
+    secret = match.group(rule.group)
+    if _ALREADY.match(secret):
+        return match.group(0)  # already masked, by another rule or by Harness
+    start, end = match.span(rule.group)
+    offset = match.start()
+    whole = match.group(0)
+    return whole[: start - offset] + mark(rule.kind) + whole[end - offset :]
