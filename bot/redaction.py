@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-_SECRET_WORDS = (  # noqa: S105 -- the names of secrets, not a secret
+_SECRET_WORDS = (
     r"password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
     r"|client[_-]?secret|auth[_-]?token"
 )
