@@ -12,9 +12,21 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-_SECRET_WORDS = (
-    r"password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|client[_-]?secret|auth[_-]?token"
+# Names under which secrets are passed (`DB_PASSWORD=`, `api_key:`), not secrets themselves.
+_SECRET_WORDS = "|".join(
+    (
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "token",
+        "api[_-]?key",
+        "apikey",
+        "access[_-]?key",
+        "private[_-]?key",
+        "client[_-]?secret",
+        "auth[_-]?token",
+    )
 )
 
 
