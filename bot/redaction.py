@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 # Names under which secrets are passed (`DB_PASSWORD=`, `api_key:`), not secrets themselves.
 _SECRET_WORDS = "|".join(
@@ -103,7 +104,7 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, mark("configured"))
         for rule in RULES:
-            text = rule.pattern.sub(lambda m, r=rule: _replace(m, r), text)
+            text = rule.pattern.sub(partial(_replace, rule=rule), text)
         return text
 
     def redact_line(self, line: str, in_key: bool) -> tuple[str, bool]:
