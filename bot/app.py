@@ -27,10 +27,14 @@ from bot.config import Mode, Settings
 from bot.domain import Scope
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
+from bot.excerpt import ExcerptSettings
 from bot.harness.logs import LogExporter
+from bot.harness.steplogs import ReadLimits, StepLogReader
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
-from bot.service import LogsService
+from bot.redaction import Redactor
+from bot.service import ExcerptOptions, LogsService
+from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 
 log = logging.getLogger(__name__)
@@ -66,13 +70,35 @@ class BotApp:
         )
         self.pipelines = PipelineApi(self.harness)
         self.default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
+        exporter = LogExporter(self.harness, timeout=settings.harness_export_timeout)
+        redactor = Redactor(settings.secrets())
+        reader = StepLogReader(
+            self.harness,
+            self.http,
+            exporter,
+            redactor,
+            harness_host=settings.harness_host,
+            limits=ReadLimits(
+                max_bytes=settings.log_read_max_bytes,
+                max_decompressed=settings.log_read_max_uncompressed_bytes,
+                max_entries=settings.log_read_max_files,
+            ),
+        )
         self.service = LogsService(
             self.pipelines,
-            LogExporter(self.harness, timeout=settings.harness_export_timeout),
+            exporter,
             account=settings.harness_account_id,
             default_scope=self.default_scope,
             ui_hosts=settings.ui_hosts,
             ui_base_url=settings.harness_base_url,
+            log_reader=reader,
+            redactor=redactor,
+            excerpts=ExcerptOptions(
+                settings=ExcerptSettings(
+                    before=settings.excerpt_lines_before, tail=settings.excerpt_lines_tail
+                ),
+                timeout=settings.excerpt_timeout,
+            ),
             on_export=self.metrics.observe_export,
         )
         self.slack_client = AsyncWebClient(
@@ -91,6 +117,7 @@ class BotApp:
             logger=logging.getLogger("bot.slack.bolt"),
         )
         CommandHandler(self.service, self.jobs, self.metrics).register(self.bolt)
+        ActionHandler(self.service, self.jobs, self.slack_client).register(self.bolt)
         self.web = self._build_web()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None

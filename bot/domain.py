@@ -12,8 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.excerpt import Excerpt
+
 # Statuses that mean "this node is why the run did not succeed".
-FAILED_STATUSES = frozenset({"failed", "errored", "aborted", "expired", "abortedbyfreeze"})
+FAILED_STATUSES = frozenset(
+    {"failed", "errored", "aborted", "expired", "abortedbyfreeze", "approvalrejected"}
+)
 
 # Graph nodes that are structure, not work a person would call a stage or a step.
 _STRUCTURAL_STEP_TYPES = frozenset(
@@ -166,11 +170,15 @@ class LogsLink:
 
 @dataclass(frozen=True)
 class Failure:
-    """A failed stage or step as people should read it."""
+    """A failed stage or step as people should read it, with its log excerpt if read."""
 
     stage_name: str | None
     step_name: str | None
     message: str | None
+    node_uuid: str | None = None
+    excerpt: Excerpt | None = None
+    # Why there is no excerpt: the step wrote no log, or reading it failed.
+    log_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -89,17 +89,25 @@ class Excerpt:
 
     def render(self, max_chars: int) -> str:
         """The excerpt as text of at most `max_chars`, dropping whole lines from the top."""
-        lines = self.render_lines()
-        total = sum(len(line) + 1 for line in lines)
-        if total - 1 <= max_chars:
-            return "\n".join(lines)
-        note_room = 48  # "… 12,345 more excerpt lines above …"
-        dropped = 0
-        while lines and total - 1 + note_room > max_chars:
-            total -= len(lines.pop(0)) + 1
-            dropped += 1
-        note = f"… {dropped:,} more excerpt line{'s' if dropped != 1 else ''} above …"
-        return "\n".join([note, *lines]) if len(note) <= max_chars else "\n".join(lines)
+        return "\n".join(fit_lines(self.render_lines(), max_chars))
+
+
+def fit_lines(lines: list[str], max_chars: int) -> list[str]:
+    """Drop whole lines from the top until the joined text fits, and say how many went.
+
+    Whole lines only, so nothing is cut inside a character or an escape sequence.
+    """
+    total = sum(len(line) + 1 for line in lines) - 1
+    if total <= max_chars:
+        return lines
+    lines = list(lines)
+    note_room = 48  # "… 12,345 more excerpt lines above …"
+    dropped = 0
+    while lines and total + note_room > max_chars:
+        total -= len(lines.pop(0)) + 1
+        dropped += 1
+    note = f"… {dropped:,} more excerpt line{'s' if dropped != 1 else ''} above …"
+    return [note, *lines] if len(note) <= max_chars else lines
 
 
 # -- rendering one kept line ------------------------------------------------------
@@ -489,5 +497,6 @@ __all__ = [
     "Gap",
     "LogScanner",
     "excerpt_of",
+    "fit_lines",
     "mark",
 ]

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from bot.domain import (
@@ -32,10 +33,14 @@ from bot.harness.errors import (
     NoLogsError,
     TooManyLogFilesError,
 )
+from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix, pipeline_prefix
+from bot.harness.steplogs import StepLogReader
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
+from bot.redaction import Redactor
+from bot.singleflight import SingleFlight
 from bot.suggest import closest
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,32 @@ class ExportProblem:
     waited: float | None = None
 
 
+MAX_EXCERPTS = 3
+
+
+@dataclass(frozen=True)
+class ExcerptRef:
+    """Enough to find a step again later (a button press) without any state kept."""
+
+    org: str
+    project: str
+    plan_execution_id: str
+    node_uuid: str
+
+
+@dataclass(frozen=True)
+class FullExcerpt:
+    execution: Execution
+    failure: Failure
+    execution_url: str
+
+
+@dataclass(frozen=True)
+class ExcerptOptions:
+    settings: ExcerptSettings = field(default_factory=ExcerptSettings)
+    timeout: float = 120.0
+
+
 @dataclass(frozen=True)
 class Resolved:
     execution: Execution
@@ -126,16 +157,22 @@ class LogsService:
         default_scope: Scope,
         ui_hosts: Collection[str],
         ui_base_url: str,
+        log_reader: StepLogReader | None = None,
+        redactor: Redactor | None = None,
+        excerpts: ExcerptOptions | None = None,
         on_export: Callable[[str, float], None] | None = None,
     ) -> None:
         self._pipelines = pipelines
         self._exporter = exporter
+        self._log_reader = log_reader
+        self._redactor = redactor or Redactor()
+        self._excerpts = excerpts or ExcerptOptions()
         self._account = account
         self._default_scope = default_scope
         self._ui_hosts = ui_hosts
         self._ui_base_url = ui_base_url.rstrip("/")
         self._on_export = on_export
-        self._inflight: dict[str, asyncio.Task[LogsLink]] = {}
+        self._excerpt_flights: SingleFlight[tuple[Excerpt | None, str | None]] = SingleFlight()
 
     def check(self, target: Target) -> None:
         """Cheap validation before anything is sent to Harness (URL host and shape)."""
@@ -146,29 +183,110 @@ class LogsService:
         """Resolve the target, export its logs and report the link or the problem."""
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
+        failed = failed_nodes(execution, log_scope)
+        # The link and the excerpts are independent: fetch them side by side.
+        link_task = asyncio.ensure_future(self._timed_export(log_scope.prefix))
+        failures = await asyncio.gather(
+            *(
+                self._failure(execution, node, read=i < MAX_EXCERPTS)
+                for i, node in enumerate(failed)
+            )
+        )
+        if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
+            failures = [Failure(None, None, self._clean(execution.failure_message))]
         base = LogsResult(
             execution=execution,
             log_scope=log_scope,
             execution_url=self.execution_url(execution),
-            failures=failures_in(execution, log_scope),
+            failures=list(failures),
         )
+        link, problem = await link_task
+        if problem is not None:
+            return replace(base, problem=problem)
+        return replace(base, link=link)
+
+    async def full_excerpt(self, ref: ExcerptRef) -> FullExcerpt:
+        """The longer excerpt of one step, for "Show full excerpt"."""
+        try:
+            execution = await self._pipelines.execution(
+                Scope(ref.org, ref.project), ref.plan_execution_id
+            )
+        except HarnessNotFoundError:
+            raise TargetError("That execution is no longer in Harness.") from None
+        except HarnessError:
+            raise TargetError(
+                "Harness is not answering right now; try again in a minute."
+            ) from None
+        node = execution.node_by_uuid(ref.node_uuid)
+        if node is None:
+            raise TargetError("That step is not part of the execution any more.")
+        failure = await self._failure(execution, node, read=True, settings=ExcerptSettings.full())
+        return FullExcerpt(execution, failure, self.execution_url(execution))
+
+    async def _failure(
+        self,
+        execution: Execution,
+        node: Node,
+        *,
+        read: bool,
+        settings: ExcerptSettings | None = None,
+    ) -> Failure:
+        stage = node if node.is_stage else execution.stage_of(node)
+        failure = Failure(
+            stage_name=stage.name if stage else None,
+            step_name=None if node.is_stage else node.name,
+            message=self._clean(node.failure_message),
+            node_uuid=node.uuid,
+        )
+        if not read or node.is_stage or self._log_reader is None:
+            return failure
+        wanted = settings or self._excerpts.settings
+        # Several people asking about one failure at once share one read of its log.
+        excerpt, note = await self._excerpt_flights.run(
+            (execution.plan_execution_id, node.uuid, wanted),
+            lambda: self._read_excerpt(execution, node, wanted),
+        )
+        return replace(failure, excerpt=excerpt, log_note=note)
+
+    async def _read_excerpt(
+        self, execution: Execution, node: Node, settings: ExcerptSettings
+    ) -> tuple[Excerpt | None, str | None]:
+        assert self._log_reader is not None
+        try:
+            async with asyncio.timeout(self._excerpts.timeout):
+                excerpt = await self._log_reader.excerpt(execution, node, settings)
+        except TimeoutError:
+            return None, f"the log could not be read within {self._excerpts.timeout:.0f} s"
+        except HarnessError as exc:
+            log.warning(
+                "could not read the log of %s: %s", node.fqn, exc.detail or type(exc).__name__
+            )
+            return None, "the log could not be read: " + (
+                self._clean(exc.detail) or "Harness error"
+            )
+        except Exception:
+            # An excerpt is a bonus: whatever breaks here must not cost people the link.
+            log.exception("unexpected error reading the log of %s", node.fqn)
+            return None, "the log could not be read"
+        if excerpt is None:
+            return None, "this step wrote no log"
+        return excerpt, None
+
+    def _clean(self, text: str | None) -> str | None:
+        return self._redactor.redact(text) if text else text
+
+    async def _timed_export(self, prefix: str) -> tuple[LogsLink | None, ExportProblem | None]:
         started = time.monotonic()
         try:
-            link = await self._export(log_scope.prefix)
+            link = await self._exporter.export(prefix)
         except HarnessError as exc:
             problem = _problem_of(exc)
+            problem = replace(problem, detail=self._clean(problem.detail) or "")
             self._report_export(problem.kind, started)
-            log.warning(
-                "export of %s run %s (%s) failed: %s %s",
-                execution.pipeline_identifier,
-                execution.run_sequence,
-                log_scope.kind,
-                problem.kind,
-                problem.detail,
-            )
-            return replace(base, problem=problem)
+            log.warning("export of %s failed: %s %s", prefix, problem.kind, problem.detail)
+            return None, problem
         self._report_export("success", started)
-        return replace(base, link=link)
+        return link, None
 
     async def resolve(self, target: Target) -> Resolved:
         try:
@@ -307,15 +425,6 @@ class LogsService:
 
     # -- export -------------------------------------------------------------
 
-    async def _export(self, prefix: str) -> LogsLink:
-        """One export per prefix at a time: people in an incident all ask at once."""
-        task = self._inflight.get(prefix)
-        if task is None:
-            task = asyncio.create_task(self._exporter.export(prefix))
-            self._inflight[prefix] = task
-            task.add_done_callback(lambda _t: self._inflight.pop(prefix, None))
-        return await asyncio.shield(task)
-
     def _report_export(self, outcome: str, started: float) -> None:
         if self._on_export is not None:
             self._on_export(outcome, time.monotonic() - started)
@@ -347,7 +456,7 @@ def _log_scope(execution: Execution, stage: Node | None, step: Node | None) -> L
     return LogScope(ScopeKind.PIPELINE, pipeline_prefix(execution))
 
 
-def failures_in(execution: Execution, log_scope: LogScope) -> list[Failure]:
+def failed_nodes(execution: Execution, log_scope: LogScope) -> list[Node]:
     """What failed inside the scope, leaf steps preferred over the stages holding them."""
     if log_scope.step is not None:
         nodes = [log_scope.step] if log_scope.step.failed else []
@@ -359,19 +468,9 @@ def failures_in(execution: Execution, log_scope: LogScope) -> list[Failure]:
             with_steps = {s.stage_identifier for s in steps}
             stages = [s for s in execution.failed_stages() if s.identifier not in with_steps]
             nodes = [*steps, *stages]
-    failures = []
-    for node in nodes:
-        stage = node if node.is_stage else execution.stage_of(node)
-        failures.append(
-            Failure(
-                stage_name=stage.name if stage else None,
-                step_name=None if node.is_stage else node.name,
-                message=node.failure_message,
-            )
-        )
-    if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
-        failures.append(Failure(None, None, execution.failure_message))
-    return failures
+    # Harness's node map has no order; people read failures in the order they happened.
+    never = datetime.max.replace(tzinfo=UTC)
+    return sorted(nodes, key=lambda n: (n.started_at or never, n.fqn))
 
 
 def _problem_of(exc: HarnessError) -> ExportProblem:

@@ -20,7 +20,7 @@ def assert_valid_message(message: dict[str, Any]) -> None:
         for field in raw.get("fields", []):
             assert len(field["text"]) <= 2000
         for element in raw.get("elements", []):
-            if element.get("type") == "button":
+            if element.get("type") == "button" and "url" in element:
                 assert len(element["url"]) <= 3000
 
 

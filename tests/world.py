@@ -26,6 +26,7 @@ def checkout_stages(failed: bool) -> list[StageSpec]:
                     "Rollout",
                     "Failed" if failed else "Success",
                     ROLLOUT_FAILURE if failed else None,
+                    units=("Initialize", "Execute", "Cleanup"),
                 ),
                 StepSpec(
                     "verify", "Verify", "Skipped" if failed else "Success", has_log=not failed
@@ -65,6 +66,32 @@ def build_world(emulator: HarnessEmulator) -> None:
         )
     )
     emulator.add_pipeline("nightly", "Nightly Integration")
+    # A step that failed without writing any log: a rejected approval.
+    emulator.add_pipeline("gated_release", "Gated Release")
+    emulator.add_run(
+        RunSpec(
+            "gated_release",
+            "Gated Release",
+            9,
+            "Failed",
+            [
+                StageSpec(
+                    "approve",
+                    "Approve",
+                    "Failed",
+                    [
+                        StepSpec(
+                            "sign_off",
+                            "Sign-off",
+                            "ApprovalRejected",
+                            "Approval rejected by bob",
+                            has_log=False,
+                        )
+                    ],
+                )
+            ],
+        )
+    )
     emulator.add_pipeline("deploy_payments", "Deploy Payments", org="payments", project="checkout")
     emulator.add_run(
         RunSpec(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +192,61 @@ class HarnessClient:
             log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
             raise HarnessUnavailableError(exc.reason) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int],
+        account_param: str = "accountID",
+        endpoint: str = "",
+    ) -> AsyncIterator[httpx.Response]:
+        """GET whose body is read as a stream; failures before the body are retried."""
+        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
+        query.update(params)
+        url = f"{self._base_url}/gateway/{path.lstrip('/')}"
+        label = endpoint or path
+        response: httpx.Response | None = None
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
+                wait=_BackoffHonouringRetryAfter(self._retry),
+                stop=stop_before_delay(self._retry.deadline),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await self._open_stream(url, query, label)
+        except _TransientError as exc:
+            raise HarnessUnavailableError(exc.reason) from None
+        assert response is not None
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _open_stream(
+        self, url: str, query: Mapping[str, str | int], label: str
+    ) -> httpx.Response:
+        headers = {"x-api-key": self._api_key, "accept-encoding": "gzip, identity"}
+        request = self._http.build_request("GET", url, params=query, headers=headers)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            self._count(label, "network_error")
+            raise _TransientError(f"network error: {type(exc).__name__}") from None
+        self._count(label, str(response.status_code))
+        if response.status_code < 400:
+            return response
+        await response.aread()
+        await response.aclose()
+        detail = error_detail(response, self._secrets)
+        if response.status_code in TRANSIENT_STATUSES and not any(
+            needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
+        ):
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise _TransientError(f"HTTP {response.status_code} {detail}".strip(), retry_after)
+        raise map_error(response, detail)
 
     async def _send_once(
         self,

@@ -18,6 +18,7 @@ from bot.domain import LogsLink
 from bot.harness.client import HarnessClient
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, HarnessBadResponseError
 from bot.harness.models import ExportAnswer
+from bot.singleflight import SingleFlight
 
 PENDING = frozenset({"queued", "in_progress", "inprogress", "pending", "running", ""})
 SAAS_HOST = "app.harness.io"
@@ -35,9 +36,16 @@ class LogExporter:
     def __init__(self, client: HarnessClient, *, timeout: float) -> None:
         self._client = client
         self._timeout = timeout
+        self._flights: SingleFlight[LogsLink] = SingleFlight()
 
     async def export(self, prefix: str) -> LogsLink:
-        """The download link for everything logged under `prefix`, once it is ready."""
+        """The download link for everything logged under `prefix`, once it is ready.
+
+        Concurrent requests for one prefix share a single export and its polling.
+        """
+        return await self._flights.run(prefix, lambda: self._export(prefix))
+
+    async def _export(self, prefix: str) -> LogsLink:
         started = time.monotonic()
         delays = poll_delays()
         while True:

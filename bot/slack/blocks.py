@@ -7,13 +7,17 @@ trimmed to Slack's limits here, so no caller has to remember to.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.domain import Execution, Failure, normalise_status
+from bot.excerpt import Excerpt, fit_lines
 from bot.service import (
+    ExcerptRef,
     ExportProblem,
+    FullExcerpt,
     LogsResult,
     ProblemKind,
     Target,
@@ -30,6 +34,10 @@ TEXT_LIMIT = 40_000
 BUTTON_URL_LIMIT = 3000
 MAX_FAILURES_SHOWN = 3
 _FAILURE_MESSAGE_LIMIT = 600
+# Slack counts some characters (emoji, astral planes) double: keep a margin under 3,000.
+EXCERPT_CHARS = SECTION_LIMIT - 200
+FULL_EXCERPT_SECTIONS = 12
+SHOW_FULL_EXCERPT = "show_full_excerpt"
 
 STATUS_EMOJI = {
     "success": ":white_check_mark:",
@@ -218,19 +226,62 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
     return f":warning: *Harness could not export the logs*: {escape(detail)}"
 
 
-def failure_lines(failures: Sequence[Failure], budget: int = SECTION_LIMIT) -> str:
-    shown = list(failures[:MAX_FAILURES_SHOWN])
-    per_message = max(80, min(_FAILURE_MESSAGE_LIMIT, budget // max(1, len(shown)) - 120))
-    lines = []
-    for failure in shown:
-        where = " › ".join(escape_name(n) for n in (failure.stage_name, failure.step_name) if n)
-        head = f":rotating_light: *Failed in {where}*" if where else ":rotating_light: *Failed*"
-        lines.append(
-            head + ("\n" + code_block(failure.message, per_message) if failure.message else "")
-        )
-    if len(failures) > len(shown):
-        lines.append(f"_…and {len(failures) - len(shown)} more failed steps_")
-    return "\n".join(lines)
+def failure_header(failure: Failure, limit: int = _FAILURE_MESSAGE_LIMIT) -> str:
+    where = " › ".join(escape_name(n) for n in (failure.stage_name, failure.step_name) if n)
+    head = f":rotating_light: *Failed in {where}*" if where else ":rotating_light: *Failed*"
+    if failure.message:
+        head += "\n" + code_block(failure.message, limit)
+    return head
+
+
+def excerpt_code(excerpt: Excerpt, max_chars: int = EXCERPT_CHARS) -> str:
+    """The excerpt as a closed code block of at most `max_chars`, shrunk from the top."""
+    lines = [escape(line.replace("```", "` ` `")) for line in excerpt.render_lines()]
+    return "```" + "\n".join(fit_lines(lines, max_chars - 6)) + "```"
+
+
+def excerpt_ref_value(ref: ExcerptRef) -> str:
+    return json.dumps(
+        {"o": ref.org, "p": ref.project, "e": ref.plan_execution_id, "n": ref.node_uuid},
+        separators=(",", ":"),
+    )
+
+
+def failure_blocks(failure: Failure, execution: Execution) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [_section(failure_header(failure))]
+    excerpt = failure.excerpt
+    if excerpt is not None:
+        blocks.append(_section(excerpt_code(excerpt)))
+        notes = [f"{excerpt.total_lines:,} log lines, {excerpt.error_lines:,} at error level"]
+        if excerpt.truncated:
+            notes.append(
+                f":warning: log too large, showing what was read ({escape(excerpt.truncated)})"
+            )
+        blocks.append(_context(" · ".join(notes)))
+        if failure.node_uuid:
+            ref = ExcerptRef(
+                execution.org, execution.project, execution.plan_execution_id, failure.node_uuid
+            )
+            button = {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Show full excerpt", "emoji": True},
+                "action_id": SHOW_FULL_EXCERPT,
+                "value": excerpt_ref_value(ref),
+            }
+            blocks.append({"type": "actions", "elements": [button]})
+    elif failure.log_note:
+        blocks.append(_context(f":page_facing_up: No excerpt: {escape(failure.log_note)}"))
+    return blocks
+
+
+def failures_blocks(failures: Sequence[Failure], execution: Execution) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for failure in failures[:MAX_FAILURES_SHOWN]:
+        blocks.extend(failure_blocks(failure, execution))
+    if len(failures) > MAX_FAILURES_SHOWN:
+        more = len(failures) - MAX_FAILURES_SHOWN
+        blocks.append(_context(f"…and {more} more failed step{'s' if more != 1 else ''}"))
+    return blocks
 
 
 def logs_message(result: LogsResult, requested_by: str | None) -> Message:
@@ -247,8 +298,7 @@ def logs_message(result: LogsResult, requested_by: str | None) -> Message:
     if took:
         facts.append(f"*Duration:* {took}")
     blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]})
-    if result.failures:
-        blocks.append(_section(failure_lines(result.failures)))
+    blocks.extend(failures_blocks(result.failures, execution))
 
     context = []
     if requested_by:
@@ -301,3 +351,46 @@ def _plain_link(url: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
+    """The longer excerpt as thread replies: code sections, split over messages if needed."""
+    failure, execution = full.failure, full.execution
+    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    head = _section(f"*<{full.execution_url}|{title}>*\n{failure_header(failure)}")
+    if failure.excerpt is None:
+        note = failure.log_note or "no log"
+        return [
+            {
+                "text": f"No excerpt: {note}",
+                "blocks": [head, _context(f"No excerpt: {escape(note)}")],
+            }
+        ]
+    lines = [escape(line.replace("```", "` ` `")) for line in failure.excerpt.render_lines()]
+    sections: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        line = trim(line, EXCERPT_CHARS - 6)
+        if size + len(line) + 1 > EXCERPT_CHARS - 6 and sections[-1]:
+            sections.append([])
+            size = 0
+        sections[-1].append(line)
+        size += len(line) + 1
+    code = [_section("```" + "\n".join(part) + "```") for part in sections]
+    messages: list[Message] = []
+    for start in range(0, len(code), FULL_EXCERPT_SECTIONS):
+        blocks = ([head] if start == 0 else []) + code[start : start + FULL_EXCERPT_SECTIONS]
+        messages.append({"text": f"Log excerpt of {title}", "blocks": blocks})
+    if failure.excerpt.truncated:
+        messages[-1]["blocks"].append(
+            _context(
+                f":warning: log too large, showing what was read ({escape(failure.excerpt.truncated)})"
+            )
+        )
+    return messages
+
+
+def full_excerpt_text(full: FullExcerpt) -> str:
+    """The longer excerpt as a plain text file (for when it is too long for messages)."""
+    assert full.failure.excerpt is not None
+    return "\n".join(full.failure.excerpt.render_lines()) + "\n"

@@ -27,6 +27,8 @@ class StepSpec:
     failure: str | None = None
     group: str | None = None  # step group identifier, when nested in one
     has_log: bool = True
+    units: tuple[str, ...] = ()  # command units (CD steps log one file per unit)
+    log: list[tuple[str, str]] | None = None  # (level, out) lines; a default when None
 
 
 @dataclass
@@ -186,11 +188,48 @@ def summary_json(account: str, run: RunSpec) -> dict[str, Any]:
     return execution_json(account, run)["data"]["pipelineExecutionSummary"]  # type: ignore[no-any-return]
 
 
-def log_keys(account: str, run: RunSpec) -> list[str]:
-    """Keys of every step that wrote a log."""
-    return [
-        log_key(account, run, step_fqn(stage, step))
-        for stage in run.stages
-        for step in stage.steps
-        if step.has_log and step.status not in ("Skipped", "NotStarted")
-    ]
+def default_log(step: StepSpec) -> list[tuple[str, str]]:
+    lines = [("info", f"\x1b[36m+ {step.name}\x1b[0m\n"), ("info", "Executing command ...\n")]
+    if step.failure:
+        lines.append(("error", f"\x1b[31m{step.failure}\x1b[0m\n"))
+        lines.append(("info", "Command finished with status FAILURE\n"))
+    else:
+        lines.append(("info", "Command finished with status SUCCESS\n"))
+    return lines
+
+
+def ndjson(lines: list[tuple[str, str]], minute: int = 0) -> bytes:
+    import json
+
+    return b"".join(
+        json.dumps(
+            {
+                "level": level,
+                "pos": i,
+                "out": out,
+                "time": f"2025-11-20T10:{minute:02d}:{i % 60:02d}.000Z",
+                "args": None,
+            }
+        ).encode()
+        + b"\n"
+        for i, (level, out) in enumerate(lines)
+    )
+
+
+def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
+    """What each step wrote, by log-service key (one key per command unit when it has units)."""
+    logs: dict[str, bytes] = {}
+    for stage in run.stages:
+        for step in stage.steps:
+            if not step.has_log or step.status in ("Skipped", "NotStarted"):
+                continue
+            key = log_key(account, run, step_fqn(stage, step))
+            lines = step.log if step.log is not None else default_log(step)
+            if not step.units:
+                logs[key] = ndjson(lines)
+                continue
+            # Execute carries the step's lines; the other units frame it in time.
+            for minute, unit in enumerate(step.units):
+                body = lines if unit == "Execute" else [("info", f"{unit} done\n")]
+                logs[f"{key}-commandUnit:{unit}"] = ndjson(body, minute=minute)
+    return logs

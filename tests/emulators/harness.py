@@ -17,13 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from stream_zip import ZIP_32, stream_zip
 
-from tests.emulators.executions import RunSpec, execution_json, log_keys, summary_json, uid
+from tests.emulators.executions import RunSpec, execution_json, step_logs, summary_json, uid
 from tests.emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
@@ -72,6 +76,12 @@ class HarnessEmulator:
         self._export_started: dict[str, float] = {}
         self._export_polls: dict[str, int] = defaultdict(int)
         self.exports: dict[str, str] = {}  # export id in a link -> its prefix
+        # What was logged, by log-service key: bytes, or a function making chunks (huge logs).
+        self.logs: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
+        self.gzip_blobs = False  # serve blobs with Content-Encoding: gzip
+        self.gzip_downloads = False  # serve export zips with Content-Encoding: gzip
+        self.link_host: str | None = None  # hand out export links naming another host
+        self.downloads: list[str] = []  # export ids whose zip was fetched
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._drops: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -87,6 +97,7 @@ class HarnessEmulator:
         return pipeline
 
     def add_run(self, run: RunSpec) -> RunSpec:
+        self.logs.update(step_logs(self.account, run))
         pipeline = self.pipelines[(run.org, run.project)][run.pipeline]
         pipeline.runs.append(run)
         pipeline.runs.sort(key=lambda r: r.run_sequence, reverse=True)
@@ -101,12 +112,21 @@ class HarnessEmulator:
         return None
 
     def all_log_keys(self) -> list[str]:
-        keys: list[str] = []
-        for project in self.pipelines.values():
-            for pipeline in project.values():
-                for run in pipeline.runs:
-                    keys.extend(log_keys(self.account, run))
-        return keys
+        return list(self.logs)
+
+    def keys_under(self, prefix: str) -> list[str]:
+        return sorted(
+            k
+            for k in self.logs
+            if k == prefix or k.startswith(prefix + "/") or k.startswith(prefix + "-commandUnit:")
+        )
+
+    def log_chunks(self, key: str) -> Iterator[bytes]:
+        source = self.logs[key]
+        if isinstance(source, bytes):
+            yield source
+        else:
+            yield from source()
 
     # -- faults and inspection ----------------------------------------------
 
@@ -149,6 +169,8 @@ class HarnessEmulator:
         app.router.add_post("/gateway/pipeline/api/pipelines/execution/summary", self._summary)
         app.router.add_get("/gateway/pipeline/api/pipelines/execution/v2/{id}", self._execution)
         app.router.add_post("/gateway/log-service/blob/download", self._export)
+        app.router.add_get("/gateway/log-service/blob", self._blob)
+        app.router.add_get("/storage/harness-download/{account}/{export}/logs.zip", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -293,16 +315,15 @@ class HarnessEmulator:
             return web.json_response(
                 {"error_msg": "Prefix Key Exceeds Maximum Download Limit"}, status=500
             )
-        if not prefix or not any(
-            k == prefix or k.startswith(prefix + "/") for k in self.all_log_keys()
-        ):
+        if not prefix or not self.keys_under(prefix):
             return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
         started = self._export_started.setdefault(prefix, time.monotonic())
         self._export_polls[prefix] += 1
         export_id = uid("export", prefix)
         self.exports[export_id] = prefix
+        host = f"https://{self.link_host}" if self.link_host else self.base_url
         link = (
-            f"{self.base_url}/storage/harness-download/{self.account}/{export_id}/logs.zip"
+            f"{host}/storage/harness-download/{self.account}/{export_id}/logs.zip"
             "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400&X-Amz-Signature=3f9a0c"
         )
         if self.export_gate is not None and not self.export_gate.is_set():
@@ -315,3 +336,60 @@ class HarnessEmulator:
         if status not in ("success", "queued", "in_progress"):
             answer_body["message"] = "emulated export failure"
         return web.json_response(answer_body)
+
+    async def _blob(self, request: web.Request) -> web.StreamResponse:
+        if (answer := await self._prologue(request, "blob", "accountID")) is not None:
+            return answer
+        key = request.query.get("key", "")
+        if key not in self.logs:
+            return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
+        headers = {"content-type": "application/x-ndjson"}
+        chunks: Iterable[bytes] = self.log_chunks(key)
+        if self.gzip_blobs:
+            headers["content-encoding"] = "gzip"
+            chunks = _gzip_stream(chunks)
+        return await self._stream(request, headers, chunks)
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        export_id = request.match_info["export"]
+        prefix = self.exports.get(export_id)
+        self.requests.append(
+            Recorded("GET", request.path, dict(request.query), dict(request.headers), None)
+        )
+        await self.changes.notify()
+        if prefix is None or "X-Amz-Signature" not in request.query:
+            return web.Response(status=403, text="AccessDenied")
+        self.downloads.append(export_id)
+        modified = datetime(2025, 11, 20, 10, 0, 0)
+        files = [
+            (key, modified, 0o600, ZIP_32, self.log_chunks(key)) for key in self.keys_under(prefix)
+        ]
+        chunks: Iterable[bytes] = stream_zip(files)
+        headers = {"content-type": "application/zip"}
+        if self.gzip_downloads:
+            headers["content-encoding"] = "gzip"
+            chunks = _gzip_stream(chunks)
+        return await self._stream(request, headers, chunks)
+
+    @staticmethod
+    async def _stream(
+        request: web.Request, headers: dict[str, str], chunks: Iterable[bytes]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers=headers)
+        await response.prepare(request)
+        try:
+            for chunk in chunks:
+                await response.write(chunk)
+        except (ConnectionResetError, RuntimeError):
+            return response  # the reader stopped early, as it may
+        await response.write_eof()
+        return response
+
+
+def _gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    for chunk in chunks:
+        out = compressor.compress(chunk)
+        if out:
+            yield out
+    yield compressor.flush()

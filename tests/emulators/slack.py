@@ -51,6 +51,9 @@ class SlackEmulator:
         self.replies: list[Reply] = []
         self.socket_acks: dict[str, dict[str, Any]] = {}
         self.response_failures: dict[str, list[int]] = {}
+        self.not_member: set[str] = set()  # channels where the bot may not post
+        self.uploads: dict[str, bytes] = {}
+        self._ts = itertools.count(1)
         self.changes = Changes()
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_ready = asyncio.Event()
@@ -70,6 +73,7 @@ class SlackEmulator:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -125,6 +129,39 @@ class SlackEmulator:
             "user_id": BOT_USER_ID,
             "bot_id": "B0BOT00001",
         }
+
+    async def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        return {"ok": True, "channel": channel, "ts": f"1763700000.{next(self._ts):06d}"}
+
+    async def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    async def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel_id", ""))
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        files = args["files"] if isinstance(args["files"], list) else json.loads(args["files"])
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        reader = await request.post()
+        field = next(iter(reader.values()), b"") if reader else await request.read()
+        data = (
+            field.file.read()
+            if hasattr(field, "file")
+            else (field if isinstance(field, bytes) else str(field).encode())
+        )
+        self.uploads[request.match_info["file_id"]] = data
+        await self.changes.notify()
+        return web.Response(text="OK - " + str(len(data)))
 
     async def _api_apps_connections_open(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"}

@@ -87,10 +87,17 @@ async def test_latest_run_posts_link_status_failure_and_requester(
         if e["action_id"] == "download_logs"
     )
     assert "/storage/harness-download/" in link
-    assert exported_prefixes(harness) == {run_base(harness, "deploy_checkout", 42)}
-    # The export was polled until ready, with the key and account on every call.
+    # The link's export, and the failed step's (its log is per command unit, so zipped).
+    base = run_base(harness, "deploy_checkout", 42)
+    assert exported_prefixes(harness) == {base, base + "/deploy_prod/rollout"}
+    # The export was polled until ready, with the key and account on every API call,
+    # and the pre-signed zip was fetched without the key.
     assert len(harness.calls("export")) >= 2
-    assert all(r.headers["x-api-key"] == harness.api_key for r in harness.requests)
+    api_calls = [r for r in harness.requests if r.path.startswith("/gateway/")]
+    downloads = [r for r in harness.requests if r.path.startswith("/storage/")]
+    assert all(r.headers["x-api-key"] == harness.api_key for r in api_calls)
+    assert downloads
+    assert all("x-api-key" not in {h.lower() for h in r.headers} for r in downloads)
     assert all(r.query["accountID"] == harness.account for r in harness.calls("export"))
 
 
@@ -105,7 +112,8 @@ async def test_a_numbered_run(bot: RunningBot, harness: HarnessEmulator) -> None
 async def test_one_stage_of_a_run(bot: RunningBot, harness: HarnessEmulator) -> None:
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod")
     assert "stage Deploy Prod" in all_text(reply)
-    assert exported_prefixes(harness) == {run_base(harness, "deploy_checkout", 42) + "/deploy_prod"}
+    stage = run_base(harness, "deploy_checkout", 42) + "/deploy_prod"
+    assert exported_prefixes(harness) == {stage, stage + "/rollout"}
 
 
 @pytest.mark.parametrize(
@@ -180,7 +188,8 @@ async def test_a_pasted_execution_url(start_bot: Any, harness: HarnessEmulator) 
     bot = await start_bot(harness_ui_hosts="acme.harness.io")
     _, reply = await ask(bot, f"<{execution_url(harness, 'acme.harness.io')}>")
     assert "Deploy Checkout #42" in all_text(reply)
-    assert exported_prefixes(harness) == {run_base(harness, "deploy_checkout", 42)}
+    base = run_base(harness, "deploy_checkout", 42)
+    assert exported_prefixes(harness) == {base, base + "/deploy_prod/rollout"}
 
 
 async def test_url_stage_and_step_parameters_select_nodes(
@@ -206,7 +215,8 @@ async def test_url_stage_and_step_parameters_select_nodes(
         bot, execution_url(harness, "acme.harness.io", query=f"?stage={stage_key}")
     )
     assert "stage Deploy Prod" in all_text(reply)
-    assert exported_prefixes(harness) == {run_base(harness, "deploy_checkout", 42) + "/deploy_prod"}
+    stage = run_base(harness, "deploy_checkout", 42) + "/deploy_prod"
+    assert exported_prefixes(harness) == {stage, stage + "/rollout"}
 
 
 @pytest.mark.parametrize(
@@ -303,7 +313,8 @@ async def test_too_many_log_files_suggests_naming_a_stage(
     )
     assert "download_logs" not in text
     # A permanent answer is not retried even though Harness sends it as a 500.
-    assert len(harness.calls("export")) == 1
+    pipeline_calls = [c for c in harness.calls("export") if c.query["prefix"] == run_base(harness, "deploy_checkout", 42)]
+    assert len(pipeline_calls) == 1
 
 
 async def test_no_logs_under_the_prefix(bot: RunningBot, harness: HarnessEmulator) -> None:

@@ -1,0 +1,150 @@
+"""Buttons: "Show full excerpt" posts the longer excerpt of a step in the thread.
+
+The button carries where the step is (org, project, execution, node), so no
+state is kept between the post and the press. The reply goes into the
+message's thread with `chat.postMessage`; where the bot is not a member (a
+private channel or DM reached through `response_url`), it falls back to the
+action's own `response_url`. Past what messages hold, it becomes a file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.harness.urls import EXECUTION_ID, IDENTIFIER, NODE_ID
+from bot.jobs import JobRunner
+from bot.service import ExcerptRef, FullExcerpt, LogsService, TargetError
+from bot.slack import blocks
+from bot.slack.responder import ResponseUrlError, reply
+
+log = logging.getLogger(__name__)
+
+# Over this many characters of excerpt, a file reads better than a run of messages.
+FILE_THRESHOLD = 30_000
+_NOT_MEMBER = {
+    "not_in_channel",
+    "channel_not_found",
+    "is_archived",
+    "missing_scope",
+    "not_allowed_token_type",
+}
+
+
+class ExcerptButton(BaseModel):
+    """The button's value, checked like any outside input."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    org: str = Field(alias="o", pattern=IDENTIFIER.pattern, max_length=128)
+    project: str = Field(alias="p", pattern=IDENTIFIER.pattern, max_length=128)
+    execution: str = Field(alias="e", pattern=EXECUTION_ID.pattern, max_length=64)
+    node: str = Field(alias="n", pattern=NODE_ID.pattern, max_length=128)
+
+
+class ActionHandler:
+    def __init__(self, service: LogsService, jobs: JobRunner, client: AsyncWebClient) -> None:
+        self._service = service
+        self._jobs = jobs
+        self._client = client
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(blocks.SHOW_FULL_EXCERPT)(self.on_show_full_excerpt)
+        # Link buttons also send an action; acknowledge them so Slack shows no error.
+        app.action("download_logs")(self._ack_only)
+        app.action("open_execution")(self._ack_only)
+
+    async def _ack_only(self, ack: AsyncAck) -> None:
+        await ack()
+
+    async def on_show_full_excerpt(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        try:
+            button = ExcerptButton.model_validate_json(action.get("value") or "")
+        except ValidationError:
+            log.warning("ignored a show_full_excerpt press with a malformed value")
+            return
+        ref = ExcerptRef(button.org, button.project, button.execution, button.node)
+        message = body.get("message") or {}
+        thread_ts = message.get("thread_ts") or message.get("ts")
+        channel = (body.get("channel") or {}).get("id")
+        self._jobs.spawn(
+            self._post_full_excerpt(ref, channel, thread_ts, body.get("response_url")),
+            name=f"excerpt:{button.execution}:{button.node}",
+        )
+
+    async def _post_full_excerpt(
+        self, ref: ExcerptRef, channel: str | None, thread_ts: str | None, response_url: str | None
+    ) -> None:
+        try:
+            full = await self._service.full_excerpt(ref)
+        except TargetError as exc:
+            if response_url:
+                await _safe_reply(
+                    response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                )
+            return
+        messages = blocks.full_excerpt_messages(full)
+        long = (
+            full.failure.excerpt is not None
+            and sum(len(line) for line in full.failure.excerpt.render_lines()) > FILE_THRESHOLD
+        )
+        if channel and thread_ts:
+            try:
+                if long:
+                    await self._upload(full, channel, thread_ts)
+                else:
+                    for message in messages:
+                        await self._client.chat_postMessage(
+                            channel=channel, thread_ts=thread_ts, **message
+                        )
+                return
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else None
+                if error not in _NOT_MEMBER:
+                    log.error("could not post the full excerpt: %s", error)
+                    return
+        if response_url:
+            # response_url allows five uses: the excerpt gets at most four of them.
+            for message in messages[:4]:
+                payload = {**message, "response_type": "in_channel", "replace_original": False}
+                if thread_ts:
+                    payload["thread_ts"] = thread_ts
+                if not await _safe_reply(response_url, payload):
+                    return
+
+    async def _upload(self, full: FullExcerpt, channel: str, thread_ts: str) -> None:
+        execution, failure = full.execution, full.failure
+        name = "-".join(
+            part.replace(" ", "_")
+            for part in (
+                execution.pipeline_identifier,
+                str(execution.run_sequence),
+                failure.stage_name,
+                failure.step_name,
+            )
+            if part
+        )
+        await self._client.files_upload_v2(
+            channel=channel,
+            thread_ts=thread_ts,
+            content=blocks.full_excerpt_text(full),
+            filename=f"{name}.log",
+            title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
+        )
+
+
+async def _safe_reply(response_url: str, payload: dict[str, Any]) -> bool:
+    try:
+        await reply(response_url, payload)
+    except ResponseUrlError as exc:
+        log.error("could not deliver the full excerpt: %s", exc)
+        return False
+    return True
