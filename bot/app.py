@@ -25,9 +25,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Mode, Settings
 from bot.domain import Scope
+from bot.excerpt import ExcerptSettings
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
-from bot.excerpt import ExcerptSettings
 from bot.harness.logs import LogExporter
 from bot.harness.steplogs import ReadLimits, StepLogReader
 from bot.jobs import JobRunner

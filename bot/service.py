@@ -24,6 +24,7 @@ from bot.domain import (
     Scope,
     ScopeKind,
 )
+from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.errors import (
     ExportTimeoutError,
     HarnessAuthError,
@@ -33,7 +34,6 @@ from bot.harness.errors import (
     NoLogsError,
     TooManyLogFilesError,
 )
-from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix, pipeline_prefix

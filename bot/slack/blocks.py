@@ -240,6 +240,10 @@ def excerpt_code(excerpt: Excerpt, max_chars: int = EXCERPT_CHARS) -> str:
     return "```" + "\n".join(fit_lines(lines, max_chars - 6)) + "```"
 
 
+def truncated_note(reason: str) -> str:
+    return f":warning: log too large, showing what was read ({escape(reason)})"
+
+
 def excerpt_ref_value(ref: ExcerptRef) -> str:
     return json.dumps(
         {"o": ref.org, "p": ref.project, "e": ref.plan_execution_id, "n": ref.node_uuid},
@@ -254,9 +258,7 @@ def failure_blocks(failure: Failure, execution: Execution) -> list[dict[str, Any
         blocks.append(_section(excerpt_code(excerpt)))
         notes = [f"{excerpt.total_lines:,} log lines, {excerpt.error_lines:,} at error level"]
         if excerpt.truncated:
-            notes.append(
-                f":warning: log too large, showing what was read ({escape(excerpt.truncated)})"
-            )
+            notes.append(truncated_note(excerpt.truncated))
         blocks.append(_context(" · ".join(notes)))
         if failure.node_uuid:
             ref = ExcerptRef(
@@ -382,11 +384,7 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
         blocks = ([head] if start == 0 else []) + code[start : start + FULL_EXCERPT_SECTIONS]
         messages.append({"text": f"Log excerpt of {title}", "blocks": blocks})
     if failure.excerpt.truncated:
-        messages[-1]["blocks"].append(
-            _context(
-                f":warning: log too large, showing what was read ({escape(failure.excerpt.truncated)})"
-            )
-        )
+        messages[-1]["blocks"].append(_context(truncated_note(failure.excerpt.truncated)))
     return messages
 
 

@@ -313,7 +313,11 @@ async def test_too_many_log_files_suggests_naming_a_stage(
     )
     assert "download_logs" not in text
     # A permanent answer is not retried even though Harness sends it as a 500.
-    pipeline_calls = [c for c in harness.calls("export") if c.query["prefix"] == run_base(harness, "deploy_checkout", 42)]
+    pipeline_calls = [
+        c
+        for c in harness.calls("export")
+        if c.query["prefix"] == run_base(harness, "deploy_checkout", 42)
+    ]
     assert len(pipeline_calls) == 1
 
 
