@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -127,6 +128,42 @@ class RunningBot:
                 return resp.status, await resp.json(content_type=None)
             except ValueError:
                 return resp.status, text
+
+    async def press(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        channel_id: str = "C0INCIDENT",
+        message_ts: str = "1763700000.000100",
+        response_id: str | None = None,
+    ) -> tuple[int, str]:
+        """Post a signed `block_actions` request for a button; returns (status, response id)."""
+        response_id = response_id or f"a{next(_trigger_ids)}"
+        payload = {
+            "type": "block_actions",
+            "team": {"id": slack_emu.TEAM_ID, "domain": "acme"},
+            "user": {"id": "U0ALICE001", "username": "alice", "team_id": slack_emu.TEAM_ID},
+            "api_app_id": "A0123456789",
+            "token": "legacy-verification-token",
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
+            "trigger_id": f"trig.{next(_trigger_ids)}",
+            "channel": {"id": channel_id, "name": "incident-42"},
+            "message": {"type": "message", "ts": message_ts, "text": "Logs for …", "blocks": []},
+            "response_url": self.slack.response_url(response_id),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "type": "button",
+                    "value": value,
+                    "action_ts": "1763700001.000200",
+                }
+            ],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        status, _ = await self.post_signed("/slack/events", body)
+        return status, response_id
 
     async def reply(self, response_id: str, timeout: float = 10.0) -> dict[str, Any]:
         """The first reply posted to the given response_url."""

@@ -64,7 +64,11 @@ class _Budget:
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.0f} MB"
+    """A byte count as people read it: 48 KB, 512 MB, 2.0 GB."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}" if unit == "GB" else f"{size / scale:,.0f} {unit}"
+    return f"{max(1, size // 1024):,} KB"
 
 
 class StepLogReader:
@@ -95,7 +99,7 @@ class StepLogReader:
         key = node_prefix(execution, node)
         async with self._slots:
             excerpt = await self._from_blob(key, settings)
-            if excerpt is not None and not excerpt.empty:
+            if excerpt is not None and (not excerpt.empty or excerpt.truncated):
                 return excerpt
             try:
                 link = await self._exporter.export(key)
@@ -144,8 +148,13 @@ class StepLogReader:
         self, response: httpx.Response, budget: _Budget
     ) -> AsyncGenerator[bytes, None]:
         try:
+            read = 0
             async for chunk in response.aiter_raw(1 << 16):
-                if response.num_bytes_downloaded > self._limits.max_bytes:
+                room = self._limits.max_bytes - read
+                read += len(chunk)
+                if read > self._limits.max_bytes:
+                    if room > 0:
+                        yield chunk[:room]
                     budget.stop(f"log larger than the {_mb(self._limits.max_bytes)} download limit")
                     return
                 yield chunk

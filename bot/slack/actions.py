@@ -10,6 +10,7 @@ action's own `response_url`. Past what messages hold, it becomes a file.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,15 +37,20 @@ _NOT_MEMBER = {
 }
 
 
+def _whole(pattern: re.Pattern[str]) -> str:
+    """pydantic's `pattern` searches; a value must match from start to end."""
+    return f"^(?:{pattern.pattern})$"
+
+
 class ExcerptButton(BaseModel):
     """The button's value, checked like any outside input."""
 
     model_config = ConfigDict(extra="ignore")
 
-    org: str = Field(alias="o", pattern=IDENTIFIER.pattern, max_length=128)
-    project: str = Field(alias="p", pattern=IDENTIFIER.pattern, max_length=128)
-    execution: str = Field(alias="e", pattern=EXECUTION_ID.pattern, max_length=64)
-    node: str = Field(alias="n", pattern=NODE_ID.pattern, max_length=128)
+    org: str = Field(alias="o", pattern=_whole(IDENTIFIER), max_length=128)
+    project: str = Field(alias="p", pattern=_whole(IDENTIFIER), max_length=128)
+    execution: str = Field(alias="e", pattern=_whole(EXECUTION_ID), max_length=64)
+    node: str = Field(alias="n", pattern=_whole(NODE_ID), max_length=128)
 
 
 class ActionHandler:

@@ -148,6 +148,7 @@ class HarnessEmulator:
             "export": "/gateway/log-service/blob/download",
             "pipelines": "/gateway/pipeline/api/pipelines/list",
             "summary": "/gateway/pipeline/api/pipelines/execution/summary",
+            "blob": "/gateway/log-service/blob",
         }
         if endpoint == "v2":
             return [

@@ -1,0 +1,226 @@
+"""Error excerpts in the post, end to end: every shape of failure and of log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from tests.blockkit import all_text, assert_valid_message
+from tests.conftest import RunningBot
+from tests.emulators.executions import log_key, step_fqn
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import BOT_TOKEN
+from tests.slack.test_commands import ask
+from tests.world import ROLLOUT_FAILURE
+
+
+def code_blocks(reply: dict[str, Any]) -> list[str]:
+    return [
+        b["text"]["text"]
+        for b in reply["blocks"]
+        if b["type"] == "section" and b.get("text", {}).get("text", "").startswith("```")
+    ]
+
+
+def buttons(reply: dict[str, Any], action_id: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for b in reply["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    ]
+
+
+def key_of(harness: HarnessEmulator, pipeline: str, run: int, stage_id: str, step_id: str) -> str:
+    spec = next(
+        r for r in harness.pipelines[("default", "shop")][pipeline].runs if r.run_sequence == run
+    )
+    stage = next(s for s in spec.stages if s.identifier == stage_id)
+    step = next(s for s in stage.steps if s.identifier == step_id)
+    return log_key(harness.account, spec, step_fqn(stage, step))
+
+
+def line(level: str, out: str, i: int = 0) -> bytes:
+    return (
+        json.dumps(
+            {"level": level, "pos": i, "out": out, "time": f"2025-11-20T10:00:{i % 60:02d}.000Z"}
+        ).encode()
+        + b"\n"
+    )
+
+
+async def test_failed_run_shows_the_failing_steps_log_in_time_order(bot: RunningBot) -> None:
+    _, reply = await ask(bot, "deploy_checkout")
+    (code,) = code_blocks(reply)
+    # Command units come as separate files in the zip; they read in time order.
+    order = [
+        "Initialize done",
+        "+ Rollout",
+        ROLLOUT_FAILURE,
+        "Command finished with status FAILURE",
+        "Cleanup done",
+    ]
+    positions = [code.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert "\x1b" not in code
+    assert "1 at error level" in all_text(reply)
+    assert buttons(reply, "show_full_excerpt")
+
+
+async def test_failed_stage_and_failed_step_carry_the_excerpt(bot: RunningBot) -> None:
+    for text in ("deploy_checkout #42 deploy_prod", "deploy_checkout #42 deploy_prod/rollout"):
+        _, reply = await ask(bot, text)
+        (code,) = code_blocks(reply)
+        assert ROLLOUT_FAILURE in code
+
+
+async def test_a_successful_run_has_no_excerpt(bot: RunningBot) -> None:
+    _, reply = await ask(bot, "deploy_checkout #41")
+    assert code_blocks(reply) == []
+    assert not buttons(reply, "show_full_excerpt")
+
+
+async def test_two_failed_steps_each_get_an_excerpt(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    _, reply = await ask(bot, "integration")
+    codes = code_blocks(reply)
+    assert len(codes) == 2
+    assert "3 contract tests failed" in codes[0]
+    assert "exit status 2" in codes[1]
+    assert len(buttons(reply, "show_full_excerpt")) == 2
+    # CI steps log at their own key: read straight from the blob, no export needed.
+    assert len(harness.calls("blob")) >= 2
+
+
+async def test_a_step_that_failed_without_a_log_says_so(bot: RunningBot) -> None:
+    _, reply = await ask(bot, "gated_release")
+    text = all_text(reply)
+    assert "Failed in Approve › Sign-off" in text
+    assert "Approval rejected by bob" in text
+    assert "this step wrote no log" in text
+    assert code_blocks(reply) == []
+
+
+async def test_a_huge_gzip_encoded_log_is_streamed_and_the_planted_errors_found(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    total = 200_000  # about 30 MB of NDJSON
+    filler = [
+        line("info", f"[INFO] test {i:07d} passed in 0.01s, all assertions green and happy\n", i)
+        for i in range(64)
+    ]
+
+    def huge() -> Iterator[bytes]:
+        for start in range(0, total, 1000):
+            chunk = []
+            for i in range(start, start + 1000):
+                if i == int(total * 0.6):
+                    chunk.append(
+                        line("error", "PLANTED-FIRST: database migration 0042 failed\n", i)
+                    )
+                elif i == total - 1:
+                    chunk.append(line("error", "PLANTED-LAST: giving up after 3 attempts\n", i))
+                else:
+                    chunk.append(filler[i % 64])
+            yield b"".join(chunk)
+
+    harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = huge
+    harness.gzip_blobs = True
+    _, reply = await ask(bot, "integration #5 ui/e2e")
+    (code,) = code_blocks(reply)
+    assert "PLANTED-FIRST" in code
+    assert "PLANTED-LAST" in code
+    assert "lines omitted" in code
+    assert f"{total:,} log lines, 2 at error level" in all_text(reply)
+
+
+async def test_a_zip_bomb_stops_at_the_cap_and_shows_what_was_read(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(log_read_max_uncompressed_bytes=2_000_000)
+    key = key_of(harness, "deploy_checkout", 42, "deploy_prod", "rollout") + "-commandUnit:Execute"
+    row = line("info", "A" * 200 + "\n")
+
+    def bomb() -> Iterator[bytes]:
+        yield line("error", "BOMB-START\n")
+        for _ in range(200_000):  # ~45 MB that deflates to almost nothing
+            yield row
+
+    harness.logs[key] = bomb
+    _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
+    text = all_text(reply)
+    assert "log too large, showing what was read" in text
+    assert "BOMB-START" in code_blocks(reply)[0]
+    assert "download_logs" in text  # the link is posted all the same
+
+
+async def test_the_download_cap_stops_reading(start_bot: Any, harness: HarnessEmulator) -> None:
+    bot = await start_bot(log_read_max_bytes=50_000)
+    key = key_of(harness, "integration", 5, "ui", "e2e")
+    harness.logs[key] = b"".join(line("info", f"noise {i} {'x' * 100}\n", i) for i in range(5000))
+    _, reply = await ask(bot, "integration #5 ui/e2e")
+    assert (
+        "log too large, showing what was read (log larger than the 48 KB download limit)"
+        in all_text(reply)
+    )
+
+
+async def test_a_link_on_a_foreign_host_is_never_fetched(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.link_host = "logs.evil.example"
+    _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
+    text = all_text(reply)
+    assert "refused to fetch logs from logs.evil.example" in text
+    assert code_blocks(reply) == []
+    assert harness.downloads == []
+
+
+async def test_a_gzip_encoded_zip_download_is_read(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.gzip_downloads = True
+    _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
+    assert ROLLOUT_FAILURE in code_blocks(reply)[0]
+
+
+async def test_secrets_in_a_step_log_never_reach_slack(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = b"".join(
+        [
+            line("info", "export GITHUB_TOKEN=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\n", 1),
+            line("info", f"curl -H 'Authorization: Bearer {BOT_TOKEN}' https://slack.com/api\n", 2),
+            line("info", f"using key {harness.api_key}\n", 3),
+            line("error", "deploy failed: https://ci:Sup3rSecretPw@registry.acme.test\n", 4),
+        ]
+    )
+    _, reply = await ask(bot, "integration #5 ui/e2e")
+    text = all_text(reply)
+    for secret in (
+        "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",
+        BOT_TOKEN,
+        harness.api_key,
+        "Sup3rSecretPw",
+    ):
+        assert secret not in text
+    assert "[REDACTED:github_token]" in text
+
+
+async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    hostile = "<!channel> ``` &amp; 😀 " + "é" * 400 + "\n"
+    harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = b"".join(
+        line("error" if i % 7 == 0 else "info", f"{i} {hostile}", i) for i in range(300)
+    )
+    _, reply = await ask(bot, "integration")
+    assert_valid_message(reply)  # ≤ 3,000 per section, ≤ 50 blocks, ≤ 40,000 text
+    for code in code_blocks(reply):
+        assert code.endswith("```")
+        assert code.count("```") == 2
+        assert "<!channel>" not in code
+    assert "more excerpt lines above" in "".join(code_blocks(reply))
