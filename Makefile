@@ -33,5 +33,8 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format bot tests benchmarks
 	$(BIN)/ruff check --fix bot tests benchmarks
 
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/excerpt.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.redaction import Redactor, mark
 
@@ -194,17 +195,53 @@ def render_raw(
 # -- scanning one file -------------------------------------------------------------
 
 
+RawLines = list[tuple[int, bytes]]
+_TAIL_BYTES = 256 * 1024  # raw bytes kept per file for its tail
+
+
 @dataclass
 class FileSummary:
-    """What one file contributes: counts and the few rendered blocks that can matter."""
+    """What one file contributes: counts, and the few raw blocks that can matter.
+
+    Blocks are rendered (parsed, cleaned, redacted) only when asked for: of 1,500
+    command units, only a handful end up in the excerpt.
+    """
 
     name: str
     first_time: str | None
     lines: int
     error_lines: int
-    first_error: list[_Rendered] = field(default_factory=list)
-    last_error: list[_Rendered] = field(default_factory=list)
-    tail: list[_Rendered] = field(default_factory=list)
+    render: Callable[[RawLines], list[_Rendered]]
+    tail_wanted: int
+    first_error_raw: RawLines = field(default_factory=list)
+    last_error_raw: RawLines = field(default_factory=list)
+    tail_raw: RawLines = field(default_factory=list)
+
+    @cached_property
+    def first_error(self) -> list[_Rendered]:
+        return self.render(self.first_error_raw) if self.first_error_raw else []
+
+    @cached_property
+    def last_error(self) -> list[_Rendered]:
+        if not self.last_error_raw or self.last_error_raw == self.first_error_raw:
+            return []
+        return self.render(self.last_error_raw)
+
+    @cached_property
+    def tail(self) -> list[_Rendered]:
+        """The last `tail_wanted` display lines, reading further back while repeats go on.
+
+        Rendering is the costly part, so it starts with just enough lines from the
+        end and widens only while a run of repeats continues.
+        """
+        raw = self.tail_raw
+        take = min(len(raw), self.tail_wanted + 1)
+        while True:
+            rendered = self.render(raw[len(raw) - take :])
+            cut = _tail_start(rendered, self.tail_wanted)
+            if cut > 0 or take >= len(raw):
+                return rendered[cut:]
+            take = min(len(raw), take * 4)
 
 
 class LogScanner:
@@ -249,7 +286,11 @@ class LogScanner:
             self._lines([chunk[:first_newline]])
         last_newline = chunk.rfind(b"\n")
         if last_newline > first_newline:
-            self._lines(chunk[first_newline + 1 : last_newline].split(b"\n"))
+            middle = chunk[first_newline + 1 : last_newline]
+            if self._pem_lines < 0 and b"rror" not in middle and _KEY_MARK not in middle:
+                self._quiet_lines(middle.split(b"\n"))
+            else:
+                self._lines(middle.split(b"\n"))
         self._extend_carry(chunk[last_newline + 1 :])
 
     def _extend_carry(self, data: bytes) -> None:
@@ -261,28 +302,52 @@ class LogScanner:
         self._carry_full = len(data) >= room
 
     def _lines(self, lines: list[bytes]) -> None:
-        recent = self._recent
-        append = recent.append
+        # The hot loop: every line of a log passes here, so state lives in locals and
+        # each line costs a few byte checks; the rare events call out to methods.
+        append = self._recent.append
         keep = self.settings.keep_bytes
         n = self.lines
+        if n == 0 and self.first_time is None:
+            first = next((line for line in lines if line), None)
+            if first is not None:
+                self.first_time = parse_line(first[:keep])[2]
+        next_event = self._next_event
+        in_key = self._pem_lines >= 0
         for line in lines:
-            if not line or line == b"\r":
+            if not line:
                 continue
             n += 1
             if len(line) > keep:
                 line = line[:keep]
-            if self._pem_lines >= 0 or _KEY_MARK in line:
+            if in_key or _KEY_MARK in line:
                 line = self._track_key(line)
+                in_key = self._pem_lines >= 0
             append(line)
-            if n == self._next_event:
+            if n == next_event:
                 self.lines = n
                 self._due()
+                next_event = self._next_event
             if b"rror" in line and _ERROR_LEVEL.search(line):
                 self.lines = n
                 self._on_error()
-            elif n == 1:
-                self.first_time = parse_line(line)[2]
+                next_event = self._next_event
         self.lines = n
+
+    def _quiet_lines(self, lines: list[bytes]) -> None:
+        """Lines known to hold no error and no key: only the count and the newest matter.
+
+        Most of a log is like this, and here it costs a few C-level list operations
+        per chunk instead of a Python step per line.
+        """
+        count = len(lines) - lines.count(b"")
+        if (self._next_event and self._next_event <= self.lines + count) or self.lines == 0:
+            self._lines(lines)  # an error window closes in here, or the first line is here
+            return
+        keep = self.settings.keep_bytes
+        window = self._recent.maxlen or 0
+        newest = [line for line in lines[-window:] if line][-window:]
+        self._recent.extend(line if len(line) <= keep else line[:keep] for line in newest)
+        self.lines += count
 
     def _track_key(self, line: bytes) -> bytes:
         begins = b"-----BEGIN" in line and _KEY_MARK in line
@@ -306,8 +371,6 @@ class LogScanner:
     def _on_error(self) -> None:
         n = self.lines
         self.error_lines += 1
-        if n == 1:
-            self.first_time = parse_line(self._recent[-1])[2]
         if self._first_error is None:
             self._first_error = self._window(n - self.settings.before, n)
             self._first_at = n + self.settings.after
@@ -342,35 +405,52 @@ class LogScanner:
             self._first_at = min(self._first_at, self.lines) if self._first_at else 0
             self._last_at = min(self._last_at, self.lines) if self._last_at else 0
             self._due()
-        render = self._render
-        summary = FileSummary(self.name, self.first_time, self.lines, self.error_lines)
-        if self._first_error:
-            summary.first_error = render(self._first_error)
-        if self._last_error and self._last_error != self._first_error:
-            summary.last_error = render(self._last_error)
-        summary.tail = self._tail()
+        summary = FileSummary(
+            self.name,
+            self.first_time,
+            self.lines,
+            self.error_lines,
+            render=self._render,
+            tail_wanted=self.settings.tail,
+            first_error_raw=self._first_error or [],
+            last_error_raw=self._last_error or [],
+            tail_raw=self._tail_raw(),
+        )
         self._recent.clear()
         return summary
 
-    def _render(self, raw: list[tuple[int, bytes]]) -> list[_Rendered]:
+    def _render(self, raw: RawLines) -> list[_Rendered]:
         return render_raw(raw, self._redactor, self.settings)
 
-    def _tail(self) -> list[_Rendered]:
-        """The last `tail` display lines, reading further back while a repeat run goes on."""
-        window = self._window(self.lines - len(self._recent) + 1, self.lines)
-        rendered = self._render(window)
-        distinct = 0
-        cut = len(rendered)
-        previous: str | None = None
-        for position in range(len(rendered) - 1, -1, -1):
-            text = rendered[position].line.text
-            if text != previous:
-                if distinct == self.settings.tail:
-                    break
-                distinct += 1
-                previous = text
-            cut = position
-        return rendered[cut:]
+    def _tail_raw(self) -> RawLines:
+        """The end of the look-back window, bounded in bytes as well as in lines."""
+        kept: RawLines = []
+        size = 0
+        index = self.lines
+        for line in reversed(self._recent):
+            size += len(line)
+            if size > _TAIL_BYTES and len(kept) > self.settings.tail:
+                break
+            kept.append((index, line))
+            index -= 1
+        kept.reverse()
+        return kept
+
+
+def _tail_start(rendered: list[_Rendered], wanted: int) -> int:
+    """Where the last `wanted` distinct lines (with all their repeats) begin; 0 if not found."""
+    distinct = 0
+    start = len(rendered)
+    previous: str | None = None
+    for position in range(len(rendered) - 1, -1, -1):
+        text = rendered[position].line.text
+        if text != previous:
+            if distinct == wanted:
+                return start
+            distinct += 1
+            previous = text
+        start = position
+    return 0
 
 
 # -- merging the files of one step --------------------------------------------------

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -82,6 +83,8 @@ class HarnessEmulator:
         self.gzip_downloads = False  # serve export zips with Content-Encoding: gzip
         self.link_host: str | None = None  # hand out export links naming another host
         self.downloads: list[str] = []  # export ids whose zip was fetched
+        # Pre-built files (benchmarks): a `.gz` blob by key, or a `.zip` export by prefix.
+        self.files: dict[str, Path] = {}
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._drops: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -115,6 +118,8 @@ class HarnessEmulator:
         return list(self.logs)
 
     def keys_under(self, prefix: str) -> list[str]:
+        if prefix in self.files:
+            return [prefix]
         return sorted(
             k
             for k in self.logs
@@ -342,6 +347,12 @@ class HarnessEmulator:
         if (answer := await self._prologue(request, "blob", "accountID")) is not None:
             return answer
         key = request.query.get("key", "")
+        if key in self.files and self.files[key].suffix == ".gz":
+            return await self._stream(
+                request,
+                {"content-type": "application/x-ndjson", "content-encoding": "gzip"},
+                _file_chunks(self.files[key]),
+            )
         if key not in self.logs:
             return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
         headers = {"content-type": "application/x-ndjson"}
@@ -361,6 +372,10 @@ class HarnessEmulator:
         if prefix is None or "X-Amz-Signature" not in request.query:
             return web.Response(status=403, text="AccessDenied")
         self.downloads.append(export_id)
+        if prefix in self.files:
+            return await self._stream(
+                request, {"content-type": "application/zip"}, _file_chunks(self.files[prefix])
+            )
         modified = datetime(2025, 11, 20, 10, 0, 0)
         files = [
             (key, modified, 0o600, ZIP_32, self.log_chunks(key)) for key in self.keys_under(prefix)
@@ -385,6 +400,12 @@ class HarnessEmulator:
             return response  # the reader stopped early, as it may
         await response.write_eof()
         return response
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 16):
+            yield chunk
 
 
 def _gzip_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:

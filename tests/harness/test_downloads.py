@@ -1,0 +1,81 @@
+"""Export links are fetched only from hosts that serve Harness logs, redirects included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.harness.downloads import DownloadRefusedError, download_allowed, open_download
+
+HOST = "harness.acme.internal"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://{HOST}/storage/harness-download/a/1/logs.zip?sig=1",
+        f"http://{HOST}:8080/storage/x/logs.zip",
+        "https://storage.googleapis.com/harness-logs/a/logs.zip?X-Goog-Signature=1",
+        "https://harness-logs.storage.googleapis.com/a/logs.zip",
+        "https://harness-logs.s3.us-east-1.amazonaws.com/a/logs.zip?X-Amz-Signature=1",
+        "https://s3.amazonaws.com/bucket/logs.zip",
+    ],
+)
+def test_harness_gcs_and_s3_links_are_allowed(url: str) -> None:
+    assert download_allowed(url, HOST)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.example/logs.zip",
+        "http://storage.googleapis.com/x/logs.zip",  # plain http to a cloud host
+        "https://storage.googleapis.com.evil.example/x",
+        "https://amazonaws.com.evil.example/x",
+        f"https://{HOST}@evil.example/x",
+        f"https://user:pw@{HOST}/x",
+        "https://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:6379/",
+        "file:///etc/passwd",
+        "https://[::1/x",
+        f"ftp://{HOST}/x",
+    ],
+)
+def test_anything_else_is_refused(url: str) -> None:
+    assert not download_allowed(url, HOST)
+
+
+@pytest.fixture
+async def redirector() -> AsyncIterator[str]:
+    app = web.Application()
+
+    async def to_self(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("/final")
+
+    async def to_evil(_request: web.Request) -> web.Response:
+        raise web.HTTPFound("https://evil.example/steal")
+
+    async def final(_request: web.Request) -> web.Response:
+        return web.Response(body=b"zip bytes")
+
+    app.router.add_get("/to-self", to_self)
+    app.router.add_get("/to-evil", to_evil)
+    app.router.add_get("/final", final)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+async def test_redirects_are_followed_only_to_allowed_hosts(redirector: str) -> None:
+    async with httpx.AsyncClient() as http:
+        async with open_download(http, f"{redirector}/to-self", "127.0.0.1") as response:
+            assert await response.aread() == b"zip bytes"
+        with pytest.raises(DownloadRefusedError, match=r"evil\.example"):
+            async with open_download(http, f"{redirector}/to-evil", "127.0.0.1"):
+                pass
