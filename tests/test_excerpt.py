@@ -227,3 +227,17 @@ def test_pieces_are_plain_data() -> None:
     excerpt = excerpt_of([numbered(30, {10})], Redactor())
     assert isinstance(excerpt.pieces[0], Gap)
     assert any(isinstance(p, ExcerptLine) and p.level == "error" for p in excerpt.pieces)
+
+
+def test_the_word_error_in_text_is_not_an_error_level() -> None:
+    entries = [("info", "0 errors, 3 warnings\n"), ("info", "errorHandler registered\n")] * 50
+    excerpt = excerpt_of([ndjson(entries)], Redactor())
+    assert excerpt.error_lines == 0
+
+
+@pytest.mark.parametrize("size", [3, 1 << 20])
+def test_carriage_return_lines_count_the_same_whatever_the_chunking(size: int) -> None:
+    data = b"\r\n".join(ndjson([("info", f"l{i}\n")]).rstrip(b"\n") for i in range(40)) + b"\n"
+    excerpt = excerpt_of(chunked(data, size), Redactor())
+    assert excerpt.total_lines == 40
+    assert texts(excerpt)[-1] == "l39"
