@@ -114,6 +114,15 @@ class Execution:
     nodes: tuple[Node, ...] = ()
     # (layout key, stage identifier): UI links name stages by their layout key.
     stage_layout: tuple[tuple[str, str], ...] = ()
+    # Layout keys of stages that run another pipeline (pipeline chaining).
+    pipeline_stages: frozenset[str] = frozenset()
+
+    def layout_key(self, stage: Node) -> str | None:
+        return next((key for key, ident in self.stage_layout if ident == stage.identifier), None)
+
+    def runs_child_pipeline(self, stage: Node) -> bool:
+        key = self.layout_key(stage)
+        return key is not None and key in self.pipeline_stages
 
     @property
     def scope(self) -> Scope:
@@ -169,13 +178,24 @@ class LogsLink:
 
 
 @dataclass(frozen=True)
+class NodeRef:
+    """Where a graph node lives: enough to find it again later without kept state."""
+
+    org: str
+    project: str
+    plan_execution_id: str
+    node_uuid: str
+
+
+@dataclass(frozen=True)
 class Failure:
     """A failed stage or step as people should read it, with its log excerpt if read."""
 
     stage_name: str | None
     step_name: str | None
     message: str | None
-    node_uuid: str | None = None
+    # The failed node (in a chained pipeline's own run, for failures inside one).
+    node: NodeRef | None = None
     excerpt: Excerpt | None = None
     # Why there is no excerpt: the step wrote no log, or reading it failed.
     log_note: str | None = None

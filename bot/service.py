@@ -20,6 +20,7 @@ from bot.domain import (
     LogScope,
     LogsLink,
     Node,
+    NodeRef,
     PipelineRef,
     Scope,
     ScopeKind,
@@ -91,16 +92,6 @@ class ExportProblem:
 
 
 MAX_EXCERPTS = 3
-
-
-@dataclass(frozen=True)
-class ExcerptRef:
-    """Enough to find a step again later (a button press) without any state kept."""
-
-    org: str
-    project: str
-    plan_execution_id: str
-    node_uuid: str
 
 
 @dataclass(frozen=True)
@@ -183,13 +174,13 @@ class LogsService:
         """Resolve the target, export its logs and report the link or the problem."""
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
-        failed = failed_nodes(execution, log_scope)
         # The link and the excerpts are independent: fetch them side by side.
         link_task = asyncio.ensure_future(self._timed_export(log_scope.prefix))
+        failed = await self._failed_with_children(execution, log_scope)
         failures = await asyncio.gather(
             *(
-                self._failure(execution, node, read=i < MAX_EXCERPTS)
-                for i, node in enumerate(failed)
+                self._failure(where, node, read=i < MAX_EXCERPTS, via=via)
+                for i, (where, node, via) in enumerate(failed)
             )
         )
         if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
@@ -205,7 +196,7 @@ class LogsService:
             return replace(base, problem=problem)
         return replace(base, link=link)
 
-    async def full_excerpt(self, ref: ExcerptRef) -> FullExcerpt:
+    async def full_excerpt(self, ref: NodeRef) -> FullExcerpt:
         """The longer excerpt of one step, for "Show full excerpt"."""
         try:
             execution = await self._pipelines.execution(
@@ -223,6 +214,38 @@ class LogsService:
         failure = await self._failure(execution, node, read=True, settings=ExcerptSettings.full())
         return FullExcerpt(execution, failure, self.execution_url(execution))
 
+    async def _failed_with_children(
+        self, execution: Execution, log_scope: LogScope
+    ) -> list[tuple[Execution, Node, str | None]]:
+        """Failed nodes, following a failed Pipeline stage into the run it chained to.
+
+        Each entry is (the execution the node belongs to, the node, the parent
+        stage's name when the node is in a child pipeline).
+        """
+        found: list[tuple[Execution, Node, str | None]] = []
+        for node in failed_nodes(execution, log_scope):
+            child = None
+            if node.is_stage and execution.runs_child_pipeline(node):
+                child = await self._child(execution, node)
+            if child is None:
+                found.append((execution, node, None))
+                continue
+            inner = failed_nodes(child, LogScope(ScopeKind.PIPELINE, ""))
+            found.extend((child, inner_node, node.name) for inner_node in inner)
+            if not inner:
+                found.append((execution, node, None))
+        return found
+
+    async def _child(self, execution: Execution, stage: Node) -> Execution | None:
+        key = execution.layout_key(stage)
+        if key is None:
+            return None
+        try:
+            return await self._pipelines.child_execution(execution, key)
+        except HarnessError as exc:
+            log.warning("could not read the child pipeline of %s: %s", stage.fqn, exc.detail)
+            return None
+
     async def _failure(
         self,
         execution: Execution,
@@ -230,13 +253,17 @@ class LogsService:
         *,
         read: bool,
         settings: ExcerptSettings | None = None,
+        via: str | None = None,
     ) -> Failure:
         stage = node if node.is_stage else execution.stage_of(node)
+        stage_name = stage.name if stage else None
+        if via:
+            stage_name = f"{via} › {stage_name}" if stage_name else via
         failure = Failure(
-            stage_name=stage.name if stage else None,
+            stage_name=stage_name,
             step_name=None if node.is_stage else node.name,
             message=self._clean(node.failure_message),
-            node_uuid=node.uuid,
+            node=NodeRef(execution.org, execution.project, execution.plan_execution_id, node.uuid),
         )
         if not read or node.is_stage or self._log_reader is None:
             return failure

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.emulators.executions import RunSpec, StageSpec, StepSpec
 from tests.emulators.harness import HarnessEmulator
 
+HELM_FAILURE = "helm upgrade failed: timed out waiting for the condition"
 ROLLOUT_FAILURE = "kubectl rollout status deployment/checkout timed out: 0 of 3 pods ready"
 
 
@@ -102,6 +103,41 @@ def build_world(emulator: HarnessEmulator) -> None:
             [StageSpec("deploy", "Deploy", "Success", [StepSpec("apply", "Apply")])],
             org="payments",
             project="checkout",
+        )
+    )
+    # Pipeline chaining: a stage that runs another pipeline, which failed in its own run.
+    emulator.add_pipeline("release_train", "Release Train")
+    emulator.add_run(
+        RunSpec(
+            "release_train",
+            "Release Train",
+            3,
+            "Failed",
+            [
+                StageSpec("prepare", "Prepare", "Success", [StepSpec("tag", "Tag")]),
+                StageSpec(
+                    "deploy_services",
+                    "Deploy Services",
+                    "Failed",
+                    failure="Child pipeline failed",
+                    child=RunSpec(
+                        "payments_service",
+                        "Payments Service",
+                        12,
+                        "Failed",
+                        [
+                            StageSpec(
+                                "deploy",
+                                "Deploy",
+                                "Failed",
+                                [StepSpec("helm_upgrade", "Helm Upgrade", "Failed", HELM_FAILURE)],
+                            )
+                        ],
+                        org="payments",
+                        project="checkout",
+                    ),
+                ),
+            ],
         )
     )
     # Two failed steps in two stages, one of them inside a step group.

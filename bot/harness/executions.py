@@ -122,6 +122,28 @@ class PipelineApi:
         detail = _unwrap(payload, ExecutionDetail, "executions.v2")
         return to_execution(detail, self._client.account_id, scope)
 
+    async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
+        """The run of the pipeline that a Pipeline stage chained to, with its graph."""
+        payload = await self._client.request_json(
+            "GET",
+            f"pipeline/api/pipelines/execution/v2/{parent.plan_execution_id}",
+            params={
+                **self._scope_params(parent.scope),
+                "renderFullBottomGraph": "true",
+                "stageNodeId": stage_layout_key,
+            },
+            endpoint="executions.v2",
+        )
+        detail = _unwrap(payload, ExecutionDetail, "executions.v2")
+        child = detail.child_graph
+        if child is None or child.pipeline_execution_summary is None:
+            return None
+        inner = ExecutionDetail(
+            pipeline_execution_summary=child.pipeline_execution_summary,
+            execution_graph=child.execution_graph,
+        )
+        return to_execution(inner, self._client.account_id, parent.scope)
+
 
 def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Execution:
     summary = detail.pipeline_execution_summary
@@ -145,6 +167,9 @@ def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Executi
             (key, node.node_identifier)
             for key, node in summary.layout_node_map.items()
             if node.node_identifier
+        ),
+        pipeline_stages=frozenset(
+            key for key, node in summary.layout_node_map.items() if node.node_type == "Pipeline"
         ),
     )
 

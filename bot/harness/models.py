@@ -44,6 +44,7 @@ class PipelineListItem(_HarnessModel):
 
 
 class LayoutNode(_HarnessModel):
+    node_type: str | None = None
     node_identifier: str | None = None
     node_uuid: str | None = None
     name: str | None = None
@@ -84,9 +85,17 @@ class ExecutionGraph(_HarnessModel):
     node_map: dict[str, GraphNode] = Field(default_factory=dict)
 
 
+class ChildGraph(_HarnessModel):
+    """A chained pipeline's own run, returned when a Pipeline stage is asked for."""
+
+    pipeline_execution_summary: ExecutionSummary | None = None
+    execution_graph: ExecutionGraph | None = None
+
+
 class ExecutionDetail(_HarnessModel):
     pipeline_execution_summary: ExecutionSummary
     execution_graph: ExecutionGraph | None = None
+    child_graph: ChildGraph | None = None
 
 
 T = TypeVar("T")

@@ -18,9 +18,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain import NodeRef
 from bot.harness.urls import EXECUTION_ID, IDENTIFIER, NODE_ID
 from bot.jobs import JobRunner
-from bot.service import ExcerptRef, FullExcerpt, LogsService, TargetError
+from bot.service import FullExcerpt, LogsService, TargetError
 from bot.slack import blocks
 from bot.slack.responder import ResponseUrlError, reply
 
@@ -77,7 +78,7 @@ class ActionHandler:
         except ValidationError:
             log.warning("ignored a show_full_excerpt press with a malformed value")
             return
-        ref = ExcerptRef(button.org, button.project, button.execution, button.node)
+        ref = NodeRef(button.org, button.project, button.execution, button.node)
         message = body.get("message") or {}
         thread_ts = message.get("thread_ts") or message.get("ts")
         channel = (body.get("channel") or {}).get("id")
@@ -87,7 +88,7 @@ class ActionHandler:
         )
 
     async def _post_full_excerpt(
-        self, ref: ExcerptRef, channel: str | None, thread_ts: str | None, response_url: str | None
+        self, ref: NodeRef, channel: str | None, thread_ts: str | None, response_url: str | None
     ) -> None:
         try:
             full = await self._service.full_excerpt(ref)

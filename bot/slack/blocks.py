@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Execution, Failure, normalise_status
+from bot.domain import Execution, Failure, NodeRef, normalise_status
 from bot.excerpt import Excerpt, fit_lines
 from bot.service import (
-    ExcerptRef,
     ExportProblem,
     FullExcerpt,
     LogsResult,
@@ -244,14 +243,14 @@ def truncated_note(reason: str) -> str:
     return f":warning: log too large, showing what was read ({escape(reason)})"
 
 
-def excerpt_ref_value(ref: ExcerptRef) -> str:
+def node_ref_value(ref: NodeRef) -> str:
     return json.dumps(
         {"o": ref.org, "p": ref.project, "e": ref.plan_execution_id, "n": ref.node_uuid},
         separators=(",", ":"),
     )
 
 
-def failure_blocks(failure: Failure, execution: Execution) -> list[dict[str, Any]]:
+def failure_blocks(failure: Failure) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(failure_header(failure))]
     excerpt = failure.excerpt
     if excerpt is not None:
@@ -260,15 +259,13 @@ def failure_blocks(failure: Failure, execution: Execution) -> list[dict[str, Any
         if excerpt.truncated:
             notes.append(truncated_note(excerpt.truncated))
         blocks.append(_context(" · ".join(notes)))
-        if failure.node_uuid:
-            ref = ExcerptRef(
-                execution.org, execution.project, execution.plan_execution_id, failure.node_uuid
-            )
+        if failure.node is not None:
+            ref = failure.node
             button = {
                 "type": "button",
                 "text": {"type": "plain_text", "text": "Show full excerpt", "emoji": True},
                 "action_id": SHOW_FULL_EXCERPT,
-                "value": excerpt_ref_value(ref),
+                "value": node_ref_value(ref),
             }
             blocks.append({"type": "actions", "elements": [button]})
     elif failure.log_note:
@@ -276,10 +273,10 @@ def failure_blocks(failure: Failure, execution: Execution) -> list[dict[str, Any
     return blocks
 
 
-def failures_blocks(failures: Sequence[Failure], execution: Execution) -> list[dict[str, Any]]:
+def failures_blocks(failures: Sequence[Failure]) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for failure in failures[:MAX_FAILURES_SHOWN]:
-        blocks.extend(failure_blocks(failure, execution))
+        blocks.extend(failure_blocks(failure))
     if len(failures) > MAX_FAILURES_SHOWN:
         more = len(failures) - MAX_FAILURES_SHOWN
         blocks.append(_context(f"…and {more} more failed step{'s' if more != 1 else ''}"))
@@ -300,7 +297,7 @@ def logs_message(result: LogsResult, requested_by: str | None) -> Message:
     if took:
         facts.append(f"*Duration:* {took}")
     blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]})
-    blocks.extend(failures_blocks(result.failures, execution))
+    blocks.extend(failures_blocks(result.failures))
 
     context = []
     if requested_by:

@@ -38,6 +38,7 @@ class StageSpec:
     status: str = "Success"
     steps: list[StepSpec] = field(default_factory=list)
     failure: str | None = None
+    child: RunSpec | None = None  # a Pipeline stage: the run it chained to
 
 
 @dataclass
@@ -118,9 +119,10 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
     for stage in run.stages:
         fqn = f"pipeline.stages.{stage.identifier}"
         failure = {"failureInfo": {"message": stage.failure}} if stage.failure else {}
-        node(stage.identifier, stage.name, fqn, stage.status, "DEPLOYMENT_STAGE_STEP", **failure)
+        stage_type = "PIPELINE_STAGE" if stage.child else "DEPLOYMENT_STAGE_STEP"
+        node(stage.identifier, stage.name, fqn, stage.status, stage_type, **failure)
         layout[uid("setup", fqn)] = {
-            "nodeType": "Deployment",
+            "nodeType": "Pipeline" if stage.child else "Deployment",
             "nodeGroup": "STAGE",
             "nodeIdentifier": stage.identifier,
             "name": stage.name,
@@ -182,6 +184,14 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
         "metaData": None,
         "correlationId": uid("corr", run.plan_execution_id),
     }
+
+
+def child_stage_run(run: RunSpec, layout_key: str) -> RunSpec | None:
+    """The child run behind a Pipeline stage, by the stage's layout key."""
+    for stage in run.stages:
+        if stage.child and uid("setup", f"pipeline.stages.{stage.identifier}") == layout_key:
+            return stage.child
+    return None
 
 
 def summary_json(account: str, run: RunSpec) -> dict[str, Any]:

@@ -28,7 +28,14 @@ from typing import Any
 from aiohttp import web
 from stream_zip import ZIP_32, stream_zip
 
-from tests.emulators.executions import RunSpec, execution_json, step_logs, summary_json, uid
+from tests.emulators.executions import (
+    RunSpec,
+    child_stage_run,
+    execution_json,
+    step_logs,
+    summary_json,
+    uid,
+)
 from tests.emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
@@ -100,6 +107,12 @@ class HarnessEmulator:
         return pipeline
 
     def add_run(self, run: RunSpec) -> RunSpec:
+        for stage in run.stages:
+            if stage.child is not None:
+                child = stage.child
+                if child.pipeline not in self.pipelines[(child.org, child.project)]:
+                    self.add_pipeline(child.pipeline, child.pipeline_name, child.org, child.project)
+                self.add_run(child)
         self.logs.update(step_logs(self.account, run))
         pipeline = self.pipelines[(run.org, run.project)][run.pipeline]
         pipeline.runs.append(run)
@@ -307,7 +320,15 @@ class HarnessEmulator:
                 + request.match_info["id"],
                 status=400,
             )
-        return web.json_response(execution_json(self.account, run))
+        body = execution_json(self.account, run)
+        child = child_stage_run(run, request.query.get("stageNodeId", ""))
+        if child is not None:
+            child_body = execution_json(self.account, child)["data"]
+            body["data"]["childGraph"] = {
+                "pipelineExecutionSummary": child_body["pipelineExecutionSummary"],
+                "executionGraph": child_body["executionGraph"],
+            }
+        return web.json_response(body)
 
     async def _export(self, request: web.Request) -> web.Response:
         if (answer := await self._prologue(request, "export", "accountID")) is not None:

@@ -12,7 +12,7 @@ from tests.emulators.executions import log_key, step_fqn
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN
 from tests.slack.test_commands import ask
-from tests.world import ROLLOUT_FAILURE
+from tests.world import HELM_FAILURE, ROLLOUT_FAILURE
 
 
 def code_blocks(reply: dict[str, Any]) -> list[str]:
@@ -224,3 +224,23 @@ async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
         assert code.count("```") == 2
         assert "<!channel>" not in code
     assert "more excerpt lines above" in "".join(code_blocks(reply))
+
+
+async def test_a_failed_chained_pipeline_is_followed_into_its_own_run(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    _, reply = await ask(bot, "release_train")
+    text = all_text(reply)
+    assert "Failed in Deploy Services › Deploy › Helm Upgrade" in text
+    (code,) = code_blocks(reply)
+    assert HELM_FAILURE in code
+    # The child run is asked for through its parent's Pipeline stage.
+    assert any("stageNodeId" in r.query for r in harness.calls("v2"))
+    # The button points at the child's own run, so the full excerpt finds the step.
+    (button,) = buttons(reply, "show_full_excerpt")
+    ref = json.loads(button["value"])
+    child = harness.pipelines[("payments", "checkout")]["payments_service"].runs[0]
+    assert (ref["o"], ref["p"], ref["e"]) == ("payments", "checkout", child.plan_execution_id)
+    await bot.press("show_full_excerpt", button["value"])
+    posted = await bot.slack.wait_for(lambda: bot.slack.calls("chat.postMessage"))
+    assert HELM_FAILURE in json.dumps(posted[0].args)
