@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/harness-logs-bot
 
-test: $(VENV)/.installed-dev
+# The store's tests run against a real Redis; they start their own server on a
+# free port, so only the binary is needed (Debian's package, installed if missing).
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing redis-server (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	}
+
+test: $(VENV)/.installed-dev redis-server
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -63,7 +64,16 @@ class UrlTarget:
     url: str
 
 
-Target = NamedTarget | UrlTarget
+@dataclass(frozen=True)
+class ExecutionTarget:
+    """An execution known by id (a button, a webhook), optionally one stage or step in it."""
+
+    scope: Scope
+    plan_execution_id: str
+    node_uuid: str | None = None
+
+
+Target = NamedTarget | UrlTarget | ExecutionTarget
 
 
 class TargetError(Exception):
@@ -316,29 +326,64 @@ class LogsService:
         return link, None
 
     async def resolve(self, target: Target) -> Resolved:
-        try:
+        async with harness_errors_explained():
             if isinstance(target, UrlTarget):
                 return await self._resolve_url(target.url)
+            if isinstance(target, ExecutionTarget):
+                return await self._resolve_execution(target)
             return await self._resolve_named(target)
-        except HarnessAuthError:
-            raise TargetError(
-                "Harness refused the bot's API key (it is wrong, expired or lacks "
-                "*Pipelines: View* on that project). Ask whoever runs the bot to check it."
-            ) from None
-        except HarnessUnavailableError:
-            raise TargetError(
-                "Harness is not answering right now (it kept failing or rate-limiting "
-                "the bot). Try again in a minute."
-            ) from None
-        except HarnessNotFoundError as exc:
-            raise TargetError(
-                f"Harness could not find that: {exc.detail or 'not found'}."
-            ) from None
-        except HarnessError as exc:
-            log.warning("harness call failed while resolving a target: %r", exc)
-            raise TargetError(
-                f"Harness could not answer that request: {exc.detail or 'unexpected answer'}."
-            ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def find_pipeline(
+        self, name: str, scope: Scope | None = None
+    ) -> tuple[PipelineRef, Scope]:
+        """A pipeline by identifier or display name, with suggestions when none matches."""
+        scope = scope or self._default_scope
+        async with harness_errors_explained():
+            return await self._find_pipeline(scope, name), scope
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def execution(self, scope: Scope, plan_execution_id: str) -> Execution:
+        """One execution with its graph (no export): for unfurls and run numbers."""
+        async with harness_errors_explained():
+            try:
+                return await self._pipelines.execution(scope, plan_execution_id)
+            except HarnessNotFoundError:
+                raise TargetError(
+                    f"Harness has no execution `{plan_execution_id}` in `{scope}`."
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def summary_failures(self, execution: Execution) -> list[Failure]:
+        """Failed stages and steps with their (redacted) messages, without reading logs."""
+        scope = LogScope(ScopeKind.PIPELINE, "")
+        failures = []
+        for node in failed_nodes(execution, scope):
+            stage = node if node.is_stage else execution.stage_of(node)
+            failures.append(
+                Failure(
+                    stage_name=stage.name if stage else None,
+                    step_name=None if node.is_stage else node.name,
+                    message=self._clean(node.failure_message),
+                )
+            )
+        if not failures and execution.failed:
+            failures.append(Failure(None, None, self._clean(execution.failure_message)))
+        return failures
+
+    async def _resolve_execution(self, target: ExecutionTarget) -> Resolved:
+        try:
+            execution = await self._pipelines.execution(target.scope, target.plan_execution_id)
+        except HarnessNotFoundError:
+            raise TargetError("That execution is no longer in Harness.") from None
+        if target.node_uuid is None:
+            return Resolved(execution, _log_scope(execution, None, None))
+        node = execution.node_by_uuid(target.node_uuid)
+        if node is None:
+            raise TargetError("That stage or step is not part of the execution any more.")
+        if node.is_stage:
+            return Resolved(execution, _log_scope(execution, node, None))
+        return Resolved(execution, _log_scope(execution, execution.stage_of(node), node))
 
     def execution_url(self, execution: Execution) -> str:
         parts = [
@@ -455,6 +500,30 @@ class LogsService:
     def _report_export(self, outcome: str, started: float) -> None:
         if self._on_export is not None:
             self._on_export(outcome, time.monotonic() - started)
+
+
+@asynccontextmanager
+async def harness_errors_explained() -> AsyncIterator[None]:
+    """Harness failures as messages for the person who asked (never the key, never a trace)."""
+    try:
+        yield
+    except HarnessAuthError:
+        raise TargetError(
+            "Harness refused the bot's API key (it is wrong, expired or lacks "
+            "*Pipelines: View* on that project). Ask whoever runs the bot to check it."
+        ) from None
+    except HarnessUnavailableError:
+        raise TargetError(
+            "Harness is not answering right now (it kept failing or rate-limiting "
+            "the bot). Try again in a minute."
+        ) from None
+    except HarnessNotFoundError as exc:
+        raise TargetError(f"Harness could not find that: {exc.detail or 'not found'}.") from None
+    except HarnessError as exc:
+        log.warning("harness call failed while resolving a target: %r", exc)
+        raise TargetError(
+            f"Harness could not answer that request: {exc.detail or 'unexpected answer'}."
+        ) from None
 
 
 def _pick(name: str, pipelines: list[PipelineRef]) -> PipelineRef | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,9 +20,33 @@ from bot.config import Settings
 from tests.emulators import slack as slack_emu
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
+from tests.redis_server import redis_server
 from tests.world import build_world
 
 _trigger_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs once per backend, on an empty store."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/bot.db"
+    url: str = request.getfixturevalue("redis_url")
+    database = next(_redis_databases)
+    import redis
+
+    redis.Redis.from_url(f"{url}/{database}").flushdb()
+    return f"{url}/{database}"
+
+
+# Tests get Redis databases in turn, so one test's keys never meet another's.
+_redis_databases = itertools.cycle(range(1, 16))
 
 
 @pytest.fixture

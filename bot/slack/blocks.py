@@ -21,7 +21,6 @@ from bot.service import (
     ProblemKind,
     Target,
     TargetError,
-    UrlTarget,
     describe_scope,
 )
 
@@ -130,7 +129,7 @@ def _button(text: str, url: str, action_id: str, style: str | None = None) -> di
 
 
 def describe_target(target: Target) -> str:
-    if isinstance(target, UrlTarget):
+    if not isinstance(target, NamedTarget):
         return "that execution"
     parts = [f"*{escape(target.pipeline)}*"]
     parts.append(f"#{target.run}" if target.run is not None else "(latest run)")

@@ -1,0 +1,178 @@
+"""Redis store, for several replicas behind a load balancer.
+
+Keys (all under `hl:`): a hash of subscriptions per channel, a set of
+subscribed channels per pipeline, a JSON record per execution thread, a
+string per last failure, and `SET NX EX` claims, which is what lets two
+replicas receiving the same webhook act once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.store.base import PipelineKey, Subscription, ThreadRecord
+
+THREAD_TTL = 30 * 86400
+
+
+def _pipe(key: PipelineKey) -> str:
+    return json.dumps([key.account, key.org, key.project, key.pipeline], separators=(",", ":"))
+
+
+def _sub_to_json(sub: Subscription) -> str:
+    return json.dumps(
+        {
+            "pipeline": [
+                sub.pipeline.account,
+                sub.pipeline.org,
+                sub.pipeline.project,
+                sub.pipeline.pipeline,
+            ],
+            "pipeline_name": sub.pipeline_name,
+            "events": sub.events,
+            "created_by": sub.created_by,
+            "created_at": sub.created_at,
+            "broken": sub.broken,
+        }
+    )
+
+
+def _sub_from_json(channel: str, raw: str | bytes) -> Subscription:
+    data: dict[str, Any] = json.loads(raw)
+    return Subscription(
+        channel=channel,
+        pipeline=PipelineKey(*data["pipeline"]),
+        pipeline_name=data["pipeline_name"],
+        events="all" if data["events"] == "all" else "failures",
+        created_by=data["created_by"],
+        created_at=data["created_at"],
+        broken=data.get("broken"),
+    )
+
+
+class RedisStore:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    @classmethod
+    async def open(cls, url: str) -> RedisStore:
+        redis = Redis.from_url(
+            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
+        )
+        await redis.ping()
+        return cls(redis)
+
+    async def add_subscription(self, subscription: Subscription) -> bool:
+        channel_key = f"hl:subs:{subscription.channel}"
+        field = _pipe(subscription.pipeline)
+        stored = Subscription(
+            **{
+                **subscription.__dict__,
+                "created_at": subscription.created_at or time.time(),
+                "broken": None,
+            }
+        )
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hexists(channel_key, field)
+            tx.hset(channel_key, field, _sub_to_json(stored))
+            tx.sadd(f"hl:pipe:{field}", subscription.channel)
+            existed, *_ = await tx.execute()
+        return not existed
+
+    async def remove_subscription(self, channel: str, pipeline: PipelineKey) -> bool:
+        field = _pipe(pipeline)
+        async with self._redis.pipeline(transaction=True) as tx:
+            tx.hdel(f"hl:subs:{channel}", field)
+            tx.srem(f"hl:pipe:{field}", channel)
+            removed, *_ = await tx.execute()
+        return bool(removed)
+
+    async def channel_subscriptions(self, channel: str) -> list[Subscription]:
+        rows = await self._redis.hgetall(f"hl:subs:{channel}")
+        subs = [_sub_from_json(channel, raw) for raw in rows.values()]
+        return sorted(subs, key=lambda s: s.pipeline_name)
+
+    async def pipeline_subscriptions(self, pipeline: PipelineKey) -> list[Subscription]:
+        field = _pipe(pipeline)
+        channels = sorted(str(c) for c in await self._redis.smembers(f"hl:pipe:{field}"))
+        subs = []
+        for channel in channels:
+            raw = await self._redis.hget(f"hl:subs:{channel}", field)
+            if raw is not None:
+                subs.append(_sub_from_json(channel, str(raw)))
+        return subs
+
+    async def mark_broken(self, channel: str, pipeline: PipelineKey, reason: str) -> None:
+        field = _pipe(pipeline)
+        raw = await self._redis.hget(f"hl:subs:{channel}", field)
+        if raw is None:
+            return
+        sub = _sub_from_json(channel, raw)
+        await self._redis.hset(
+            f"hl:subs:{channel}",
+            field,
+            _sub_to_json(Subscription(**{**sub.__dict__, "broken": reason})),
+        )
+
+    async def get_thread(self, channel: str, plan_execution_id: str) -> ThreadRecord | None:
+        raw = await self._redis.get(f"hl:thread:{channel}:{plan_execution_id}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return ThreadRecord(
+            channel=channel,
+            plan_execution_id=plan_execution_id,
+            ts=data["ts"],
+            pipeline=PipelineKey(*data["pipeline"]),
+            run_sequence=data["run_sequence"],
+            status=data["status"],
+            message=data["message"],
+        )
+
+    async def save_thread(self, record: ThreadRecord) -> None:
+        key = record.pipeline
+        data = {
+            "ts": record.ts,
+            "pipeline": [key.account, key.org, key.project, key.pipeline],
+            "run_sequence": record.run_sequence,
+            "status": record.status,
+            "message": record.message,
+        }
+        await self._redis.set(
+            f"hl:thread:{record.channel}:{record.plan_execution_id}",
+            json.dumps(data),
+            ex=THREAD_TTL,
+        )
+
+    async def last_failure(self, channel: str, pipeline: PipelineKey) -> str | None:
+        value = await self._redis.get(f"hl:lastfail:{channel}:{_pipe(pipeline)}")
+        return str(value) if value is not None else None
+
+    async def set_last_failure(
+        self, channel: str, pipeline: PipelineKey, plan_execution_id: str | None
+    ) -> None:
+        key = f"hl:lastfail:{channel}:{_pipe(pipeline)}"
+        if plan_execution_id is None:
+            await self._redis.delete(key)
+        else:
+            await self._redis.set(key, plan_execution_id, ex=THREAD_TTL)
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        return bool(
+            await self._redis.set(
+                f"hl:claim:{key}", "1", nx=True, px=max(1, int(ttl_seconds * 1000))
+            )
+        )
+
+    async def release(self, key: str) -> None:
+        await self._redis.delete(f"hl:claim:{key}")
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()

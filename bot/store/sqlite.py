@@ -1,0 +1,230 @@
+"""SQLite store: one file, WAL mode, schema versioned by `PRAGMA user_version`.
+
+aiosqlite runs SQLite on its own thread, so queries never block the event
+loop. Migrations run at start-up, in order, each in a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store.base import Events, PipelineKey, Subscription, ThreadRecord
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: subscriptions, threads, claims, last failures
+    """
+    CREATE TABLE subscriptions (
+        channel TEXT NOT NULL, account TEXT NOT NULL, org TEXT NOT NULL,
+        project TEXT NOT NULL, pipeline TEXT NOT NULL, pipeline_name TEXT NOT NULL,
+        events TEXT NOT NULL, created_by TEXT NOT NULL, created_at REAL NOT NULL,
+        broken TEXT,
+        PRIMARY KEY (channel, account, org, project, pipeline)
+    );
+    CREATE INDEX subscriptions_by_pipeline ON subscriptions (account, org, project, pipeline);
+    CREATE TABLE threads (
+        channel TEXT NOT NULL, plan_execution_id TEXT NOT NULL, ts TEXT NOT NULL,
+        account TEXT NOT NULL, org TEXT NOT NULL, project TEXT NOT NULL, pipeline TEXT NOT NULL,
+        run_sequence INTEGER NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (channel, plan_execution_id)
+    );
+    CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+    CREATE TABLE last_failures (
+        channel TEXT NOT NULL, account TEXT NOT NULL, org TEXT NOT NULL,
+        project TEXT NOT NULL, pipeline TEXT NOT NULL, plan_execution_id TEXT NOT NULL,
+        PRIMARY KEY (channel, account, org, project, pipeline)
+    );
+    """,
+)
+THREAD_RETENTION = 30 * 86400
+# Queries are built only from these constants; every value is a bound parameter.
+_OF = "account=? AND org=? AND project=? AND pipeline=?"  # one pipeline
+_AT = f"channel=? AND {_OF}"  # one pipeline in one channel
+
+
+def _at(channel: str, key: PipelineKey) -> tuple[str, str, str, str, str]:
+    return (channel, key.account, key.org, key.project, key.pipeline)
+
+
+def _sub(row: aiosqlite.Row) -> Subscription:
+    events: Events = "all" if row["events"] == "all" else "failures"
+    return Subscription(
+        channel=row["channel"],
+        pipeline=PipelineKey(row["account"], row["org"], row["project"], row["pipeline"]),
+        pipeline_name=row["pipeline_name"],
+        events=events,
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        broken=row["broken"],
+    )
+
+
+class SqliteStore:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: str) -> SqliteStore:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA busy_timeout=5000")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        store = cls(db)
+        await store._migrate()
+        await db.execute(
+            "DELETE FROM threads WHERE updated_at < ?", (time.time() - THREAD_RETENTION,)
+        )
+        await db.execute("DELETE FROM claims WHERE expires_at < ?", (time.time(),))
+        return store
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(
+                f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;"
+            )
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add_subscription(self, subscription: Subscription) -> bool:
+        key = subscription.pipeline
+        existed = await self._one(
+            f"SELECT 1 FROM subscriptions WHERE {_AT}",
+            _at(subscription.channel, key),
+        )
+        await self._db.execute(
+            """INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+               ON CONFLICT (channel, account, org, project, pipeline) DO UPDATE SET
+               events=excluded.events, pipeline_name=excluded.pipeline_name, broken=NULL""",
+            (
+                subscription.channel,
+                key.account,
+                key.org,
+                key.project,
+                key.pipeline,
+                subscription.pipeline_name,
+                subscription.events,
+                subscription.created_by,
+                subscription.created_at or time.time(),
+            ),
+        )
+        return existed is None
+
+    async def remove_subscription(self, channel: str, pipeline: PipelineKey) -> bool:
+        cursor = await self._db.execute(
+            f"DELETE FROM subscriptions WHERE {_AT}",
+            _at(channel, pipeline),
+        )
+        return cursor.rowcount > 0
+
+    async def channel_subscriptions(self, channel: str) -> list[Subscription]:
+        async with self._db.execute(
+            "SELECT * FROM subscriptions WHERE channel=? ORDER BY pipeline_name", (channel,)
+        ) as cursor:
+            return [_sub(row) for row in await cursor.fetchall()]
+
+    async def pipeline_subscriptions(self, pipeline: PipelineKey) -> list[Subscription]:
+        async with self._db.execute(
+            f"SELECT * FROM subscriptions WHERE {_OF} ORDER BY channel",
+            (pipeline.account, pipeline.org, pipeline.project, pipeline.pipeline),
+        ) as cursor:
+            return [_sub(row) for row in await cursor.fetchall()]
+
+    async def mark_broken(self, channel: str, pipeline: PipelineKey, reason: str) -> None:
+        await self._db.execute(
+            f"UPDATE subscriptions SET broken=? WHERE {_AT}",
+            (reason, *_at(channel, pipeline)),
+        )
+
+    async def get_thread(self, channel: str, plan_execution_id: str) -> ThreadRecord | None:
+        row = await self._one(
+            "SELECT * FROM threads WHERE channel=? AND plan_execution_id=?",
+            (channel, plan_execution_id),
+        )
+        if row is None:
+            return None
+        return ThreadRecord(
+            channel=row["channel"],
+            plan_execution_id=row["plan_execution_id"],
+            ts=row["ts"],
+            pipeline=PipelineKey(row["account"], row["org"], row["project"], row["pipeline"]),
+            run_sequence=row["run_sequence"],
+            status=row["status"],
+            message=json.loads(row["message"]),
+        )
+
+    async def save_thread(self, record: ThreadRecord) -> None:
+        key = record.pipeline
+        await self._db.execute(
+            "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.channel,
+                record.plan_execution_id,
+                record.ts,
+                key.account,
+                key.org,
+                key.project,
+                key.pipeline,
+                record.run_sequence,
+                record.status,
+                json.dumps(record.message),
+                time.time(),
+            ),
+        )
+
+    async def last_failure(self, channel: str, pipeline: PipelineKey) -> str | None:
+        row = await self._one(
+            f"SELECT plan_execution_id FROM last_failures WHERE {_AT}",
+            _at(channel, pipeline),
+        )
+        return str(row[0]) if row else None
+
+    async def set_last_failure(
+        self, channel: str, pipeline: PipelineKey, plan_execution_id: str | None
+    ) -> None:
+        where = _at(channel, pipeline)
+        if plan_execution_id is None:
+            await self._db.execute(
+                f"DELETE FROM last_failures WHERE {_AT}",
+                where,
+            )
+        else:
+            await self._db.execute(
+                "INSERT OR REPLACE INTO last_failures VALUES (?, ?, ?, ?, ?, ?)",
+                (*where, plan_execution_id),
+            )
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        now = time.time()
+        cursor = await self._db.execute(
+            """INSERT INTO claims VALUES (?, ?)
+               ON CONFLICT (key) DO UPDATE SET expires_at=excluded.expires_at
+               WHERE claims.expires_at < ?""",
+            (key, now + ttl_seconds, now),
+        )
+        return cursor.rowcount == 1
+
+    async def release(self, key: str) -> None:
+        await self._db.execute("DELETE FROM claims WHERE key=?", (key,))
+
+    async def ping(self) -> None:
+        await self._one("SELECT 1", ())
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _one(self, sql: str, params: tuple[object, ...]) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            return await cursor.fetchone()

@@ -1,0 +1,128 @@
+"""The store, the same tests on both backends (SQLite file and a real redis-server)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import PipelineKey, Store, StoreUrlError, Subscription, ThreadRecord, open_store
+
+CHECKOUT = PipelineKey("acc", "default", "shop", "deploy_checkout")
+PAYMENTS = PipelineKey("acc", "payments", "checkout", "deploy_payments")
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    opened = await open_store(store_url)
+    yield opened
+    await opened.close()
+
+
+def sub(channel: str, key: PipelineKey = CHECKOUT, events: str = "failures") -> Subscription:
+    return Subscription(channel, key, "Deploy Checkout", events, "U1", 1.0)  # type: ignore[arg-type]
+
+
+async def test_subscriptions_by_channel_and_by_pipeline(store: Store) -> None:
+    assert await store.add_subscription(sub("C1")) is True
+    assert await store.add_subscription(sub("C2")) is True
+    assert await store.add_subscription(sub("C1", PAYMENTS)) is True
+    assert [s.channel for s in await store.pipeline_subscriptions(CHECKOUT)] == ["C1", "C2"]
+    assert {s.pipeline for s in await store.channel_subscriptions("C1")} == {CHECKOUT, PAYMENTS}
+    assert await store.pipeline_subscriptions(PipelineKey("acc", "x", "y", "z")) == []
+
+
+async def test_subscribing_again_updates_events_and_heals(store: Store) -> None:
+    await store.add_subscription(sub("C1"))
+    await store.mark_broken("C1", CHECKOUT, "not_in_channel")
+    assert (await store.channel_subscriptions("C1"))[0].broken == "not_in_channel"
+    assert await store.add_subscription(sub("C1", events="all")) is False
+    (again,) = await store.channel_subscriptions("C1")
+    assert again.events == "all"
+    assert again.broken is None
+
+
+async def test_unsubscribe(store: Store) -> None:
+    await store.add_subscription(sub("C1"))
+    assert await store.remove_subscription("C1", CHECKOUT) is True
+    assert await store.remove_subscription("C1", CHECKOUT) is False
+    assert await store.pipeline_subscriptions(CHECKOUT) == []
+    assert await store.channel_subscriptions("C1") == []
+
+
+async def test_threads_and_last_failures(store: Store) -> None:
+    record = ThreadRecord(
+        "C1",
+        "exec1",
+        "1763700000.000100",
+        CHECKOUT,
+        42,
+        "Failed",
+        {"blocks": [{"type": "divider"}]},
+    )
+    assert await store.get_thread("C1", "exec1") is None
+    await store.save_thread(record)
+    assert await store.get_thread("C1", "exec1") == record
+    assert await store.get_thread("C2", "exec1") is None
+    await store.set_last_failure("C1", CHECKOUT, "exec1")
+    assert await store.last_failure("C1", CHECKOUT) == "exec1"
+    await store.set_last_failure("C1", CHECKOUT, None)
+    assert await store.last_failure("C1", CHECKOUT) is None
+
+
+async def test_a_claim_is_taken_once_until_it_expires(store: Store) -> None:
+    assert await store.claim("event:1", 60) is True
+    assert await store.claim("event:1", 60) is False
+    assert await store.claim("event:2", 0.05) is True
+    deadline = asyncio.get_running_loop().time() + 5
+    while not await store.claim("event:2", 60):  # poll with a deadline for the expiry
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+    await store.release("event:1")
+    assert await store.claim("event:1", 60) is True
+
+
+async def test_concurrent_claims_have_one_winner(store_url: str) -> None:
+    # Two clients, as two replicas would have.
+    first, second = await open_store(store_url), await open_store(store_url)
+    try:
+        results = await asyncio.gather(
+            *(s.claim("webhook:x", 60) for s in (first, second) for _ in range(5))
+        )
+        assert results.count(True) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_state_survives_reopening(store_url: str) -> None:
+    store = await open_store(store_url)
+    await store.add_subscription(sub("C1"))
+    await store.close()
+    reopened = await open_store(store_url)
+    assert [s.channel for s in await reopened.pipeline_subscriptions(CHECKOUT)] == ["C1"]
+    await reopened.ping()
+    await reopened.close()
+
+
+async def test_sqlite_creates_its_file_migrates_and_uses_wal(tmp_path: Path) -> None:
+    from bot.store.sqlite import MIGRATIONS, SqliteStore
+
+    path = tmp_path / "nested" / "dir" / "bot.db"
+    store = await open_store(f"sqlite:///{path}")
+    assert isinstance(store, SqliteStore)
+    assert path.exists()
+    assert await store.schema_version() == len(MIGRATIONS)
+    await store.close()
+    assert (tmp_path / "nested" / "dir" / "bot.db-wal").exists() or path.exists()
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_an_unknown_store_url_is_refused() -> None:
+    with pytest.raises(StoreUrlError):
+        await open_store("mysql://db/bot")
