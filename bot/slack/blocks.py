@@ -18,6 +18,7 @@ from bot.service import (
     ExportProblem,
     FullExcerpt,
     LogsResult,
+    NamedTarget,
     ProblemKind,
     Target,
     TargetError,
