@@ -36,6 +36,7 @@ from bot.redaction import Redactor
 from bot.service import ExcerptOptions, LogsService
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
+from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,10 @@ PROBE_TIMEOUT = 5.0
 
 
 class BotApp:
-    def __init__(self, settings: Settings, mode: Mode) -> None:
+    def __init__(self, settings: Settings, mode: Mode, store: Store) -> None:
         self.settings = settings
         self.mode = mode
+        self.store = store
         self.metrics = Metrics()
         self.jobs = JobRunner()
         self.http = httpx.AsyncClient(
@@ -123,6 +125,11 @@ class BotApp:
         self._socket: AsyncSocketModeHandler | None = None
         self._readiness: tuple[float, int, dict[str, str]] | None = None
 
+    @classmethod
+    async def create(cls, settings: Settings, mode: Mode) -> BotApp:
+        """Open the store (creating and migrating it as needed), then build the app."""
+        return cls(settings, mode, await open_store(settings.bot_store_url))
+
     # -- lifecycle ----------------------------------------------------------
 
     async def start(self, host: str, port: int) -> int:
@@ -153,6 +160,7 @@ class BotApp:
             await self._runner.cleanup()
             self._runner = None
         await self.http.aclose()
+        await self.store.close()
         log.info("harness-logs stopped")
 
     # -- HTTP ---------------------------------------------------------------
@@ -191,8 +199,10 @@ class BotApp:
         now = time.monotonic()
         if self._readiness and now - self._readiness[0] < READINESS_TTL:
             return self._readiness[1], self._readiness[2]
-        slack, harness = await asyncio.gather(self._check_slack(), self._check_harness())
-        checks = {"slack": slack, "harness": harness}
+        slack, harness, store = await asyncio.gather(
+            self._check_slack(), self._check_harness(), self._check_store()
+        )
+        checks = {"slack": slack, "harness": harness, "store": store}
         status = 200 if all(v == "ok" for v in checks.values()) else 503
         self._readiness = (now, status, checks)
         return status, checks
@@ -202,6 +212,14 @@ class BotApp:
             await asyncio.wait_for(self.slack_client.auth_test(), PROBE_TIMEOUT)
         except Exception as exc:  # any failure means "not ready"; the reason is logged
             log.warning("readiness: Slack check failed: %s", type(exc).__name__)
+            return f"error: {type(exc).__name__}"
+        return "ok"
+
+    async def _check_store(self) -> str:
+        try:
+            await asyncio.wait_for(self.store.ping(), PROBE_TIMEOUT)
+        except Exception as exc:  # any failure means "not ready"; the reason is logged
+            log.warning("readiness: store check failed: %s", type(exc).__name__)
             return f"error: {type(exc).__name__}"
         return "ok"
 

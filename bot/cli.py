@@ -68,7 +68,7 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    app = BotApp(settings, mode)
+    app = await BotApp.create(settings, mode)
     try:
         await app.start(host, port)
         await stop.wait()

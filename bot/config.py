@@ -124,6 +124,14 @@ class Settings(BaseSettings):
                 raise ValueError("must be host names separated by commas, e.g. acme.harness.io")
         return value
 
+    @field_validator("bot_store_url")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("sqlite", "redis", "rediss", "unix"):
+            raise ValueError("must be sqlite:///path.db or redis://host:port/db")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:

@@ -11,8 +11,12 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.excerpt import Excerpt
+
+# What a channel subscription posts: failures only, or every pipeline event.
+Events = Literal["failures", "all"]
 
 # Statuses that mean "this node is why the run did not succeed".
 FAILED_STATUSES = frozenset(
@@ -199,6 +203,36 @@ class Failure:
     excerpt: Excerpt | None = None
     # Why there is no excerpt: the step wrote no log, or reading it failed.
     log_note: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineEvent:
+    """A Harness pipeline notification, validated at the edge (bot/webhooks.py)."""
+
+    account: str
+    org: str
+    project: str
+    pipeline: str
+    plan_execution_id: str
+    event_type: str
+    pipeline_name: str | None = None
+    execution_url: str | None = None
+    node_status: str | None = None
+    triggered_by: str | None = None
+    trigger_type: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    error_message: str | None = None
+    stage: str | None = None
+    step: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.org, self.project)
+
+    @property
+    def is_failure(self) -> bool:
+        return self.event_type in ("PipelineFailed", "StageFailed", "StepFailed")
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ async def start_bot(
     started: list[tuple[BotApp, aiohttp.ClientSession]] = []
 
     async def factory(mode: str = "http", **overrides: Any) -> RunningBot:
-        app = BotApp(make_settings(**overrides), mode)  # type: ignore[arg-type]
+        app = await BotApp.create(make_settings(**overrides), mode)  # type: ignore[arg-type]
         port = await app.start("127.0.0.1", 0)
         session = aiohttp.ClientSession()
         started.append((app, session))

@@ -18,7 +18,12 @@ async def test_healthz_answers_while_the_process_lives(bot: RunningBot) -> None:
 async def test_readyz_checks_slack_and_harness(bot: RunningBot, harness: HarnessEmulator) -> None:
     async with bot.session.get(bot.url + "/readyz") as resp:
         assert resp.status == 200
-        assert await resp.json() == {"status": "ready", "slack": "ok", "harness": "ok"}
+        assert await resp.json() == {
+            "status": "ready",
+            "slack": "ok",
+            "harness": "ok",
+            "store": "ok",
+        }
     assert [c.token for c in bot.slack.calls("auth.test")] == [BOT_TOKEN]
     assert len(harness.calls("pipelines")) == 1
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Execution, Failure, NodeRef, normalise_status
+from bot.domain import Execution, Failure, NodeRef, ScopeKind, normalise_status
 from bot.excerpt import Excerpt, fit_lines
 from bot.service import (
     ExportProblem,
@@ -37,6 +37,9 @@ _FAILURE_MESSAGE_LIMIT = 600
 EXCERPT_CHARS = SECTION_LIMIT - 200
 FULL_EXCERPT_SECTIONS = 12
 SHOW_FULL_EXCERPT = "show_full_excerpt"
+REFRESH_LINK = "refresh_link"
+STEP_LOGS = "step_logs"
+GET_LOGS = "get_logs"
 
 STATUS_EMOJI = {
     "success": ":white_check_mark:",
@@ -109,15 +112,15 @@ def duration(execution: Execution) -> str | None:
     return f"{minutes}m {secs}s" if minutes else f"{secs}s"
 
 
-def _section(text: str) -> dict[str, Any]:
+def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": trim(text, SECTION_LIMIT)}}
 
 
-def _context(text: str) -> dict[str, Any]:
+def context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": trim(text, SECTION_LIMIT)}]}
 
 
-def _button(text: str, url: str, action_id: str, style: str | None = None) -> dict[str, Any]:
+def link_button(text: str, url: str, action_id: str, style: str | None = None) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": text, "emoji": True},
@@ -163,7 +166,7 @@ def usage_message(problem: str | None = None) -> Message:
     return {
         "response_type": "ephemeral",
         "text": text,
-        "blocks": [_section(intro), _section(examples)],
+        "blocks": [section(intro), section(examples)],
     }
 
 
@@ -244,50 +247,72 @@ def truncated_note(reason: str) -> str:
 
 
 def node_ref_value(ref: NodeRef) -> str:
-    return json.dumps(
-        {"o": ref.org, "p": ref.project, "e": ref.plan_execution_id, "n": ref.node_uuid},
-        separators=(",", ":"),
-    )
+    return target_value(ref.org, ref.project, ref.plan_execution_id, ref.node_uuid)
 
 
-def failure_blocks(failure: Failure) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [_section(failure_header(failure))]
+def target_value(
+    org: str, project: str, plan_execution_id: str, node_uuid: str | None = None
+) -> str:
+    """A button's value naming an execution (and a node in it): no state kept server-side."""
+    value = {"o": org, "p": project, "e": plan_execution_id}
+    if node_uuid:
+        value["n"] = node_uuid
+    return json.dumps(value, separators=(",", ":"))
+
+
+def action_button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+
+
+def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, Any]]:
+    """A failure's header, its excerpt, and buttons for the longer excerpt and its own logs."""
+    blocks: list[dict[str, Any]] = [section(failure_header(failure))]
     excerpt = failure.excerpt
+    buttons = []
     if excerpt is not None:
-        blocks.append(_section(excerpt_code(excerpt)))
+        blocks.append(section(excerpt_code(excerpt)))
         notes = [f"{excerpt.total_lines:,} log lines, {excerpt.error_lines:,} at error level"]
         if excerpt.truncated:
             notes.append(truncated_note(excerpt.truncated))
-        blocks.append(_context(" · ".join(notes)))
+        blocks.append(context(" · ".join(notes)))
         if failure.node is not None:
-            ref = failure.node
-            button = {
-                "type": "button",
-                "text": {"type": "plain_text", "text": "Show full excerpt", "emoji": True},
-                "action_id": SHOW_FULL_EXCERPT,
-                "value": node_ref_value(ref),
-            }
-            blocks.append({"type": "actions", "elements": [button]})
+            buttons.append(
+                action_button("Show full excerpt", SHOW_FULL_EXCERPT, node_ref_value(failure.node))
+            )
     elif failure.log_note:
-        blocks.append(_context(f":page_facing_up: No excerpt: {escape(failure.log_note)}"))
+        blocks.append(context(f":page_facing_up: No excerpt: {escape(failure.log_note)}"))
+    if step_logs and failure.node is not None and failure.step_name:
+        buttons.append(action_button("Step logs", STEP_LOGS, node_ref_value(failure.node)))
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     return blocks
 
 
-def failures_blocks(failures: Sequence[Failure]) -> list[dict[str, Any]]:
+def failures_blocks(failures: Sequence[Failure], step_logs: bool = False) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for failure in failures[:MAX_FAILURES_SHOWN]:
-        blocks.extend(failure_blocks(failure))
+        blocks.extend(failure_blocks(failure, step_logs))
     if len(failures) > MAX_FAILURES_SHOWN:
         more = len(failures) - MAX_FAILURES_SHOWN
-        blocks.append(_context(f"…and {more} more failed step{'s' if more != 1 else ''}"))
+        blocks.append(context(f"…and {more} more failed step{'s' if more != 1 else ''}"))
     return blocks
 
 
-def logs_message(result: LogsResult, requested_by: str | None) -> Message:
+def logs_message(result: LogsResult, requested_by: str | None, note: str | None = None) -> Message:
+    """The post with the logs link (or why there is none), status, failures and excerpts.
+
+    `requested_by` is the Slack user who asked; `note` replaces that line for posts
+    nobody asked for (a webhook) or that were refreshed.
+    """
     execution = result.execution
     title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
     blocks: list[dict[str, Any]] = [
-        _section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
+        section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
     ]
     facts = [
         f"*Logs:* {escape_name(describe_scope(result.log_scope))}",
@@ -297,36 +322,55 @@ def logs_message(result: LogsResult, requested_by: str | None) -> Message:
     if took:
         facts.append(f"*Duration:* {took}")
     blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]})
-    blocks.extend(failures_blocks(result.failures))
+    blocks.extend(
+        failures_blocks(result.failures, step_logs=result.log_scope.kind is not ScopeKind.STEP)
+    )
 
-    context = []
+    scope_node = result.log_scope.step or result.log_scope.stage
+    refresh = action_button(
+        ":arrows_counterclockwise: Refresh link",
+        REFRESH_LINK,
+        target_value(
+            execution.org,
+            execution.project,
+            execution.plan_execution_id,
+            scope_node.uuid if scope_node else None,
+        ),
+    )
+    notes = []
     if requested_by:
-        context.append(f"Requested by <@{requested_by}>")
+        notes.append(f"Requested by <@{requested_by}>")
+    if note:
+        notes.append(note)
     if result.link is not None:
         link = result.link
         buttons = []
         if len(link.url) <= BUTTON_URL_LIMIT:
             buttons.append(
-                _button(":arrow_down: Download logs", link.url, "download_logs", "primary")
+                link_button(":arrow_down: Download logs", link.url, "download_logs", "primary")
             )
-        buttons.append(_button("Open in Harness", result.execution_url, "open_execution"))
+        buttons.append(link_button("Open in Harness", result.execution_url, "open_execution"))
+        buttons.append(refresh)
         blocks.append({"type": "actions", "elements": buttons})
         blocks.append(_plain_link(link.url))
         if link.expires_at is not None:
-            context.append(f"link expires {slack_date(link.expires_at)}")
+            notes.append(f"link expires {slack_date(link.expires_at)}")
         fallback = f"Logs for {title}: {link.url}"
     else:
         problem = result.problem or ExportProblem(ProblemKind.FAILED)
-        blocks.append(_section(problem_text(problem, result)))
+        blocks.append(section(problem_text(problem, result)))
         blocks.append(
             {
                 "type": "actions",
-                "elements": [_button("Open in Harness", result.execution_url, "open_execution")],
+                "elements": [
+                    link_button("Open in Harness", result.execution_url, "open_execution"),
+                    {**refresh, "text": {"type": "plain_text", "text": "Try again", "emoji": True}},
+                ],
             }
         )
         fallback = f"No logs link for {title}"
-    if context:
-        blocks.append(_context(" · ".join(context)))
+    if notes:
+        blocks.append(context(" · ".join(notes)))
     return {"response_type": "in_channel", "text": trim(fallback, TEXT_LIMIT), "blocks": blocks}
 
 
@@ -340,12 +384,12 @@ def _plain_link(url: str) -> dict[str, Any]:
     label = escape(trim(url, 200))
     text = f"<{safe_url(url)}|{label}>"
     if len(text) <= SECTION_LIMIT:
-        return _section(text)
+        return section(text)
     return {
         "type": "rich_text",
         "elements": [
             {
-                "type": "rich_text_section",
+                "type": "rich_textsection",
                 "elements": [{"type": "link", "url": url, "text": trim(url, 200)}],
             }
         ],
@@ -356,13 +400,13 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
     """The longer excerpt as thread replies: code sections, split over messages if needed."""
     failure, execution = full.failure, full.execution
     title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
-    head = _section(f"*<{full.execution_url}|{title}>*\n{failure_header(failure)}")
+    head = section(f"*<{full.execution_url}|{title}>*\n{failure_header(failure)}")
     if failure.excerpt is None:
         note = failure.log_note or "no log"
         return [
             {
                 "text": f"No excerpt: {note}",
-                "blocks": [head, _context(f"No excerpt: {escape(note)}")],
+                "blocks": [head, context(f"No excerpt: {escape(note)}")],
             }
         ]
     lines = [escape(line.replace("```", "` ` `")) for line in failure.excerpt.render_lines()]
@@ -375,13 +419,13 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
             size = 0
         sections[-1].append(line)
         size += len(line) + 1
-    code = [_section("```" + "\n".join(part) + "```") for part in sections]
+    code = [section("```" + "\n".join(part) + "```") for part in sections]
     messages: list[Message] = []
     for start in range(0, len(code), FULL_EXCERPT_SECTIONS):
         blocks = ([head] if start == 0 else []) + code[start : start + FULL_EXCERPT_SECTIONS]
         messages.append({"text": f"Log excerpt of {title}", "blocks": blocks})
     if failure.excerpt.truncated:
-        messages[-1]["blocks"].append(_context(truncated_note(failure.excerpt.truncated)))
+        messages[-1]["blocks"].append(context(truncated_note(failure.excerpt.truncated)))
     return messages
 
 

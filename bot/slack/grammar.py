@@ -3,6 +3,9 @@
     help
     <Harness execution URL>
     <pipeline> [#<run>] [<stage>[/<step>]] [in <org>/<project>]
+    subscribe <pipeline> [in <org>/<project>] [events=failures|all]
+    unsubscribe <pipeline> [in <org>/<project>]
+    subscriptions
 
 Names may be identifiers or display names in quotes ("Deploy Prod"/Rollout);
 `stage.step` is accepted for identifiers. Everything is validated here, so
@@ -16,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.domain import Scope
+from bot.domain import Events, Scope
 from bot.service import NamedTarget, Target, UrlTarget
 
 MAX_TEXT = 500
@@ -39,7 +42,25 @@ class FetchLogs:
     target: Target
 
 
-Command = Help | FetchLogs
+@dataclass(frozen=True)
+class Subscribe:
+    pipeline: str
+    scope: Scope | None = None
+    events: Events = "failures"
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    pipeline: str
+    scope: Scope | None = None
+
+
+@dataclass(frozen=True)
+class ListSubscriptions:
+    pass
+
+
+Command = Help | FetchLogs | Subscribe | Unsubscribe | ListSubscriptions
 
 
 class CommandError(ValueError):
@@ -68,6 +89,9 @@ def parse_command(raw: str) -> Command:
     text = clean_text(raw)
     if text.lower() in HELP_WORDS:
         return Help()
+    verb, _, rest = text.partition(" ")
+    if verb.lower() in ("subscribe", "unsubscribe", "subscriptions"):
+        return _parse_subscription(verb.lower(), rest)
     url = _URL.match(text)
     if url:
         if text[url.end() :].strip():
@@ -146,6 +170,38 @@ def _parse_named(tokens: list[_Token]) -> NamedTarget:
             'e.g. `"Deploy Prod"/Rollout`.'
         )
     return NamedTarget(pipeline=pipeline, run=run, stage=stage, step=step, scope=scope)
+
+
+def _parse_subscription(verb: str, rest: str) -> Command:
+    tokens = _tokenize(rest)
+    if verb == "subscriptions":
+        if tokens:
+            raise CommandError("`subscriptions` takes nothing after it.")
+        return ListSubscriptions()
+    events: Events = "failures"
+    kept = []
+    for token in tokens:
+        bare = (token.bare or "").lower()
+        if bare.startswith("events="):
+            if verb != "subscribe":
+                raise CommandError("`events=` goes with `subscribe`.")
+            value = bare.removeprefix("events=")
+            if value not in ("failures", "all"):
+                raise CommandError("Write `events=failures` (the default) or `events=all`.")
+            events = "all" if value == "all" else "failures"
+        else:
+            kept.append(token)
+    if not kept:
+        what = "subscribe to" if verb == "subscribe" else "unsubscribe from"
+        raise CommandError(f"Name the pipeline to {what}, e.g. `{verb} deploy_checkout`.")
+    target = _parse_named(kept)
+    if target.run is not None or target.stage is not None:
+        raise CommandError(
+            f"Subscriptions are per pipeline: `{verb} <pipeline> [in <org>/<project>]`."
+        )
+    if verb == "subscribe":
+        return Subscribe(target.pipeline, target.scope, events)
+    return Unsubscribe(target.pipeline, target.scope)
 
 
 def _stage_and_step(token: _Token) -> tuple[str, str | None]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.store.base import Events, PipelineKey, Store, Subscription, ThreadRecord
+from bot.domain import Events
+from bot.store.base import PipelineKey, Store, Subscription, ThreadRecord
 
 
 class StoreUrlError(ValueError):

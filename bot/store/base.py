@@ -9,9 +9,9 @@ make webhook deliveries and Slack retries act once even across replicas.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-Events = Literal["failures", "all"]
+from bot.domain import Events
 
 
 @dataclass(frozen=True)

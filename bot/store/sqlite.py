@@ -12,7 +12,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.store.base import Events, PipelineKey, Subscription, ThreadRecord
+from bot.domain import Events
+from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: subscriptions, threads, claims, last failures

@@ -51,7 +51,9 @@ class SlackEmulator:
         self.replies: list[Reply] = []
         self.socket_acks: dict[str, dict[str, Any]] = {}
         self.response_failures: dict[str, list[int]] = {}
-        self.not_member: set[str] = set()  # channels where the bot may not post
+        # Channels the bot is a member of; posting elsewhere fails as it does on Slack.
+        self.members: set[str] = {"C0INCIDENT", "C0OPS00001"}
+        self.archived: set[str] = set()
         self.uploads: dict[str, bytes] = {}
         self._ts = itertools.count(1)
         self.changes = Changes()
@@ -130,11 +132,51 @@ class SlackEmulator:
             "bot_id": "B0BOT00001",
         }
 
+    def _posting_error(self, channel: str) -> str | None:
+        if channel in self.archived:
+            return "is_archived"
+        if channel not in self.members:
+            return "not_in_channel"
+        return None
+
     async def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        if channel in self.not_member:
-            return {"ok": False, "error": "not_in_channel"}
+        if error := self._posting_error(channel):
+            return {"ok": False, "error": error}
         return {"ok": True, "channel": channel, "ts": f"1763700000.{next(self._ts):06d}"}
+
+    async def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if error := self._posting_error(channel):
+            return {"ok": False, "error": error}
+        return {"ok": True, "channel": channel, "ts": args.get("ts")}
+
+    async def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    async def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel.startswith("C"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": True,
+                "is_member": channel in self.members,
+                "is_archived": channel in self.archived,
+            },
+        }
+
+    def posts(self, channel: str | None = None) -> list[ApiCall]:
+        """chat.postMessage calls that succeeded, oldest first."""
+        return [
+            c
+            for c in self.calls("chat.postMessage")
+            if (channel is None or c.args.get("channel") == channel)
+            and self._posting_error(str(c.args.get("channel"))) is None
+        ]
 
     async def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"
@@ -146,8 +188,8 @@ class SlackEmulator:
 
     async def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel_id", ""))
-        if channel in self.not_member:
-            return {"ok": False, "error": "not_in_channel"}
+        if error := self._posting_error(channel):
+            return {"ok": False, "error": error}
         files = args["files"] if isinstance(args["files"], list) else json.loads(args["files"])
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 

@@ -50,7 +50,6 @@ async def test_full_excerpt_is_posted_in_the_thread(
 
 
 async def test_where_the_bot_is_not_a_member_the_response_url_is_used(bot: RunningBot) -> None:
-    bot.slack.not_member.add("C0PRIVATE1")
     value = await excerpt_button(bot, "integration #5 ui/e2e")
     _status, response_id = await bot.press("show_full_excerpt", value, channel_id="C0PRIVATE1")
     reply = await bot.reply(response_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -64,7 +65,9 @@ def test_logs_message_carries_everything_a_reader_needs() -> None:
     assert "<!date^1795773801^" in text and "2026-11-27 10:03 UTC" in text
     assert "3m 42s" in text
     buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["url"] for b in buttons] == [LINK.url, result().execution_url]
+    assert [b.get("url") for b in buttons] == [LINK.url, result().execution_url, None]
+    assert buttons[2]["action_id"] == "refresh_link"
+    assert json.loads(buttons[2]["value"]) == {"o": "default", "p": "shop", "e": "exec1", "n": "u2"}
     assert any(LINK.url in b.get("text", {}).get("text", "") for b in message["blocks"])
 
 
