@@ -36,7 +36,12 @@ from bot.redaction import Redactor
 from bot.service import ExcerptOptions, LogsService
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
+from bot.slack.events import UnfurlHandler
+from bot.slack.notifier import Notifier
+from bot.slack.poster import Poster
+from bot.slack.subscriptions import SubscriptionHandler
 from bot.store import Store, open_store
+from bot.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +123,27 @@ class BotApp:
             client=self.slack_client,
             logger=logging.getLogger("bot.slack.bolt"),
         )
-        CommandHandler(self.service, self.jobs, self.metrics).register(self.bolt)
+        self.poster = Poster(self.slack_client)
+        subscriptions = SubscriptionHandler(
+            self.service,
+            store,
+            self.poster,
+            account=settings.harness_account_id,
+            default_scope=self.default_scope,
+        )
+        CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
         ActionHandler(self.service, self.jobs, self.slack_client).register(self.bolt)
+        UnfurlHandler(
+            self.service,
+            store,
+            self.slack_client,
+            self.jobs,
+            account=settings.harness_account_id,
+            ui_hosts=settings.ui_hosts,
+        ).register(self.bolt)
+        self.notifier = Notifier(
+            self.service, store, self.poster, account=settings.harness_account_id
+        )
         self.web = self._build_web()
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -169,6 +193,10 @@ class BotApp:
         app = web.Application(client_max_size=MAX_BODY)
         if self.mode == "http":
             app.router.add_post("/slack/events", self._slack_events)
+        token = self.settings.harness_webhook_token
+        if token is not None:
+            receiver = WebhookReceiver(token.get_secret_value(), self.notifier.handle, self.jobs)
+            app.router.add_post("/harness/webhook", receiver.receive)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics)

@@ -38,6 +38,11 @@ class JobRunner:
         if not task.cancelled() and task.exception() is not None:
             log.error("job %s failed", task.get_name(), exc_info=task.exception())
 
+    async def idle(self) -> None:
+        """Wait until no job is running, including jobs that running ones start."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def drain(self, grace: float) -> None:
         """Let running jobs finish for up to `grace` seconds, then cancel the rest."""
         self._closed = True

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.slack.blocks import COMMAND
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.scopes import BOT_EVENTS, BOT_SCOPES
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 
@@ -26,6 +26,15 @@ def test_the_command_is_declared_with_help_for_people() -> None:
 
 def test_scopes_are_exactly_what_the_code_needs() -> None:
     assert sorted(load()["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+
+
+def test_events_unfurl_domains_and_interactivity_match_the_code() -> None:
+    manifest = load()
+    assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
+    assert "app.harness.io" in manifest["features"]["unfurl_domains"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    text = MANIFEST.read_text()
+    assert "# request_url: https://" in text
 
 
 def test_socket_mode_on_with_http_urls_as_commented_alternatives() -> None:

@@ -1,10 +1,15 @@
-"""Buttons: "Show full excerpt" posts the longer excerpt of a step in the thread.
+"""Buttons on the bot's posts and unfurls.
 
-The button carries where the step is (org, project, execution, node), so no
-state is kept between the post and the press. The reply goes into the
-message's thread with `chat.postMessage`; where the bot is not a member (a
-private channel or DM reached through `response_url`), it falls back to the
-action's own `response_url`. Past what messages hold, it becomes a file.
+- "Show full excerpt": the longer excerpt of a step, in the message's thread
+  (a file when it is longer than messages hold).
+- "Step logs" (a failed step of a pipeline post) and "Get logs" (an unfurl):
+  that step's or execution's logs post, in the thread of the message.
+- "Refresh link": the export again, replacing the message in place (links expire).
+
+Each button carries where its target is (org, project, execution, node), so no
+state is kept between a post and a press. Replies go into the thread with
+`chat.postMessage`; where the bot is not a member (a private channel or DM
+reached through `response_url`), they fall back to the action's `response_url`.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import NodeRef
+from bot.domain import NodeRef, Scope
 from bot.harness.urls import EXECUTION_ID, IDENTIFIER, NODE_ID
 from bot.jobs import JobRunner
-from bot.service import FullExcerpt, LogsService, TargetError
+from bot.service import ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.slack import blocks
+from bot.slack.poster import ChannelUnavailable, Poster
 from bot.slack.responder import ResponseUrlError, reply
 
 log = logging.getLogger(__name__)
@@ -43,15 +49,27 @@ def _whole(pattern: re.Pattern[str]) -> str:
     return f"^(?:{pattern.pattern})$"
 
 
-class ExcerptButton(BaseModel):
-    """The button's value, checked like any outside input."""
+class ButtonValue(BaseModel):
+    """A button's value, checked like any outside input."""
 
     model_config = ConfigDict(extra="ignore")
 
     org: str = Field(alias="o", pattern=_whole(IDENTIFIER), max_length=128)
     project: str = Field(alias="p", pattern=_whole(IDENTIFIER), max_length=128)
     execution: str = Field(alias="e", pattern=_whole(EXECUTION_ID), max_length=64)
-    node: str = Field(alias="n", pattern=_whole(NODE_ID), max_length=128)
+    node: str | None = Field(default=None, alias="n", pattern=_whole(NODE_ID), max_length=128)
+
+    @classmethod
+    def read(cls, action: dict[str, Any]) -> ButtonValue | None:
+        try:
+            return cls.model_validate_json(action.get("value") or "")
+        except ValidationError:
+            log.warning("ignored a %s press with a malformed value", action.get("action_id"))
+            return None
+
+    @property
+    def target(self) -> ExecutionTarget:
+        return ExecutionTarget(Scope(self.org, self.project), self.execution, self.node)
 
 
 class ActionHandler:
@@ -59,9 +77,13 @@ class ActionHandler:
         self._service = service
         self._jobs = jobs
         self._client = client
+        self._poster = Poster(client)
 
     def register(self, app: AsyncApp) -> None:
         app.action(blocks.SHOW_FULL_EXCERPT)(self.on_show_full_excerpt)
+        app.action(blocks.STEP_LOGS)(self.on_logs_in_thread)
+        app.action(blocks.GET_LOGS)(self.on_logs_in_thread)
+        app.action(blocks.REFRESH_LINK)(self.on_refresh_link)
         # Link buttons also send an action; acknowledge them so Slack shows no error.
         app.action("download_logs")(self._ack_only)
         app.action("open_execution")(self._ack_only)
@@ -69,19 +91,84 @@ class ActionHandler:
     async def _ack_only(self, ack: AsyncAck) -> None:
         await ack()
 
+    async def on_logs_in_thread(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        button = ButtonValue.read(action)
+        if button is None:
+            return
+        channel, thread_ts = _where(body)
+        user = (body.get("user") or {}).get("id")
+        self._jobs.spawn(
+            self._post_logs(button.target, channel, thread_ts, body.get("response_url"), user),
+            name=f"{action.get('action_id')}:{button.execution}",
+        )
+
+    async def _post_logs(
+        self,
+        target: ExecutionTarget,
+        channel: str | None,
+        thread_ts: str | None,
+        response_url: str | None,
+        user: str | None,
+    ) -> None:
+        try:
+            result = await self._service.fetch_logs(target)
+        except TargetError as exc:
+            if response_url:
+                await _safe_reply(
+                    response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                )
+            return
+        message = blocks.logs_message(result, user)
+        if channel and thread_ts:
+            try:
+                await self._poster.post(channel, message, thread_ts=thread_ts)
+                return
+            except ChannelUnavailable:
+                pass  # not a member here: the button's response_url still works
+        if response_url:
+            payload = {**message, "response_type": "in_channel", "replace_original": False}
+            if thread_ts:
+                payload["thread_ts"] = thread_ts
+            await _safe_reply(response_url, payload)
+
+    async def on_refresh_link(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        button = ButtonValue.read(action)
+        response_url = body.get("response_url")
+        if button is None or not response_url:
+            return
+        user = (body.get("user") or {}).get("id")
+        self._jobs.spawn(
+            self._refresh(button.target, response_url, user), name=f"refresh:{button.execution}"
+        )
+
+    async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
+        try:
+            result = await self._service.fetch_logs(target)
+        except TargetError as exc:
+            await _safe_reply(
+                response_url, {**blocks.target_error_message(exc), "replace_original": False}
+            )
+            return
+        note = f"Link refreshed by <@{user}>" if user else "Link refreshed"
+        message = {**blocks.logs_message(result, None, note=note), "replace_original": True}
+        message.pop("response_type", None)
+        await _safe_reply(response_url, message)
+
     async def on_show_full_excerpt(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         await ack()
-        try:
-            button = ExcerptButton.model_validate_json(action.get("value") or "")
-        except ValidationError:
-            log.warning("ignored a show_full_excerpt press with a malformed value")
+        button = ButtonValue.read(action)
+        if button is None or button.node is None:
             return
         ref = NodeRef(button.org, button.project, button.execution, button.node)
-        message = body.get("message") or {}
-        thread_ts = message.get("thread_ts") or message.get("ts")
-        channel = (body.get("channel") or {}).get("id")
+        channel, thread_ts = _where(body)
         self._jobs.spawn(
             self._post_full_excerpt(ref, channel, thread_ts, body.get("response_url")),
             name=f"excerpt:{button.execution}:{button.node}",
@@ -146,6 +233,21 @@ class ActionHandler:
             filename=f"{name}.log",
             title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
         )
+
+
+def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Where to answer a press: the pressed message's channel and thread (for an
+    unfurl, the thread of the message that held the link)."""
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+    thread_ts = (
+        message.get("thread_ts")
+        or message.get("ts")
+        or container.get("thread_ts")
+        or container.get("message_ts")
+    )
+    return channel, thread_ts
 
 
 async def _safe_reply(response_url: str, payload: dict[str, Any]) -> bool:

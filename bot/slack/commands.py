@@ -16,8 +16,17 @@ from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
 from bot.slack import blocks
-from bot.slack.grammar import CommandError, FetchLogs, Help, parse_command
+from bot.slack.grammar import (
+    CommandError,
+    FetchLogs,
+    Help,
+    ListSubscriptions,
+    Subscribe,
+    Unsubscribe,
+    parse_command,
+)
 from bot.slack.responder import ResponseUrlError, reply
+from bot.slack.subscriptions import SubscriptionHandler
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +34,17 @@ COMMAND = blocks.COMMAND
 
 
 class CommandHandler:
-    def __init__(self, service: LogsService, jobs: JobRunner, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        service: LogsService,
+        jobs: JobRunner,
+        metrics: Metrics,
+        subscriptions: SubscriptionHandler,
+    ) -> None:
         self._service = service
         self._jobs = jobs
         self._metrics = metrics
+        self._subscriptions = subscriptions
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
@@ -43,6 +59,20 @@ class CommandHandler:
         if isinstance(parsed, Help):
             self._metrics.commands.labels("help", "ok").inc()
             await ack(**blocks.usage_message())
+            return
+        if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
+            kind = type(parsed).__name__.lower()
+            self._metrics.commands.labels(kind, "accepted").inc()
+            if isinstance(parsed, Subscribe):
+                await ack(
+                    response_type="ephemeral",
+                    text=f":hourglass_flowing_sand: Looking up `{parsed.pipeline}` …",
+                )
+            else:
+                await ack()
+            self._jobs.spawn(
+                self._subscriptions.run(parsed, command), name=f"{kind}:{command.get('channel_id')}"
+            )
             return
         assert isinstance(parsed, FetchLogs)
         target = parsed.target

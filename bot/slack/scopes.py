@@ -4,4 +4,10 @@ BOT_SCOPES: dict[str, str] = {
     "commands": "the /harness-logs slash command (replies go through its response_url)",
     "chat:write": "threaded replies with the full log excerpt",
     "files:write": "the full log excerpt as a text file when it is too long for a message",
+    "links:read": "link_shared events for Harness execution links",
+    "links:write": "chat.unfurl: the execution summary under a pasted link",
+    "channels:read": "conversations.info: is the bot in this public channel before subscribing",
+    "groups:read": "conversations.info: is the bot in this private channel before subscribing",
 }
+
+BOT_EVENTS: tuple[str, ...] = ("link_shared",)

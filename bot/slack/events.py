@@ -1,0 +1,98 @@
+"""Link unfurls: a Harness execution link pasted in Slack unfolds into its summary.
+
+`link_shared` arrives once per message; Slack retries it when not answered in
+time (`X-Slack-Retry-Num`), so each event id is claimed once in the store, and
+a link repeated in one message unfurls once. Links that do not parse, or name
+executions Harness does not know, are left alone without a word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Scope
+from bot.harness.urls import ExecutionUrlError, parse_execution_url
+from bot.jobs import JobRunner
+from bot.service import LogsService, TargetError
+from bot.slack import incident_blocks
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EVENT_TTL = 3600.0
+MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness call
+
+
+class UnfurlHandler:
+    def __init__(
+        self,
+        service: LogsService,
+        store: Store,
+        client: AsyncWebClient,
+        jobs: JobRunner,
+        *,
+        account: str,
+        ui_hosts: frozenset[str],
+    ) -> None:
+        self._service = service
+        self._store = store
+        self._client = client
+        self._jobs = jobs
+        self._account = account
+        self._ui_hosts = ui_hosts
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("link_shared")(self.on_link_shared)
+
+    async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        event_id = str(body.get("event_id") or "")
+        if event_id and not await self._store.claim(f"event:{event_id}", EVENT_TTL):
+            log.info("link_shared %s already handled (Slack retry)", event_id)
+            return
+        self._jobs.spawn(self._unfurl(event), name=f"unfurl:{event_id}")
+
+    async def _unfurl(self, event: dict[str, Any]) -> None:
+        urls = list(dict.fromkeys(str(link.get("url") or "") for link in event.get("links") or []))
+        targets: dict[str, tuple[Scope, str]] = {}
+        for url in urls[:MAX_LINKS]:
+            try:
+                ref = parse_execution_url(url, self._ui_hosts)
+            except ExecutionUrlError:
+                continue
+            if ref.account == self._account:
+                targets[url] = (Scope(ref.org, ref.project), ref.plan_execution_id)
+        if not targets:
+            return
+        found = await asyncio.gather(
+            *(self._blocks(scope, exec_id) for scope, exec_id in targets.values())
+        )
+        unfurls = {url: {"blocks": b} for url, b in zip(targets, found, strict=True) if b}
+        if not unfurls:
+            return
+        where: dict[str, Any] = {}
+        if event.get("channel") and event.get("message_ts"):
+            where = {"channel": event["channel"], "ts": event["message_ts"]}
+        else:
+            where = {"unfurl_id": event.get("unfurl_id"), "source": event.get("source")}
+        try:
+            await self._client.chat_unfurl(unfurls=unfurls, **where)
+        except SlackApiError as exc:
+            log.warning(
+                "chat.unfurl refused: %s", exc.response.get("error") if exc.response else exc
+            )
+
+    async def _blocks(self, scope: Scope, plan_execution_id: str) -> list[dict[str, Any]] | None:
+        try:
+            execution = await self._service.execution(scope, plan_execution_id)
+        except TargetError:
+            return None
+        failures = self._service.summary_failures(execution)
+        return incident_blocks.unfurl_blocks(
+            execution, failures, self._service.execution_url(execution)
+        )

@@ -1,0 +1,286 @@
+"""Harness notification webhooks into subscribed channels, on both store backends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningBot
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, blocks_of, event_body, post_webhook, text_of
+from tests.world import ROLLOUT_FAILURE
+
+
+@pytest.fixture
+async def bot(start_bot: Any, store_url: str) -> RunningBot:
+    running: RunningBot = await start_bot(
+        bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN
+    )
+    return running
+
+
+async def subscribe(
+    bot: RunningBot, text: str = "subscribe deploy_checkout", channel: str = "C0INCIDENT"
+) -> None:
+    _status, _ack, rid = await bot.command(text, channel_id=channel)
+    reply = await bot.reply(rid)
+    assert reply["response_type"] == "in_channel", reply
+
+
+async def accepted(bot: RunningBot, body: dict[str, Any], **kwargs: Any) -> None:
+    status, answer = await post_webhook(bot, body, **kwargs)
+    assert (status, answer) == (202, {"status": "accepted"})
+
+
+async def idle(bot: RunningBot) -> None:
+    """Wait until every job the webhook started has finished."""
+    await asyncio.wait_for(bot.app.jobs.idle(), 20)
+
+
+# -- the endpoint ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "header"), [(None, False), ("wrong-token", False), ("wrong-token", True)]
+)
+async def test_a_missing_or_wrong_token_is_401_and_does_nothing(
+    bot: RunningBot, harness: HarnessEmulator, token: str | None, header: bool
+) -> None:
+    await subscribe(bot)
+    harness.requests.clear()
+    status, answer = await post_webhook(bot, event_body(harness), token=token, header=header)
+    assert status == 401
+    assert answer == {"error": "missing or wrong webhook token"}
+    await idle(bot)
+    assert harness.requests == []
+    assert bot.slack.posts() == []
+
+
+async def test_the_token_in_a_header_works(bot: RunningBot, harness: HarnessEmulator) -> None:
+    await accepted(bot, event_body(harness, "PipelineStart"), header=True)
+
+
+async def test_a_body_over_one_megabyte_is_413(bot: RunningBot) -> None:
+    status, answer = await post_webhook(
+        bot, None, raw=b'{"eventData": "' + b"x" * (1024 * 1024 + 10) + b'"}'
+    )
+    assert status == 413
+    assert answer == {"error": "body larger than 1 MB"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (b"not json at all", "body is not JSON"),
+        (b'{"hello": "world"}', "not a Harness notification: eventData is missing"),
+        (
+            b'{"eventData": {"accountIdentifier": "a"}}',
+            "not a Harness notification: eventData.orgIdentifier is missing",
+        ),
+        (b"[1, 2]", "not a Harness notification"),
+    ],
+)
+async def test_malformed_bodies_are_400_with_a_reason(
+    bot: RunningBot, raw: bytes, says: str
+) -> None:
+    status, answer = await post_webhook(bot, None, raw=raw)
+    assert status == 400
+    assert answer["error"].startswith(says)
+    assert "\n" not in answer["error"]
+
+
+async def test_hostile_identifiers_are_refused(bot: RunningBot, harness: HarnessEmulator) -> None:
+    body = event_body(harness)
+    body["eventData"]["planExecutionId"] = "../../admin"
+    status, answer = await post_webhook(bot, body)
+    assert status == 400
+    assert "planExecutionId" in answer["error"]
+
+
+async def test_the_webhook_is_off_without_a_token(start_bot: Any, harness: HarnessEmulator) -> None:
+    bot = await start_bot()
+    status, _ = await post_webhook(bot, event_body(harness))
+    assert status == 404
+
+
+# -- posts --------------------------------------------------------------------------
+
+
+async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    await subscribe(bot, channel="C0OPS00001")
+    body = event_body(
+        harness, triggeredBy={"name": "ci-bot", "email": "ci@acme.test", "triggerType": "WEBHOOK"}
+    )
+    await accepted(bot, body)
+    posts = await slack.wait_for(lambda: len(slack.posts()) >= 2 and slack.posts())
+    await idle(bot)
+    assert sorted(p.args["channel"] for p in slack.posts()) == ["C0INCIDENT", "C0OPS00001"]
+    text = text_of(posts[0])
+    assert "Deploy Checkout #42" in text
+    assert "Failed in Deploy Prod › Rollout" in text
+    assert ROLLOUT_FAILURE in text
+    assert "Triggered by *ci-bot* (webhook)" in text
+    assert "Duration:* 3m 42s" in text
+    assert "download_logs" in text  # the link, exported right away
+    assert "1 at error level" in text  # and the excerpt
+    assert "open_execution" in text
+
+
+async def test_a_channel_not_subscribed_gets_nothing(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot, "subscribe release_web")
+    await accepted(bot, event_body(harness))
+    await idle(bot)
+    assert slack.posts() == []
+
+
+async def test_the_same_delivery_twice_posts_once(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    body = event_body(harness)
+    await accepted(bot, body)
+    await accepted(bot, body)
+    await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    assert len(slack.posts()) == 1
+
+
+async def test_later_events_go_into_the_thread_and_update_the_parent(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    await accepted(bot, event_body(harness, "StageFailed", stageIdentifier="deploy_prod"))
+    await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    await accepted(bot, event_body(harness, "PipelineFailed"))
+    await slack.wait_for(lambda: len(slack.posts()) >= 2)
+    await slack.wait_for(lambda: slack.calls("chat.update"))
+    await idle(bot)
+    first, reply = slack.posts()
+    assert "thread_ts" not in first.args
+    assert reply.args["thread_ts"].startswith("1763700000.")
+    assert ":x: *Deploy Checkout #42* failed" in text_of(reply)
+    (update,) = slack.calls("chat.update")
+    assert update.args["ts"] == reply.args["thread_ts"]
+    assert "Deploy Checkout #42" in text_of(update)
+
+
+async def test_recovery_is_announced_in_the_last_failures_thread(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    await accepted(bot, event_body(harness, "PipelineFailed", run=42))
+    await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    # Run 41 stands in for a later successful run: the world has no run 43.
+    await accepted(bot, event_body(harness, "PipelineSuccess", run=41))
+    await slack.wait_for(lambda: len(slack.posts()) >= 2)
+    await idle(bot)
+    _failure, recovered = slack.posts()
+    assert "recovered in" in text_of(recovered)
+    assert "run #41" in text_of(recovered)
+    assert recovered.args["thread_ts"]
+    # Only once: the next success says nothing more.
+    await accepted(bot, event_body(harness, "PipelineSuccess", run=41, stageIdentifier="again"))
+    await idle(bot)
+    assert len(slack.posts()) == 2
+
+
+async def test_events_all_posts_one_line_replies(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot, "subscribe deploy_checkout events=all")
+    await accepted(bot, event_body(harness, "PipelineStart", triggeredBy={"name": "alice"}))
+    (parent,) = await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    assert text_of(parent).startswith('{"text": ":arrow_forward: *Deploy Checkout #42* started')
+    await accepted(bot, event_body(harness, "StageSuccess", stageIdentifier="build"))
+    await accepted(bot, event_body(harness, "PipelineFailed"))
+    await slack.wait_for(lambda: len(slack.posts()) >= 3)
+    await slack.wait_for(lambda: slack.calls("chat.update"))
+    await idle(bot)
+    replies = slack.posts()[1:]
+    assert all(r.args.get("thread_ts") for r in replies)
+    assert any("Stage *Build* succeeded" in text_of(r) for r in replies)
+    (update,) = slack.calls("chat.update")
+    assert "Failed in Deploy Prod › Rollout" in text_of(update)  # the parent now holds the summary
+
+
+async def test_failures_only_subscriptions_skip_other_events(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    await accepted(bot, event_body(harness, "PipelineStart"))
+    await accepted(bot, event_body(harness, "StageSuccess", stageIdentifier="build"))
+    await idle(bot)
+    assert slack.posts() == []
+
+
+async def test_a_channel_that_removed_the_bot_is_marked_broken_and_others_still_get_theirs(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    await subscribe(bot, channel="C0OPS00001")
+    slack.members.discard("C0OPS00001")  # the bot was removed from #ops
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts("C0INCIDENT"))
+    await idle(bot)
+    assert [p.args["channel"] for p in slack.posts()] == ["C0INCIDENT"]
+    _status, _ack, rid = await bot.command("subscriptions", channel_id="C0OPS00001")
+    listing = await bot.reply(rid)
+    assert "broken (not_in_channel)" in json.dumps(listing)
+
+
+async def test_subscriptions_survive_a_restart(
+    start_bot: Any, store_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    first = await start_bot(bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN)
+    await subscribe(first)
+    await first.session.close()
+    await first.app.stop()
+    second = await start_bot(bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN)
+    await accepted(second, event_body(harness))
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    assert "Deploy Checkout #42" in text_of(post)
+
+
+async def test_two_replicas_sharing_redis_post_once(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    import redis
+
+    redis.Redis.from_url(f"{redis_url}/15").flushdb()
+    url = f"{redis_url}/15"
+    one = await start_bot(bot_store_url=url, harness_webhook_token=WEBHOOK_TOKEN)
+    two = await start_bot(bot_store_url=url, harness_webhook_token=WEBHOOK_TOKEN)
+    await subscribe(one)
+    body = event_body(harness)
+    # The load balancer hands Harness's delivery and its retry to different replicas.
+    results = await asyncio.gather(post_webhook(one, body), post_webhook(two, body))
+    assert [r[0] for r in results] == [202, 202]
+    await slack.wait_for(lambda: slack.posts())
+    await idle(one)
+    await idle(two)
+    assert len(slack.posts()) == 1
+    assert len(blocks_of(slack.posts()[0])) > 3
+
+
+async def test_webhook_is_answered_before_the_work_is_done(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    harness.export_gate = asyncio.Event()
+    await accepted(bot, event_body(harness))  # 202 while the export is still pending
+    await harness.changes.wait_for(lambda: harness.calls("export"))
+    assert slack.posts() == []
+    harness.export_gate.set()
+    await slack.wait_for(lambda: slack.posts())
