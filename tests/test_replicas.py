@@ -1,0 +1,98 @@
+"""Two real bot processes behind one Redis: the same webhook posts once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import redis
+
+from bot.store import PipelineKey, Subscription, open_store
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body
+from tests.test_cli import BIN, clean_env, free_port
+
+
+@asynccontextmanager
+async def replica(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        str(BIN),
+        "--mode",
+        "http",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        env=env,
+        cwd=cwd,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as session:
+            while True:  # poll with a deadline until it serves
+                try:
+                    async with session.get(url + "/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                assert proc.returncode is None, "a replica exited during start-up"
+                assert time.monotonic() < deadline, "a replica did not start in time"
+                await asyncio.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 20)
+
+
+async def test_two_processes_sharing_redis_post_a_webhook_once(
+    tmp_path: Path, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    store_url = f"{redis_url}/14"
+    redis.Redis.from_url(store_url).flushdb()
+    store = await open_store(store_url)
+    await store.add_subscription(
+        Subscription(
+            "C0INCIDENT",
+            PipelineKey(harness.account, "default", "shop", "deploy_checkout"),
+            "Deploy Checkout",
+        )
+    )
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        HARNESS_API_KEY=harness.api_key,
+        HARNESS_ACCOUNT_ID=harness.account,
+        HARNESS_BASE_URL=harness.base_url,
+        HARNESS_DEFAULT_PROJECT="shop",
+        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+        BOT_STORE_URL=store_url,
+    )
+    try:
+        async with replica(env, tmp_path) as one, replica(env, tmp_path) as two:
+            body = event_body(harness)
+            async with aiohttp.ClientSession() as session:
+
+                async def deliver(url: str) -> int:
+                    async with session.post(
+                        f"{url}/harness/webhook?token={WEBHOOK_TOKEN}", json=body
+                    ) as resp:
+                        return resp.status
+
+                assert await asyncio.gather(deliver(one), deliver(two)) == [202, 202]
+            (post,) = await slack.wait_for(lambda: slack.posts())
+            assert post.args["channel"] == "C0INCIDENT"
+            # Both replicas finished their work before stopping (SIGTERM drains jobs).
+        assert len(slack.posts()) == 1
+        assert len(harness.calls("v2")) >= 1
+    finally:
+        await store.close()
