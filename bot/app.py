@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 
 import httpx
 from aiohttp import web
@@ -132,7 +133,7 @@ class BotApp:
             default_scope=self.default_scope,
         )
         CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
-        ActionHandler(self.service, self.jobs, self.slack_client).register(self.bolt)
+        ActionHandler(self.service, self.jobs, self.poster).register(self.bolt)
         UnfurlHandler(
             self.service,
             store,
@@ -236,28 +237,23 @@ class BotApp:
         return status, checks
 
     async def _check_slack(self) -> str:
-        try:
-            await asyncio.wait_for(self.slack_client.auth_test(), PROBE_TIMEOUT)
-        except Exception as exc:  # any failure means "not ready"; the reason is logged
-            log.warning("readiness: Slack check failed: %s", type(exc).__name__)
-            return f"error: {type(exc).__name__}"
-        return "ok"
+        return await _probe("Slack", self.slack_client.auth_test())
 
     async def _check_store(self) -> str:
-        try:
-            await asyncio.wait_for(self.store.ping(), PROBE_TIMEOUT)
-        except Exception as exc:  # any failure means "not ready"; the reason is logged
-            log.warning("readiness: store check failed: %s", type(exc).__name__)
-            return f"error: {type(exc).__name__}"
-        return "ok"
+        return await _probe("store", self.store.ping())
 
     async def _check_harness(self) -> str:
-        try:
-            await asyncio.wait_for(self.pipelines.probe(self.default_scope), PROBE_TIMEOUT)
-        except Exception as exc:  # any failure means "not ready"; the reason is logged
-            log.warning("readiness: Harness check failed: %s", type(exc).__name__)
-            return f"error: {type(exc).__name__}"
-        return "ok"
+        return await _probe("Harness", self.pipelines.probe(self.default_scope))
+
+
+async def _probe(name: str, check: Awaitable[object]) -> str:
+    """ "ok", or "error: <kind>" (never a message that could carry a secret)."""
+    try:
+        await asyncio.wait_for(check, PROBE_TIMEOUT)
+    except Exception as exc:  # any failure means "not ready"; the reason is logged
+        log.warning("readiness: %s check failed: %s", name, type(exc).__name__)
+        return f"error: {type(exc).__name__}"
+    return "ok"
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

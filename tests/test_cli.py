@@ -82,6 +82,20 @@ async def test_http_mode_needs_the_signing_secret_and_reads_dotenv(tmp_path: Pat
     assert "SLACK_APP_TOKEN: is required in socket mode" in out
 
 
+def bot_env(harness: HarnessEmulator, slack: SlackEmulator, **extra: str) -> dict[str, str]:
+    """Settings for a bot process talking to the emulators."""
+    return clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        HARNESS_API_KEY=harness.api_key,
+        HARNESS_ACCOUNT_ID=harness.account,
+        HARNESS_BASE_URL=harness.base_url,
+        HARNESS_DEFAULT_PROJECT="shop",
+        **extra,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,16 +107,7 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly(
     tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, entry: str
 ) -> None:
     port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        HARNESS_API_KEY=harness.api_key,
-        HARNESS_ACCOUNT_ID=harness.account,
-        HARNESS_BASE_URL=harness.base_url,
-        HARNESS_DEFAULT_PROJECT="shop",
-        PORT=str(port),
-    )
+    env = bot_env(harness, slack, PORT=str(port))
     args = [str(BIN)] if entry == "script" else [sys.executable, "-m", "bot"]
     proc = await asyncio.create_subprocess_exec(
         *args, "--host", "127.0.0.1", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE

@@ -13,9 +13,9 @@ import redis
 
 from bot.store import PipelineKey, Subscription, open_store
 from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+from tests.emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
-from tests.test_cli import BIN, clean_env, free_port
+from tests.test_cli import BIN, bot_env, free_port
 
 
 @asynccontextmanager
@@ -66,17 +66,7 @@ async def test_two_processes_sharing_redis_post_a_webhook_once(
             "Deploy Checkout",
         )
     )
-    env = clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        HARNESS_API_KEY=harness.api_key,
-        HARNESS_ACCOUNT_ID=harness.account,
-        HARNESS_BASE_URL=harness.base_url,
-        HARNESS_DEFAULT_PROJECT="shop",
-        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
-        BOT_STORE_URL=store_url,
-    )
+    env = bot_env(harness, slack, HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN, BOT_STORE_URL=store_url)
     try:
         async with replica(env, tmp_path) as one, replica(env, tmp_path) as two:
             body = event_body(harness)

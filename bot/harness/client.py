@@ -168,9 +168,7 @@ class HarnessClient:
         retry: bool = True,
     ) -> Any:
         """Send one call (retrying transient failures) and return the decoded JSON body."""
-        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
-        query.update(params or {})
-        url = f"{self._base_url}/gateway/{path.lstrip('/')}"
+        url, query = self._gateway(path, params, account_param)
         label = endpoint or path
         started = time.monotonic()
         if not retry:
@@ -179,12 +177,7 @@ class HarnessClient:
             except _TransientError as exc:
                 raise HarnessUnavailableError(exc.reason) from None
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
-                wait=_BackoffHonouringRetryAfter(self._retry),
-                stop=stop_before_delay(self._retry.deadline),
-                reraise=True,
-            ):
+            async for attempt in self._retrying():
                 with attempt:
                     return await self._send_once(method, url, query, json, label)
         except _TransientError as exc:
@@ -203,18 +196,11 @@ class HarnessClient:
         endpoint: str = "",
     ) -> AsyncIterator[httpx.Response]:
         """GET whose body is read as a stream; failures before the body are retried."""
-        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
-        query.update(params)
-        url = f"{self._base_url}/gateway/{path.lstrip('/')}"
+        url, query = self._gateway(path, params, account_param)
         label = endpoint or path
         response: httpx.Response | None = None
         try:
-            async for attempt in AsyncRetrying(
-                retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
-                wait=_BackoffHonouringRetryAfter(self._retry),
-                stop=stop_before_delay(self._retry.deadline),
-                reraise=True,
-            ):
+            async for attempt in self._retrying():
                 with attempt:
                     response = await self._open_stream(url, query, label)
         except _TransientError as exc:
@@ -224,6 +210,22 @@ class HarnessClient:
             yield response
         finally:
             await response.aclose()
+
+    def _gateway(
+        self, path: str, params: Mapping[str, str | int] | None, account_param: str
+    ) -> tuple[str, dict[str, str | int]]:
+        """`{base}/gateway/<path>` and its query, with the account on every call."""
+        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
+        query.update(params or {})
+        return f"{self._base_url}/gateway/{path.lstrip('/')}", query
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
+            wait=_BackoffHonouringRetryAfter(self._retry),
+            stop=stop_before_delay(self._retry.deadline),
+            reraise=True,
+        )
 
     async def _open_stream(
         self, url: str, query: Mapping[str, str | int], label: str

@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import NodeRef, Scope
 from bot.harness.urls import EXECUTION_ID, IDENTIFIER, NODE_ID
@@ -35,13 +34,6 @@ log = logging.getLogger(__name__)
 
 # Over this many characters of excerpt, a file reads better than a run of messages.
 FILE_THRESHOLD = 30_000
-_NOT_MEMBER = {
-    "not_in_channel",
-    "channel_not_found",
-    "is_archived",
-    "missing_scope",
-    "not_allowed_token_type",
-}
 
 
 def _whole(pattern: re.Pattern[str]) -> str:
@@ -73,11 +65,10 @@ class ButtonValue(BaseModel):
 
 
 class ActionHandler:
-    def __init__(self, service: LogsService, jobs: JobRunner, client: AsyncWebClient) -> None:
+    def __init__(self, service: LogsService, jobs: JobRunner, poster: Poster) -> None:
         self._service = service
         self._jobs = jobs
-        self._client = client
-        self._poster = Poster(client)
+        self._poster = poster
 
     def register(self, app: AsyncApp) -> None:
         app.action(blocks.SHOW_FULL_EXCERPT)(self.on_show_full_excerpt)
@@ -129,10 +120,7 @@ class ActionHandler:
             except ChannelUnavailable:
                 pass  # not a member here: the button's response_url still works
         if response_url:
-            payload = {**message, "response_type": "in_channel", "replace_original": False}
-            if thread_ts:
-                payload["thread_ts"] = thread_ts
-            await _safe_reply(response_url, payload)
+            await _reply_in_thread(response_url, message, thread_ts)
 
     async def on_refresh_link(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
@@ -196,39 +184,31 @@ class ActionHandler:
                     await self._upload(full, channel, thread_ts)
                 else:
                     for message in messages:
-                        await self._client.chat_postMessage(
-                            channel=channel, thread_ts=thread_ts, **message
-                        )
+                        await self._poster.post(channel, message, thread_ts=thread_ts)
                 return
+            except ChannelUnavailable:
+                pass  # not a member here: the button's response_url still works
             except SlackApiError as exc:
-                error = exc.response.get("error") if exc.response is not None else None
-                if error not in _NOT_MEMBER:
-                    log.error("could not post the full excerpt: %s", error)
-                    return
+                log.error("could not post the full excerpt: %s", exc.response.get("error"))
+                return
         if response_url:
             # response_url allows five uses: the excerpt gets at most four of them.
             for message in messages[:4]:
-                payload = {**message, "response_type": "in_channel", "replace_original": False}
-                if thread_ts:
-                    payload["thread_ts"] = thread_ts
-                if not await _safe_reply(response_url, payload):
+                if not await _reply_in_thread(response_url, message, thread_ts):
                     return
 
     async def _upload(self, full: FullExcerpt, channel: str, thread_ts: str) -> None:
         execution, failure = full.execution, full.failure
-        name = "-".join(
-            part.replace(" ", "_")
-            for part in (
-                execution.pipeline_identifier,
-                str(execution.run_sequence),
-                failure.stage_name,
-                failure.step_name,
-            )
-            if part
+        parts = (
+            execution.pipeline_identifier,
+            str(execution.run_sequence),
+            failure.stage_name,
+            failure.step_name,
         )
-        await self._client.files_upload_v2(
-            channel=channel,
-            thread_ts=thread_ts,
+        name = "-".join(part.replace(" ", "_") for part in parts if part)
+        await self._poster.upload(
+            channel,
+            thread_ts,
             content=blocks.full_excerpt_text(full),
             filename=f"{name}.log",
             title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
@@ -248,6 +228,16 @@ def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
         or container.get("message_ts")
     )
     return channel, thread_ts
+
+
+async def _reply_in_thread(
+    response_url: str, message: dict[str, Any], thread_ts: str | None
+) -> bool:
+    """Post for everyone through a response_url, in the thread when there is one."""
+    payload = {**message, "response_type": "in_channel", "replace_original": False}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    return await _safe_reply(response_url, payload)
 
 
 async def _safe_reply(response_url: str, payload: dict[str, Any]) -> bool:

@@ -52,6 +52,21 @@ class Poster:
         except SlackApiError as exc:
             raise _classified(exc) from None
 
+    async def upload(
+        self, channel: str, thread_ts: str, content: str, filename: str, title: str
+    ) -> None:
+        """A text file in a thread (files.uploadV2)."""
+        try:
+            await self._client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                content=content,
+                filename=filename,
+                title=title,
+            )
+        except SlackApiError as exc:
+            raise _classified(exc) from None
+
     async def can_post(self, channel: str) -> bool:
         """Whether the bot is a member of the channel (and it is not archived)."""
         try:
