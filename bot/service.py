@@ -186,13 +186,17 @@ class LogsService:
         execution, log_scope = resolved.execution, resolved.log_scope
         # The link and the excerpts are independent: fetch them side by side.
         link_task = asyncio.ensure_future(self._timed_export(log_scope.prefix))
-        failed = await self._failed_with_children(execution, log_scope)
-        failures = await asyncio.gather(
-            *(
-                self._failure(where, node, read=i < MAX_EXCERPTS, via=via)
-                for i, (where, node, via) in enumerate(failed)
+        try:
+            failed = await self._failed_with_children(execution, log_scope)
+            failures = await asyncio.gather(
+                *(
+                    self._failure(where, node, read=i < MAX_EXCERPTS, via=via)
+                    for i, (where, node, via) in enumerate(failed)
+                )
             )
-        )
+        except BaseException:
+            link_task.cancel()
+            raise
         if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
             failures = [Failure(None, None, self._clean(execution.failure_message))]
         base = LogsResult(
@@ -208,19 +212,11 @@ class LogsService:
 
     async def full_excerpt(self, ref: NodeRef) -> FullExcerpt:
         """The longer excerpt of one step, for "Show full excerpt"."""
-        try:
-            execution = await self._pipelines.execution(
-                Scope(ref.org, ref.project), ref.plan_execution_id
-            )
-        except HarnessNotFoundError:
-            raise TargetError("That execution is no longer in Harness.") from None
-        except HarnessError:
-            raise TargetError(
-                "Harness is not answering right now; try again in a minute."
-            ) from None
-        node = execution.node_by_uuid(ref.node_uuid)
-        if node is None:
-            raise TargetError("That step is not part of the execution any more.")
+        target = ExecutionTarget(Scope(ref.org, ref.project), ref.plan_execution_id, ref.node_uuid)
+        resolved = await self.resolve(target)
+        execution, scope = resolved.execution, resolved.log_scope
+        node = scope.step or scope.stage
+        assert node is not None  # a target with a node resolves to it
         failure = await self._failure(execution, node, read=True, settings=ExcerptSettings.full())
         return FullExcerpt(execution, failure, self.execution_url(execution))
 
@@ -265,16 +261,7 @@ class LogsService:
         settings: ExcerptSettings | None = None,
         via: str | None = None,
     ) -> Failure:
-        stage = node if node.is_stage else execution.stage_of(node)
-        stage_name = stage.name if stage else None
-        if via:
-            stage_name = f"{via} › {stage_name}" if stage_name else via
-        failure = Failure(
-            stage_name=stage_name,
-            step_name=None if node.is_stage else node.name,
-            message=self._clean(node.failure_message),
-            node=NodeRef(execution.org, execution.project, execution.plan_execution_id, node.uuid),
-        )
+        failure = self._describe(execution, node, via)
         if not read or node.is_stage or self._log_reader is None:
             return failure
         wanted = settings or self._excerpts.settings
@@ -284,6 +271,19 @@ class LogsService:
             lambda: self._read_excerpt(execution, node, wanted),
         )
         return replace(failure, excerpt=excerpt, log_note=note)
+
+    def _describe(self, execution: Execution, node: Node, via: str | None = None) -> Failure:
+        """A failed node as people read it; `via` names the stage of a parent pipeline."""
+        stage = node if node.is_stage else execution.stage_of(node)
+        stage_name = stage.name if stage else None
+        if via:
+            stage_name = f"{via} › {stage_name}" if stage_name else via
+        return Failure(
+            stage_name=stage_name,
+            step_name=None if node.is_stage else node.name,
+            message=self._clean(node.failure_message),
+            node=NodeRef(execution.org, execution.project, execution.plan_execution_id, node.uuid),
+        )
 
     async def _read_excerpt(
         self, execution: Execution, node: Node, settings: ExcerptSettings
@@ -357,16 +357,7 @@ class LogsService:
     def summary_failures(self, execution: Execution) -> list[Failure]:
         """Failed stages and steps with their (redacted) messages, without reading logs."""
         scope = LogScope(ScopeKind.PIPELINE, "")
-        failures = []
-        for node in failed_nodes(execution, scope):
-            stage = node if node.is_stage else execution.stage_of(node)
-            failures.append(
-                Failure(
-                    stage_name=stage.name if stage else None,
-                    step_name=None if node.is_stage else node.name,
-                    message=self._clean(node.failure_message),
-                )
-            )
+        failures = [self._describe(execution, node) for node in failed_nodes(execution, scope)]
         if not failures and execution.failed:
             failures.append(Failure(None, None, self._clean(execution.failure_message)))
         return failures
