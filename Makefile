@@ -43,6 +43,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/excerpt.py
+	$(BIN)/python benchmarks/latency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -58,7 +58,7 @@ class BotApp:
         self.mode = mode
         self.store = store
         self.metrics = Metrics()
-        self.jobs = JobRunner()
+        self.jobs = JobRunner(settings.max_concurrent_jobs)
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
@@ -119,10 +119,12 @@ class BotApp:
             ],
         )
         signing_secret = settings.slack_signing_secret
+        bolt_logger = logging.getLogger("bot.slack.bolt")
+        bolt_logger.addFilter(_SameTokenWarning())
         self.bolt = AsyncApp(
             signing_secret=signing_secret.get_secret_value() if signing_secret else "",
             client=self.slack_client,
-            logger=logging.getLogger("bot.slack.bolt"),
+            logger=bolt_logger,
         )
         self.poster = Poster(self.slack_client)
         subscriptions = SubscriptionHandler(
@@ -254,6 +256,14 @@ async def _probe(name: str, check: Awaitable[object]) -> str:
         log.warning("readiness: %s check failed: %s", name, type(exc).__name__)
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+class _SameTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the
+    client's token wins; it is the same token, so the warning only misleads operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def _bound_port(runner: web.AppRunner, requested: int) -> int:

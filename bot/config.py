@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     log_read_max_bytes: int = Field(default=1 << 30, gt=0)
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)
     log_read_max_files: int = Field(default=5000, gt=0)
+    max_concurrent_jobs: int = Field(default=16, ge=1, le=1000)
     log_level: str = "INFO"
     port: int = Field(default=3000, ge=0, le=65535)
 

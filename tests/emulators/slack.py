@@ -77,6 +77,7 @@ class SlackEmulator:
         app.router.add_post("/response/{id}", self._response)
         app.router.add_get("/socket", self._socket)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/_emulator/replies", self._reply_count)  # for out-of-process users
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -227,6 +228,14 @@ class SlackEmulator:
         self.replies.append(Reply(response_id, body))
         await self.changes.notify()
         return web.Response(text="ok")
+
+    async def _reply_count(self, _request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "replies": len(self.replies),
+                "response_ids": len({r.response_id for r in self.replies}),
+            }
+        )
 
     # -- Socket Mode --------------------------------------------------------
 

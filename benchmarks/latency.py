@@ -1,0 +1,254 @@
+"""Acknowledgement latency: slash commands (Slack allows 3 s) and webhooks (target 100 ms).
+
+    python benchmarks/latency.py            # measure, update README
+
+The real bot runs as its own process (`harness-logs-bot --mode http`) against
+the loopback emulators in this process. Harness is made slow on purpose (each
+export takes 2 s to become ready) so that background work piles up while
+requests keep arriving: what is measured is how long Slack and Harness wait
+for their answer, not how long the logs take.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from tests.emulators import slack as slack_emu  # noqa: E402
+from tests.emulators.harness import HarnessEmulator  # noqa: E402
+from tests.emulators.slack import SlackEmulator  # noqa: E402
+from tests.incident import WEBHOOK_TOKEN, event_body  # noqa: E402
+from tests.test_cli import BIN, bot_env, free_port  # noqa: E402
+from tests.world import build_world  # noqa: E402
+
+README = ROOT / "benchmarks" / "README.md"
+REQUESTS = 300
+CONCURRENCY = 30
+ACK_TARGET = 3.0
+WEBHOOK_TARGET = 0.1
+
+
+@dataclass(frozen=True)
+class Figures:
+    label: str
+    samples: list[float]
+    target: float
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def ok(self) -> bool:
+        return self.pct(0.99) <= self.target
+
+
+async def timed(
+    session: aiohttp.ClientSession, url: str, data: bytes, headers: dict[str, str]
+) -> float:
+    started = time.perf_counter()
+    async with session.post(url, data=data, headers=headers) as resp:
+        await resp.read()
+        assert resp.status in (200, 202), resp.status
+    return time.perf_counter() - started
+
+
+def signed_command(slack: SlackEmulator, n: int) -> tuple[bytes, dict[str, str]]:
+    text = [
+        "deploy_checkout",
+        "deploy_checkout #42 deploy_prod/rollout",
+        "integration",
+        "release_train",
+    ][n % 4]
+    body = urlencode(
+        {
+            "team_id": slack_emu.TEAM_ID,
+            "channel_id": "C0INCIDENT",
+            "user_id": f"U{n:09d}",
+            "command": "/harness-logs",
+            "text": text,
+            "response_url": slack.response_url(f"bench{n}"),
+            "trigger_id": f"t{n}",
+        }
+    )
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
+        timestamp=ts, body=body
+    )
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": signature,
+    }
+    return body.encode(), headers
+
+
+async def load(make: list[tuple[str, bytes, dict[str, str]]]) -> list[float]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+    async with aiohttp.ClientSession() as session:
+
+        async def one(url: str, data: bytes, headers: dict[str, str]) -> float:
+            async with gate:
+                return await timed(session, url, data, headers)
+
+        return await asyncio.gather(*(one(*item) for item in make))
+
+
+async def serve() -> None:
+    """The emulators, in a process of their own so they do not share the client's loop."""
+    harness, slack = HarnessEmulator(), SlackEmulator()
+    build_world(harness)
+    harness.export_delay = 2.0
+    await harness.start()
+    await slack.start()
+    print(
+        json.dumps({"harness": harness.port, "slack": slack.port, "account": harness.account}),
+        flush=True,
+    )
+    await asyncio.Event().wait()
+
+
+async def wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 20
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up")
+            await asyncio.sleep(0.05)
+
+
+async def replies_arrived(slack_port: int) -> None:
+    """Every command was answered in the end, through its response_url."""
+    deadline = time.monotonic() + 120
+    async with aiohttp.ClientSession() as session:
+        while True:
+            async with session.get(f"http://127.0.0.1:{slack_port}/_emulator/replies") as resp:
+                if (await resp.json())["response_ids"] >= REQUESTS:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError("not every command got its reply")
+            await asyncio.sleep(0.2)
+
+
+async def run() -> list[Figures]:
+    emulators = subprocess.Popen(
+        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+    )
+    workdir = Path(tempfile.mkdtemp())
+    bot: subprocess.Popen[bytes] | None = None
+    try:
+        assert emulators.stdout is not None
+        ports = json.loads(emulators.stdout.readline())
+        # Stand-ins with the emulators' addresses, for the helpers that build settings and bodies.
+        harness, slack = HarnessEmulator(), SlackEmulator()
+        build_world(harness)
+        harness.port, slack.port = ports["harness"], ports["slack"]
+        port = free_port()
+        env = bot_env(
+            harness,
+            slack,
+            HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+            BOT_STORE_URL=f"sqlite:///{workdir}/bot.db",
+            LOG_LEVEL="WARNING",
+        )
+        command = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", str(port)]
+        bot = subprocess.Popen(command, env=env, cwd=workdir)
+        base = f"http://127.0.0.1:{port}"
+        await wait_until_up(base + "/healthz")
+        commands = [(base + "/slack/events", *signed_command(slack, n)) for n in range(REQUESTS)]
+        acks = await load(commands)
+        await replies_arrived(slack.port)
+        kinds = ["PipelineStart", "StageSuccess", "PipelineFailed"]
+        hooks = [
+            (
+                f"{base}/harness/webhook?token={WEBHOOK_TOKEN}",
+                json.dumps(event_body(harness, kinds[n % 3], stageIdentifier=f"s{n}")).encode(),
+                {"content-type": "application/json"},
+            )
+            for n in range(REQUESTS)
+        ]
+        webhooks = await load(hooks)
+    finally:
+        if bot is not None:
+            bot.terminate()
+            bot.wait(timeout=30)
+        emulators.terminate()
+        emulators.wait(timeout=30)
+    return [
+        Figures("/harness-logs acknowledgement", acks, ACK_TARGET),
+        Figures("webhook 202", webhooks, WEBHOOK_TARGET),
+    ]
+
+
+def write_readme(rows: list[Figures], ok: bool) -> None:
+    start, end = "<!-- latency:start -->", "<!-- latency:end -->"
+    table = [
+        start,
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, Python {platform.python_version()}: "
+        f"{REQUESTS} requests each, {CONCURRENCY} at a time, every Harness export taking 2 s.",
+        "",
+        "| what | p50 | p95 | p99 | max | target (p99) |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {r.label} | {r.pct(0.5) * 1000:.1f} ms | {r.pct(0.95) * 1000:.1f} ms | "
+            f"{r.pct(0.99) * 1000:.1f} ms | {max(r.samples) * 1000:.1f} ms | ≤ {r.target * 1000:.0f} ms |"
+            for r in rows
+        ),
+        "",
+        f"Targets {'met' if ok else 'MISSED'}; every command's reply arrived afterwards.",
+        end,
+    ]
+    text = README.read_text()
+    head, rest = text.split(start, 1)
+    README.write_text(head + "\n".join(table) + rest.split(end, 1)[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-readme", action="store_true", help="print figures only")
+    parser.add_argument("--serve", action="store_true", help="run the emulators (internal)")
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve())
+        return 0
+    rows = asyncio.run(run())
+    for r in rows:
+        print(
+            f"{r.label}: p50 {r.pct(0.5) * 1000:.1f} ms, p95 {r.pct(0.95) * 1000:.1f} ms, "
+            f"p99 {r.pct(0.99) * 1000:.1f} ms, max {max(r.samples) * 1000:.1f} ms "
+            f"(median {statistics.median(r.samples) * 1000:.1f} ms)"
+        )
+    ok = all(r.ok for r in rows)
+    if not args.no_readme:
+        write_readme(rows, ok)
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
