@@ -32,8 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.readme import replace_section  # noqa: E402
+
 CACHE = ROOT / "benchmarks" / ".cache"
-README = ROOT / "benchmarks" / "README.md"
 ACCOUNT = "benchAccount0000000001"
 API_KEY = "pat.benchAccount0000000001.000000.benchmarkkey00"
 BLOB_KEY = f"{ACCOUNT}/pipeline/bench/1/-benchexec/build/huge"
@@ -329,9 +330,7 @@ def main() -> int:
 
 
 def write_readme(rows: list[Row], ok: bool) -> None:
-    start, end = "<!-- excerpt:start -->", "<!-- excerpt:end -->"
     table = [
-        start,
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, median of {RUNS} runs (peak RSS: worst of {RUNS}).",
         "",
@@ -344,11 +343,8 @@ def write_readme(rows: list[Row], ok: bool) -> None:
         ),
         "",
         f"Targets {'met' if ok else 'MISSED'}.",
-        end,
     ]
-    text = README.read_text()
-    head, rest = text.split(start, 1)
-    README.write_text(head + "\n".join(table) + rest.split(end, 1)[1])
+    replace_section("excerpt", table)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from benchmarks.readme import replace_section  # noqa: E402
 from tests.emulators import slack as slack_emu  # noqa: E402
 from tests.emulators.harness import HarnessEmulator  # noqa: E402
 from tests.emulators.slack import SlackEmulator  # noqa: E402
@@ -40,7 +41,6 @@ from tests.incident import WEBHOOK_TOKEN, event_body  # noqa: E402
 from tests.test_cli import BIN, bot_env, free_port  # noqa: E402
 from tests.world import build_world  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
 REQUESTS = 300
 CONCURRENCY = 30
 ACK_TARGET = 3.0
@@ -206,9 +206,7 @@ async def run() -> list[Figures]:
 
 
 def write_readme(rows: list[Figures], ok: bool) -> None:
-    start, end = "<!-- latency:start -->", "<!-- latency:end -->"
     table = [
-        start,
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, Python {platform.python_version()}: "
         f"{REQUESTS} requests each, {CONCURRENCY} at a time, every Harness export taking 2 s.",
         "",
@@ -221,11 +219,8 @@ def write_readme(rows: list[Figures], ok: bool) -> None:
         ),
         "",
         f"Targets {'met' if ok else 'MISSED'}; every command's reply arrived afterwards.",
-        end,
     ]
-    text = README.read_text()
-    head, rest = text.split(start, 1)
-    README.write_text(head + "\n".join(table) + rest.split(end, 1)[1])
+    replace_section("latency", table)
 
 
 def main() -> int:

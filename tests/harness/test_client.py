@@ -70,16 +70,20 @@ def test_error_text_never_carries_the_key() -> None:
     assert error_detail(response, ("pat.1.2.SECRET",)) == "key [REDACTED] rejected"
 
 
+def client_for(harness: HarnessEmulator, http: httpx.AsyncClient, deadline: float) -> HarnessClient:
+    return HarnessClient(
+        http,
+        base_url=harness.base_url,
+        api_key=harness.api_key,
+        account_id=harness.account,
+        retry=RetryPolicy(deadline=deadline, initial_delay=0.01),
+    )
+
+
 async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> None:
     harness.fail_next("pipelines", 429, retry_after="1")
     async with httpx.AsyncClient() as http:
-        client = HarnessClient(
-            http,
-            base_url=harness.base_url,
-            api_key=harness.api_key,
-            account_id=harness.account,
-            retry=RetryPolicy(deadline=10, initial_delay=0.01),
-        )
+        client = client_for(harness, http, deadline=10)
         await client.request_json(
             "POST",
             "pipeline/api/pipelines/list",
@@ -95,13 +99,7 @@ async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> 
 async def test_gives_up_at_the_deadline(harness: HarnessEmulator) -> None:
     harness.fail_next("pipelines", 503, times=10_000)
     async with httpx.AsyncClient() as http:
-        client = HarnessClient(
-            http,
-            base_url=harness.base_url,
-            api_key=harness.api_key,
-            account_id=harness.account,
-            retry=RetryPolicy(deadline=0.5, initial_delay=0.01),
-        )
+        client = client_for(harness, http, deadline=0.5)
         started = time.monotonic()
         with pytest.raises(HarnessUnavailableError, match="HTTP 503"):
             await client.request_json("POST", "pipeline/api/pipelines/list")
