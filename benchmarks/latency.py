@@ -91,9 +91,8 @@ def signed_command(slack: SlackEmulator, n: int) -> tuple[bytes, dict[str, str]]
         }
     )
     ts = str(int(time.time()))
-    signature = SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
-        timestamp=ts, body=body
-    )
+    verifier = SignatureVerifier(slack_emu.SIGNING_SECRET)
+    signature = str(verifier.generate_signature(timestamp=ts, body=body))
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": ts,
