@@ -40,3 +40,61 @@ async def test_socket_mode_serves_health_but_not_slack_events(start_bot: Any) ->
         assert resp.status == 200
     async with bot.session.post(bot.url + "/slack/events", data=b"x") as resp:
         assert resp.status == 404
+
+
+async def test_buttons_and_link_unfurls_over_socket_mode(
+    start_bot: Any, slack: SlackEmulator, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(mode="socket", slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    run = next(
+        r
+        for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs
+        if r.run_sequence == 42
+    )
+    url = (
+        f"http://127.0.0.1/ng/account/{harness.account}/module/cd/orgs/default/projects/shop/"
+        f"pipelines/deploy_checkout/executions/{run.plan_execution_id}/pipeline"
+    )
+    event = {
+        "type": "link_shared",
+        "channel": "C0INCIDENT",
+        "user": "U0ALICE001",
+        "message_ts": "1763700000.000700",
+        "links": [{"domain": "127.0.0.1", "url": url}],
+    }
+    envelope = await slack.send_envelope(
+        "events_api",
+        {
+            "type": "event_callback",
+            "team_id": "T0TEAM0001",
+            "event_id": "EvSock0001",
+            "event": event,
+        },
+    )
+    await slack.wait_for(lambda: envelope in slack.socket_acks)
+    (unfurl,) = await slack.wait_for(lambda: slack.calls("chat.unfurl"))
+    assert "Deploy Checkout #42" in str(unfurl.args["unfurls"])
+
+    value = f'{{"o":"default","p":"shop","e":"{run.plan_execution_id}"}}'
+    press = await slack.send_envelope(
+        "interactive",
+        {
+            "type": "block_actions",
+            "team": {"id": "T0TEAM0001"},
+            "user": {"id": "U0ALICE001"},
+            "channel": {"id": "C0INCIDENT"},
+            "container": {
+                "type": "message_attachment",
+                "message_ts": "1763700000.000700",
+                "channel_id": "C0INCIDENT",
+            },
+            "response_url": slack.response_url("sockpress"),
+            "actions": [
+                {"action_id": "get_logs", "type": "button", "value": value, "block_id": "b"}
+            ],
+        },
+    )
+    await slack.wait_for(lambda: press in slack.socket_acks)
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    assert post.args["thread_ts"] == "1763700000.000700"
+    assert "download_logs" in str(post.args["blocks"])
