@@ -45,7 +45,7 @@ async def test_socket_mode_serves_health_but_not_slack_events(start_bot: Any) ->
 async def test_buttons_and_link_unfurls_over_socket_mode(
     start_bot: Any, slack: SlackEmulator, harness: HarnessEmulator
 ) -> None:
-    bot = await start_bot(mode="socket", slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    await start_bot(mode="socket", slack_app_token=APP_TOKEN, slack_signing_secret=None)
     run = next(
         r
         for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs
