@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
+from functools import partial
 
 import httpx
 from aiohttp import web
@@ -26,11 +27,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Mode, Settings
 from bot.domain import Scope
-from bot.excerpt import ExcerptSettings
+from bot.excerpt import ExcerptSettings, ReadLimits, clean_message, warm_up
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
-from bot.harness.steplogs import ReadLimits, StepLogReader
+from bot.harness.steplogs import StepLogReader
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
@@ -79,7 +80,7 @@ class BotApp:
         self.pipelines = PipelineApi(self.harness)
         self.default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
         exporter = LogExporter(self.harness, timeout=settings.harness_export_timeout)
-        redactor = Redactor(settings.secrets())
+        redactor = self.redactor = Redactor(settings.secrets())
         reader = StepLogReader(
             self.harness,
             self.http,
@@ -155,6 +156,8 @@ class BotApp:
     @classmethod
     async def create(cls, settings: Settings, mode: Mode) -> BotApp:
         """Open the store (creating and migrating it as needed), then build the app."""
+        # The failure rules compile once per process; do it now, off the loop.
+        await asyncio.to_thread(warm_up)
         return cls(settings, mode, await open_store(settings.bot_store_url))
 
     # -- lifecycle ----------------------------------------------------------
@@ -198,7 +201,12 @@ class BotApp:
             app.router.add_post("/slack/events", self._slack_events)
         token = self.settings.harness_webhook_token
         if token is not None:
-            receiver = WebhookReceiver(token.get_secret_value(), self.notifier.handle, self.jobs)
+            receiver = WebhookReceiver(
+                token.get_secret_value(),
+                self.notifier.handle,
+                self.jobs,
+                clean=partial(clean_message, redactor=self.redactor),
+            )
             app.router.add_post("/harness/webhook", receiver.receive)
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)

@@ -23,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness-logs-bot",
         description="Slack app that posts Harness execution logs into channels.",
+        epilog=(
+            "subcommands (serving is the default):\n"
+            "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--mode",
@@ -35,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["excerpt"]:
+        from bot.excerpt_cli import main as excerpt_main
+
+        return excerpt_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

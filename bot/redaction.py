@@ -93,6 +93,10 @@ _MARKERS = re.compile(
 
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+_KEY_MATERIAL = re.compile(
+    r"|[A-Za-z0-9+/=]{8,}|=[A-Za-z0-9+/]{4}"
+    r"|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID): ?.*"
+)
 _ALREADY = re.compile(r"\[REDACTED:[a-z_]+\]|\*{3,}")  # our mark, or Harness's mask
 
 
@@ -118,12 +122,18 @@ class Redactor:
         return text
 
     def redact_line(self, line: str, in_key: bool) -> tuple[str, bool]:
-        """One line of a sequence; `in_key` says whether a PEM key block is open."""
+        """One line of a sequence; `in_key` says whether a PEM/PGP key block is open.
+
+        Inside a block, every line that looks like key material (base64, armour
+        headers) is hidden, however long the block; a line that does not ends
+        the block, so a BEGIN without its END cannot hide the error after it.
+        """
         if in_key:
             end = _PEM_END.search(line)
-            if end is None:
+            if end is not None:
+                return mark("pem") + self.redact(line[end.end() :]), False
+            if _KEY_MATERIAL.fullmatch(line.strip()):
                 return mark("pem"), True
-            return mark("pem") + self.redact(line[end.end() :]), False
         begin = _PEM_BEGIN.search(line)
         if begin and not _PEM_END.search(line, begin.end()):
             return self.redact(line[: begin.start()]) + mark("pem"), True

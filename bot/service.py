@@ -26,7 +26,7 @@ from bot.domain import (
     Scope,
     ScopeKind,
 )
-from bot.excerpt import Excerpt, ExcerptSettings
+from bot.excerpt import Excerpt, ExcerptSettings, clean_message
 from bot.harness.errors import (
     ExportTimeoutError,
     HarnessAuthError,
@@ -310,7 +310,7 @@ class LogsService:
         return excerpt, None
 
     def _clean(self, text: str | None) -> str | None:
-        return self._redactor.redact(text) if text else text
+        return clean_message(text, self._redactor) if text else text
 
     async def _timed_export(self, prefix: str) -> tuple[LogsLink | None, ExportProblem | None]:
         started = time.monotonic()

@@ -82,7 +82,8 @@ def _when(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def to_event(data: EventData) -> PipelineEvent:
+def to_event(data: EventData, clean: Callable[[str], str] = str) -> PipelineEvent:
+    """The domain event; `clean` makes Harness's free text safe to show (redaction)."""
     trigger = data.triggered_by
     return PipelineEvent(
         account=data.account_identifier,
@@ -98,7 +99,7 @@ def to_event(data: EventData) -> PipelineEvent:
         trigger_type=trigger.trigger_type if trigger else None,
         started_at=_when(data.start_ts),
         ended_at=_when(data.end_ts),
-        error_message=data.error_message,
+        error_message=clean(data.error_message) if data.error_message else None,
         stage=data.stage_identifier,
         step=data.step_identifier,
     )
@@ -119,7 +120,9 @@ class WebhookReceiver:
         token: str,
         handle: Callable[[PipelineEvent], Coroutine[Any, Any, None]],
         jobs: JobRunner,
+        clean: Callable[[str], str] = str,
     ) -> None:
+        self._clean = clean
         self._token = token.encode()
         self._handle = handle
         self._jobs = jobs
@@ -142,7 +145,7 @@ class WebhookReceiver:
             body = WebhookBody.model_validate(payload)
         except ValidationError as exc:
             return _answer(400, describe_validation(exc))
-        event = to_event(body.event_data)
+        event = to_event(body.event_data, self._clean)
         log.info(
             "webhook %s for %s/%s/%s execution %s",
             event.event_type,

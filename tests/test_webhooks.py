@@ -129,7 +129,7 @@ async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
     assert "Triggered by *ci-bot* (webhook)" in text
     assert "Duration:* 3m 42s" in text
     assert "download_logs" in text  # the link, exported right away
-    assert "1 at error level" in text  # and the excerpt
+    assert "1 read as errors" in text  # and the excerpt
     assert "open_execution" in text
 
 

@@ -33,7 +33,7 @@ from bot.slack.responder import ResponseUrlError, reply
 log = logging.getLogger(__name__)
 
 # Over this many characters of excerpt, a file reads better than a run of messages.
-FILE_THRESHOLD = 30_000
+FILE_THRESHOLD = 20_000
 
 
 def _whole(pattern: re.Pattern[str]) -> str:

@@ -8,12 +8,14 @@ trimmed to Slack's limits here, so no caller has to remember to.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.domain import Execution, Failure, NodeRef, ScopeKind, normalise_status
-from bot.excerpt import Excerpt, fit_lines
+from bot.excerpt import FULL_CHARS, MESSAGE_CHARS, MESSAGE_LINE_CHARS, Excerpt, fit_lines
+from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import (
     ExportProblem,
     FullExcerpt,
@@ -82,10 +84,18 @@ def trim(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+_BACKTICK_RUN = re.compile(r"`(?=`)")
+
+
+def unfence(text: str) -> str:
+    """Text that cannot close a code block: no two backticks side by side (any run length)."""
+    return _BACKTICK_RUN.sub("`\u200b", text)
+
+
 def code_block(text: str, limit: int) -> str:
     """A fenced block that stays closed however long or hostile the text is."""
-    body = escape(text.replace("```", "` ` `")).strip("\n") or " "
-    return "```" + trim(body, max(1, limit - 6)) + "```"
+    body = escape(unfence(text)).strip("\n") or " "
+    return "```" + trim(body, max(1, limit - 6)).rstrip("`") + "```"
 
 
 def status_label(status: str) -> str:
@@ -237,9 +247,29 @@ def failure_header(failure: Failure, limit: int = _FAILURE_MESSAGE_LIMIT) -> str
 
 
 def excerpt_code(excerpt: Excerpt, max_chars: int = EXCERPT_CHARS) -> str:
-    """The excerpt as a closed code block of at most `max_chars`, shrunk from the top."""
-    lines = [escape(line.replace("```", "` ` `")) for line in excerpt.render_lines()]
+    """The most telling lines as a closed code block of at most `max_chars`."""
+    chosen = excerpt.render_lines(min(MESSAGE_CHARS, max_chars - 6), MESSAGE_LINE_CHARS)
+    lines = [escape(unfence(line)).rstrip("`") for line in chosen]
     return "```" + "\n".join(fit_lines(lines, max_chars - 6)) + "```"
+
+
+def headline_block(excerpt: Excerpt) -> dict[str, Any] | None:
+    """What failed in one line, with its kind as a label people can scan for."""
+    if not excerpt.headline:
+        return None
+    label = KIND_LABELS[excerpt.kind]
+    text = f":mag: `{label}`  {escape(unfence(excerpt.headline))}"
+    if excerpt.compared_with is not None and excerpt.similar_to_green:
+        text += f"\n_compared with run #{excerpt.compared_with} (last success)_"
+    return section(text)
+
+
+def excerpt_notes(excerpt: Excerpt) -> str:
+    lines = "line" if excerpt.total_lines == 1 else "lines"
+    notes = [f"{excerpt.total_lines:,} log {lines}, {excerpt.error_lines:,} read as errors"]
+    if excerpt.truncated:
+        notes.append(truncated_note(excerpt.truncated))
+    return " · ".join(notes)
 
 
 def truncated_note(reason: str) -> str:
@@ -275,11 +305,11 @@ def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, 
     excerpt = failure.excerpt
     buttons = []
     if excerpt is not None:
+        headline = headline_block(excerpt)
+        if headline is not None:
+            blocks.append(headline)
         blocks.append(section(excerpt_code(excerpt)))
-        notes = [f"{excerpt.total_lines:,} log lines, {excerpt.error_lines:,} at error level"]
-        if excerpt.truncated:
-            notes.append(truncated_note(excerpt.truncated))
-        blocks.append(context(" · ".join(notes)))
+        blocks.append(context(excerpt_notes(excerpt)))
         if failure.node is not None:
             buttons.append(
                 action_button("Show full excerpt", SHOW_FULL_EXCERPT, node_ref_value(failure.node))
@@ -409,7 +439,8 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
                 "blocks": [head, context(f"No excerpt: {escape(note)}")],
             }
         ]
-    lines = [escape(line.replace("```", "` ` `")) for line in failure.excerpt.render_lines()]
+    shown = failure.excerpt.render_lines(FULL_CHARS)
+    lines = [escape(unfence(line)).rstrip("`") for line in shown]
     sections: list[list[str]] = [[]]
     size = 0
     for line in lines:
@@ -421,8 +452,10 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
         size += len(line) + 1
     code = [section("```" + "\n".join(part) + "```") for part in sections]
     messages: list[Message] = []
+    headline = headline_block(failure.excerpt)
+    first = [head] if headline is None else [head, headline]
     for start in range(0, len(code), FULL_EXCERPT_SECTIONS):
-        blocks = ([head] if start == 0 else []) + code[start : start + FULL_EXCERPT_SECTIONS]
+        blocks = (first if start == 0 else []) + code[start : start + FULL_EXCERPT_SECTIONS]
         messages.append({"text": f"Log excerpt of {title}", "blocks": blocks})
     if failure.excerpt.truncated:
         messages[-1]["blocks"].append(context(truncated_note(failure.excerpt.truncated)))
@@ -432,4 +465,4 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
 def full_excerpt_text(full: FullExcerpt) -> str:
     """The longer excerpt as a plain text file (for when it is too long for messages)."""
     assert full.failure.excerpt is not None
-    return "\n".join(full.failure.excerpt.render_lines()) + "\n"
+    return excerpt_text(full.failure.excerpt, 1 << 30) + "\n"

@@ -24,8 +24,9 @@ async def test_full_excerpt_is_posted_in_the_thread(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
     key = key_of(harness, "integration", 5, "ui", "e2e")
+    failures = {50: "ERROR: cache volume is read-only", 150: "ERROR: upload refused by registry"}
     harness.logs[key] = b"".join(
-        line("error" if i in (50, 150) else "info", f"line {i}\n", i) for i in range(1, 301)
+        line("info", failures.get(i, f"line {i}") + "\n", i) for i in range(1, 301)
     )
     value = await excerpt_button(bot, "integration #5 ui/e2e")
     status, _ = await bot.press("show_full_excerpt", value, message_ts="1763700000.000777")
@@ -42,10 +43,11 @@ async def test_full_excerpt_is_posted_in_the_thread(
     )
     assert_valid_message({"text": call.args["text"], "blocks": blocks})
     code = "\n".join(b["text"]["text"] for b in blocks if b["text"]["text"].startswith("```"))
-    # Longer than the post's excerpt: 25 lines before each error and 120 at the end.
-    assert "line 25" in code
-    assert "line 50" in code
-    assert "line 181" in code
+    # Longer than the post's excerpt: 10 lines before each failure and 60 at the end.
+    assert "line 40\n" in code
+    assert "cache volume is read-only" in code
+    assert "upload refused by registry" in code
+    assert "line 241" in code
     assert "line 300" in code
 
 

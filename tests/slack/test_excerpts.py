@@ -65,7 +65,7 @@ async def test_failed_run_shows_the_failing_steps_log_in_time_order(bot: Running
     positions = [code.index(text) for text in order]
     assert positions == sorted(positions)
     assert "\x1b" not in code
-    assert "1 at error level" in all_text(reply)
+    assert "1 read as errors" in all_text(reply)
     assert buttons(reply, "show_full_excerpt")
 
 
@@ -134,7 +134,7 @@ async def test_a_huge_gzip_encoded_log_is_streamed_and_the_planted_errors_found(
     assert "PLANTED-FIRST" in code
     assert "PLANTED-LAST" in code
     assert "lines omitted" in code
-    assert f"{total:,} log lines, 2 at error level" in all_text(reply)
+    assert f"{total:,} log lines, 2 read as errors" in all_text(reply)
 
 
 async def test_a_zip_bomb_stops_at_the_cap_and_shows_what_was_read(
@@ -213,7 +213,7 @@ async def test_secrets_in_a_step_log_never_reach_slack(
 async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    hostile = "<!channel> ``` &amp; 😀 " + "é" * 400 + "\n"
+    hostile = "<!channel> ````` &amp; 😀 " + "é" * 400 + "\n"
     harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = b"".join(
         line("error" if i % 7 == 0 else "info", f"{i} {hostile}", i) for i in range(300)
     )
@@ -223,7 +223,8 @@ async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
         assert code.endswith("```")
         assert code.count("```") == 2
         assert "<!channel>" not in code
-    assert "more excerpt lines above" in "".join(code_blocks(reply))
+        assert "``" not in code[3:-3]  # no run of backticks can close the block early
+    assert "lines omitted" in "".join(code_blocks(reply))
 
 
 async def test_a_failed_chained_pipeline_is_followed_into_its_own_run(

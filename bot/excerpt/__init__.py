@@ -1,0 +1,72 @@
+"""A failing step's log -> a trimmed, redacted excerpt that shows why it failed.
+
+Pure and streaming: bytes in, plain data out; nothing here knows Harness's HTTP
+or Slack. `rules` says what failing lines look like, `scanner` finds and keeps
+them in one file, `collector` merges the files of a step and ranks the lines,
+`diagnosis` names the failure, `model` fits it into a budget, `sources` reads
+NDJSON, plain text, gzip and export zips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.excerpt.collector import ExcerptCollector
+from bot.excerpt.model import (
+    FULL_CHARS,
+    MESSAGE_CHARS,
+    MESSAGE_LINE_CHARS,
+    Excerpt,
+    ExcerptLine,
+    ExcerptSettings,
+    Gap,
+    Piece,
+    fit_lines,
+)
+from bot.excerpt.rules import Kind, warm_up
+from bot.excerpt.scanner import FileSummary, LogScanner
+from bot.excerpt.sources import (
+    LogShapes,
+    ReadBudget,
+    ReadLimits,
+    excerpt_stream,
+    inflate,
+    line_shapes,
+    size_text,
+)
+from bot.excerpt.text import clean_message
+from bot.redaction import Redactor
+
+
+def excerpt_of(
+    chunks: Iterable[bytes], redactor: Redactor, settings: ExcerptSettings | None = None
+) -> Excerpt:
+    """The excerpt of one log given as byte chunks (NDJSON, plain text, gzip or zip)."""
+    return excerpt_stream(iter(chunks), redactor, settings)
+
+
+__all__ = [
+    "FULL_CHARS",
+    "MESSAGE_CHARS",
+    "MESSAGE_LINE_CHARS",
+    "Excerpt",
+    "ExcerptCollector",
+    "ExcerptLine",
+    "ExcerptSettings",
+    "FileSummary",
+    "Gap",
+    "Kind",
+    "LogScanner",
+    "LogShapes",
+    "Piece",
+    "ReadBudget",
+    "ReadLimits",
+    "clean_message",
+    "excerpt_of",
+    "excerpt_stream",
+    "fit_lines",
+    "inflate",
+    "line_shapes",
+    "size_text",
+    "warm_up",
+]

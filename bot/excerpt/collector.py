@@ -1,0 +1,266 @@
+"""The files of one step -> one excerpt: merge, render the few kept lines, rank them.
+
+Command units of a step arrive as separate files, in zip order rather than time
+order; they are numbered as one log in order of their first timestamp. Only what
+can still end up in the excerpt is kept, so 1,500 files cost no more than one.
+
+Ranking: each failure line starts from its score; the first clear failure (the
+root cause, usually) and the lines saying how the run ended (counts, exit
+codes) are lifted; lines of a family already represented count less each time
+(one `FAILED` line tells more than the twentieth), and so do lines the last
+green run printed as well. Context lines rank below the line they surround,
+less the further they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from bot.excerpt import rules
+from bot.excerpt.diagnosis import diagnose
+from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
+from bot.excerpt.scanner import Anchor, FileSummary
+from bot.excerpt.text import clean_text, parse_line
+from bot.redaction import Redactor
+
+_STRONG = 8  # a score that reads as a real failure, not a passing mention
+
+
+@dataclass(frozen=True)
+class RankedAnchor:
+    """A failure line after merging: where it is, what it says, how much it matters."""
+
+    number: int
+    text: str
+    rules: frozenset[int]
+    score: int
+    priority: float
+    similar: int
+
+
+@dataclass
+class _Kept:
+    order: tuple[str, int]
+    summary: FileSummary
+
+
+class ExcerptCollector:
+    """Merges file summaries (command units) in order of their first timestamp."""
+
+    def __init__(
+        self,
+        redactor: Redactor | None = None,
+        settings: ExcerptSettings | None = None,
+        *,
+        green: Collection[bytes] = (),
+    ) -> None:
+        self.settings = settings or ExcerptSettings()
+        self._redactor = redactor or Redactor()
+        self._green = green  # shapes of the lines the last green run printed
+        self._sizes: list[tuple[tuple[str, int], int]] = []
+        self._files: list[_Kept] = []
+        self._tails: list[_Kept] = []
+        self._errors = 0
+        self.truncated: str | None = None
+        self.compared_with: int | None = None
+
+    def add(self, summary: FileSummary) -> None:
+        if summary.lines == 0:
+            return
+        order = (summary.first_time or "", len(self._sizes))
+        self._sizes.append((order, summary.lines))
+        kept = _Kept(order, summary)
+        self._errors += summary.error_lines
+        if summary.anchors:
+            self._files.append(kept)
+            self._trim_files()
+        self._tails.append(kept)
+        self._tails.sort(key=lambda k: k.order, reverse=True)
+        covered = 0
+        for position, item in enumerate(self._tails):
+            covered += item.summary.lines
+            if covered >= self.settings.tail:
+                del self._tails[position + 1 :]
+                break
+
+    def _trim_files(self) -> None:
+        """Keep the anchors of the earliest, the best and the latest files only."""
+        budget = self.settings.first + self.settings.best + self.settings.last
+        if sum(len(k.summary.anchors) for k in self._files) <= 2 * budget:
+            return
+        by_order = sorted(self._files, key=lambda k: k.order)
+        keep: dict[int, _Kept] = {}
+        for group in (by_order[:4], by_order[-4:]):
+            keep.update((id(k), k) for k in group)
+        by_score = sorted(
+            self._files, key=lambda k: max(a.score for a in k.summary.anchors), reverse=True
+        )
+        count = sum(len(k.summary.anchors) for k in keep.values())
+        for kept in by_score:
+            if count >= budget:
+                break
+            if id(kept) not in keep:
+                keep[id(kept)] = kept
+                count += len(kept.summary.anchors)
+        self._files = [k for k in self._files if id(k) in keep]
+
+    def excerpt(self) -> Excerpt:
+        offsets: dict[tuple[str, int], int] = {}
+        total = 0
+        for order, size in sorted(self._sizes):
+            offsets[order] = total
+            total += size
+        lines: dict[tuple[int, int], ExcerptLine] = {}
+
+        def put(number: int, part: int, line: ExcerptLine) -> None:
+            found = lines.get((number, part))
+            if found is None or found.priority < line.priority:
+                lines[(number, part)] = line
+
+        ranked: list[RankedAnchor] = []
+        demoted = 0
+        anchors = [
+            (offsets[k.order], k.summary, a)
+            for k in sorted(self._files, key=lambda k: k.order)
+            for a in k.summary.anchors
+        ]
+        priorities = self._priorities([a for _, _, a in anchors])
+        for (base, summary, anchor), priority in zip(anchors, priorities, strict=True):
+            if anchor.key in self._green:
+                demoted += 1
+            rendered = self._render(summary, [(anchor.number, anchor.raw)], base)
+            for number, part, line in rendered:
+                put(number, part, _with(line, priority, anchor.similar))
+            if rendered:
+                ranked.append(
+                    RankedAnchor(
+                        base + anchor.number,
+                        " ".join(line.text for _, _, line in rendered),
+                        anchor.rules,
+                        anchor.score,
+                        priority,
+                        anchor.similar,
+                    )
+                )
+            for distance, context in _context(anchor):
+                for number, part, line in self._render(summary, [context], base):
+                    put(number, part, _with(line, max(1.0, priority * 0.45 - 4 * distance)))
+        for kept in self._tails:
+            base = offsets[kept.order]
+            tail = kept.summary.tail
+            for number, part, line in self._render(kept.summary, tail, base):
+                from_end = base + kept.summary.lines - number
+                put(number, part, _with(line, 40.0 - 5 * from_end if from_end < 3 else 12.0))
+        for kept in sorted(self._files, key=lambda k: k.order)[:1]:
+            first_step = min((n for n, _ in kept.summary.steps), default=None)
+            for step in kept.summary.steps:
+                for number, part, line in self._render(kept.summary, [step], offsets[kept.order]):
+                    put(number, part, _with(line, 30.0 if step[0] == first_step else 55.0))
+        kind, headline = diagnose(ranked)
+        return Excerpt(
+            lines=_fold(lines),
+            total_lines=total,
+            error_lines=self._errors,
+            files=len(self._sizes),
+            truncated=self.truncated,
+            headline=headline,
+            kind=kind,
+            compared_with=self.compared_with if self._green else None,
+            similar_to_green=demoted,
+        )
+
+    def _priorities(self, anchors: list[Anchor]) -> list[float]:
+        """Each anchor's rank: score, lifted for root cause and ending, decayed by family."""
+        strong = [i for i, a in enumerate(anchors) if a.score >= _STRONG]
+        lift = Counter[int]()
+        for place, i in enumerate(strong[:3]):
+            lift[i] += (8, 5, 3)[place]
+        for i in range(max(0, len(anchors) - 3), len(anchors)):
+            lift[i] += 4
+        for i, anchor in enumerate(anchors):
+            if anchor.rules & rules.SUMMARY_RULES:
+                lift[i] += 4
+            if anchor.key in self._green:
+                lift[i] -= anchor.score // 2 + 4
+        raw = [float(a.score + lift[i]) for i, a in enumerate(anchors)]
+        seen = Counter[frozenset[int] | bytes]()
+        result = [0.0] * len(anchors)
+        for i in sorted(range(len(anchors)), key=lambda i: -raw[i]):
+            family = _family(anchors[i])
+            result[i] = 10 * raw[i] * (0.7 ** seen[family])
+            seen[family] += 1
+        return result
+
+    def _render(
+        self, summary: FileSummary, raw_lines: Iterable[tuple[int, bytes]], base: int
+    ) -> list[tuple[int, int, ExcerptLine]]:
+        out: list[tuple[int, int, ExcerptLine]] = []
+        for number, raw in raw_lines:
+            level, text, _ = parse_line(raw)
+            parts = text.split("\n")
+            if len(parts) > 1 and parts[-1] == "":
+                parts.pop()
+            in_key = _inside(summary.key_ranges, number)
+            for part, piece in enumerate(parts or [""]):
+                cleaned = clean_text(piece, 10_000)
+                redacted, in_key = self._redactor.redact_line(cleaned, in_key)
+                line = ExcerptLine(
+                    clean_text(redacted, self.settings.max_line_chars), level, number=base + number
+                )
+                out.append((base + number, part, line))
+        return out
+
+
+def _family(anchor: Anchor) -> frozenset[int] | bytes:
+    strong = frozenset(r for r in anchor.rules if rules.WEIGHTS[r] >= 6)
+    return strong or anchor.key
+
+
+def _context(anchor: Anchor) -> list[tuple[int, tuple[int, bytes]]]:
+    found = [(anchor.number - n, (n, raw)) for n, raw in anchor.before]
+    found += [(n - anchor.number, (n, raw)) for n, raw in anchor.after]
+    return found
+
+
+def _inside(ranges: list[tuple[int, int]], number: int) -> bool:
+    return any(begin < number <= end for begin, end in ranges)
+
+
+def _with(line: ExcerptLine, priority: float, similar: int = 0) -> ExcerptLine:
+    return ExcerptLine(
+        line.text, line.level, number=line.number, priority=priority, similar=similar
+    )
+
+
+def _fold(lines: dict[tuple[int, int], ExcerptLine]) -> tuple[ExcerptLine, ...]:
+    """Log order; a run of identical adjacent lines becomes one line with a count."""
+    folded: list[ExcerptLine] = []
+    last_number = -1
+    for (number, _part), line in sorted(lines.items()):
+        previous = folded[-1] if folded else None
+        if (
+            previous is not None
+            and previous.text == line.text
+            and number == last_number + 1
+            and not line.similar
+        ):
+            if not line.text:
+                last_number = number
+                continue  # a run of blank lines is one blank line
+            folded[-1] = ExcerptLine(
+                previous.text,
+                previous.level,
+                previous.repeat + 1,
+                previous.number,
+                max(previous.priority, line.priority),
+                previous.similar,
+            )
+        else:
+            folded.append(line)
+        last_number = number
+    return tuple(folded)
+
+
+__all__ = ["ExcerptCollector", "RankedAnchor"]

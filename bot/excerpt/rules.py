@@ -1,0 +1,593 @@
+"""What a failing line looks like: weighted patterns, matched over whole chunks at once.
+
+Harness CI writes every line as level `info`, stderr included, so the failure
+has to be found from the text. Each rule is a regular expression with a weight
+(how much a line matching it explains a failure; negative for lines that only
+look alarming: `0 errors`, warnings, passed tests) and, where it says something
+about the cause, a failure kind with its own weight.
+
+All rules are compiled into one Hyperscan database and run over a whole chunk
+of raw NDJSON in one call: per-line Python work would be far too slow for a
+150 MB log. So the patterns see the line as stored, JSON-escaped (`\\"` for a
+quote, `\\u001b` for ESC), and never span a newline (`[ \\t]`, not `\\s`).
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass
+from typing import cast
+
+import hyperscan
+
+
+class Kind(enum.StrEnum):
+    """The fixed vocabulary of failure kinds (part of the CLI's JSON contract)."""
+
+    TEST_FAILURE = "test_failure"
+    COMPILE_ERROR = "compile_error"
+    LINT_ERROR = "lint_error"
+    DEPENDENCY_INSTALL = "dependency_install"
+    PERMISSION_OR_SECRET = "permission_or_secret"  # noqa: S105 (a kind, not a secret)
+    TIMEOUT_OR_OOM = "timeout_or_oom"
+    NETWORK_OR_FLAKY = "network_or_flaky"
+    CONTAINER_BUILD = "container_build"
+    PIPELINE_CONFIG = "pipeline_config"
+    UNKNOWN = "unknown"
+
+
+class Role(enum.Enum):
+    """What a matching line is to a reader, beyond its weight."""
+
+    PLAIN = "plain"
+    SUMMARY = "summary"  # counts, exit codes: how the run ended
+    LOCATION = "location"  # file:line, stack frames
+    STEP = "step"  # which step or command ran
+    KEY_BEGIN = "key_begin"  # a private key block opens
+    KEY_END = "key_end"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    pattern: str
+    weight: int
+    kind: Kind | None = None
+    kind_weight: int = 0
+    role: Role = Role.PLAIN
+    caseless: bool = False
+
+
+# Where the text of a line starts: the start of a plain-text line, or the start
+# of an NDJSON `out` value; then any colour codes, timestamps and indentation.
+_START = (
+    r'(?:^|"out"[ \t]*:[ \t]*")'
+    r"(?:\\u001[bB]\[[0-9;?]*[A-Za-z]|\x1b\[[0-9;?]*[A-Za-z]"
+    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?[ \t]"
+    r"|\[\d{4}-\d\d-\d\d[^\]\n]{0,40}\][ \t]?|\\t|[ \t])*"
+)
+_FILE_EXT = (
+    r"(?:py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|java|kt|kts|scala|groovy|rb|c|cc|cpp|cxx|h|hpp|cs"
+    r"|php|swift|m|mm|tf|hcl|ya?ml|json|toml|rst|md|mdx|sh|bash|gradle|xml|vue|svelte|dart"
+    r"|ex|exs|erl|hs|ml|lua|pl|sql|proto|css|scss|html)"
+)
+
+TEST, COMPILE, LINT, DEPS, ACCESS, OOM, NET, IMAGE, CONFIG = (
+    Kind.TEST_FAILURE,
+    Kind.COMPILE_ERROR,
+    Kind.LINT_ERROR,
+    Kind.DEPENDENCY_INSTALL,
+    Kind.PERMISSION_OR_SECRET,
+    Kind.TIMEOUT_OR_OOM,
+    Kind.NETWORK_OR_FLAKY,
+    Kind.CONTAINER_BUILD,
+    Kind.PIPELINE_CONFIG,
+)
+
+RULES: tuple[Rule, ...] = (
+    # -- explicit error markers -------------------------------------------------
+    Rule("annotation", r"##\[error\]|::error\b", 10),
+    Rule("level_error", r'"level"[ \t]*:[ \t]*"(?:error|fatal|ERROR|FATAL)"', 8),
+    Rule("error_start", _START + r"(?:error|ERROR|Error)\b", 9),
+    Rule("fatal_start", _START + r"(?:fatal|FATAL|Fatal)\b", 10),
+    Rule("panic_start", _START + r"panic:", 10, TEST, 3),
+    Rule("error_colon", r"\b(?:error|ERROR|Error)(?:\[[^\]\n]{1,40}\])?:", 6),
+    Rule("bracket_error", r"\[(?:ERROR|FATAL|error)\]", 8),
+    Rule("error_word", r"\b(?:error|ERROR|errors|ERRORS|Error)\b", 4),
+    Rule("fatal_word", r"\bfatal\b", 5, caseless=True),
+    Rule("fail_word", r"\bfail(?:ed|ure|ures|ing|s)?\b", 4, caseless=True),
+    Rule("exception_word", r"\bexception\b", 3, caseless=True),
+    Rule(
+        "trouble_word",
+        r"\b(?:cannot|can't|could ?not|couldn't|unable to|not found|does not exist"
+        r"|doesn't exist|no such|invalid|missing|unexpected|refused|rejected|aborted|abort)\b",
+        3,
+        caseless=True,
+    ),
+    Rule(
+        "exception_line",
+        r"\b[A-Z][A-Za-z0-9_]*(?:Error|Exception|Failure|Fault)\b(?::|[ \t]*(?:\\n)?\\?\"|$)",
+        8,
+    ),
+    Rule("warning_line", r"\b[A-Z][A-Za-z0-9_]*Warning:", 3),
+    Rule("traceback", r"Traceback \(most recent call last\)", 8),
+    Rule("caused_by", r"\bCaused by:", 6),
+    Rule("what_went_wrong", r"What went wrong", 9),
+    Rule("build_failure", r"BUILD FAILURE|BUILD FAILED|FAILURE: Build failed", 10, COMPILE, 3),
+    # -- how the run ended -----------------------------------------------------
+    Rule(
+        "exit_code",
+        r"\b(?:exit(?:ed)?(?: with)?|return(?:ed)?|completed with)[ \t](?:code|status)\b[: =]*[1-9]"
+        r"|\bnon-zero exit|\bexited with [1-9]|\bCommand failed\b|\bcompleted with errors\b"
+        r"|\bexit status [1-9]|\bexit code:? [1-9]|\bexiting with code [1-9]",
+        7,
+        role=Role.SUMMARY,
+        caseless=True,
+    ),
+    Rule(
+        "killed",
+        r"OOMKilled|\bout of memory\b|OutOfMemory|heap out of memory|Cannot allocate memory"
+        r"|\bexit (?:code|status):? 137\b|signal: killed|\bSIGKILL\b|\bMemoryError\b",
+        10,
+        OOM,
+        12,
+    ),
+    Rule("killed_word", r"\bKilled\b", 6, OOM, 6),
+    Rule(
+        "timeout",
+        r"\btimed out\b|\bdeadline exceeded\b|\btimeout exceeded\b|\bexceeded the (?:maximum )?"
+        r"(?:time|timeout|deadline)\b|\bTimeoutError\b|\bTimeoutException\b|\btook too long\b",
+        7,
+        OOM,
+        8,
+        caseless=True,
+    ),
+    Rule("segfault", r"Segmentation fault|core dumped", 9),
+    # -- tests -----------------------------------------------------------------
+    Rule("fail_start", _START + r"(?:FAIL|FAILED|FAILURE)\b", 9, TEST, 6),
+    Rule("failed_caps", r"\bFAILED\b", 6, TEST, 4),
+    Rule(
+        "status_failed",
+        r"\.{3,}[^\n]{0,24}\b(?:Failed|FAILED|failed|FAIL)\b|\[ *(?:FAILED|FAIL) *\]",
+        8,
+        role=Role.SUMMARY,
+    ),
+    Rule("go_fail", r"--- FAIL:", 10, TEST, 8),
+    Rule("pytest_e", _START + r"E {2,}\S", 7, TEST, 3),
+    Rule("pytest_section", r"={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}", 6, TEST, 6),
+    Rule(
+        "test_summary",
+        r"\b[1-9]\d* (?:failed|failing|failures?|errored)\b|\bTests?:?[ \t]+[1-9]\d* failed"
+        r"|test result: FAILED|Tests run:.*Failures: [1-9]|\b[1-9]\d* (?:of \d+ )?tests? failed"
+        r"|\btests? failed\b|No tests found",
+        9,
+        TEST,
+        8,
+        role=Role.SUMMARY,
+    ),
+    Rule(
+        "error_count",
+        r"\b[1-9]\d* errors?\b|\bFound [1-9]\d* errors?",
+        6,
+        role=Role.SUMMARY,
+    ),
+    Rule(
+        "assertion",
+        r"\bAssertionError\b|\bAssertError\b|\bassert(?:ion)? failed\b|\bexpected\b.{0,200}\b(?:to "
+        r"(?:equal|be|match|have|contain)|but (?:got|was|received))\b|"
+        + _START
+        + r"Expected:|\bDocTestFailure\b"
+        r"|\bExpected\b.{0,80}\bReceived\b|\bassert .{1,200} == ",
+        7,
+        TEST,
+        9,
+    ),
+    Rule("panicked", r"\bpanicked at\b", 10, TEST, 4),
+    Rule(
+        "jest_marks",
+        r"\xe2\x9c\x95|\xe2\x9c\x97|\\u2715|\\u2717|\xe2\x97\x8f |\\u25cf ",
+        6,
+        TEST,
+        5,
+    ),
+    # -- compilers and type checkers -------------------------------------------
+    Rule("rustc_code", r"\berror\[E\d{4}\]", 12, COMPILE, 12),
+    Rule("tsc_code", r"\berror TS\d{3,5}\b", 12, COMPILE, 12),
+    Rule(
+        "compile_words",
+        r"\bcannot find symbol\b|COMPILATION ERROR|could not compile|undefined reference"
+        r"|\bundefined: \w|is not assignable to|\bmismatched types\b|\bunresolved import\b"
+        r"|\bCannot find (?:module|name)\b|\bSyntaxError\b|\bIndentationError\b|\bParseError\b"
+        r"|\bUnexpected token\b|\bhas no attribute\b|\bexpected '?[;:)\]}]'?\b",
+        8,
+        COMPILE,
+        9,
+    ),
+    Rule(
+        "compiler_diag", r"\." + _FILE_EXT + r":\d+(?::\d+)?: (?:error|fatal error):", 9, COMPILE, 8
+    ),
+    Rule(
+        "type_check_summary",
+        r"\bFound [1-9]\d* errors? in \d+ files?",
+        10,
+        COMPILE,
+        10,
+        role=Role.SUMMARY,
+    ),
+    Rule("rust_arrow", _START + r"--> \S+:\d+", 4, COMPILE, 2, role=Role.LOCATION),
+    # -- linters and formatters ------------------------------------------------
+    Rule(
+        "lint_summary",
+        r"Code style issues (?:found|were found)|Run Prettier with --write|Forgot to run Prettier"
+        r"|uses prettier to format|\b[Ww]ould reformat\b|files? would be reformatted"
+        r"|\b\d+ problems? \(\d+ errors?|offenses? detected|\bfixable with\b",
+        9,
+        LINT,
+        12,
+    ),
+    Rule("prettier_warn", _START + r"\[warn\] \S+\.\w+", 6, LINT, 6, role=Role.LOCATION),
+    Rule(
+        "lint_code",
+        r"\." + _FILE_EXT + r":\d+:\d+: [EFWCDNI]\d{3,4}\b",
+        7,
+        LINT,
+        8,
+        role=Role.LOCATION,
+    ),
+    Rule(
+        "lint_tools",
+        r"\b(?:eslint|prettier|flake8|ruff|pylint|rubocop|golangci-lint|clippy|stylelint|black"
+        r"|isort|shellcheck|hadolint|markdownlint|lint-staged|biome)\b",
+        1,
+        LINT,
+        4,
+        caseless=True,
+    ),
+    # -- dependencies ----------------------------------------------------------
+    Rule(
+        "dependency_errors",
+        r"Could not find a version that satisfies|No matching distribution found"
+        r"|ResolutionImpossible|\bERESOLVE\b|\bE404\b|\bETARGET\b|failed to select a version"
+        r"|Could not resolve dependencies"
+        r"|Unable to resolve dependency|Could not resolve all (?:files|dependencies)"
+        r"|version solving failed|\bno matching package\b|ERR_PNPM_\w+"
+        r"|lockfile (?:needs to be updated|is out of date)|unknown revision|missing go\.sum entry"
+        r"|\bModuleNotFoundError\b|\bImportError\b|Cannot find package",
+        9,
+        DEPS,
+        10,
+    ),
+    Rule("npm_err", r"\bnpm ERR!|\bnpm error\b|\bYN0\d{3}:", 6, DEPS, 4),
+    Rule(
+        "dependency_tools",
+        r"\b(?:dependabot|renovate|pip install|npm (?:ci|install)|yarn install|pnpm install"
+        r"|bundle install|poetry (?:install|lock)|cargo fetch|go mod download|mvn dependency)\b"
+        r"|security_update_not_needed|\bdependency[-_ ]name\b",
+        2,
+        DEPS,
+        6,
+        caseless=True,
+    ),
+    # -- access ----------------------------------------------------------------
+    Rule(
+        "forbidden",
+        r"\b(?:HTTP|status|code|error)\W{0,3}40[13]\b|\(HTTP 40[13]\)"
+        r"|\b40[13] (?:Forbidden|Unauthorized)"
+        r"|\bForbidden\b|\bUnauthori[sz]ed\b|not accessible by integration|\baccess denied\b"
+        r"|\bpermission to \S+ denied\b|\bdenied to\b|\bauthentication failed\b"
+        r"|\b(?:invalid|bad) credentials\b|dubious ownership|\bnot authorized\b|\bPermissionError\b"
+        r"|\baccess token\b.{0,40}\b(?:expired|invalid|revoked)\b|\bsecret\b.{0,40}\bnot found\b",
+        8,
+        ACCESS,
+        10,
+        caseless=True,
+    ),
+    Rule("permission_denied", r"\bPermission denied\b", 8, ACCESS, 8, caseless=True),
+    Rule("denied_word", r"\bdenied\b", 4, ACCESS, 4, caseless=True),
+    # -- network ---------------------------------------------------------------
+    Rule(
+        "network",
+        r"\bECONNREFUSED\b|\bECONNRESET\b|\bETIMEDOUT\b|\bENOTFOUND\b|\bEAI_AGAIN\b|\bENETUNREACH\b"
+        r"|Could not resolve host|Connection refused|Connection reset|Connection timed out"
+        r"|Temporary failure in name resolution|Name or service not known|TLS handshake timeout"
+        r"|i/o timeout|network is unreachable|\b50[234] (?:Bad Gateway|Service Unavailable|Gateway"
+        r" Time-?out)|\brate limit(?:ed)?\b|\bToo Many Requests\b|\bConnectionError\b"
+        r"|\bSocketTimeoutException\b|\bUnknownHostException\b|\bremote end hung up\b",
+        8,
+        NET,
+        10,
+        caseless=True,
+    ),
+    # -- container builds ------------------------------------------------------
+    Rule("buildkit_solve", r"failed to solve\b|failed to compute cache key", 10, IMAGE, 12),
+    Rule(
+        "docker_errors",
+        r"ERROR \[[^\]\n]{0,60}\d+/\d+\]|executor failed running|error building image"
+        r"|\bDockerfile:\d+|pull access denied|manifest unknown|\bfailed to build\b.{0,40}image",
+        9,
+        IMAGE,
+        10,
+    ),
+    # -- the pipeline itself ---------------------------------------------------
+    Rule(
+        "pipeline_config",
+        r"Invalid workflow file|Unrecognized named-value|\bsetFailed\b|Invalid yaml"
+        r"|\bis not defined in the pipeline\b|\bunknown (?:input|variable|expression)\b"
+        r"|\bexpression evaluation failed\b|Invalid (?:pipeline|stage|step) (?:yaml|configuration)"
+        r"|\brequired input\b.{0,40}\bmissing\b",
+        8,
+        CONFIG,
+        10,
+    ),
+    Rule("command_not_found", r"command not found|: not found$|is not recognized as", 9, CONFIG, 4),
+    Rule("no_such_file", r"No such file or directory|ENOENT", 6),
+    Rule("explicit_exit", _START + r"exit [1-9]\d*\b", 5, CONFIG, 6),
+    # -- where -----------------------------------------------------------------
+    Rule(
+        "file_location",
+        r"[\w./@-]+\." + _FILE_EXT + r"(?::\d+|\(\d+|\\\\?\"?, line \d+| line \d+)",
+        3,
+        role=Role.LOCATION,
+    ),
+    Rule("stack_frame", _START + r"at [^\n]{1,300}[:(]\d+", 2, role=Role.LOCATION),
+    Rule("python_frame", r"File \\\\?\"[^\n]{1,300}, line \d+", 3, role=Role.LOCATION),
+    # -- which step ran ----------------------------------------------------------
+    Rule(
+        "step_header",
+        r"Complete job name: |##\[group\]Run |" + _START + r"\+ \S",
+        1,
+        role=Role.STEP,
+    ),
+    # -- lines that only look alarming -------------------------------------------
+    Rule(
+        "zero_errors",
+        r"\b0 (?:errors?|failed|failures?|problems?)\b|\b(?:errors?|failures?|failed)[:=][ \t]*0\b"
+        r"|\bno (?:errors?|failures?)\b|\bwithout errors?\b|--no-error|-Werror"
+        r"|\berror[-_]?(?:handler|page|log)\b",
+        -8,
+        caseless=True,
+    ),
+    Rule("passed", r"\bPASSED\b|\bPASS\b|\xe2\x9c\x93|\xe2\x9c\x94|\\u2713|\\u2714|\bok\b", -6),
+    Rule("warning", r"\bwarn(?:ing)?s?\b|\bdeprecat", -3, caseless=True),
+    Rule("debug", r"\b(?:DEBUG|TRACE)\b|::debug::|##\[debug\]|\[command\]", -4),
+    Rule("retrying", r"\bretrying\b|\bwill retry\b|\battempt \d+ of\b", -2, caseless=True),
+    # -- private keys: never shown, tracked across lines -------------------------
+    Rule("key_begin", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", 0, role=Role.KEY_BEGIN),
+    Rule("key_end", r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----", 0, role=Role.KEY_END),
+)
+
+WEIGHTS: tuple[int, ...] = tuple(rule.weight for rule in RULES)
+KEY_BEGIN = next(i for i, r in enumerate(RULES) if r.role is Role.KEY_BEGIN)
+KEY_END = next(i for i, r in enumerate(RULES) if r.role is Role.KEY_END)
+SUMMARY_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.SUMMARY)
+LOCATION_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.LOCATION)
+STEP_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.STEP)
+
+# Literals of which every rule that can make a line worth showing needs one. A
+# chunk is first searched for these alone (a literal set runs at memory speed);
+# only the lines holding one are searched with the full rule set.
+TRIGGERS: tuple[str, ...] = (
+    "error",
+    "fail",
+    "fatal",
+    "panic",
+    "exception",
+    "traceback",
+    "denied",
+    "forbidden",
+    "unauthori",
+    "killed",
+    "memory",
+    "timed out",
+    "timeout",
+    "deadline",
+    "exit",
+    "segmentation",
+    "core dumped",
+    "cannot",
+    "can't",
+    "could not",
+    "couldn't",
+    "unable",
+    "not found",
+    "does not exist",
+    "doesn't exist",
+    "no such",
+    "invalid",
+    "missing",
+    "unexpected",
+    "refused",
+    "rejected",
+    "abort",
+    "assert",
+    "expected",
+    "caused by",
+    "what went wrong",
+    "econn",
+    "etimedout",
+    "enotfound",
+    "eai_again",
+    "enetunreach",
+    "resolve",
+    "connection",
+    "tls handshake",
+    "name resolution",
+    "rate limit",
+    "too many requests",
+    "(http 40",
+    "http 40",
+    " 401",
+    " 403",
+    "permission",
+    "ownership",
+    "credentials",
+    "not accessible",
+    "not authorized",
+    "private key",
+    r"\u2715",
+    r"\u2717",
+    r"\u25cf",
+    "\u2715",
+    "\u2717",
+    "\u25cf",
+    "--- fail",
+    "problems (",
+    "reformat",
+    "code style",
+    "prettier",
+    "[warn]",
+    "offenses",
+    "fixable",
+    "npm err",
+    "yn0",
+    "err_pnpm",
+    "eresolve",
+    "e404",
+    "etarget",
+    "no matching",
+    "version solving",
+    "lockfile",
+    "unknown revision",
+    "go.sum",
+    "satisfies",
+    "dependabot",
+    "security_update",
+    "dependency",
+    "failed to solve",
+    "cache key",
+    "dockerfile:",
+    "manifest unknown",
+    "setfailed",
+    "invalid workflow",
+    "unrecognized named-value",
+    "not recognized",
+    "enoent",
+    "mismatched",
+    "undefined",
+    "not assignable",
+    "has no attribute",
+    "unresolved",
+    "sigkill",
+    "signal: killed",
+    "137",
+    "no tests",
+    "complete job name",
+    "##[group]run ",
+    "is not defined",
+    "required input",
+    "expression",
+    "bad gateway",
+    "service unavailable",
+    "gateway time",
+    "hung up",
+    "took too long",
+    "oomkilled",
+    "outofmemory",
+)
+# pytest's `E   ` lines: only the capital letter, or every "the  " would trigger.
+CASED_TRIGGERS: tuple[str, ...] = ("E  ",)
+
+_database: hyperscan.Database | None = None
+_triggers: hyperscan.Database | None = None
+_compile_lock = threading.Lock()
+_local = threading.local()
+
+
+def _compile(
+    expressions: list[bytes], flags: list[int], *, literal: bool = False
+) -> hyperscan.Database:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=expressions,
+        ids=list(range(len(expressions))),
+        elements=len(expressions),
+        flags=flags,
+        literal=literal,
+    )
+    return db
+
+
+def _databases() -> tuple[hyperscan.Database, hyperscan.Database]:
+    """The trigger literals and the full rule set, compiled once per process."""
+    global _database, _triggers
+    if _database is None or _triggers is None:
+        with _compile_lock:
+            if _database is None or _triggers is None:
+                caseless = hyperscan.HS_FLAG_CASELESS
+                words = [w.encode() for w in TRIGGERS] + [w.encode() for w in CASED_TRIGGERS]
+                _triggers = _compile(
+                    words,
+                    [caseless] * len(TRIGGERS) + [0] * len(CASED_TRIGGERS),
+                    literal=True,
+                )
+                _database = _compile(
+                    [rule.pattern.encode() for rule in RULES],
+                    [
+                        hyperscan.HS_FLAG_MULTILINE | (caseless if rule.caseless else 0)
+                        for rule in RULES
+                    ],
+                )
+    return _triggers, _database
+
+
+def warm_up() -> None:
+    """Compile the rule set now (about half a second) rather than on the first log read."""
+    _databases()
+
+
+def _scratches() -> tuple[hyperscan.Scratch, hyperscan.Scratch]:
+    """Scratch space for the calling thread (Hyperscan forbids sharing one across scans)."""
+    found: tuple[hyperscan.Scratch, hyperscan.Scratch] | None = getattr(_local, "scratch", None)
+    if found is None:
+        triggers, rules = _databases()
+        found = (hyperscan.Scratch(triggers), hyperscan.Scratch(rules))
+        _local.scratch = found
+    return found
+
+
+def _ends(rule: int, start: int, end: int, flags: int, hits: object) -> None:
+    cast(list[int], hits).append(end)
+
+
+def _hits(rule: int, start: int, end: int, flags: int, hits: object) -> None:
+    cast(list[tuple[int, int]], hits).append((end, rule))
+
+
+def triggered(region: bytes) -> list[int]:
+    """End offsets of trigger literals in `region`, in order."""
+    ends: list[int] = []
+    _databases()[0].scan(region, match_event_handler=_ends, context=ends, scratch=_scratches()[0])
+    ends.sort()
+    return ends
+
+
+def match(region: bytes) -> list[tuple[int, int]]:
+    """(end offset, rule) of every rule match in `region`, in order of end offset."""
+    hits: list[tuple[int, int]] = []
+    _databases()[1].scan(region, match_event_handler=_hits, context=hits, scratch=_scratches()[1])
+    hits.sort()
+    return hits
+
+
+def score(rules: frozenset[int]) -> int:
+    return sum(WEIGHTS[rule] for rule in rules)
+
+
+__all__ = [
+    "KEY_BEGIN",
+    "KEY_END",
+    "LOCATION_RULES",
+    "RULES",
+    "STEP_RULES",
+    "SUMMARY_RULES",
+    "TRIGGERS",
+    "WEIGHTS",
+    "Kind",
+    "Role",
+    "Rule",
+    "match",
+    "score",
+    "triggered",
+    "warm_up",
+]

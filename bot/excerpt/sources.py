@@ -1,0 +1,198 @@
+"""Byte streams -> excerpts: NDJSON or plain text, gzip, or an export zip, with hard caps.
+
+Pure and synchronous: it reads an iterator of byte chunks (from a socket, fed
+through a worker thread, or from a file) and never holds more than a chunk.
+The format is told from the first bytes, not from a name or a header, since
+Harness serves `.gz` blobs with and without Content-Encoding.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from stream_unzip import UnzipError, stream_unzip
+
+from bot.excerpt.collector import ExcerptCollector
+from bot.excerpt.model import Excerpt, ExcerptSettings
+from bot.excerpt.scanner import Anchor, LogScanner
+from bot.redaction import Redactor
+
+_INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb
+_ZIP_MAGIC = b"PK\x03\x04"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_bytes: int = 1 << 30  # bytes downloaded
+    max_decompressed: int = 2 << 30  # bytes after gzip/zip decompression
+    max_entries: int = 5000  # files in an export zip
+
+
+class ReadBudget:
+    """Shared between the reader (bytes read) and the scanner (bytes decompressed)."""
+
+    def __init__(self, limits: ReadLimits | None = None) -> None:
+        self.limits = limits or ReadLimits()
+        self.decompressed = 0
+        self.entries = 0
+        self.stop_reason: str | None = None
+        self.stopped = threading.Event()
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self.stopped.set()
+
+    def take(self, size: int) -> bool:
+        self.decompressed += size
+        if self.decompressed > self.limits.max_decompressed:
+            self.stop(f"log larger than {size_text(self.limits.max_decompressed)} uncompressed")
+            return False
+        return not self.stopped.is_set()
+
+
+def size_text(size: int) -> str:
+    """A byte count as people read it: 48 KB, 512 MB, 2.0 GB."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}" if unit == "GB" else f"{size / scale:,.0f} {unit}"
+    return f"{max(1, size // 1024):,} KB"
+
+
+def inflate(chunks: Iterator[bytes], wbits: int) -> Iterator[bytes]:
+    """Streaming decompression that never expands more than a step at a time."""
+    inflater = zlib.decompressobj(wbits)
+    for chunk in chunks:
+        data = chunk
+        while data:
+            out = inflater.decompress(data, _INFLATE_STEP)
+            data = inflater.unconsumed_tail
+            if out:
+                yield out
+            if inflater.eof:
+                return
+
+
+def _sniff(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The first bytes (at least 4 unless the stream is shorter) and the whole stream."""
+    head = b""
+    taken: list[bytes] = []
+    for chunk in chunks:
+        taken.append(chunk)
+        head += chunk[:4]
+        if len(head) >= 4:
+            break
+    stream = iter(taken)
+    return head, _chain(stream, chunks)
+
+
+def _chain(first: Iterator[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from first
+    yield from rest
+
+
+def excerpt_stream(
+    chunks: Iterator[bytes],
+    redactor: Redactor,
+    settings: ExcerptSettings | None = None,
+    budget: ReadBudget | None = None,
+    *,
+    green: Collection[bytes] = (),
+    compared_with: int | None = None,
+) -> Excerpt:
+    """The excerpt of a log in any of the forms Harness or a person hands over."""
+    budget = budget or ReadBudget()
+    collector = ExcerptCollector(redactor, settings, green=green)
+    collector.compared_with = compared_with
+    head, stream = _sniff(chunks)
+    if head.startswith(_GZIP_MAGIC):
+        stream = inflate(stream, zlib.MAX_WBITS | 16)
+        head, stream = _sniff(stream)
+    if head.startswith(_ZIP_MAGIC):
+        _scan_zip(stream, budget, collector)
+    else:
+        _scan_one(stream, budget, collector)
+    collector.truncated = budget.stop_reason
+    return collector.excerpt()
+
+
+def _scan_one(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCollector) -> None:
+    scanner = LogScanner(collector.settings)
+    for data in chunks:
+        if not budget.take(len(data)):
+            break
+        scanner.feed(data)
+    collector.add(scanner.finish())
+
+
+def _scan_zip(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCollector) -> None:
+    try:
+        for name, _size, unzipped in stream_unzip(chunks, allow_zip64=True):
+            if budget.stopped.is_set():
+                break
+            budget.entries += 1
+            if budget.entries > budget.limits.max_entries:
+                budget.stop(f"more than {budget.limits.max_entries:,} log files")
+                break
+            scanner = LogScanner(collector.settings, name.decode("utf-8", errors="replace"))
+            for data in unzipped:
+                if not budget.take(len(data)):
+                    break
+                scanner.feed(data)
+            collector.add(scanner.finish())
+            if budget.stopped.is_set():
+                break
+    except UnzipError:
+        if budget.stop_reason is None:
+            budget.stop("the log archive is damaged or cut short")
+
+
+@dataclass(frozen=True)
+class LogShapes:
+    """What a green run's log printed, as far as comparing with a red run needs."""
+
+    shapes: frozenset[bytes]
+    lines: int
+
+
+def line_shapes(
+    chunks: Iterator[bytes], budget: ReadBudget | None = None, max_shapes: int = 200_000
+) -> LogShapes:
+    """Shapes of the lines of a (green) log that could read as failures, bounded in number.
+
+    Only lines the scanner would look at matter for comparison, so only those are
+    hashed: the rest of a green log costs what scanning it costs.
+    """
+    budget = budget or ReadBudget()
+    found: set[bytes] = set()
+
+    def keep(anchor: Anchor) -> None:
+        if len(found) < max_shapes:
+            found.add(anchor.key)
+
+    head, stream = _sniff(chunks)
+    if head.startswith(_GZIP_MAGIC):
+        stream = inflate(stream, zlib.MAX_WBITS | 16)
+    settings = ExcerptSettings(before=0, after=0, tail=1, first=1, best=1, last=1)
+    scanner = LogScanner(settings, on_anchor=keep)
+    for data in stream:
+        if not budget.take(len(data)):
+            break
+        scanner.feed(data)
+    summary = scanner.finish()
+    return LogShapes(frozenset(found), summary.lines)
+
+
+__all__ = [
+    "LogShapes",
+    "ReadBudget",
+    "ReadLimits",
+    "excerpt_stream",
+    "inflate",
+    "line_shapes",
+    "size_text",
+]

@@ -1,0 +1,291 @@
+"""The scanner and collector: failure lines with context, the tail, cleaning, caps, files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.excerpt import (
+    Excerpt,
+    ExcerptCollector,
+    ExcerptLine,
+    ExcerptSettings,
+    Gap,
+    LogScanner,
+    excerpt_of,
+)
+from bot.redaction import Redactor
+from tests.excerpt.logs import FIXTURES, chunked, ndjson
+
+
+def texts(excerpt: Excerpt) -> list[str]:
+    return excerpt.render_lines()
+
+
+def numbered(n: int, failures: dict[int, str] | None = None) -> bytes:
+    failures = failures or {}
+    return ndjson([("info", failures.get(i, f"step {i} done") + "\n") for i in range(1, n + 1)])
+
+
+def test_the_sample_step_log() -> None:
+    excerpt = excerpt_of([(FIXTURES / "step-log.ndjson").read_bytes()], Redactor())
+    assert texts(excerpt) == [
+        "+ npm ci",
+        "npm WARN deprecated inflight@1.0.6",
+        "npm ERR! code ELIFECYCLE",
+        "Command finished with status FAILURE",
+    ]
+    assert excerpt.headline == "npm ERR! code ELIFECYCLE"
+    assert all("\x1b" not in line for line in texts(excerpt))
+
+
+def test_a_failure_in_an_info_line_is_found_with_its_context_and_the_tail() -> None:
+    # Harness CI writes every line as level "info": the failure is found from the text.
+    log = numbered(1000, {300: "ERROR: disk quota exceeded on /cache"})
+    excerpt = excerpt_of([log], Redactor())
+    lines = texts(excerpt)
+    assert lines[0] == "… 295 lines omitted …"
+    assert lines[1:8] == [
+        "step 296 done",
+        "step 297 done",
+        "step 298 done",
+        "step 299 done",
+        "ERROR: disk quota exceeded on /cache",
+        "step 301 done",
+        "step 302 done",
+    ]
+    assert lines[8] == "… 683 lines omitted …"
+    assert lines[9:] == [f"step {i} done" for i in range(986, 1001)]  # the last 15
+    assert excerpt.total_lines == 1000
+    assert excerpt.error_lines == 1
+    assert excerpt.headline == "disk quota exceeded on /cache"
+
+
+def test_no_failure_means_just_the_tail() -> None:
+    excerpt = excerpt_of([numbered(100)], Redactor())
+    assert texts(excerpt) == ["… 85 lines omitted …", *[f"step {i} done" for i in range(86, 101)]]
+    assert excerpt.headline is None
+    assert excerpt.kind == "unknown"
+
+
+def test_overlapping_context_does_not_repeat_lines() -> None:
+    log = numbered(20, {18: "fatal: bad object HEAD", 19: "Error: checkout failed"})
+    lines = texts(excerpt_of([log], Redactor()))
+    assert len(lines) == len(set(lines))
+    assert lines[-3:] == ["fatal: bad object HEAD", "Error: checkout failed", "step 20 done"]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096, 1 << 20])
+def test_chunk_boundaries_do_not_change_the_result(size: int) -> None:
+    data = numbered(500, {100: "panic: nil map", 400: "FAIL github.com/acme/cart 0.2s"})
+    whole = excerpt_of([data], Redactor())
+    parts = excerpt_of(chunked(data, size), Redactor())
+    assert texts(parts) == texts(whole)
+    assert (parts.headline, parts.kind) == (whole.headline, whole.kind)
+
+
+def test_adjacent_duplicates_are_folded_with_a_count() -> None:
+    entries = (
+        [("info", "start\n")]
+        + [("info", "\x1b[33mretrying connection\x1b[0m\n")] * 37
+        + [("error", "gave up\n")]
+    )
+    lines = texts(excerpt_of([ndjson(entries)], Redactor()))
+    assert lines == ["… 1 line omitted …", "retrying connection  (repeated 37 times)", "gave up"]
+
+
+def test_lines_of_one_shape_fold_into_the_first() -> None:
+    log = ndjson(
+        [
+            ("info", f"error: request {i} to 10.0.0.{i % 9} timed out after {i}ms\n")
+            for i in range(50)
+        ]
+        + [("info", f"filler {i}\n") for i in range(30)]
+    )
+    excerpt = excerpt_of([log], Redactor())
+    kept = [p for p in excerpt.lines if "timed out" in p.text]
+    assert kept[0].similar > 40
+    assert "similar)" in excerpt.render(2600)
+    assert excerpt.error_lines == 50
+
+
+def test_lines_are_cleaned_and_cut() -> None:
+    entries = [
+        ("info", "\x1b[1;32mBUILD\x1b[0m ok\n"),
+        ("info", "Downloading 10%\rDownloading 55%\rDownloading 100%\n"),
+        ("info", "tab\tand bell\x07 and \x1b]0;title\x07osc and \x1b(Bcharset\n"),
+        ("info", "2026-04-19T17:23:25.7017137Z stamped by the runner\n"),
+        ("info", "é" * 1000 + "\n"),
+    ]
+    lines = texts(excerpt_of([ndjson(entries)], Redactor()))
+    assert lines[0] == "BUILD ok"
+    assert lines[1] == "Downloading 100%"
+    assert lines[2] == "tab    and bell and osc and charset"
+    assert lines[3] == "stamped by the runner"
+    assert lines[4] == "é" * 499 + "…"
+
+
+def test_non_json_lines_and_one_megabyte_lines_are_kept_as_text() -> None:
+    huge = json.dumps(
+        {"level": "error", "out": "E" * 1_048_576 + "\n", "time": "2026-11-20T10:00:01Z"}
+    )
+    data = (
+        b"plain text line\n"
+        + huge.encode()
+        + b"\n"
+        + b'{"broken json\n'
+        + ndjson([("info", "after\n")])
+    )
+    excerpt = excerpt_of(chunked(data, 65536), Redactor())
+    lines = texts(excerpt)
+    assert lines[0] == "plain text line"
+    assert lines[1] == "E" * 499 + "…"
+    assert lines[2] == '{"broken json'
+    assert lines[3] == "after"
+    assert excerpt.error_lines == 1
+
+
+def test_a_line_cut_inside_an_escape_still_renders() -> None:
+    out = "x" * 8180 + "\u00e9\n"  # the cut at keep_bytes lands inside the \\u00e9 escape
+    raw = json.dumps({"level": "info", "out": out}).encode()
+    lines = texts(excerpt_of([raw + b"\n"], Redactor()))
+    assert lines == ["x" * 499 + "…"]
+
+
+def test_secrets_are_redacted_before_anything_is_kept() -> None:
+    entries = [
+        ("info", "export GITHUB_TOKEN=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\n"),
+        ("info", "-----BEGIN RSA PRIVATE KEY-----\n"),
+        ("info", "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"),
+        ("info", "-----END RSA PRIVATE KEY-----\n"),
+        ("error", "auth failed for https://bot:hunter2pass@git.acme.test\n"),
+    ]
+    for size in (5, 1 << 16):
+        joined = "\n".join(texts(excerpt_of(chunked(ndjson(entries), size), Redactor())))
+        assert "ghp_wWPw" not in joined
+        assert "MIIE" not in joined
+        assert "hunter2pass" not in joined
+        assert "[REDACTED:github_token]" in joined
+        assert "[REDACTED:pem]" in joined
+
+
+@pytest.mark.parametrize("body_lines", [30, 250, 5000])
+def test_a_key_body_of_any_length_is_hidden_even_where_the_context_starts_inside_it(
+    body_lines: int,
+) -> None:
+    body = [("info", f"{'QUJD' * 16}\n")] * body_lines
+    entries = [
+        ("info", "-----BEGIN OPENSSH PRIVATE KEY-----\n"),
+        *body,
+        ("info", "error: the key above is not accepted\n"),
+        *body,
+        ("info", "-----END OPENSSH PRIVATE KEY-----\n"),
+        ("error", "boom\n"),
+    ]
+    excerpt = excerpt_of([ndjson(entries)], Redactor(), ExcerptSettings.full())
+    assert all("QUJD" not in line for line in texts(excerpt))
+    assert "error: the key above is not accepted" in texts(excerpt)
+
+
+def test_a_lone_begin_marker_does_not_hide_the_error_after_it() -> None:
+    entries = [
+        ("info", "echo '-----BEGIN PRIVATE KEY-----' > key.pem\n"),
+        ("info", "Error: key.pem: no PEM data found\n"),
+        ("info", "exit status 1\n"),
+    ]
+    lines = texts(excerpt_of([ndjson(entries)], Redactor()))
+    assert "Error: key.pem: no PEM data found" in lines
+    assert "exit status 1" in lines
+
+
+def test_command_units_are_merged_in_order_of_their_first_timestamp() -> None:
+    collector = ExcerptCollector(Redactor())
+    units = {
+        "Cleanup": ndjson([("info", "cleanup done\n")], minute=9),
+        "Initialize": ndjson([("info", "init\n")], minute=1),
+        "Execute": ndjson([("info", "running\n"), ("info", "Error: exit status 1\n")], minute=5),
+    }
+    for name, data in units.items():  # zip order is not time order
+        scanner = LogScanner(name=name)
+        scanner.feed(data)
+        collector.add(scanner.finish())
+    excerpt = collector.excerpt()
+    assert texts(excerpt) == ["init", "running", "Error: exit status 1", "cleanup done"]
+    assert excerpt.files == 3
+
+
+def test_many_files_keep_only_what_matters() -> None:
+    collector = ExcerptCollector(Redactor())
+    for i in range(1500):
+        scanner = LogScanner(name=f"unit{i}")
+        failing = {10: "fatal: could not read Username", 1400: "npm ERR! code E404"}
+        scanner.feed(
+            ndjson(
+                [
+                    ("info", (failing.get(i, f"f{i} l{j}") if j == 2 else f"f{i} l{j}") + "\n")
+                    for j in range(1, 4)
+                ],
+                minute=i // 60,
+                start_second=i % 60,
+            )
+        )
+        collector.add(scanner.finish())
+    assert len(collector._tails) <= 15
+    excerpt = collector.excerpt()
+    lines = texts(excerpt)
+    assert "fatal: could not read Username" in lines
+    assert "npm ERR! code E404" in lines
+    assert lines[-1] == "f1499 l3"
+    assert excerpt.files == 1500
+
+
+def test_the_message_budget_keeps_the_failure_and_the_ending_and_marks_what_it_left() -> None:
+    entries = [("info", f"compiling module {i:04d} {'x' * 80}\n") for i in range(400)]
+    entries[120] = ("info", "src/cart.ts(12,5): error TS2345: Argument of type 'string'\n")
+    entries += [("info", "Found 1 error in src/cart.ts:12\n"), ("info", "exit status 2\n")]
+    excerpt = excerpt_of([ndjson(entries)], Redactor())
+    text = excerpt.render(1200)
+    assert len(text) <= 1200
+    assert "error TS2345" in text
+    assert "Found 1 error" in text
+    assert "exit status 2" in text
+    assert "lines omitted" in text
+    assert excerpt.render(100_000) == "\n".join(texts(excerpt))
+
+
+def test_empty_log() -> None:
+    excerpt = excerpt_of([b""], Redactor())
+    assert excerpt.empty
+    assert excerpt.pieces == ()
+
+
+def test_pieces_are_plain_data() -> None:
+    excerpt = excerpt_of([numbered(30, {10: "Traceback (most recent call last):"})], Redactor())
+    assert isinstance(excerpt.pieces[0], Gap)
+    assert any(isinstance(p, ExcerptLine) and "Traceback" in p.text for p in excerpt.pieces)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "0 errors, 3 warnings",
+        "errorHandler registered",
+        "tests/test_error_handling.py::test_retry PASSED",
+        "npm WARN deprecated request@2.88.2",
+        "Compiling with -Werror enabled",
+        "errors: 0, failures: 0",
+    ],
+)
+def test_lines_that_only_look_alarming_are_not_failures(line: str) -> None:
+    excerpt = excerpt_of([ndjson([("info", line + "\n")] * 50)], Redactor())
+    assert excerpt.error_lines == 0
+    assert excerpt.headline is None
+
+
+@pytest.mark.parametrize("size", [3, 1 << 20])
+def test_carriage_return_lines_count_the_same_whatever_the_chunking(size: int) -> None:
+    data = b"\r\n".join(ndjson([("info", f"l{i}\n")]).rstrip(b"\n") for i in range(40)) + b"\n"
+    excerpt = excerpt_of(chunked(data, size), Redactor())
+    assert excerpt.total_lines == 40
+    assert texts(excerpt)[-1] == "l39"
