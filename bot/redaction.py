@@ -8,10 +8,12 @@ alone. Redacted text reads `[REDACTED:<kind>]`.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 # Names under which secrets are passed (`DB_PASSWORD=`, `api_key:`), not secrets themselves.
 _SECRET_WORDS = "|".join(
@@ -74,20 +76,93 @@ RULES: tuple[_Rule, ...] = (
         1,
         re.I,
     ),
-    _rule("url_credentials", r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@", 1, re.I),
+    # A password may itself hold "@": the credentials end at the last "@" before the host.
+    _rule(
+        "url_credentials",
+        r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s/]+)@(?=[^\s@/]+(?:[/?#:\s\"']|$))",
+        1,
+        re.I,
+    ),
+    _rule("bearer_token", r"\bbearer\s+([A-Za-z0-9._~+/=-]{12,})", 1, re.I),
+    _rule("slack_webhook", r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[\w/-]+"),
+    _rule("stripe_key", r"\b[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}"),
+    _rule("azure_key", r"\b(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/=]{16,})", 1, re.I),
+    _rule("azure_sas", r"[?&]sig=([A-Za-z0-9%+/=]{16,})", 1),
+    _rule("docker_auth", r"\\?\"auth\\?\"\s*:\s*\\?\"([A-Za-z0-9+/=]{8,})", 1),
+    _rule(
+        "cli_password",
+        r"(?<!\S)--?(?:password|passwd|pass|token|secret|api-key|client-secret)(?:=|\s+)"
+        r"(?!-)([^\s\"']+|\"[^\"]*\"|'[^']*')",
+        1,
+        re.I,
+    ),
+    _rule(
+        "cli_password",
+        r"\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?(?<!\S)-p(?!\s)([^\s\"']+)",
+        1,
+    ),
+    _rule(
+        "cli_password", r"\bcurl\b[^\n]*?(?<!\S)(?:-u|--user)[ =]?['\"]?[^\s:'\"]+:([^\s'\"]+)", 1
+    ),
     _rule(
         "secret",
-        rf"(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:{_SECRET_WORDS})[\"']?\s*[=:]\s*[\"']?([^\s\"'&,;]{{3,}})",
+        rf"(?:{_SECRET_WORDS})(?:%22)?(?:%3D|%3A)(?:%22)?((?:[^&\s%]|%(?!22)[0-9A-Fa-f]{{2}})+)",
+        1,
+        re.I,
+    ),
+    _rule(
+        "secret",
+        rf"(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(?:{_SECRET_WORDS})(?:\\?[\"'])?\s*[=:]\s*(?:\\?[\"'])?"
+        r"([^\s\"'&,;\\]{3,})",
         1,
         re.I,
     ),
 )
 
+# Rules from detect-secrets' maintained plugins, for token kinds not listed above. Only
+# its regex plugins with an unambiguous shape; the whole match is replaced.
+_PLUGINS = (
+    "AWSKeyDetector",
+    "AzureStorageKeyDetector",
+    "BasicAuthDetector",
+    "DiscordBotTokenDetector",
+    "GitHubTokenDetector",
+    "GitLabTokenDetector",
+    "JwtTokenDetector",
+    "MailchimpDetector",
+    "NpmDetector",
+    "OpenAIDetector",
+    "PypiTokenDetector",
+    "SendGridDetector",
+    "SlackDetector",
+    "SquareOAuthDetector",
+    "StripeDetector",
+    "TelegramBotTokenDetector",
+    "TwilioKeyDetector",
+)
+
+
+def _plugin_rules() -> tuple[_Rule, ...]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    found: list[_Rule] = []
+    plugin: Any
+    for plugin in get_mapping_from_secret_type_to_class().values():
+        if plugin.__name__ in _PLUGINS:
+            kind = re.sub(r"\W+", "_", plugin.secret_type.lower()).strip("_")
+            found.extend(_Rule(kind, pattern, 0) for pattern in plugin.denylist)
+    return tuple(found)
+
+
+PLUGIN_RULES = _plugin_rules()
+
 # Every rule needs one of these in the text; most log lines have none, and one
 # search for them is far cheaper than running every rule.
 _MARKERS = re.compile(
     r"PRIVATE KEY|pat\.|sat\.|xox|xapp-|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|eyJ"
-    rf"|authorization|://|{_SECRET_WORDS}",
+    r"|authorization|://|bearer|k_live_|k_test_|AccountKey|SharedAccessKey|sig=|\bauth\b"
+    r"|--?pass|--?token|--?secret|--?api-key|--?client-secret|mysql|mariadb|curl"
+    rf"|{_SECRET_WORDS}",
     re.IGNORECASE,
 )
 
@@ -97,7 +172,18 @@ _KEY_MATERIAL = re.compile(
     r"|[A-Za-z0-9+/=]{8,}|=[A-Za-z0-9+/]{4}"
     r"|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID): ?.*"
 )
+# A secret's name with its separator and nothing after it: the value is on the next line.
+_NAME_ONLY = re.compile(rf"(?:{_SECRET_WORDS})(?:\\?[\"'])?\s*[=:]\s*(?:\\?[\"'])?\s*$", re.I)
+_LEADING_VALUE = re.compile(r"^(\s*(?:\\?[\"'])?)([^\s\"'&,;\\]{3,})")
 _ALREADY = re.compile(r"\[REDACTED:[a-z_]+\]|\*{3,}")  # our mark, or Harness's mask
+
+
+class Carry(enum.Enum):
+    """What one line leaves open for the next."""
+
+    NONE = "none"
+    KEY_BLOCK = "key_block"  # inside a PEM/PGP private key block
+    VALUE_NEXT = "value_next"  # the line ended with a secret's name; the value comes next
 
 
 def mark(kind: str) -> str:
@@ -115,35 +201,40 @@ class Redactor:
         for secret in self._configured:
             if secret in text:
                 text = text.replace(secret, mark("configured"))
-        if not _MARKERS.search(text):
-            return text
-        for rule in RULES:
+        if _MARKERS.search(text):
+            for rule in RULES:
+                text = rule.pattern.sub(partial(_replace, rule=rule), text)
+        for rule in PLUGIN_RULES:
             text = rule.pattern.sub(partial(_replace, rule=rule), text)
         return text
 
-    def redact_line(self, line: str, in_key: bool) -> tuple[str, bool]:
-        """One line of a sequence; `in_key` says whether a PEM/PGP key block is open.
+    def redact_line(self, line: str, carry: Carry = Carry.NONE) -> tuple[str, Carry]:
+        """One line of a sequence, with what the previous line left open.
 
-        Inside a block, every line that looks like key material (base64, armour
-        headers) is hidden, however long the block; a line that does not ends
-        the block, so a BEGIN without its END cannot hide the error after it.
+        Inside a private key block every line that looks like key material (base64,
+        armour headers) is hidden, however long the block; a line that does not ends
+        the block, so a BEGIN without its END cannot hide the error after it. A line
+        ending in a secret's name (`password:`) hides the value starting the next.
         """
-        if in_key:
+        if carry is Carry.KEY_BLOCK:
             end = _PEM_END.search(line)
             if end is not None:
-                return mark("pem") + self.redact(line[end.end() :]), False
+                return mark("pem") + self.redact(line[end.end() :]), Carry.NONE
             if _KEY_MATERIAL.fullmatch(line.strip()):
-                return mark("pem"), True
+                return mark("pem"), Carry.KEY_BLOCK
+        elif carry is Carry.VALUE_NEXT:
+            line = _LEADING_VALUE.sub(lambda m: m.group(1) + mark("secret"), line, count=1)
         begin = _PEM_BEGIN.search(line)
         if begin and not _PEM_END.search(line, begin.end()):
-            return self.redact(line[: begin.start()]) + mark("pem"), True
-        return self.redact(line), False
+            return self.redact(line[: begin.start()]) + mark("pem"), Carry.KEY_BLOCK
+        redacted = self.redact(line)
+        return redacted, Carry.VALUE_NEXT if _NAME_ONLY.search(redacted) else Carry.NONE
 
     def redact_lines(self, lines: Iterable[str]) -> Iterator[str]:
-        """Line by line, also hiding every line inside a PEM private key block."""
-        in_key = False
+        """Line by line, carrying key blocks and names whose value is on the next line."""
+        carry = Carry.NONE
         for line in lines:
-            redacted, in_key = self.redact_line(line, in_key)
+            redacted, carry = self.redact_line(line, carry)
             yield redacted
 
 

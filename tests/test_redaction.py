@@ -100,7 +100,54 @@ R = Redactor(
         ("DB_PASSWORD=Tr0ub4dor&3", "secret", "Tr0ub4dor"),
         ("client_secret: 'c1i3nt-s3cr3t-v4lu3'", "secret", "c1i3nt-s3cr3t-v4lu3"),
         ('{"api_key": "k-9f8e7d6c5b4a"}', "secret", "k-9f8e7d6c5b4a"),
-        ("--passwd s3cr3tpw", None, None),  # no separator: not a key=value pair (left alone)
+        ("--passwd s3cr3tpw", "cli_password", "s3cr3tpw"),
+        ("deploy --password 'Two Words' --yes", "cli_password", "Two Words"),
+        ("mysql -uroot -pS3cr3tPw -h db.acme.test", "cli_password", "S3cr3tPw"),
+        ("curl -u deploy:hunter2pass https://nexus.acme.test", "cli_password", "hunter2pass"),
+        (
+            '{"auths":{"registry.acme.test":{"auth":"ZGVwbG95Omh1bnRlcjJwYXNz"}}}',
+            "docker_auth",
+            "ZGVwbG95Omh1bnRlcjJwYXNz",
+        ),
+        (
+            '{\\"auths\\":{\\"r.io\\":{\\"auth\\":\\"ZGVwbG95Omh1bnRlcjJwYXNz\\"}}}',
+            "docker_auth",
+            "ZGVwbG95Omh1bnRlcjJwYXNz",
+        ),
+        ('payload {\\"password\\":\\"s3cretValue\\"}', "secret", "s3cretValue"),
+        (
+            "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=bXlTZWNyZXRLZXlWYWx1ZQ==;",
+            "azure_key",
+            "bXlTZWNyZXRLZXlWYWx1ZQ",
+        ),
+        (
+            "GET https://acme.blob.core.windows.net/logs?sv=2022-11-02&sig=Zm9vYmFy%2BYmF6cXV4MTIz%3D&se=x",
+            "azure_sas",
+            "Zm9vYmFy%2BYmF6cXV4MTIz",
+        ),
+        ("POST body grant_type=x&client_secret%3Dabc123def456", "secret", "abc123def456"),
+        ("q=%22password%22%3A%22hunter2pass%22", "secret", "hunter2pass"),
+        (
+            "notify https://hooks.slack.com/services/T0ACME0000/B0ACME0000/AbCdEfGhIjKlMnOpQrStUvWx",
+            "slack_webhook",
+            "AbCdEfGhIjKlMnOpQrStUvWx",
+        ),
+        ("STRIPE=sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe_key", "4eC39HqLyjWDarjtT1zdp7dc"),
+        (
+            "sending Bearer 0b79bab50daca910b000d4f1 upstream",
+            "bearer_token",
+            "0b79bab50daca910b000d4f1",
+        ),
+        (
+            "connect postgres://app:p@ss@w0rd@db.acme.test:5432/shop",
+            "url_credentials",
+            "ss@w0rd",
+        ),
+        (
+            "SENDGRID=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",
+            "sendgrid_api_key",
+            "TwL2iGABf9DHoTf",
+        ),
         (
             "NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789",
             "secret",
@@ -121,6 +168,23 @@ def test_each_kind_of_leak_is_redacted(line: str, kind: str | None, secret: str 
         return
     assert f"[REDACTED:{kind}]" in out, out
     assert secret not in out
+
+
+def test_a_value_on_the_line_after_its_name_is_hidden() -> None:
+    out = list(R.redact_lines(["  DB_PASSWORD:", "    Tr0ub4dor3xyz", "next: value"]))
+    assert out[0] == "  DB_PASSWORD:"
+    assert "Tr0ub4dor3xyz" not in out[1]
+    assert "[REDACTED:secret]" in out[1]
+    assert out[2] == "next: value"
+
+
+def test_colour_codes_between_a_name_and_its_value_do_not_hide_it() -> None:
+    from bot.excerpt import clean_message
+
+    for noise in ("\x1b(B", "\x1b[0m", "\x1b[1;31m", "\x1b]8;;\x07"):
+        text = clean_message(f"password{noise}=Sup3rSecretPw failed", R)
+        assert "Sup3rSecretPw" not in text
+        assert "[REDACTED:secret]" in text
 
 
 def test_pem_private_keys_are_hidden_across_lines() -> None:

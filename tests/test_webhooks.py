@@ -174,6 +174,29 @@ async def test_later_events_go_into_the_thread_and_update_the_parent(
     assert "Deploy Checkout #42" in text_of(update)
 
 
+async def test_harness_error_messages_are_redacted_in_root_posts_and_thread_replies(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    leak = (
+        "\x1b[31mhelm failed: password\x1b(B=Sup3rSecretPw "
+        "token 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 <!channel>\x1b[0m"
+    )
+    await subscribe(bot)
+    body = event_body(harness, "StageFailed", stageIdentifier="deploy_prod", errorMessage=leak)
+    await accepted(bot, body)
+    await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    await accepted(bot, event_body(harness, "PipelineFailed", errorMessage=leak))
+    await slack.wait_for(lambda: len(slack.posts()) >= 2)
+    await idle(bot)
+    sent = json.dumps([c.args for c in slack.api_calls])
+    assert "Sup3rSecretPw" not in sent
+    assert "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" not in sent
+    assert "<!channel>" not in sent
+    assert "\\u001b" not in sent
+    assert "[REDACTED:" in text_of(slack.posts()[1])
+
+
 async def test_recovery_is_announced_in_the_last_failures_thread(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:

@@ -23,7 +23,7 @@ from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
 from bot.excerpt.text import clean_text, parse_line
-from bot.redaction import Redactor
+from bot.redaction import Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
 
@@ -130,23 +130,28 @@ class ExcerptCollector:
         for (base, summary, anchor), priority in zip(anchors, priorities, strict=True):
             if anchor.key in self._green:
                 demoted += 1
-            rendered = self._render(summary, [(anchor.number, anchor.raw)], base)
-            for number, part, line in rendered:
-                put(number, part, _with(line, priority, anchor.similar))
-            if rendered:
+            # The block is rendered as one sequence: a key block or a secret's name
+            # on one line must hide what follows on the next.
+            block = [*anchor.before, (anchor.number, anchor.raw), *anchor.after]
+            own: list[str] = []
+            for number, part, line in self._render(summary, block, base):
+                distance = abs(number - base - anchor.number)
+                if distance == 0:
+                    own.append(line.text)
+                    put(number, part, _with(line, priority, anchor.similar))
+                else:
+                    put(number, part, _with(line, max(1.0, priority * 0.45 - 4 * distance)))
+            if own:
                 ranked.append(
                     RankedAnchor(
                         base + anchor.number,
-                        " ".join(line.text for _, _, line in rendered),
+                        " ".join(own),
                         anchor.rules,
                         anchor.score,
                         priority,
                         anchor.similar,
                     )
                 )
-            for distance, context in _context(anchor):
-                for number, part, line in self._render(summary, [context], base):
-                    put(number, part, _with(line, max(1.0, priority * 0.45 - 4 * distance)))
         for kept in self._tails:
             base = offsets[kept.order]
             tail = kept.summary.tail
@@ -197,15 +202,21 @@ class ExcerptCollector:
         self, summary: FileSummary, raw_lines: Iterable[tuple[int, bytes]], base: int
     ) -> list[tuple[int, int, ExcerptLine]]:
         out: list[tuple[int, int, ExcerptLine]] = []
+        carry = Carry.NONE
+        previous = -1
         for number, raw in raw_lines:
             level, text, _ = parse_line(raw)
             parts = text.split("\n")
             if len(parts) > 1 and parts[-1] == "":
                 parts.pop()
-            in_key = _inside(summary.key_ranges, number)
+            if _inside(summary.key_ranges, number):
+                carry = Carry.KEY_BLOCK
+            elif number != previous + 1 and carry is not Carry.KEY_BLOCK:
+                carry = Carry.NONE
+            previous = number
             for part, piece in enumerate(parts or [""]):
                 cleaned = clean_text(piece, 10_000)
-                redacted, in_key = self._redactor.redact_line(cleaned, in_key)
+                redacted, carry = self._redactor.redact_line(cleaned, carry)
                 line = ExcerptLine(
                     clean_text(redacted, self.settings.max_line_chars), level, number=base + number
                 )
@@ -216,12 +227,6 @@ class ExcerptCollector:
 def _family(anchor: Anchor) -> frozenset[int] | bytes:
     strong = frozenset(r for r in anchor.rules if rules.WEIGHTS[r] >= 6)
     return strong or anchor.key
-
-
-def _context(anchor: Anchor) -> list[tuple[int, tuple[int, bytes]]]:
-    found = [(anchor.number - n, (n, raw)) for n, raw in anchor.before]
-    found += [(n - anchor.number, (n, raw)) for n, raw in anchor.after]
-    return found
 
 
 def _inside(ranges: list[tuple[int, int]], number: int) -> bool:

@@ -36,7 +36,9 @@ _MESSAGE = re.compile(
 _TSC = re.compile(r"(\S+?\.[cm]?[jt]sx?)[(:](\d+)[,:]\d+\)?:?\s*-?\s*error (TS\d+):\s*(.+)")
 _RUSTC = re.compile(r"error\[(E\d{4})\]:\s*(.+)")
 _COMPILER = re.compile(r"(\S+\.\w+):(\d+)(?::\d+)?:\s*(?:fatal )?error:\s*(.+)")
-_NOISE = re.compile(r"^(?:##\[error\]|::error[^:]*::|\[ERROR\]\s*|ERROR:?\s+(?=\S))")
+_NOISE = re.compile(
+    r"^(?:##\[error\]|::error[^:]*::|\[ERROR\]\s*|(?:ERROR|Error|error):\s+(?=\S)|ERROR\s+(?=\S))"
+)
 
 
 def diagnose(ranked: Sequence[RankedAnchor]) -> tuple[Kind, str | None]:
@@ -99,7 +101,7 @@ def _tests(texts: list[str]) -> str | None:
         if test:
             break
     if message is None:
-        message = next((m.group(1) for t in texts if (m := _MESSAGE.search(t))), None)
+        message = next((m.group(1) for t in texts if (m := _MESSAGE.search(t.strip()))), None)
     if test is None and count is None:
         return None
     what = f"{count:,} test{'s' if count != 1 else ''} failed" if count else "Test failed"

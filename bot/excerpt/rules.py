@@ -290,6 +290,7 @@ RULES: tuple[Rule, ...] = (
         "network",
         r"\bECONNREFUSED\b|\bECONNRESET\b|\bETIMEDOUT\b|\bENOTFOUND\b|\bEAI_AGAIN\b|\bENETUNREACH\b"
         r"|Could not resolve host|Connection refused|Connection reset|Connection timed out"
+        r"|\bConnection to \S+ refused|\bcould not connect to (?:server|host)\b"
         r"|Temporary failure in name resolution|Name or service not known|TLS handshake timeout"
         r"|i/o timeout|network is unreachable|\b50[234] (?:Bad Gateway|Service Unavailable|Gateway"
         r" Time-?out)|\brate limit(?:ed)?\b|\bToo Many Requests\b|\bConnectionError\b"

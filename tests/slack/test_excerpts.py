@@ -210,6 +210,47 @@ async def test_secrets_in_a_step_log_never_reach_slack(
     assert "[REDACTED:github_token]" in text
 
 
+LEAKS = {
+    '{\\"password\\":\\"JsonEscapedPw1\\"}': "JsonEscapedPw1",
+    "export DB_PASSWORD\x1b(B=AnsiSplitPw22": "AnsiSplitPw22",
+    "docker login --password RegistryPw333 registry.acme.test": "RegistryPw333",
+    "mysql -uroot -pMysqlPw4444 -h db": "MysqlPw4444",
+    "curl -u deploy:CurlPw55555 https://nexus.acme.test": "CurlPw55555",
+    '{"auths":{"r.acme.test":{"auth":"ZGVwbG95OkRvY2tlckF1dGg2"}}}': "ZGVwbG95OkRvY2tlckF1dGg2",
+    "AccountKey=QXp1cmVBY2NvdW50S2V5Nw==;": "QXp1cmVBY2NvdW50S2V5Nw",
+    "https://acme.blob.core.windows.net/c?sv=1&sig=U2FzU2lnbmF0dXJlOA%3D%3D": "U2FzU2lnbmF0dXJlOA",
+    "body password%3DUrlEncodedPw9": "UrlEncodedPw9",
+    "https://hooks.slack.com/services/T0ACME0000/B0ACME0000/SlackHookSecret10xx": "SlackHookSecret10",
+    "STRIPE_KEY sk_live_StripeLiveKey11xxxxxxxx": "StripeLiveKey11",
+    "calling api with Bearer BearerToken12xxxxxxxx": "BearerToken12",
+    "postgres://app:Url@Pw13@db.acme.test:5432/shop": "Url@Pw13",
+}
+
+
+async def test_every_known_leak_form_in_a_failing_log_stays_out_of_slack(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    entries = [*LEAKS, "  client_secret:", "    SplitLineSecret14", "-----BEGIN PRIVATE KEY-----"]
+    entries += ["QkVHSU5LRVlCT0RZTElORTE1" * 3] * 300 + ["-----END PRIVATE KEY-----"]
+    entries += ["Error: deploy failed with all of the above"]
+    harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = b"".join(
+        line("info", text + "\n", i) for i, text in enumerate(entries)
+    )
+    _, reply = await ask(bot, "integration #5 ui/e2e")
+    (button,) = buttons(reply, "show_full_excerpt")
+    await bot.press("show_full_excerpt", button["value"])
+    await bot.slack.wait_for(
+        lambda: (
+            bot.slack.calls("chat.postMessage") or bot.slack.calls("files.completeUploadExternal")
+        )
+    )
+    sent = json.dumps(reply) + json.dumps([c.args for c in bot.slack.api_calls])
+    sent += "".join(content.decode() for content in bot.slack.uploads.values())
+    for secret in [*LEAKS.values(), "SplitLineSecret14", "QkVHSU5LRVlCT0RZTElORTE1"]:
+        assert secret not in sent, secret
+    assert "deploy failed with all of the above" in sent
+
+
 async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
