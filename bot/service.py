@@ -77,12 +77,26 @@ Target = NamedTarget | UrlTarget | ExecutionTarget
 
 
 class TargetError(Exception):
-    """The target cannot be resolved; `message` is written for the person who asked."""
+    """The target cannot be resolved, in words for the person who asked.
 
-    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.message = message
+    Names from Harness or from the person (`names`) are kept apart from the
+    sentence (`template`, with a `{}` for each), so whoever shows it can make them
+    inert (a `<!channel>` in a pipeline name must not ping anyone).
+    """
+
+    def __init__(self, template: str, *names: str, suggestions: Sequence[str] = ()) -> None:
+        self.template = template
+        self.names = tuple(names)
         self.suggestions = list(suggestions)
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return self.template.format(*self.names)
+
+    def render(self, name: Callable[[str], str]) -> str:
+        """The sentence with every name passed through `name` (escaping, quoting)."""
+        return self.template.format(*(name(n) for n in self.names))
 
 
 class ProblemKind:
@@ -350,7 +364,7 @@ class LogsService:
                 return await self._pipelines.execution(scope, plan_execution_id)
             except HarnessNotFoundError:
                 raise TargetError(
-                    f"Harness has no execution `{plan_execution_id}` in `{scope}`."
+                    "Harness has no execution `{}` in `{}`.", plan_execution_id, str(scope)
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -398,7 +412,7 @@ class LogsService:
         try:
             ref = parse_execution_url(url, self._ui_hosts)
         except ExecutionUrlError as exc:
-            raise TargetError(str(exc)) from None
+            raise TargetError("{}", str(exc)) from None
         if ref.account != self._account:
             raise TargetError(
                 "That link is for another Harness account than the one this bot is set up for."
@@ -411,8 +425,9 @@ class LogsService:
             execution = await self._pipelines.execution(scope, execution_id)
         except HarnessNotFoundError:
             raise TargetError(
-                f"Harness has no execution `{execution_id}` in `{scope}` "
-                "(or the bot's key cannot see it)."
+                "Harness has no execution `{}` in `{}` (or the bot's key cannot see it).",
+                execution_id,
+                str(scope),
             ) from None
         stage = step = None
         if step_node:
@@ -434,27 +449,29 @@ class LogsService:
         if target.run is None:
             runs = await self._pipelines.runs(scope, pipeline.identifier, size=1)
             if not runs:
-                raise TargetError(f"Pipeline *{pipeline.name}* has not run yet.")
+                raise TargetError("Pipeline *{}* has not run yet.", pipeline.name)
             run = runs[0]
         else:
             found, nearest = await self._pipelines.find_run(scope, pipeline.identifier, target.run)
             if found is None:
                 raise TargetError(
-                    f"Pipeline *{pipeline.name}* has no run #{target.run}.",
-                    [f"#{r.run_sequence}" for r in nearest],
+                    "Pipeline *{}* has no run #{}.",
+                    pipeline.name,
+                    str(target.run),
+                    suggestions=[f"#{r.run_sequence}" for r in nearest],
                 )
             run = found
         execution = await self._pipelines.execution(scope, run.plan_execution_id)
         stage = step = None
         if target.stage:
             stage = self._find_node(
-                target.stage, execution.stages(), f"Run #{execution.run_sequence}", "stage"
+                target.stage, execution.stages(), (f"Run #{execution.run_sequence}",), "stage"
             )
         if target.step:
             if stage is None:
                 raise TargetError("Name the stage before the step, e.g. `deploy/rollout`.")
             step = self._find_node(
-                target.step, execution.steps(stage), f"Stage *{stage.name}*", "step"
+                target.step, execution.steps(stage), ("Stage *{}*", stage.name), "step"
             )
         return Resolved(execution, _log_scope(execution, stage, step))
 
@@ -467,16 +484,21 @@ class LogsService:
                 exact = _pick(name, candidates)
         except HarnessNotFoundError:
             raise TargetError(
-                f"Harness has no project `{scope}` (or the bot's key cannot see it)."
+                "Harness has no project `{}` (or the bot's key cannot see it).", str(scope)
             ) from None
         if exact is not None:
             return exact
         suggestions = closest(
             name, [p.name for p in candidates] + [p.identifier for p in candidates]
         )
-        raise TargetError(f"No pipeline called `{name}` in `{scope}`.", suggestions)
+        raise TargetError(
+            "No pipeline called `{}` in `{}`.", name, str(scope), suggestions=suggestions
+        )
 
-    def _find_node(self, name: str, nodes: list[Node], where: str, what: str) -> Node:
+    def _find_node(
+        self, name: str, nodes: list[Node], where: tuple[str, ...], what: str
+    ) -> Node:
+        """A stage or step by identifier or name; `where` is a template and its names."""
         for node in nodes:
             if _matches(name, node.identifier):
                 return node
@@ -484,7 +506,12 @@ class LogsService:
             if _matches(name, node.name):
                 return node
         names = [n.name for n in nodes] + [n.identifier for n in nodes]
-        raise TargetError(f"{where} has no {what} called `{name}`.", closest(name, names))
+        raise TargetError(
+            where[0] + f" has no {what} called `{{}}`.",
+            *where[1:],
+            name,
+            suggestions=closest(name, names),
+        )
 
     # -- export -------------------------------------------------------------
 
@@ -509,11 +536,11 @@ async def harness_errors_explained() -> AsyncIterator[None]:
             "the bot). Try again in a minute."
         ) from None
     except HarnessNotFoundError as exc:
-        raise TargetError(f"Harness could not find that: {exc.detail or 'not found'}.") from None
+        raise TargetError("Harness could not find that: {}.", exc.detail or "not found") from None
     except HarnessError as exc:
         log.warning("harness call failed while resolving a target: %r", exc)
         raise TargetError(
-            f"Harness could not answer that request: {exc.detail or 'unexpected answer'}."
+            "Harness could not answer that request: {}.", exc.detail or "unexpected answer"
         ) from None
 
 
@@ -523,8 +550,13 @@ def _pick(name: str, pipelines: list[PipelineRef]) -> PipelineRef | None:
         return by_id[0]
     by_name = [p for p in pipelines if _matches(name, p.name)]
     if len(by_name) > 1:
-        ids = ", ".join(f"`{p.identifier}`" for p in by_name[:5])
-        raise TargetError(f"Several pipelines are called *{name}* ({ids}); name one by identifier.")
+        ids = [p.identifier for p in by_name[:5]]
+        raise TargetError(
+            "Several pipelines are called *{}* (" + ", ".join(["`{}`"] * len(ids)) + "); "
+            "name one by identifier.",
+            name,
+            *ids,
+        )
     return by_name[0] if by_name else None
 
 

@@ -188,7 +188,7 @@ def fetching_message(target: Target) -> Message:
 
 
 def target_error_message(error: TargetError) -> Message:
-    text = f":warning: {error.message}"
+    text = f":warning: {error.render(escape_name)}"
     if error.suggestions:
         text += " Did you mean " + ", ".join(f"`{escape(s)}`" for s in error.suggestions) + "?"
     return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}

@@ -91,13 +91,18 @@ class SubscriptionHandler:
         if not matches:
             names = [s.pipeline_name for s in current] + [s.pipeline.pipeline for s in current]
             raise TargetError(
-                f"This channel is not subscribed to `{parsed.pipeline}`.",
-                closest(parsed.pipeline, names),
+                "This channel is not subscribed to `{}`.",
+                parsed.pipeline,
+                suggestions=closest(parsed.pipeline, names),
             )
         if len(matches) > 1:
-            scopes = ", ".join(f"`in {s.pipeline.org}/{s.pipeline.project}`" for s in matches)
+            scopes = [f"in {s.pipeline.org}/{s.pipeline.project}" for s in matches]
             raise TargetError(
-                f"Several subscriptions match `{parsed.pipeline}`; add one of {scopes}."
+                "Several subscriptions match `{}`; add one of "
+                + ", ".join(["`{}`"] * len(scopes))
+                + ".",
+                parsed.pipeline,
+                *scopes,
             )
         (match,) = matches
         await self._store.remove_subscription(channel, match.pipeline)

@@ -276,6 +276,21 @@ async def test_unknown_names_get_a_private_answer_with_suggestions(
     assert harness.calls("export") == []
 
 
+async def test_harness_names_in_error_replies_cannot_ping_or_break_formatting(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.add_pipeline("hostile_names", "<!channel> ```Deploy``` <@U0BOSS>")
+    status, _ack, rid = await bot.command("hostile_names")
+    assert status == 200
+    reply = await bot.reply(rid)
+    assert reply["response_type"] == "ephemeral"
+    assert "has not run yet" in reply["text"]
+    assert "<!channel>" not in reply["text"]
+    assert "<@U0BOSS>" not in reply["text"]
+    assert "```" not in reply["text"]
+    assert "&lt;!channel&gt;" in reply["text"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
