@@ -495,9 +495,7 @@ class LogsService:
             "No pipeline called `{}` in `{}`.", name, str(scope), suggestions=suggestions
         )
 
-    def _find_node(
-        self, name: str, nodes: list[Node], where: tuple[str, ...], what: str
-    ) -> Node:
+    def _find_node(self, name: str, nodes: list[Node], where: tuple[str, ...], what: str) -> Node:
         """A stage or step by identifier or name; `where` is a template and its names."""
         for node in nodes:
             if _matches(name, node.identifier):

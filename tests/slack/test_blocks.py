@@ -162,7 +162,9 @@ def test_usage_lists_every_form_and_is_ephemeral() -> None:
 
 
 def test_errors_and_acknowledgements_are_ephemeral() -> None:
-    error = blocks.target_error_message(TargetError("No pipeline called `{}`.", "x", suggestions=["deploy_checkout"]))
+    error = blocks.target_error_message(
+        TargetError("No pipeline called `{}`.", "x", suggestions=["deploy_checkout"])
+    )
     assert error["response_type"] == "ephemeral"
     assert "Did you mean `deploy_checkout`?" in error["text"]
     ack = blocks.fetching_message(NamedTarget("deploy_checkout", 42, "deploy_prod", "rollout"))
