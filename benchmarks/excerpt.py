@@ -167,6 +167,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.harness.client import HarnessClient, RetryPolicy
     from bot.harness.logs import LogExporter
     from bot.harness.steplogs import StepLogReader
+    from bot.harness.streaming import StreamOpener
     from bot.redaction import Redactor
 
     base = f"http://127.0.0.1:{port}"
@@ -176,7 +177,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
         )
         exporter = LogExporter(client, timeout=60)
         reader = StepLogReader(
-            client, http, exporter, Redactor([API_KEY]), harness_host="127.0.0.1"
+            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_host="127.0.0.1"
         )
         key = BLOB_KEY if kind == "blob" else ZIP_PREFIX
         execution = Execution(

@@ -32,6 +32,7 @@ from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.steplogs import StepLogReader
+from bot.harness.streaming import StreamOpener
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
@@ -65,8 +66,12 @@ class BotApp:
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             follow_redirects=False,
         )
+        # Log bodies stream through aiohttp (see bot/harness/streaming.py).
+        self.downloads = StreamOpener.new_session(settings.harness_request_timeout)
+        streams = StreamOpener(self.downloads, settings.harness_request_timeout)
         self.harness = HarnessClient(
             self.http,
+            streams=streams,
             base_url=settings.harness_base_url,
             api_key=settings.harness_api_key.get_secret_value(),
             account_id=settings.harness_account_id,
@@ -83,7 +88,7 @@ class BotApp:
         redactor = self.redactor = Redactor(settings.secrets())
         reader = StepLogReader(
             self.harness,
-            self.http,
+            streams,
             exporter,
             redactor,
             harness_host=settings.harness_host,
@@ -190,6 +195,7 @@ class BotApp:
             await self._runner.cleanup()
             self._runner = None
         await self.http.aclose()
+        await self.downloads.close()
         await self.store.close()
         log.info("harness-logs stopped")
 

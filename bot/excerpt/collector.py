@@ -22,7 +22,7 @@ from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
-from bot.excerpt.text import clean_text, parse_line
+from bot.excerpt.text import clean_text, output_of, parse_line, shape
 from bot.redaction import Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
@@ -121,11 +121,13 @@ class ExcerptCollector:
 
         ranked: list[RankedAnchor] = []
         demoted = 0
-        anchors = [
-            (offsets[k.order], k.summary, a)
-            for k in sorted(self._files, key=lambda k: k.order)
-            for a in k.summary.anchors
-        ]
+        anchors = _merge_shapes(
+            [
+                (offsets[k.order], k.summary, a)
+                for k in sorted(self._files, key=lambda k: k.order)
+                for a in sorted(k.summary.anchors, key=lambda a: a.number)
+            ]
+        )
         priorities = self._priorities([a for _, _, a in anchors])
         for (base, summary, anchor), priority in zip(anchors, priorities, strict=True):
             if anchor.key in self._green:
@@ -222,6 +224,27 @@ class ExcerptCollector:
                 )
                 out.append((base + number, part, line))
         return out
+
+
+def _merge_shapes(
+    anchors: list[tuple[int, FileSummary, Anchor]],
+) -> list[tuple[int, FileSummary, Anchor]]:
+    """Fold later lines into the first of the same shape (numbers and hashes masked).
+
+    The scanner folds only what a cheap test catches; this finishes on the few kept.
+    """
+    first: dict[bytes, Anchor] = {}
+    kept: list[tuple[int, FileSummary, Anchor]] = []
+    for base, summary, anchor in anchors:
+        key = shape(output_of(anchor.raw))
+        found = first.get(key)
+        if found is None:
+            first[key] = anchor
+            anchor.key = key
+            kept.append((base, summary, anchor))
+        else:
+            found.similar += 1 + anchor.similar
+    return kept
 
 
 def _family(anchor: Anchor) -> frozenset[int] | bytes:

@@ -6,26 +6,29 @@ memory speed); only the few lines holding one are searched with the full rule
 set and scored. Lines scoring as failures ("anchors") are kept with a few
 lines of context in a bounded pool: the earliest (where the root cause
 usually is), the highest-scoring, and the latest (how the run ended). Lines of
-one shape (differing only in numbers and hashes) fold into the first.
+one shape (differing only in numbers) fold into the first.
 Parsing, ANSI stripping and redaction run later, on kept lines only.
 """
 
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from bot.excerpt import rules
 from bot.excerpt.model import ExcerptSettings
-from bot.excerpt.text import first_time, output_of, shape
+from bot.excerpt.text import first_time, output_of, quick_shape
 
 # A line needs at least this score to be kept as a failure line.
 THRESHOLD = 5
 _TAIL_BYTES = 256 * 1024  # raw bytes kept per file for its tail
 
 RawLines = list[tuple[int, bytes]]
+_PLUS_ONE = (1).__add__
 
 
 @dataclass(eq=False)
@@ -57,6 +60,11 @@ class FileSummary:
     steps: list[tuple[int, bytes]]  # which job ran, and which command before the first failure
     key_ranges: list[tuple[int, int]]
     keep_bytes: int
+
+
+def _line_end(region: bytes, start: int) -> int:
+    end = region.find(b"\n", start)
+    return len(region) if end < 0 else end
 
 
 class _Pool:
@@ -163,44 +171,63 @@ class LogScanner:
         self._carry_full = len(data) >= room
 
     def _region(self, region: bytes) -> None:
-        """Complete lines, newline-separated: the hot path, Python work only on rare lines."""
-        lines = region.split(b"\n")
+        """Complete lines, newline-separated: the hot path.
+
+        The region is never split into lines: C-level searches find the few lines
+        that hold a trigger, the lines around them and the last lines; counting
+        newlines gives their numbers. Python work is only done on those lines.
+        """
         base = self.lines
+        keep = self.settings.keep_bytes
         if base == 0 and self.first_time is None:
-            self.first_time = first_time(lines[0][: self.settings.keep_bytes])
+            self.first_time = first_time(region[: min(keep, _line_end(region, 0))])
         if self._open:
-            self._fill_after(lines, base)
+            self._fill_after(region, base)
         ends = rules.triggered(region)
+        counted = 0  # newlines counted so far, up to offset `position`
+        position = 0
         if ends:
-            self._score(region, lines, base, ends)
-        keep = self.settings.keep_bytes
+            starts = sorted({region.rfind(b"\n", 0, end) + 1 for end in ends})
+            chosen: list[tuple[int, int, int]] = []  # (number, start, end) of each candidate
+            for start in starts:
+                counted += region.count(b"\n", position, start)
+                position = start
+                chosen.append((base + counted + 1, start, _line_end(region, start)))
+            self._score(region, chosen)
+        counted += region.count(b"\n", position)
+        self.lines = base + counted + 1
         window = self._recent.maxlen or 0
-        self._recent.extend(line[:keep] for line in lines[-window:])
-        self.lines = base + len(lines)
+        tail_start = len(region)
+        for _ in range(window):
+            if tail_start <= 0:
+                break
+            tail_start = region.rfind(b"\n", 0, tail_start - 1) + 1 if tail_start > 1 else 0
+        self._recent.extend(line[:keep] for line in region[tail_start:].split(b"\n"))
 
-    def _score(self, region: bytes, lines: list[bytes], base: int, ends: list[int]) -> None:
-        candidates: list[int] = []
-        index = position = 0
-        for end in ends:
-            index += region.count(b"\n", position, end)
-            position = end
-            if not candidates or candidates[-1] != index:
-                candidates.append(index)
+    def _score(self, region: bytes, chosen: list[tuple[int, int, int]]) -> None:
         keep = self.settings.keep_bytes
-        joined = b"\n".join(lines[i][:keep] for i in candidates)
-        matched: list[set[int]] = [set() for _ in candidates]
-        index = position = 0
-        for end, rule in rules.match(joined):
-            index += joined.count(b"\n", position, end)
-            position = end
-            matched[index].add(rule)
-        for slot, found in enumerate(matched):
-            if found:
-                self._line(candidates[slot], lines, base, frozenset(found))
+        texts = [region[start : min(end, start + keep)] for _, start, end in chosen]
+        hits = rules.match(b"\n".join(texts))
+        if not hits:
+            return
+        # stops[i]: one past the newline after candidate i; a match ending at `end`
+        # is in the first candidate whose stop is beyond it.
+        stops = list(accumulate(map(_PLUS_ONE, map(len, texts))))
+        matched: dict[int, set[int]] = {}
+        for end, rule in hits:
+            slot = bisect_left(stops, end + 1)
+            found = matched.get(slot)
+            if found is None:
+                matched[slot] = {rule}
+            else:
+                found.add(rule)
+        for slot, rule_set in matched.items():
+            number, start, end = chosen[slot]
+            self._line(region, number, start, end, texts[slot], frozenset(rule_set))
 
-    def _line(self, index: int, lines: list[bytes], base: int, found: frozenset[int]) -> None:
-        number = base + index + 1
-        raw = lines[index][: self.settings.keep_bytes]
+    def _line(
+        self, region: bytes, number: int, start: int, end: int, raw: bytes, found: frozenset[int]
+    ) -> None:
         if rules.KEY_BEGIN in found or rules.KEY_END in found:
             self._track_key(number, found)
         if found & rules.STEP_RULES:
@@ -213,7 +240,7 @@ class LogScanner:
         self.error_lines += 1
         if self._step_at_failure is None and score >= 8:
             self._step_at_failure = self._step
-        key = shape(raw)
+        key = quick_shape(raw)
         existing = self._pool.by_key.get(key)
         if existing is not None:
             existing.similar += 1
@@ -225,36 +252,50 @@ class LogScanner:
             score=score,
             key=key,
             seq=self._seq,
-            before=self._before(index, lines, base),
+            before=self._before(region, number, start),
         )
         self._seq += 1
-        after = lines[index + 1 : index + 1 + self.settings.after]
-        anchor.after = [
-            (number + 1 + i, line[: self.settings.keep_bytes]) for i, line in enumerate(after)
-        ]
+        anchor.after = self._after(region, number, end, self.settings.after)
         if len(anchor.after) < self.settings.after:
             self._open.append(anchor)
         self._pool.add(anchor)
         if self._on_anchor is not None:
             self._on_anchor(anchor)
 
-    def _before(self, index: int, lines: list[bytes], base: int) -> RawLines:
-        wanted = self.settings.before
+    def _before(self, region: bytes, number: int, start: int) -> RawLines:
+        """Up to `before` lines ending where the line at `start` begins, older ones from
+        the look-back window when the region starts sooner."""
         keep = self.settings.keep_bytes
-        start = max(0, index - wanted)
-        taken = [(base + i + 1, lines[i][:keep]) for i in range(start, index)]
-        missing = wanted - len(taken)
-        if missing > 0 and self._recent:
+        taken: RawLines = []
+        while len(taken) < self.settings.before and start > 0:
+            previous = region.rfind(b"\n", 0, start - 1) + 1
+            taken.append(
+                (number - len(taken) - 1, region[previous : min(start - 1, previous + keep)])
+            )
+            start = previous
+        missing = self.settings.before - len(taken)
+        if missing > 0 and start == 0 and self._recent:
             older = list(self._recent)[-missing:]
-            taken = [(base - len(older) + i + 1, line) for i, line in enumerate(older)] + taken
-        return [(n, line) for n, line in taken if n >= 1]
+            first = number - len(taken) - len(older)
+            taken.extend((first + i, line) for i, line in reversed(list(enumerate(older))))
+        return [(n, line) for n, line in reversed(taken) if n >= 1]
 
-    def _fill_after(self, lines: list[bytes], base: int) -> None:
+    def _after(self, region: bytes, number: int, end: int, wanted: int) -> RawLines:
+        """Up to `wanted` lines after the line ending at `end` (its newline or the region's end)."""
         keep = self.settings.keep_bytes
+        taken: RawLines = []
+        while len(taken) < wanted and end < len(region):
+            start = end + 1
+            end = _line_end(region, start)
+            taken.append((number + len(taken) + 1, region[start : min(end, start + keep)]))
+        return taken
+
+    def _fill_after(self, region: bytes, base: int) -> None:
         still: list[Anchor] = []
         for anchor in self._open:
             need = self.settings.after - len(anchor.after)
-            anchor.after.extend((base + 1 + i, line[:keep]) for i, line in enumerate(lines[:need]))
+            # The region's first line is line base + 1: "after" the line ending just before it.
+            anchor.after.extend(self._after(region, base, -1, need))
             if len(anchor.after) < self.settings.after:
                 still.append(anchor)
         self._open = still

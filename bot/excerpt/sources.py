@@ -18,6 +18,7 @@ from stream_unzip import UnzipError, stream_unzip
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
 from bot.excerpt.scanner import Anchor, LogScanner
+from bot.excerpt.text import output_of, shape
 from bot.redaction import Redactor
 
 _INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb
@@ -172,7 +173,7 @@ def line_shapes(
 
     def keep(anchor: Anchor) -> None:
         if len(found) < max_shapes:
-            found.add(anchor.key)
+            found.add(shape(output_of(anchor.raw)))
 
     head, stream = _sniff(chunks)
     if head.startswith(_GZIP_MAGIC):

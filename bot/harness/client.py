@@ -35,6 +35,7 @@ from bot.harness.errors import (
     NoLogsError,
     TooManyLogFilesError,
 )
+from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +143,10 @@ class HarnessClient:
         retry: RetryPolicy,
         secrets: tuple[str, ...] = (),
         on_request: Callable[[str, str], None] | None = None,
+        streams: StreamOpener | None = None,
     ) -> None:
         self._http = http
+        self._streams = streams or StreamOpener()
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.account_id = account_id
@@ -194,22 +197,18 @@ class HarnessClient:
         params: Mapping[str, str | int],
         account_param: str = "accountID",
         endpoint: str = "",
-    ) -> AsyncIterator[httpx.Response]:
+    ) -> AsyncIterator[ByteStream]:
         """GET whose body is read as a stream; failures before the body are retried."""
         url, query = self._gateway(path, params, account_param)
         label = endpoint or path
-        response: httpx.Response | None = None
         try:
             async for attempt in self._retrying():
                 with attempt:
-                    response = await self._open_stream(url, query, label)
+                    async with self._open_stream(url, query, label) as response:
+                        yield response
+                        return
         except _TransientError as exc:
             raise HarnessUnavailableError(exc.reason) from None
-        assert response is not None
-        try:
-            yield response
-        finally:
-            await response.aclose()
 
     def _gateway(
         self, path: str, params: Mapping[str, str | int] | None, account_param: str
@@ -227,28 +226,36 @@ class HarnessClient:
             reraise=True,
         )
 
+    @asynccontextmanager
     async def _open_stream(
         self, url: str, query: Mapping[str, str | int], label: str
-    ) -> httpx.Response:
+    ) -> AsyncIterator[ByteStream]:
         headers = {"x-api-key": self._api_key, "accept-encoding": "gzip, identity"}
-        request = self._http.build_request("GET", url, params=query, headers=headers)
+        params = {key: str(value) for key, value in query.items()}
         try:
-            response = await self._http.send(request, stream=True)
-        except httpx.TransportError as exc:
+            async with self._streams.get(url, params=params, headers=headers) as response:
+                self._count(label, str(response.status))
+                if response.status < 400:
+                    yield response
+                    return
+                body = await response.read()
+        except StreamTransportError as exc:
             self._count(label, "network_error")
-            raise _TransientError(f"network error: {type(exc).__name__}") from None
-        self._count(label, str(response.status_code))
-        if response.status_code < 400:
-            return response
-        await response.aread()
-        await response.aclose()
-        detail = error_detail(response, self._secrets)
-        if response.status_code in TRANSIENT_STATUSES and not any(
+            raise _TransientError(f"network error: {exc}") from None
+        # Harness's error shapes are parsed once, by the same code as for JSON calls.
+        failed = httpx.Response(
+            response.status,
+            headers=list(response.headers.items()),
+            content=body,
+            request=httpx.Request("GET", url),
+        )
+        detail = error_detail(failed, self._secrets)
+        if response.status in TRANSIENT_STATUSES and not any(
             needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
         ):
             retry_after = parse_retry_after(response.headers.get("retry-after"))
-            raise _TransientError(f"HTTP {response.status_code} {detail}".strip(), retry_after)
-        raise map_error(response, detail)
+            raise _TransientError(f"HTTP {response.status} {detail}".strip(), retry_after)
+        raise map_error(failed, detail)
 
     async def _send_once(
         self,

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from bot.harness.errors import HarnessError
+from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
 
 MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class DownloadRefusedError(HarnessError):
@@ -45,31 +45,26 @@ def download_allowed(url: str, harness_host: str) -> bool:
 
 @asynccontextmanager
 async def open_download(
-    http: httpx.AsyncClient, url: str, harness_host: str
-) -> AsyncIterator[httpx.Response]:
+    streams: StreamOpener, url: str, harness_host: str
+) -> AsyncIterator[ByteStream]:
     """GET a pre-signed link (no credentials sent), following only allowed redirects."""
     for _ in range(MAX_REDIRECTS + 1):
         if not download_allowed(url, harness_host):
             raise DownloadRefusedError(
                 f"refused to fetch logs from {urlsplit(url).hostname or 'that link'}"
             )
-        request = http.build_request("GET", url, headers={"accept-encoding": "gzip, identity"})
         try:
-            response = await http.send(request, stream=True, follow_redirects=False)
-        except httpx.TransportError as exc:
-            raise HarnessError(f"could not download the logs: {type(exc).__name__}") from None
-        if response.is_redirect and "location" in response.headers:
-            url = urljoin(url, response.headers["location"])
-            await response.aclose()
-            continue
-        try:
-            if response.status_code >= 400:
-                raise HarnessError(
-                    f"the log download answered HTTP {response.status_code}",
-                    status=response.status_code,
-                )
-            yield response
-        finally:
-            await response.aclose()
-        return
+            async with streams.get(url, headers={"accept-encoding": "gzip, identity"}) as response:
+                if response.status in _REDIRECTS and "location" in response.headers:
+                    url = urljoin(url, response.headers["location"])
+                    continue
+                if response.status >= 400:
+                    raise HarnessError(
+                        f"the log download answered HTTP {response.status}",
+                        status=response.status,
+                    )
+                yield response
+                return
+        except StreamTransportError as exc:
+            raise HarnessError(f"could not download the logs: {exc}") from None
     raise DownloadRefusedError("too many redirects on the log download")

@@ -15,8 +15,6 @@ import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Iterator
 from typing import TypeVar
 
-import httpx
-
 from bot.domain import Execution, Node
 from bot.excerpt import (
     Excerpt,
@@ -34,6 +32,7 @@ from bot.harness.downloads import open_download
 from bot.harness.errors import HarnessNotFoundError, NoLogsError
 from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix
+from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
 from bot.redaction import Redactor
 
 T = TypeVar("T")
@@ -43,7 +42,7 @@ class StepLogReader:
     def __init__(
         self,
         client: HarnessClient,
-        http: httpx.AsyncClient,
+        streams: StreamOpener,
         exporter: LogExporter,
         redactor: Redactor,
         *,
@@ -52,7 +51,7 @@ class StepLogReader:
         concurrency: int = 4,
     ) -> None:
         self._client = client
-        self._http = http
+        self._streams = streams
         self._exporter = exporter
         self._redactor = redactor
         self._harness_host = harness_host
@@ -105,19 +104,22 @@ class StepLogReader:
                 link = await self._exporter.export(key)
             except NoLogsError:
                 return None
-            async with open_download(self._http, link.url, self._harness_host) as response:
+            async with open_download(self._streams, link.url, self._harness_host) as response:
                 return await self._scan(response, scan)
 
     async def _scan(
-        self, response: httpx.Response, scan: Callable[[Iterator[bytes], ReadBudget], T]
+        self, response: ByteStream, scan: Callable[[Iterator[bytes], ReadBudget], T]
     ) -> T:
         budget = ReadBudget(self._limits)
         encoding = response.headers.get("content-encoding", "").lower()
         chunks = self._raw_chunks(response, budget)
         loop = asyncio.get_running_loop()
+        # The socket is read ahead on the loop while the worker scans what came before.
+        batches: asyncio.Queue[bytes] = asyncio.Queue(maxsize=_AHEAD)
+        pump = asyncio.ensure_future(_pump(chunks, batches))
 
         def work() -> T:
-            blocking = _blocking(chunks, loop, budget)
+            blocking = _blocking(batches, loop, budget)
             if encoding in ("gzip", "x-gzip", "deflate"):
                 blocking = inflate(blocking, zlib.MAX_WBITS | 32)
             return scan(blocking, budget)
@@ -126,14 +128,19 @@ class StepLogReader:
             return await asyncio.to_thread(work)
         finally:
             budget.stopped.set()
+            pump.cancel()
+            # A worker still waiting for bytes (its caller gave up) must wake and end.
+            while not batches.empty():
+                batches.get_nowait()
+            batches.put_nowait(b"")
             await chunks.aclose()
 
     async def _raw_chunks(
-        self, response: httpx.Response, budget: ReadBudget
+        self, response: ByteStream, budget: ReadBudget
     ) -> AsyncGenerator[bytes, None]:
         try:
             read = 0
-            async for chunk in response.aiter_raw(1 << 16):
+            async for chunk in response.chunks(1 << 16):
                 room = self._limits.max_bytes - read
                 read += len(chunk)
                 if read > self._limits.max_bytes:
@@ -143,9 +150,9 @@ class StepLogReader:
                     budget.stop(f"log larger than the {limit} download limit")
                     return
                 yield chunk
-        except httpx.HTTPError as exc:
+        except StreamTransportError as exc:
             # What was read is still worth showing; say why it stops there.
-            budget.stop(f"the download broke off ({type(exc).__name__})")
+            budget.stop(f"the download broke off ({exc})")
 
 
 def _nothing(found: object) -> bool:
@@ -155,17 +162,39 @@ def _nothing(found: object) -> bool:
     return isinstance(found, LogShapes) and found.lines == 0
 
 
+_BATCH = 1 << 20  # bytes handed to the worker at a time
+_AHEAD = 8  # batches read ahead of the worker: bounds memory at about 8 MB a read
+
+
+async def _pump(chunks: AsyncIterator[bytes], batches: asyncio.Queue[bytes]) -> None:
+    """Socket -> batches of about a megabyte; an empty batch says the stream ended."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= _BATCH:
+                await batches.put(b"".join(parts))
+                parts, size = [], 0
+        if parts:
+            await batches.put(b"".join(parts))
+    finally:
+        # Cancelled, the caller wakes the worker itself; otherwise the end is told in order.
+        if not asyncio.current_task().cancelling():  # type: ignore[union-attr]
+            await batches.put(b"")
+
+
 def _blocking(
-    chunks: AsyncIterator[bytes], loop: asyncio.AbstractEventLoop, budget: ReadBudget
+    batches: asyncio.Queue[bytes], loop: asyncio.AbstractEventLoop, budget: ReadBudget
 ) -> Iterator[bytes]:
-    """The async byte stream as a plain iterator, for the worker thread."""
+    """The batches as a plain iterator, for the worker thread.
+
+    Bytes cross between the threads a megabyte at a time: each crossing waits for
+    the other thread to get the GIL, which costs more than the bytes do.
+    """
     while not budget.stopped.is_set():
-        future = asyncio.run_coroutine_threadsafe(_next(chunks), loop)
-        try:
-            yield future.result()
-        except StopAsyncIteration:
+        batch = asyncio.run_coroutine_threadsafe(batches.get(), loop).result()
+        if not batch:
             return
-
-
-async def _next(chunks: AsyncIterator[bytes]) -> bytes:
-    return await anext(chunks)
+        yield batch

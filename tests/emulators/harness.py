@@ -368,12 +368,11 @@ class HarnessEmulator:
         if (answer := await self._prologue(request, "blob", "accountID")) is not None:
             return answer
         key = request.query.get("key", "")
-        if key in self.files and self.files[key].suffix == ".gz":
-            return await self._stream(
-                request,
-                {"content-type": "application/x-ndjson", "content-encoding": "gzip"},
-                _file_chunks(self.files[key]),
-            )
+        if key in self.files:
+            headers = {"content-type": "application/x-ndjson"}
+            if self.files[key].suffix == ".gz":
+                headers["content-encoding"] = "gzip"
+            return await self._stream(request, headers, _file_chunks(self.files[key]))
         if key not in self.logs:
             return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
         headers = {"content-type": "application/x-ndjson"}

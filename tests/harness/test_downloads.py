@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from aiohttp import web
 
 from bot.harness.downloads import DownloadRefusedError, download_allowed, open_download
+from bot.harness.streaming import StreamOpener
 
 HOST = "harness.acme.internal"
 
@@ -73,9 +73,9 @@ async def redirector() -> AsyncIterator[str]:
 
 
 async def test_redirects_are_followed_only_to_allowed_hosts(redirector: str) -> None:
-    async with httpx.AsyncClient() as http:
-        async with open_download(http, f"{redirector}/to-self", "127.0.0.1") as response:
-            assert await response.aread() == b"zip bytes"
-        with pytest.raises(DownloadRefusedError, match=r"evil\.example"):
-            async with open_download(http, f"{redirector}/to-evil", "127.0.0.1"):
-                pass
+    streams = StreamOpener()
+    async with open_download(streams, f"{redirector}/to-self", "127.0.0.1") as response:
+        assert await response.read() == b"zip bytes"
+    with pytest.raises(DownloadRefusedError, match=r"evil\.example"):
+        async with open_download(streams, f"{redirector}/to-evil", "127.0.0.1"):
+            pass
