@@ -112,6 +112,7 @@ class BotApp:
                     before=settings.excerpt_lines_before, tail=settings.excerpt_lines_tail
                 ),
                 timeout=settings.excerpt_timeout,
+                compare_last_success=settings.excerpt_compare_last_success,
             ),
             on_export=self.metrics.observe_export,
         )

@@ -52,9 +52,10 @@ class Settings(BaseSettings):
     harness_retry_deadline: float = Field(default=600.0, gt=0)
     harness_retry_initial_delay: float = Field(default=0.5, gt=0)
     harness_export_timeout: float = Field(default=600.0, gt=0)
-    excerpt_lines_before: int = Field(default=5, ge=0, le=50)
+    excerpt_lines_before: int = Field(default=4, ge=0, le=50)
     excerpt_lines_tail: int = Field(default=15, ge=1, le=100)
     excerpt_timeout: float = Field(default=120.0, gt=0)
+    excerpt_compare_last_success: bool = True
     log_read_max_bytes: int = Field(default=1 << 30, gt=0)
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)
     log_read_max_files: int = Field(default=5000, gt=0)

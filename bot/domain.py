@@ -251,6 +251,14 @@ class Run:
 
 
 @dataclass(frozen=True)
+class GreenLog:
+    """What the last successful run of a step printed, for comparing a failure with it."""
+
+    run_sequence: int
+    shapes: frozenset[bytes]
+
+
+@dataclass(frozen=True)
 class ExecutionRef:
     """An execution named by a Harness UI URL."""
 

@@ -33,7 +33,7 @@ def excerpt_text(excerpt: Excerpt, max_chars: int, line_chars: int | None = None
     """The headline, then the most telling lines that fit in `max_chars` in all."""
     head = headline_text(excerpt)
     notes = []
-    if excerpt.compared_with is not None and excerpt.similar_to_green:
+    if excerpt.compared_with is not None:
         notes.append(f"(compared with run #{excerpt.compared_with}, the last success)")
     top = [line for line in (head, *notes) if line]
     room = max_chars - sum(len(line) + 1 for line in top)

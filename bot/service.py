@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -18,13 +19,16 @@ from urllib.parse import quote
 from bot.domain import (
     Execution,
     Failure,
+    GreenLog,
     LogScope,
     LogsLink,
     Node,
     NodeRef,
     PipelineRef,
+    Run,
     Scope,
     ScopeKind,
+    normalise_status,
 )
 from bot.excerpt import Excerpt, ExcerptSettings, clean_message
 from bot.harness.errors import (
@@ -116,6 +120,8 @@ class ExportProblem:
 
 
 MAX_EXCERPTS = 3
+_GREEN_LOOKBACK = 50  # runs looked through for the last success
+_GREEN_CACHE = 64  # green logs remembered
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,9 @@ class FullExcerpt:
 class ExcerptOptions:
     settings: ExcerptSettings = field(default_factory=ExcerptSettings)
     timeout: float = 120.0
+    # Compare a failing step's log with the same step in the pipeline's last success.
+    compare_last_success: bool = True
+    compare_timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,10 @@ class LogsService:
         self._ui_base_url = ui_base_url.rstrip("/")
         self._on_export = on_export
         self._excerpt_flights: SingleFlight[tuple[Excerpt | None, str | None]] = SingleFlight()
+        self._green_flights: SingleFlight[GreenLog | None] = SingleFlight()
+        # Green logs read recently, by (scope, pipeline, step, green run): a red run's
+        # comparison is asked for again and again while people look into it.
+        self._green_cache: OrderedDict[tuple[str, ...], GreenLog | None] = OrderedDict()
 
     def check(self, target: Target) -> None:
         """Cheap validation before anything is sent to Harness (URL host and shape)."""
@@ -303,9 +316,15 @@ class LogsService:
         self, execution: Execution, node: Node, settings: ExcerptSettings
     ) -> tuple[Excerpt | None, str | None]:
         assert self._log_reader is not None
+        green = None
+        if self._excerpts.compare_last_success and node.is_step:
+
+            async def green() -> GreenLog | None:
+                return await self._last_success(execution, node)
+
         try:
             async with asyncio.timeout(self._excerpts.timeout):
-                excerpt = await self._log_reader.excerpt(execution, node, settings)
+                excerpt = await self._log_reader.excerpt(execution, node, settings, green=green)
         except TimeoutError:
             return None, f"the log could not be read within {self._excerpts.timeout:.0f} s"
         except HarnessError as exc:
@@ -322,6 +341,59 @@ class LogsService:
         if excerpt is None:
             return None, "this step wrote no log"
         return excerpt, None
+
+    async def _last_success(self, execution: Execution, node: Node) -> GreenLog | None:
+        """What the same step printed in the pipeline's last successful run before this one.
+
+        Read once per (pipeline, step, green run), shared by concurrent askers, kept in
+        a small cache; a comparison that cannot be made in time is simply left out.
+        """
+        try:
+            async with asyncio.timeout(self._excerpts.compare_timeout):
+                runs = await self._pipelines.runs(
+                    execution.scope, execution.pipeline_identifier, size=_GREEN_LOOKBACK
+                )
+                green = next(
+                    (
+                        r
+                        for r in runs
+                        if normalise_status(r.status) == "success"
+                        and r.run_sequence < execution.run_sequence
+                    ),
+                    None,
+                )
+                if green is None:
+                    return None
+                key = (
+                    str(execution.scope),
+                    execution.pipeline_identifier,
+                    node.fqn,
+                    green.plan_execution_id,
+                )
+                if key in self._green_cache:
+                    self._green_cache.move_to_end(key)
+                    return self._green_cache[key]
+                found = await self._green_flights.run(
+                    key, lambda: self._read_green(execution, node, green)
+                )
+        except (HarnessError, TimeoutError) as exc:
+            log.info("no comparison with the last success for %s: %r", node.fqn, exc)
+            return None
+        self._green_cache[key] = found
+        while len(self._green_cache) > _GREEN_CACHE:
+            self._green_cache.popitem(last=False)
+        return found
+
+    async def _read_green(self, execution: Execution, node: Node, green: Run) -> GreenLog | None:
+        assert self._log_reader is not None
+        green_execution = await self._pipelines.execution(execution.scope, green.plan_execution_id)
+        twin = next((n for n in green_execution.steps() if n.fqn == node.fqn), None)
+        if twin is None or normalise_status(twin.status) != "success":
+            return None
+        shapes = await self._log_reader.shapes(green_execution, twin)
+        if shapes is None or shapes.lines == 0:
+            return None
+        return GreenLog(green.run_sequence, shapes.shapes)
 
     def _clean(self, text: str | None) -> str | None:
         return clean_message(text, self._redactor) if text else text

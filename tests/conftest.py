@@ -85,6 +85,8 @@ def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any)
             "harness_retry_deadline": 5.0,
             "harness_export_timeout": 10.0,
         }
+        # Comparing with the last success reads a second log; the tests of that turn it on.
+        values.setdefault("excerpt_compare_last_success", False)
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

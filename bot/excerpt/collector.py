@@ -22,7 +22,7 @@ from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
-from bot.excerpt.text import clean_text, output_of, parse_line, shape
+from bot.excerpt.text import clean_text, digest, output_of, parse_line, shape
 from bot.redaction import Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
@@ -38,6 +38,7 @@ class RankedAnchor:
     score: int
     priority: float
     similar: int
+    in_green: bool = False  # the last successful run printed it too
 
 
 @dataclass
@@ -53,18 +54,15 @@ class ExcerptCollector:
         self,
         redactor: Redactor | None = None,
         settings: ExcerptSettings | None = None,
-        *,
-        green: Collection[bytes] = (),
     ) -> None:
         self.settings = settings or ExcerptSettings()
         self._redactor = redactor or Redactor()
-        self._green = green  # shapes of the lines the last green run printed
+        self._green: Collection[bytes] = ()  # shapes of lines the last green run printed
         self._sizes: list[tuple[tuple[str, int], int]] = []
         self._files: list[_Kept] = []
         self._tails: list[_Kept] = []
         self._errors = 0
         self.truncated: str | None = None
-        self.compared_with: int | None = None
 
     def add(self, summary: FileSummary) -> None:
         if summary.lines == 0:
@@ -106,7 +104,14 @@ class ExcerptCollector:
                 count += len(kept.summary.anchors)
         self._files = [k for k in self._files if id(k) in keep]
 
-    def excerpt(self) -> Excerpt:
+    @property
+    def empty(self) -> bool:
+        return not self._sizes
+
+    def excerpt(self, green: Collection[bytes] = (), compared_with: int | None = None) -> Excerpt:
+        """The excerpt; `green` holds the shapes of the lines the last successful run of
+        the same step printed (run `compared_with`): failure lines among them rank lower."""
+        self._green = green
         offsets: dict[tuple[str, int], int] = {}
         total = 0
         for order, size in sorted(self._sizes):
@@ -130,7 +135,7 @@ class ExcerptCollector:
         )
         priorities = self._priorities([a for _, _, a in anchors])
         for (base, summary, anchor), priority in zip(anchors, priorities, strict=True):
-            if anchor.key in self._green:
+            if self._seen_green(anchor):
                 demoted += 1
             # The block is rendered as one sequence: a key block or a secret's name
             # on one line must hide what follows on the next.
@@ -152,6 +157,7 @@ class ExcerptCollector:
                         anchor.score,
                         priority,
                         anchor.similar,
+                        self._seen_green(anchor),
                     )
                 )
         for kept in self._tails:
@@ -174,9 +180,12 @@ class ExcerptCollector:
             truncated=self.truncated,
             headline=headline,
             kind=kind,
-            compared_with=self.compared_with if self._green else None,
+            compared_with=compared_with if green else None,
             similar_to_green=demoted,
         )
+
+    def _seen_green(self, anchor: Anchor) -> bool:
+        return bool(self._green) and digest(anchor.key) in self._green
 
     def _priorities(self, anchors: list[Anchor]) -> list[float]:
         """Each anchor's rank: score, lifted for root cause and ending, decayed by family."""
@@ -189,7 +198,7 @@ class ExcerptCollector:
         for i, anchor in enumerate(anchors):
             if anchor.rules & rules.SUMMARY_RULES:
                 lift[i] += 4
-            if anchor.key in self._green:
+            if self._seen_green(anchor):
                 lift[i] -= anchor.score // 2 + 4
         raw = [float(a.score + lift[i]) for i, a in enumerate(anchors)]
         seen = Counter[frozenset[int] | bytes]()

@@ -52,6 +52,8 @@ def diagnose(ranked: Sequence[RankedAnchor]) -> tuple[Kind, str | None]:
 def _kind(top: Sequence[RankedAnchor]) -> Kind:
     votes: dict[Kind, float] = {}
     for place, anchor in enumerate(top):
+        if anchor.in_green:
+            continue  # printed by the last success too: not what broke this run
         weight = 1.0 / (1.0 + 0.25 * place)
         for rule in anchor.rules:
             found = RULES[rule]

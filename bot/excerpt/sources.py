@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from stream_unzip import UnzipError, stream_unzip
@@ -18,7 +18,7 @@ from stream_unzip import UnzipError, stream_unzip
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
 from bot.excerpt.scanner import Anchor, LogScanner
-from bot.excerpt.text import output_of, shape
+from bot.excerpt.text import digest, output_of, shape
 from bot.redaction import Redactor
 
 _INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb
@@ -96,19 +96,15 @@ def _chain(first: Iterator[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def excerpt_stream(
+def collect_stream(
     chunks: Iterator[bytes],
     redactor: Redactor,
     settings: ExcerptSettings | None = None,
     budget: ReadBudget | None = None,
-    *,
-    green: Collection[bytes] = (),
-    compared_with: int | None = None,
-) -> Excerpt:
-    """The excerpt of a log in any of the forms Harness or a person hands over."""
+) -> ExcerptCollector:
+    """Scan a log in any of the forms Harness or a person hands over; excerpt it later."""
     budget = budget or ReadBudget()
-    collector = ExcerptCollector(redactor, settings, green=green)
-    collector.compared_with = compared_with
+    collector = ExcerptCollector(redactor, settings)
     head, stream = _sniff(chunks)
     if head.startswith(_GZIP_MAGIC):
         stream = inflate(stream, zlib.MAX_WBITS | 16)
@@ -118,7 +114,17 @@ def excerpt_stream(
     else:
         _scan_one(stream, budget, collector)
     collector.truncated = budget.stop_reason
-    return collector.excerpt()
+    return collector
+
+
+def excerpt_stream(
+    chunks: Iterator[bytes],
+    redactor: Redactor,
+    settings: ExcerptSettings | None = None,
+    budget: ReadBudget | None = None,
+) -> Excerpt:
+    """The excerpt of a log in any of the forms Harness or a person hands over."""
+    return collect_stream(chunks, redactor, settings, budget).excerpt()
 
 
 def _scan_one(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCollector) -> None:
@@ -161,9 +167,10 @@ class LogShapes:
 
 
 def line_shapes(
-    chunks: Iterator[bytes], budget: ReadBudget | None = None, max_shapes: int = 200_000
+    chunks: Iterator[bytes], budget: ReadBudget | None = None, max_shapes: int = 50_000
 ) -> LogShapes:
-    """Shapes of the lines of a (green) log that could read as failures, bounded in number.
+    """Shapes (as digests) of the lines of a green log that could read as failures, bounded
+    in number (50,000 digests take a few MB).
 
     Only lines the scanner would look at matter for comparison, so only those are
     hashed: the rest of a green log costs what scanning it costs.
@@ -173,7 +180,7 @@ def line_shapes(
 
     def keep(anchor: Anchor) -> None:
         if len(found) < max_shapes:
-            found.add(shape(output_of(anchor.raw)))
+            found.add(digest(shape(output_of(anchor.raw))))
 
     head, stream = _sniff(chunks)
     if head.startswith(_GZIP_MAGIC):
@@ -190,6 +197,7 @@ def line_shapes(
 
 __all__ = [
     "LogShapes",
+    "collect_stream",
     "ReadBudget",
     "ReadLimits",
     "excerpt_stream",

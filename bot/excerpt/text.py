@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import TYPE_CHECKING
@@ -116,6 +117,11 @@ def quick_shape(raw: bytes) -> bytes:
     return (raw[start:] if start >= 0 else raw).translate(_DIGITS)
 
 
+def digest(shape: bytes) -> bytes:
+    """Eight bytes standing for a shape: what a green log's set of shapes holds."""
+    return hashlib.blake2b(shape, digest_size=8).digest()
+
+
 def shape(raw: bytes) -> bytes:
     """A line with numbers, hashes and durations masked: lines of one shape fold together.
 
@@ -129,6 +135,7 @@ __all__ = [
     "clean_message",
     "clean_text",
     "cut",
+    "digest",
     "first_time",
     "output_of",
     "parse_line",

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
 from bot.domain import Execution, Node
+from bot.domain import GreenLog
 from bot.excerpt import (
     Excerpt,
+    ExcerptCollector,
     ExcerptSettings,
     LogShapes,
     ReadBudget,
     ReadLimits,
-    excerpt_stream,
+    collect_stream,
     inflate,
     line_shapes,
     size_text,
@@ -65,22 +67,34 @@ class StepLogReader:
         node: Node,
         settings: ExcerptSettings,
         *,
-        green: Collection[bytes] = (),
-        compared_with: int | None = None,
+        green: Callable[[], Awaitable[GreenLog | None]] | None = None,
     ) -> Excerpt | None:
         """The excerpt of a step's log, or None when Harness has no log for it.
 
-        `green` holds the line shapes of the last successful run of the same step:
-        failure lines that run printed too rank lower.
+        `green`, when given, fetches what the last successful run of the same step
+        printed; it runs while this log is read, and failure lines that run printed
+        too rank lower.
         """
+        pending = asyncio.ensure_future(green()) if green is not None else None
+        try:
 
-        def scan(chunks: Iterator[bytes], budget: ReadBudget) -> Excerpt:
-            return excerpt_stream(
-                chunks, self._redactor, settings, budget, green=green, compared_with=compared_with
+            def scan(chunks: Iterator[bytes], budget: ReadBudget) -> ExcerptCollector:
+                return collect_stream(chunks, self._redactor, settings, budget)
+
+            collector = await self._read(node_prefix(execution, node), scan)
+            compared = await pending if pending is not None else None
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+        if collector is None:
+            return None
+        if compared is None:
+            excerpt = await asyncio.to_thread(collector.excerpt)
+        else:
+            excerpt = await asyncio.to_thread(
+                collector.excerpt, compared.shapes, compared.run_sequence
             )
-
-        excerpt = await self._read(node_prefix(execution, node), scan)
-        if excerpt is None or (excerpt.empty and excerpt.truncated is None):
+        if excerpt.empty and excerpt.truncated is None:
             return None
         return excerpt
 
@@ -157,7 +171,7 @@ class StepLogReader:
 
 def _nothing(found: object) -> bool:
     """An empty blob: Harness answers 200 with no lines where a step logs per command unit."""
-    if isinstance(found, Excerpt):
+    if isinstance(found, ExcerptCollector):
         return found.empty and found.truncated is None
     return isinstance(found, LogShapes) and found.lines == 0
 

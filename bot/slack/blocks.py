@@ -259,8 +259,12 @@ def headline_block(excerpt: Excerpt) -> dict[str, Any] | None:
         return None
     label = KIND_LABELS[excerpt.kind]
     text = f":mag: `{label}`  {escape(unfence(excerpt.headline))}"
-    if excerpt.compared_with is not None and excerpt.similar_to_green:
-        text += f"\n_compared with run #{excerpt.compared_with} (last success)_"
+    if excerpt.compared_with is not None:
+        text += f"\n_compared with run #{excerpt.compared_with} (last success)"
+        if excerpt.similar_to_green:
+            lines = "line" if excerpt.similar_to_green == 1 else "lines"
+            text += f": {excerpt.similar_to_green:,} failure {lines} it printed too ranked lower"
+        text += "_"
     return section(text)
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from bot.excerpt import (
     Excerpt,
+    Kind,
+    collect_stream,
+    line_shapes,
     ExcerptCollector,
     ExcerptLine,
     ExcerptSettings,
@@ -16,7 +19,7 @@ from bot.excerpt import (
     excerpt_of,
 )
 from bot.redaction import Redactor
-from tests.excerpt.logs import FIXTURES, chunked, ndjson
+from tests.excerpt.logs import FIXTURES, chunked, ci_log, ndjson
 
 
 def texts(excerpt: Excerpt) -> list[str]:
@@ -289,3 +292,37 @@ def test_carriage_return_lines_count_the_same_whatever_the_chunking(size: int) -
     excerpt = excerpt_of(chunked(data, size), Redactor())
     assert excerpt.total_lines == 40
     assert texts(excerpt)[-1] == "l39"
+
+
+def test_failure_lines_the_last_success_printed_too_rank_lower() -> None:
+    shared = "fatal: unable to reach the license server (HTTP 403), using offline mode"
+    red = ci_log(
+        "\n".join(
+            [
+                shared,
+                *[f"compiling {i}" for i in range(40)],
+                "Error: module cart has no export total",
+            ]
+            + [f"linking {i}" for i in range(40)]
+        )
+    )
+    green = ci_log("\n".join([shared, *[f"compiling {i}" for i in range(40)], "Build succeeded"]))
+    alone = collect_stream(iter([red]), Redactor()).excerpt()
+    assert alone.headline == shared
+    assert alone.kind == Kind.PERMISSION_OR_SECRET
+    shapes = line_shapes(iter([green]))
+    compared = collect_stream(iter([red]), Redactor()).excerpt(shapes.shapes, 41)
+    assert compared.headline == "module cart has no export total"
+    assert compared.kind == Kind.UNKNOWN
+    assert (compared.compared_with, compared.similar_to_green) == (41, 1)
+    assert shared in compared.render_lines()  # still shown, just not first
+
+
+def test_a_green_log_is_read_into_a_bounded_set_of_shapes() -> None:
+    def word(i: int) -> str:  # letters only: shapes mask numbers, not words
+        return "".join(chr(ord("g") + (i // 20**k) % 20) for k in range(3))
+
+    lines = "\n".join(f"error: module {word(i)} failed to load" for i in range(5000))
+    shapes = line_shapes(iter([ci_log(lines)]), max_shapes=100)
+    assert shapes.lines == 5000
+    assert len(shapes.shapes) == 100

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.blockkit import all_text, assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import log_key, step_fqn
+from tests.emulators.executions import RunSpec, StageSpec, StepSpec, log_key, step_fqn
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN
 from tests.slack.test_commands import ask
@@ -249,6 +249,76 @@ async def test_every_known_leak_form_in_a_failing_log_stays_out_of_slack(
     for secret in [*LEAKS.values(), "SplitLineSecret14", "QkVHSU5LRVlCT0RZTElORTE1"]:
         assert secret not in sent, secret
     assert "deploy failed with all of the above" in sent
+
+
+def green_integration_run(harness: HarnessEmulator) -> None:
+    """Run #4 of `integration`, green, whose UI step printed a scary but harmless line."""
+    harness.add_run(
+        RunSpec(
+            "integration",
+            "Integration Tests",
+            4,
+            "Success",
+            [
+                StageSpec(
+                    "ui",
+                    "UI",
+                    "Success",
+                    [
+                        StepSpec(
+                            "e2e",
+                            "E2E",
+                            log=[
+                                ("info", "Error: cache volume busy, retrying in 3s\n"),
+                                ("info", "All 40 specs passed\n"),
+                            ],
+                        )
+                    ],
+                )
+            ],
+        )
+    )
+
+
+async def test_a_failure_is_compared_with_the_same_step_in_the_last_success(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(excerpt_compare_last_success=True)
+    green_integration_run(harness)
+    harness.logs[key_of(harness, "integration", 5, "ui", "e2e")] = b"".join(
+        line("info", text + "\n", i)
+        for i, text in enumerate(
+            [
+                "Error: cache volume busy, retrying in 5s",  # printed by the green run too
+                *[f"spec {n} passed" for n in range(30)],
+                "Error: checkout.spec.ts failed: expected total 10.00, got 9.99",
+                "exit status 2",
+            ]
+        )
+    )
+    _, reply = await ask(bot, "integration #5 ui/e2e")
+    text = all_text(reply)
+    assert "compared with run #4 (last success): 1 failure line it printed too ranked lower" in text
+    headline = next(row for row in text.splitlines() if row.startswith(":mag:"))
+    assert "checkout.spec.ts failed: expected total 10.00, got 9.99" in headline
+    # Asked again, the green log is not read again.
+    green_key = next(k for k in harness.logs if "/integration/4/" in k and k.endswith("/ui/e2e"))
+    reads = [r for r in harness.calls("blob") if r.query["key"] == green_key]
+    assert len(reads) == 1
+    await ask(bot, "integration #5 ui/e2e")
+    assert [r for r in harness.calls("blob") if r.query["key"] == green_key] == reads
+
+
+async def test_without_a_green_run_or_with_the_setting_off_nothing_is_compared(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(excerpt_compare_last_success=True)
+    _, reply = await ask(bot, "integration #5 ui/e2e")  # no successful run before #5
+    assert "compared with" not in all_text(reply)
+    green_integration_run(harness)
+    off = await start_bot(excerpt_compare_last_success=False)
+    _, reply = await ask(off, "integration #5 ui/e2e")
+    assert "compared with" not in all_text(reply)
 
 
 async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
