@@ -197,9 +197,9 @@ def line_shapes(
 
 __all__ = [
     "LogShapes",
-    "collect_stream",
     "ReadBudget",
     "ReadLimits",
+    "collect_stream",
     "excerpt_stream",
     "inflate",
     "line_shapes",

@@ -15,8 +15,7 @@ import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from bot.domain import Execution, Node
-from bot.domain import GreenLog
+from bot.domain import Execution, GreenLog, Node
 from bot.excerpt import (
     Excerpt,
     ExcerptCollector,

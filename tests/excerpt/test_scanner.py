@@ -8,15 +8,15 @@ import pytest
 
 from bot.excerpt import (
     Excerpt,
-    Kind,
-    collect_stream,
-    line_shapes,
     ExcerptCollector,
     ExcerptLine,
     ExcerptSettings,
     Gap,
+    Kind,
     LogScanner,
+    collect_stream,
     excerpt_of,
+    line_shapes,
 )
 from bot.redaction import Redactor
 from tests.excerpt.logs import FIXTURES, chunked, ci_log, ndjson
