@@ -42,6 +42,8 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix bot tests benchmarks
 
 bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python benchmarks/command.py
 	$(BIN)/python benchmarks/excerpt.py
 	$(BIN)/python benchmarks/latency.py
 

@@ -130,6 +130,7 @@ async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
     assert "Duration:* 3m 42s" in text
     assert "download_logs" in text  # the link, exported right away
     assert "1 read as errors" in text  # and the excerpt
+    assert f":mag: `timeout or out of memory`  {ROLLOUT_FAILURE}" in text  # what failed, its kind
     assert "open_execution" in text
 
 

@@ -26,6 +26,7 @@ from bot.excerpt.text import first_time, output_of, quick_shape
 # A line needs at least this score to be kept as a failure line.
 THRESHOLD = 5
 _TAIL_BYTES = 256 * 1024  # raw bytes kept per file for its tail
+_MAX_KEY_RANGES = 10_000  # private key blocks remembered per file
 
 RawLines = list[tuple[int, bytes]]
 _PLUS_ONE = (1).__add__
@@ -304,6 +305,10 @@ class LogScanner:
         if rules.KEY_END in found and self._key_open is not None:
             self._key_ranges.append((self._key_open, number))
             self._key_open = None
+            if len(self._key_ranges) > _MAX_KEY_RANGES:
+                # Bounded: the oldest two become one range (hiding more, never less).
+                (begin, _), (_, end) = self._key_ranges[:2]
+                self._key_ranges[:2] = [(begin, end)]
         if rules.KEY_BEGIN in found and rules.KEY_END not in found:
             self._key_open = number
 

@@ -153,7 +153,7 @@ class StepLogReader:
     ) -> AsyncGenerator[bytes, None]:
         try:
             read = 0
-            async for chunk in response.chunks(1 << 16):
+            async for chunk in response.chunks(_BATCH):
                 room = self._limits.max_bytes - read
                 read += len(chunk)
                 if read > self._limits.max_bytes:

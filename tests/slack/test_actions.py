@@ -49,6 +49,8 @@ async def test_full_excerpt_is_posted_in_the_thread(
     assert "upload refused by registry" in code
     assert "line 241" in code
     assert "line 300" in code
+    texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert any(t.startswith(":mag: `unknown cause`  cache volume is read-only") for t in texts)
 
 
 async def test_where_the_bot_is_not_a_member_the_response_url_is_used(bot: RunningBot) -> None:

@@ -132,6 +132,7 @@ async def test_get_logs_posts_the_logs_in_the_thread_of_the_link(
     text = text_of(post)
     assert "download_logs" in text
     assert "whole pipeline" in text
+    assert ":mag: `timeout or out of memory`  kubectl rollout status" in text
 
 
 async def test_refresh_link_replaces_the_message_in_place(

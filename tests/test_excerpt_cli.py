@@ -1,0 +1,98 @@
+"""`harness-logs-bot excerpt` as a real process, on every input form, with no settings."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.excerpt.logs import ci_log
+from tests.test_cli import BIN, clean_env
+
+LOG = "\n".join(
+    [*(f"collecting module {i}" for i in range(200))]
+    + [
+        "=================================== FAILURES ===================================",
+        "E       assert 9.99 == 10.0",
+        "tests/test_cart.py:42: AssertionError",
+        "FAILED tests/test_cart.py::test_discount_rounding - assert 9.99 == 10.0",
+        "export API_TOKEN=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",
+        "========================= 1 failed, 211 passed in 12.31s =========================",
+    ]
+)
+HEADLINE = "1 test failed: tests/test_cart.py::test_discount_rounding — assert 9.99 == 10.0"
+
+
+def excerpt(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), "excerpt", *args],
+        input=stdin.decode() if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        env=clean_env(),  # no Slack or Harness settings at all
+        timeout=60,
+        check=False,
+    )
+
+
+def zipped(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("acc/pipeline/p/1/-x/ci/tests/commandUnit:Execute", data)
+        archive.writestr("acc/pipeline/p/1/-x/ci/setup/commandUnit:Execute", b"")
+    return buffer.getvalue()
+
+
+FORMS = {
+    "log.ndjson": ci_log(LOG),
+    "log.txt": LOG.encode() + b"\n",
+    "log.ndjson.gz": gzip.compress(ci_log(LOG)),
+    "logs.zip": zipped(ci_log(LOG)),
+}
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_each_input_form_prints_the_posts_excerpt(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(FORMS[name])
+    done = excerpt([str(path)])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"[test failure] {HEADLINE}"
+    assert "E       assert 9.99 == 10.0" in lines
+    assert "1 failed, 211 passed" in done.stdout
+    assert "lines omitted" in done.stdout
+    assert "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" not in done.stdout
+    assert len(done.stdout) <= 3000
+
+
+def test_standard_input_full_and_json(tmp_path: Path) -> None:
+    data = FORMS["log.ndjson"]
+    from_stdin = excerpt(["-"], stdin=data)
+    assert from_stdin.returncode == 0
+    assert from_stdin.stdout.splitlines()[0] == f"[test failure] {HEADLINE}"
+    path = tmp_path / "log.ndjson"
+    path.write_bytes(data)
+    full = excerpt([str(path), "--full"]).stdout
+    assert len(full) > len(from_stdin.stdout)  # more context around the failure
+    assert len(full) <= 12_000
+    answer = json.loads(excerpt([str(path), "--json"]).stdout)
+    assert set(answer) == {"headline", "category", "excerpt", "full", "total_lines", "error_lines"}
+    assert answer["headline"] == HEADLINE
+    assert answer["category"] == "test_failure"
+    assert answer["total_lines"] == 206
+    assert answer["error_lines"] >= 3
+    assert answer["full"] == full.rstrip("\n")
+    assert json.loads(excerpt(["-", "--json"], stdin=data).stdout) == answer
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    done = excerpt([str(tmp_path / "nope.log")])
+    assert done.returncode == 2
+    assert "cannot read" in done.stderr
+    assert "Traceback" not in done.stderr
