@@ -15,8 +15,8 @@ from tests.excerpt.logs import ci_log
 from tests.test_cli import BIN, clean_env
 
 LOG = "\n".join(
-    [*(f"collecting module {i}" for i in range(200))]
-    + [
+    [
+        *(f"collecting module {i}" for i in range(200)),
         "=================================== FAILURES ===================================",
         "E       assert 9.99 == 10.0",
         "tests/test_cart.py:42: AssertionError",
