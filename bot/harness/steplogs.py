@@ -176,7 +176,7 @@ def _nothing(found: object) -> bool:
 
 
 _BATCH = 1 << 20  # bytes handed to the worker at a time
-_AHEAD = 8  # batches read ahead of the worker: bounds memory at about 8 MB a read
+_AHEAD = 4  # batches read ahead of the worker: bounds memory at about 4 MB a read
 
 
 async def _pump(chunks: AsyncIterator[bytes], batches: asyncio.Queue[bytes]) -> None:
