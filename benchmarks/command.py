@@ -35,17 +35,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-
 from benchmarks.readme import replace_section  # noqa: E402
-from tests.emulators import slack as slack_emu  # noqa: E402
+from benchmarks.support import signed_command, wait_until_up  # noqa: E402
 from tests.emulators.executions import RunSpec, StageSpec, StepSpec, log_key, step_fqn  # noqa: E402
 from tests.emulators.harness import HarnessEmulator  # noqa: E402
 from tests.emulators.slack import SlackEmulator  # noqa: E402
@@ -204,29 +201,6 @@ def _status_kb(pid: int, field: str) -> int:
     raise RuntimeError(field)
 
 
-def signed(slack: SlackEmulator, rid: str) -> tuple[bytes, dict[str, str]]:
-    body = urlencode(
-        {
-            "team_id": slack_emu.TEAM_ID,
-            "channel_id": "C0INCIDENT",
-            "user_id": "U0BENCH0001",
-            "command": "/harness-logs",
-            "text": "bench_build",
-            "response_url": slack.response_url(rid),
-            "trigger_id": rid,
-        }
-    )
-    ts = str(int(time.time()))
-    signature = SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
-        timestamp=ts, body=body
-    )
-    return body.encode(), {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": ts,
-        "x-slack-signature": str(signature),
-    }
-
-
 def _excerpt_of(slack: SlackEmulator, rid: str) -> str | None:
     for reply in slack.replies_to(rid):
         text = json.dumps(reply)
@@ -237,7 +211,7 @@ def _excerpt_of(slack: SlackEmulator, rid: str) -> str | None:
 
 async def one_command(slack: SlackEmulator, base: str, pid: int, n: int) -> dict[str, float | bool]:
     rid = f"bench{n}"
-    body, headers = signed(slack, rid)
+    body, headers = signed_command(slack, "bench_build", rid)
     Path(f"/proc/{pid}/clear_refs").write_text("5")
     rss_before = _status_kb(pid, "VmRSS")
     async with aiohttp.ClientSession() as session:
@@ -321,21 +295,6 @@ async def measure(name: str) -> Row:
         max(float(r["growth_mb"]) for r in ours),
         all(bool(r["found"]) for r in ours),
     )
-
-
-async def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 30
-    async with aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up")
-            await asyncio.sleep(0.05)
 
 
 def write_readme(rows: list[Row], ok: bool) -> None:

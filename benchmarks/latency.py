@@ -24,17 +24,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from slack_sdk.signature import SignatureVerifier  # noqa: E402
-
 from benchmarks.readme import replace_section  # noqa: E402
-from tests.emulators import slack as slack_emu  # noqa: E402
+from benchmarks.support import signed_command, wait_until_up  # noqa: E402
 from tests.emulators.harness import HarnessEmulator  # noqa: E402
 from tests.emulators.slack import SlackEmulator  # noqa: E402
 from tests.incident import WEBHOOK_TOKEN, event_body  # noqa: E402
@@ -72,33 +69,14 @@ async def timed(
     return time.perf_counter() - started
 
 
-def signed_command(slack: SlackEmulator, n: int) -> tuple[bytes, dict[str, str]]:
+def command_for(slack: SlackEmulator, n: int) -> tuple[bytes, dict[str, str]]:
     text = [
         "deploy_checkout",
         "deploy_checkout #42 deploy_prod/rollout",
         "integration",
         "release_train",
     ][n % 4]
-    body = urlencode(
-        {
-            "team_id": slack_emu.TEAM_ID,
-            "channel_id": "C0INCIDENT",
-            "user_id": f"U{n:09d}",
-            "command": "/harness-logs",
-            "text": text,
-            "response_url": slack.response_url(f"bench{n}"),
-            "trigger_id": f"t{n}",
-        }
-    )
-    ts = str(int(time.time()))
-    verifier = SignatureVerifier(slack_emu.SIGNING_SECRET)
-    signature = str(verifier.generate_signature(timestamp=ts, body=body))
-    headers = {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-slack-request-timestamp": ts,
-        "x-slack-signature": signature,
-    }
-    return body.encode(), headers
+    return signed_command(slack, text, f"bench{n}", user=f"U{n:09d}")
 
 
 async def load(make: list[tuple[str, bytes, dict[str, str]]]) -> list[float]:
@@ -124,21 +102,6 @@ async def serve() -> None:
         flush=True,
     )
     await asyncio.Event().wait()
-
-
-async def wait_until_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    async with aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up")
-            await asyncio.sleep(0.05)
 
 
 async def replies_arrived(slack_port: int) -> None:
@@ -179,7 +142,7 @@ async def run() -> list[Figures]:
         bot = subprocess.Popen(command, env=env, cwd=workdir)
         base = f"http://127.0.0.1:{port}"
         await wait_until_up(base + "/healthz")
-        commands = [(base + "/slack/events", *signed_command(slack, n)) for n in range(REQUESTS)]
+        commands = [(base + "/slack/events", *command_for(slack, n)) for n in range(REQUESTS)]
         acks = await load(commands)
         await replies_arrived(slack.port)
         kinds = ["PipelineStart", "StageSuccess", "PipelineFailed"]
