@@ -423,7 +423,7 @@ def _plain_link(url: str) -> dict[str, Any]:
         "type": "rich_text",
         "elements": [
             {
-                "type": "rich_textsection",
+                "type": "rich_text_section",
                 "elements": [{"type": "link", "url": url, "text": trim(url, 200)}],
             }
         ],

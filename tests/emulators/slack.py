@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
 
+from tests.blockkit import block_problems
 from tests.emulators.waiting import Changes
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -49,6 +50,9 @@ class SlackEmulator:
     def __init__(self) -> None:
         self.api_calls: list[ApiCall] = []
         self.replies: list[Reply] = []
+        # Messages refused as Slack would refuse them (invalid_blocks): a test that
+        # posts one fails through the bot's own error handling, and can look here.
+        self.invalid: list[tuple[str, list[str]]] = []
         self.socket_acks: dict[str, dict[str, Any]] = {}
         self.response_failures: dict[str, list[int]] = {}
         # Channels the bot is a member of; posting elsewhere fails as it does on Slack.
@@ -122,6 +126,9 @@ class SlackEmulator:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method in _MESSAGE_METHODS and (problems := _message_problems(method, args)):
+            self.invalid.append((method, problems))
+            return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         result: dict[str, Any] = await handler(args)
         return web.json_response(result)
 
@@ -225,6 +232,9 @@ class SlackEmulator:
                 headers={"Retry-After": "0"} if status == 429 else {},
             )
         body = await request.json()
+        if problems := block_problems(body):
+            self.invalid.append(("response_url", problems))
+            return web.Response(status=400, text="invalid_blocks")
         self.replies.append(Reply(response_id, body))
         await self.changes.notify()
         return web.Response(text="ok")
@@ -271,3 +281,18 @@ class SlackEmulator:
             }
         )
         return envelope_id
+
+
+_MESSAGE_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.unfurl"}
+)
+
+
+def _message_problems(method: str, args: dict[str, Any]) -> list[str]:
+    """Slack validates every message's blocks; an unfurl's are inside each URL's entry."""
+    if method != "chat.unfurl":
+        return block_problems(args)
+    unfurls = args.get("unfurls") or {}
+    if isinstance(unfurls, str):
+        unfurls = json.loads(unfurls)
+    return [problem for entry in unfurls.values() for problem in block_problems(entry)]
