@@ -76,12 +76,23 @@ class RedisStore:
                 "broken": None,
             }
         )
-        async with self._redis.pipeline(transaction=True) as tx:
-            tx.hexists(channel_key, field)
-            tx.hset(channel_key, field, _sub_to_json(stored))
-            tx.sadd(f"hl:pipe:{field}", subscription.channel)
-            existed, *_ = await tx.execute()
-        return not existed
+        created = await self._redis.hsetnx(channel_key, field, _sub_to_json(stored))
+        if not created:
+            # Subscribing again changes what is posted and heals a broken one; who
+            # subscribed first, and when, stay (as in the SQLite store).
+            raw = await self._redis.hget(channel_key, field)
+            if raw is not None:
+                first = _sub_from_json(subscription.channel, str(raw))
+                stored = Subscription(
+                    **{
+                        **stored.__dict__,
+                        "created_by": first.created_by,
+                        "created_at": first.created_at,
+                    }
+                )
+            await self._redis.hset(channel_key, field, _sub_to_json(stored))
+        await self._redis.sadd(f"hl:pipe:{field}", subscription.channel)
+        return bool(created)
 
     async def remove_subscription(self, channel: str, pipeline: PipelineKey) -> bool:
         field = _pipe(pipeline)

@@ -38,10 +38,15 @@ async def test_subscribing_again_updates_events_and_heals(store: Store) -> None:
     await store.add_subscription(sub("C1"))
     await store.mark_broken("C1", CHECKOUT, "not_in_channel")
     assert (await store.channel_subscriptions("C1"))[0].broken == "not_in_channel"
-    assert await store.add_subscription(sub("C1", events="all")) is False
+    later = Subscription("C1", CHECKOUT, "Deploy Checkout v2", "all", "U2", 99.0)
+    assert await store.add_subscription(later) is False
     (again,) = await store.channel_subscriptions("C1")
     assert again.events == "all"
+    assert again.pipeline_name == "Deploy Checkout v2"
     assert again.broken is None
+    # Who subscribed first, and when, stay the same on both backends.
+    assert (again.created_by, again.created_at) == ("U1", 1.0)
+    assert [s.channel for s in await store.pipeline_subscriptions(CHECKOUT)] == ["C1"]
 
 
 async def test_unsubscribe(store: Store) -> None:
