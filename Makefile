@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/mypy bot
+	$(BIN)/python -m pytest -q tests/architecture
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format bot tests benchmarks

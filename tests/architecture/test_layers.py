@@ -1,0 +1,120 @@
+"""The layers the README describes, checked on every import (also run by `make lint`).
+
+    domain  <-  harness, excerpt, store  <-  service  <-  slack (edge)  <-  app / cli
+
+`ALLOWED` says what each part may import. `KNOWN` lists the imports that break the rule today (issue 8 removes them); it may
+only shrink: a new breach fails, and so does a listed one that is gone, so the
+list never hides anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+
+# The part of the architecture each module belongs to (by its longest matching prefix).
+PARTS: dict[str, str] = {
+    "bot.domain": "domain",
+    "bot.config": "util",
+    "bot.logging_setup": "util",
+    "bot.metrics": "util",
+    "bot.singleflight": "util",
+    "bot.suggest": "util",
+    "bot.excerpt": "excerpt",
+    "bot.redaction": "excerpt",
+    "bot.harness": "harness",
+    "bot.store": "store",
+    "bot.service": "service",
+    "bot.jobs": "service",
+    "bot.excerpt_view": "view",
+    "bot.slack": "edge",
+    "bot.webhooks": "edge",
+    "bot.excerpt_cli": "app",
+    "bot.app": "app",
+    "bot.cli": "app",
+    "bot.__main__": "app",
+    "bot": "app",
+}
+# What each part may import besides itself. Harness returns bytes and data (it does
+# not scan logs); the excerpt knows no HTTP; only the service puts them together; the
+# Slack-facing edge talks to the service, never to Harness or the store.
+ALLOWED: dict[str, set[str]] = {
+    "domain": set(),
+    "util": {"domain"},
+    "excerpt": {"domain", "util"},
+    "harness": {"domain", "util"},
+    "store": {"domain", "util"},
+    "service": {"domain", "util", "excerpt", "harness", "store"},
+    "view": {"domain", "util", "excerpt"},
+    "edge": {"domain", "util", "service", "view"},
+    "app": {"domain", "util", "excerpt", "harness", "store", "service", "view", "edge"},
+}
+
+# Today's breaches, each to be removed by issue 8: the excerpt's plain data belongs
+# in the domain; reading a step's log into an excerpt is the service's job; URL
+# parsing and the store reach Slack's listeners only through the service.
+KNOWN = {
+    ("bot.domain", "bot.excerpt"),
+    ("bot.harness.steplogs", "bot.excerpt"),
+    ("bot.harness.steplogs", "bot.redaction"),
+    ("bot.slack.actions", "bot.harness.urls"),
+    ("bot.slack.blocks", "bot.excerpt"),
+    ("bot.slack.events", "bot.harness.urls"),
+    ("bot.slack.events", "bot.store"),
+    ("bot.slack.incident_blocks", "bot.store"),
+    ("bot.slack.notifier", "bot.store"),
+    ("bot.slack.subscriptions", "bot.store"),
+    ("bot.webhooks", "bot.harness.urls"),
+}
+
+
+def _part(module: str) -> str:
+    for prefix in sorted(PARTS, key=len, reverse=True):
+        if module == prefix or module.startswith(prefix + "."):
+            return PARTS[prefix]
+    raise AssertionError(f"{module} belongs to no part: add it to PARTS")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(BOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "bot" or name.startswith("bot.")}
+
+
+def breaches() -> set[tuple[str, str]]:
+    """(importer, imported) module pairs against the rule."""
+    found = set()
+    for path in BOT.rglob("*.py"):
+        importer = _module_name(path)
+        mine = _part(importer)
+        for imported in _imports(path):
+            theirs = _part(imported)
+            if theirs != mine and theirs not in ALLOWED[mine]:
+                found.add((importer, imported))
+    return found
+
+
+def test_no_import_breaks_the_layers() -> None:
+    new = breaches() - KNOWN
+    assert not new, f"imports against the layers: {sorted(new)}"
+
+
+def test_the_list_of_known_breaches_only_shrinks() -> None:
+    gone = KNOWN - breaches()
+    assert not gone, f"fixed, remove from KNOWN: {sorted(gone)}"
+
+
+def test_every_module_belongs_to_a_part() -> None:
+    for path in BOT.rglob("*.py"):
+        _part(_module_name(path))
