@@ -6,7 +6,7 @@ the same pieces (bot/slack/blocks.py), built from the same labels.
 
 from __future__ import annotations
 
-from bot.excerpt import Excerpt, Kind
+from bot.domain import Excerpt, Kind
 
 KIND_LABELS: dict[Kind, str] = {
     Kind.TEST_FAILURE: "test failure",

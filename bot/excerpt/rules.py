@@ -21,20 +21,7 @@ from typing import cast
 
 import hyperscan
 
-
-class Kind(enum.StrEnum):
-    """The fixed vocabulary of failure kinds (part of the CLI's JSON contract)."""
-
-    TEST_FAILURE = "test_failure"
-    COMPILE_ERROR = "compile_error"
-    LINT_ERROR = "lint_error"
-    DEPENDENCY_INSTALL = "dependency_install"
-    PERMISSION_OR_SECRET = "permission_or_secret"  # noqa: S105 (a kind, not a secret)
-    TIMEOUT_OR_OOM = "timeout_or_oom"
-    NETWORK_OR_FLAKY = "network_or_flaky"
-    CONTAINER_BUILD = "container_build"
-    PIPELINE_CONFIG = "pipeline_config"
-    UNKNOWN = "unknown"
+from bot.domain.excerpt import Kind
 
 
 class Role(enum.Enum):

@@ -13,8 +13,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain import Execution, Failure, NodeRef, ScopeKind, normalise_status
-from bot.excerpt import FULL_CHARS, MESSAGE_CHARS, MESSAGE_LINE_CHARS, Excerpt, fit_lines
+from bot.domain import (
+    FULL_CHARS,
+    MESSAGE_CHARS,
+    MESSAGE_LINE_CHARS,
+    Excerpt,
+    Execution,
+    Failure,
+    NodeRef,
+    ScopeKind,
+    fit_lines,
+    normalise_status,
+)
 from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import (
     ExportProblem,

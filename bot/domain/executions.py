@@ -1,4 +1,4 @@
-"""Plain data shared by every layer: executions, their nodes, log scopes and links.
+"""Executions, their nodes, log scopes, links, failures and pipeline events.
 
 Harness responses are validated by pydantic models at the edge (bot/harness/models.py)
 and turned into these frozen dataclasses, so nothing past the edge depends on the
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from bot.excerpt import Excerpt
+from bot.domain.excerpt import Excerpt
 
 # What a channel subscription posts: failures only, or every pipeline event.
 Events = Literal["failures", "all"]

@@ -1,0 +1,66 @@
+"""Plain data shared by every layer; it imports nothing else of ours.
+
+Harness responses are validated by pydantic models at the edge (bot/harness/models.py)
+and turned into these frozen dataclasses, so nothing past the edge depends on the
+shape of a Harness payload.
+"""
+
+from __future__ import annotations
+
+from bot.domain.excerpt import (
+    FULL_CHARS,
+    MESSAGE_CHARS,
+    MESSAGE_LINE_CHARS,
+    Excerpt,
+    ExcerptLine,
+    Gap,
+    Kind,
+    Piece,
+    fit_lines,
+)
+from bot.domain.executions import (
+    FAILED_STATUSES,
+    Events,
+    Execution,
+    ExecutionRef,
+    Failure,
+    GreenLog,
+    LogScope,
+    LogsLink,
+    Node,
+    NodeRef,
+    PipelineEvent,
+    PipelineRef,
+    Run,
+    Scope,
+    ScopeKind,
+    normalise_status,
+)
+
+__all__ = [
+    "FAILED_STATUSES",
+    "FULL_CHARS",
+    "MESSAGE_CHARS",
+    "MESSAGE_LINE_CHARS",
+    "Events",
+    "Excerpt",
+    "ExcerptLine",
+    "Execution",
+    "ExecutionRef",
+    "Failure",
+    "Gap",
+    "GreenLog",
+    "Kind",
+    "LogScope",
+    "LogsLink",
+    "Node",
+    "NodeRef",
+    "Piece",
+    "PipelineEvent",
+    "PipelineRef",
+    "Run",
+    "Scope",
+    "ScopeKind",
+    "fit_lines",
+    "normalise_status",
+]
