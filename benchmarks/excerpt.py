@@ -166,9 +166,9 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.excerpt import ExcerptSettings
     from bot.harness.client import HarnessClient, RetryPolicy
     from bot.harness.logs import LogExporter
-    from bot.harness.steplogs import StepLogReader
     from bot.harness.streaming import StreamOpener
     from bot.redaction import Redactor
+    from bot.service import StepLogReader
 
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(timeout=60) as http:

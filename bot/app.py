@@ -31,12 +31,11 @@ from bot.excerpt import ExcerptSettings, ReadLimits, clean_message, warm_up
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
-from bot.harness.steplogs import StepLogReader
 from bot.harness.streaming import StreamOpener
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
-from bot.service import ExcerptOptions, LogsService
+from bot.service import ExcerptOptions, LogsService, StepLogReader
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.events import UnfurlHandler

@@ -1,4 +1,5 @@
-"""Reading one step's log into an excerpt, streaming, with hard caps.
+"""Reading one step's log into an excerpt, streaming, with hard caps (a use case:
+Harness supplies the bytes, bot/excerpt the scanning).
 
 The step's own NDJSON blob is tried first (one request, no export to wait
 for); when the step logs per command unit there is no blob at its key, and

@@ -43,9 +43,9 @@ from bot.harness.errors import (
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix, pipeline_prefix
-from bot.harness.steplogs import StepLogReader
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
 from bot.redaction import Redactor
+from bot.service.steplogs import StepLogReader
 from bot.singleflight import SingleFlight
 from bot.suggest import closest
 
