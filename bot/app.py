@@ -142,14 +142,7 @@ class BotApp:
         )
         CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
         ActionHandler(self.service, self.jobs, self.poster).register(self.bolt)
-        UnfurlHandler(
-            self.service,
-            store,
-            self.slack_client,
-            self.jobs,
-            account=settings.harness_account_id,
-            ui_hosts=settings.ui_hosts,
-        ).register(self.bolt)
+        UnfurlHandler(self.service, store, self.slack_client, self.jobs).register(self.bolt)
         self.notifier = Notifier(
             self.service, store, self.poster, account=settings.harness_account_id
         )

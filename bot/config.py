@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.domain.identifiers import ACCOUNT_ID, IDENTIFIER
+
 Mode = Literal["socket", "http"]
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,127}$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
@@ -107,14 +108,14 @@ class Settings(BaseSettings):
     @field_validator("harness_account_id")
     @classmethod
     def _account(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        if not ACCOUNT_ID.fullmatch(value):
             raise ValueError("must be a Harness account identifier (letters, digits, - and _)")
         return value
 
     @field_validator("harness_default_org", "harness_default_project")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        if not _IDENTIFIER.fullmatch(value):
+        if not IDENTIFIER.fullmatch(value):
             raise ValueError("must be a Harness identifier (letters, digits and _)")
         return value
 

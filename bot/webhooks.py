@@ -20,17 +20,13 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from bot.domain import PipelineEvent
-from bot.harness.urls import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER
+from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, whole
 from bot.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 _EVENT_TYPE = r"^[A-Za-z_]{1,64}$"
-
-
-def _anchored(pattern: str) -> str:
-    return f"^(?:{pattern})$"
 
 
 class TriggeredBy(BaseModel):
@@ -44,11 +40,11 @@ class TriggeredBy(BaseModel):
 class EventData(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
-    account_identifier: str = Field(pattern=_anchored(ACCOUNT_ID.pattern))
-    org_identifier: str = Field(pattern=_anchored(IDENTIFIER.pattern))
-    project_identifier: str = Field(pattern=_anchored(IDENTIFIER.pattern))
-    pipeline_identifier: str = Field(pattern=_anchored(IDENTIFIER.pattern))
-    plan_execution_id: str = Field(pattern=_anchored(EXECUTION_ID.pattern))
+    account_identifier: str = Field(pattern=whole(ACCOUNT_ID))
+    org_identifier: str = Field(pattern=whole(IDENTIFIER))
+    project_identifier: str = Field(pattern=whole(IDENTIFIER))
+    pipeline_identifier: str = Field(pattern=whole(IDENTIFIER))
+    plan_execution_id: str = Field(pattern=whole(EXECUTION_ID))
     event_type: str = Field(pattern=_EVENT_TYPE)
     pipeline_name: str | None = Field(default=None, max_length=256)
     execution_url: str | None = Field(default=None, max_length=2048)
@@ -57,8 +53,8 @@ class EventData(BaseModel):
     start_ts: int | None = None
     end_ts: int | None = None
     error_message: str | None = Field(default=None, max_length=10_000)
-    stage_identifier: str | None = Field(default=None, pattern=_anchored(IDENTIFIER.pattern))
-    step_identifier: str | None = Field(default=None, pattern=_anchored(IDENTIFIER.pattern))
+    stage_identifier: str | None = Field(default=None, pattern=whole(IDENTIFIER))
+    step_identifier: str | None = Field(default=None, pattern=whole(IDENTIFIER))
 
     @field_validator("start_ts", "end_ts", mode="before")
     @classmethod

@@ -19,11 +19,8 @@ from collections.abc import Collection
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.domain import ExecutionRef
+from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, NODE_ID
 
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,127}")
-EXECUTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-ACCOUNT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _MAX_URL = 2048
 
 

@@ -202,6 +202,14 @@ class LogsService:
         # comparison is asked for again and again while people look into it.
         self._green_cache: OrderedDict[tuple[str, ...], GreenLog | None] = OrderedDict()
 
+    def execution_of_link(self, url: str) -> tuple[Scope, str] | None:
+        """The execution a pasted Harness link names (for unfurls), or None for any other link."""
+        try:
+            scope, plan_execution_id, _stage, _step = self._parse_url(url)
+        except TargetError:
+            return None
+        return scope, plan_execution_id
+
     def check(self, target: Target) -> None:
         """Cheap validation before anything is sent to Harness (URL host and shape)."""
         if isinstance(target, UrlTarget):

@@ -15,7 +15,6 @@ reached through `response_url`), they fall back to the action's `response_url`.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -23,7 +22,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import NodeRef, Scope
-from bot.harness.urls import EXECUTION_ID, IDENTIFIER, NODE_ID
+from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.jobs import JobRunner
 from bot.service import ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.slack import blocks
@@ -36,20 +35,15 @@ log = logging.getLogger(__name__)
 FILE_THRESHOLD = 20_000
 
 
-def _whole(pattern: re.Pattern[str]) -> str:
-    """pydantic's `pattern` searches; a value must match from start to end."""
-    return f"^(?:{pattern.pattern})$"
-
-
 class ButtonValue(BaseModel):
     """A button's value, checked like any outside input."""
 
     model_config = ConfigDict(extra="ignore")
 
-    org: str = Field(alias="o", pattern=_whole(IDENTIFIER), max_length=128)
-    project: str = Field(alias="p", pattern=_whole(IDENTIFIER), max_length=128)
-    execution: str = Field(alias="e", pattern=_whole(EXECUTION_ID), max_length=64)
-    node: str | None = Field(default=None, alias="n", pattern=_whole(NODE_ID), max_length=128)
+    org: str = Field(alias="o", pattern=whole(IDENTIFIER), max_length=128)
+    project: str = Field(alias="p", pattern=whole(IDENTIFIER), max_length=128)
+    execution: str = Field(alias="e", pattern=whole(EXECUTION_ID), max_length=64)
+    node: str | None = Field(default=None, alias="n", pattern=whole(NODE_ID), max_length=128)
 
     @classmethod
     def read(cls, action: dict[str, Any]) -> ButtonValue | None:

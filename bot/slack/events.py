@@ -17,7 +17,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Scope
-from bot.harness.urls import ExecutionUrlError, parse_execution_url
 from bot.jobs import JobRunner
 from bot.service import LogsService, TargetError
 from bot.slack import incident_blocks
@@ -36,16 +35,11 @@ class UnfurlHandler:
         store: Store,
         client: AsyncWebClient,
         jobs: JobRunner,
-        *,
-        account: str,
-        ui_hosts: frozenset[str],
     ) -> None:
         self._service = service
         self._store = store
         self._client = client
         self._jobs = jobs
-        self._account = account
-        self._ui_hosts = ui_hosts
 
     def register(self, app: AsyncApp) -> None:
         app.event("link_shared")(self.on_link_shared)
@@ -61,12 +55,9 @@ class UnfurlHandler:
         urls = list(dict.fromkeys(str(link.get("url") or "") for link in event.get("links") or []))
         targets: dict[str, tuple[Scope, str]] = {}
         for url in urls[:MAX_LINKS]:
-            try:
-                ref = parse_execution_url(url, self._ui_hosts)
-            except ExecutionUrlError:
-                continue
-            if ref.account == self._account:
-                targets[url] = (Scope(ref.org, ref.project), ref.plan_execution_id)
+            named = self._service.execution_of_link(url)
+            if named is not None:
+                targets[url] = named
         if not targets:
             return
         found = await asyncio.gather(

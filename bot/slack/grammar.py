@@ -20,12 +20,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.domain import Events, Scope
+from bot.domain.identifiers import IDENTIFIER
 from bot.service import NamedTarget, Target, UrlTarget
 
 MAX_TEXT = 500
 # Harness names: letters, digits, space, `_`, `-`, `.`; identifiers also allow `$`.
 _NAME = re.compile(r"[A-Za-z0-9_$][A-Za-z0-9_$ .-]{0,127}")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,127}")
 _RUN = re.compile(r"#(\d{1,9})")
 _URL = re.compile(r"<?([a-z][a-z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?", re.IGNORECASE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'"})
@@ -222,7 +222,7 @@ def _scope(token: _Token) -> Scope:
         raise CommandError("Write the scope as `in <org>/<project>`.")
     org, project = (s for s, _ in token.segments)
     for value, what in ((org, "organization"), (project, "project")):
-        if not _IDENTIFIER.fullmatch(value):
+        if not IDENTIFIER.fullmatch(value):
             raise CommandError(f"`{_shown(value)}` is not a valid {what} identifier.")
     return Scope(org, project)
 
