@@ -3,8 +3,10 @@
 - Pipeline API: pipelines list (with `searchTerm`), execution summary (newest
   first, paged), execution v2 with graph; errors as `{"status": "ERROR", ...}`
   (an unknown execution is a 400 "does not exist", as Harness does).
-- Log service export: `queued` -> `in_progress` -> `success` once
-  `export_delay` seconds have passed since a prefix was first asked for;
+- Log service export: `queued` on the first call for a prefix, then `success`
+  from call `ready_after_polls` on (by default the second) and once
+  `export_delay` seconds (default none) have passed, or while `export_gate` is
+  clear, `in_progress`: readiness follows the calls the test makes, not the clock;
   `cannot list files for prefix` (404) where nothing is logged,
   `Prefix Key Exceeds Maximum Download Limit` as a 500 for prefixes marked so.
 - Auth: `x-api-key` or `Authorization: Bearer`; anything else is a 401.
@@ -76,7 +78,8 @@ class HarnessEmulator:
         self.requests: list[Recorded] = []
         self.request_times: list[float] = []
         self.changes = Changes()
-        self.export_delay = 0.3
+        self.export_delay = 0.0
+        self.ready_after_polls = 2
         self.export_gate: asyncio.Event | None = None
         self.export_final_status = "success"
         self.too_many_files: set[str] = set()
@@ -355,7 +358,10 @@ class HarnessEmulator:
         )
         if self.export_gate is not None and not self.export_gate.is_set():
             status = "in_progress"
-        elif time.monotonic() - started < self.export_delay:
+        elif (
+            self._export_polls[prefix] < self.ready_after_polls
+            or time.monotonic() - started < self.export_delay
+        ):
             status = "queued" if self._export_polls[prefix] == 1 else "in_progress"
         else:
             status = self.export_final_status
