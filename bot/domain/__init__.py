@@ -36,6 +36,7 @@ from bot.domain.executions import (
     ScopeKind,
     normalise_status,
 )
+from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
 
 __all__ = [
     "FAILED_STATUSES",
@@ -57,10 +58,13 @@ __all__ = [
     "NodeRef",
     "Piece",
     "PipelineEvent",
+    "PipelineKey",
     "PipelineRef",
     "Run",
     "Scope",
     "ScopeKind",
+    "Subscription",
+    "ThreadRecord",
     "fit_lines",
     "normalise_status",
 ]

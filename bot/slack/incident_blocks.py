@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.domain import Execution, Failure, PipelineEvent, PipelineRef, Scope
+from bot.domain import Execution, Failure, PipelineEvent, PipelineRef, Scope, Subscription
 from bot.service import LogsResult
 from bot.slack.blocks import (
     COMMAND,
@@ -24,7 +24,6 @@ from bot.slack.blocks import (
     status_label,
     target_value,
 )
-from bot.store import Subscription
 
 EVENT_WORDS = {
     "PipelineStart": (":arrow_forward:", "started"),

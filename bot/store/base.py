@@ -8,45 +8,11 @@ make webhook deliveries and Slack retries act once even across replicas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-from bot.domain import Events
+from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
 
-
-@dataclass(frozen=True)
-class PipelineKey:
-    account: str
-    org: str
-    project: str
-    pipeline: str
-
-    def __str__(self) -> str:
-        return f"{self.org}/{self.project}/{self.pipeline}"
-
-
-@dataclass(frozen=True)
-class Subscription:
-    channel: str
-    pipeline: PipelineKey
-    pipeline_name: str
-    events: Events = "failures"
-    created_by: str = ""
-    created_at: float = 0.0
-    broken: str | None = None  # why posting there failed, once it has
-
-
-@dataclass(frozen=True)
-class ThreadRecord:
-    """An execution's parent post in a channel, to thread later events under it."""
-
-    channel: str
-    plan_execution_id: str
-    ts: str
-    pipeline: PipelineKey
-    run_sequence: int
-    status: str
-    message: dict[str, Any] = field(default_factory=dict)  # the parent, to edit in place
+__all__ = ["PipelineKey", "Store", "Subscription", "ThreadRecord"]
 
 
 class Store(Protocol):
