@@ -12,7 +12,6 @@ import logging
 import signal
 import sys
 
-from bot.app import BotApp
 from bot.config import Mode, Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 
@@ -74,6 +73,10 @@ def _refuse(problems: list[str]) -> int:
 
 
 async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
+    # Imported here: Bolt, the HTTP clients and the store are not needed by the
+    # terminal subcommands, which should start in a blink.
+    from bot.app import BotApp
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
