@@ -12,7 +12,7 @@ import email.utils
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,16 +232,21 @@ class HarnessClient:
     ) -> AsyncIterator[ByteStream]:
         headers = {"x-api-key": self._api_key, "accept-encoding": "gzip, identity"}
         params = {key: str(value) for key, value in query.items()}
-        try:
-            async with self._streams.get(url, params=params, headers=headers) as response:
+        async with AsyncExitStack() as stack:
+            # Only opening and error bodies are retried here: whatever the caller does
+            # with a good body (the yield) is its own business, never retried.
+            try:
+                response = await stack.enter_async_context(
+                    self._streams.get(url, params=params, headers=headers)
+                )
                 self._count(label, str(response.status))
-                if response.status < 400:
-                    yield response
-                    return
-                body = await response.read()
-        except StreamTransportError as exc:
-            self._count(label, "network_error")
-            raise _TransientError(f"network error: {exc}") from None
+                body = b"" if response.status < 400 else await response.read()
+            except StreamTransportError as exc:
+                self._count(label, "network_error")
+                raise _TransientError(f"network error: {exc}") from None
+            if response.status < 400:
+                yield response
+                return
         # Harness's error shapes are parsed once, by the same code as for JSON calls.
         failed = httpx.Response(
             response.status,
