@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev redis-server
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests benchmarks
 	$(BIN)/ruff format --check bot tests benchmarks
-	$(BIN)/mypy bot
+	$(BIN)/mypy bot tests
 	$(BIN)/python -m pytest -q tests/architecture
 
 format: $(VENV)/.installed-dev

@@ -88,7 +88,7 @@ def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any)
         # Comparing with the last success reads a second log; the tests of that turn it on.
         values.setdefault("excerpt_compare_last_success", False)
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=None, **values)
 
     return factory
 
@@ -147,7 +147,7 @@ class RunningBot:
         headers = {
             "content-type": content_type,
             "x-slack-request-timestamp": ts,
-            "x-slack-signature": signature,
+            "x-slack-signature": str(signature),
         }
         async with self.session.post(self.url + path, data=body.encode(), headers=headers) as resp:
             text = await resp.text()

@@ -54,7 +54,7 @@ def event_body(
         }
     )
     data.update(extra)
-    return body
+    return dict(body)
 
 
 async def post_webhook(
@@ -104,8 +104,8 @@ async def slack_event(
     headers = {
         "content-type": "application/json",
         "x-slack-request-timestamp": ts,
-        "x-slack-signature": SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
-            timestamp=ts, body=body
+        "x-slack-signature": str(
+            SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
         ),
     }
     if retry is not None:

@@ -167,6 +167,7 @@ def test_each_kind_of_leak_is_redacted(line: str, kind: str | None, secret: str 
         assert out == line
         return
     assert f"[REDACTED:{kind}]" in out, out
+    assert secret is not None
     assert secret not in out
 
 

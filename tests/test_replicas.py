@@ -78,7 +78,7 @@ async def test_two_processes_sharing_redis_post_a_webhook_once(
                     ) as resp:
                         return resp.status
 
-                assert await asyncio.gather(deliver(one), deliver(two)) == [202, 202]
+                assert list(await asyncio.gather(deliver(one), deliver(two))) == [202, 202]
             (post,) = await slack.wait_for(lambda: slack.posts())
             assert post.args["channel"] == "C0INCIDENT"
             # Both replicas finished their work before stopping (SIGTERM drains jobs).

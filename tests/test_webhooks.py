@@ -119,9 +119,10 @@ async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
         harness, triggeredBy={"name": "ci-bot", "email": "ci@acme.test", "triggerType": "WEBHOOK"}
     )
     await accepted(bot, body)
-    posts = await slack.wait_for(lambda: len(slack.posts()) >= 2 and slack.posts())
+    await slack.wait_for(lambda: len(slack.posts()) >= 2)
     await idle(bot)
-    assert sorted(p.args["channel"] for p in slack.posts()) == ["C0INCIDENT", "C0OPS00001"]
+    posts = slack.posts()
+    assert sorted(p.args["channel"] for p in posts) == ["C0INCIDENT", "C0OPS00001"]
     text = text_of(posts[0])
     assert "Deploy Checkout #42" in text
     assert "Failed in Deploy Prod › Rollout" in text

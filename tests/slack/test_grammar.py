@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Scope
-from bot.service import NamedTarget, UrlTarget
+from bot.service import NamedTarget, Target, UrlTarget
 from bot.slack.grammar import CommandError, FetchLogs, Help, parse_command
 
 
-def target(text: str) -> NamedTarget | UrlTarget:
+def target(text: str) -> Target:
     parsed = parse_command(text)
     assert isinstance(parsed, FetchLogs)
     return parsed.target
