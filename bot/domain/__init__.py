@@ -36,6 +36,7 @@ from bot.domain.executions import (
     ScopeKind,
     normalise_status,
 )
+from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, Reason
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
 
 __all__ = [
@@ -46,8 +47,10 @@ __all__ = [
     "Events",
     "Excerpt",
     "ExcerptLine",
+    "ExcerptUnavailable",
     "Execution",
     "ExecutionRef",
+    "ExportProblem",
     "Failure",
     "Gap",
     "GreenLog",
@@ -60,6 +63,7 @@ __all__ = [
     "PipelineEvent",
     "PipelineKey",
     "PipelineRef",
+    "Reason",
     "Run",
     "Scope",
     "ScopeKind",

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.domain.excerpt import Excerpt
+from bot.domain.outcomes import ExcerptUnavailable
 
 # What a channel subscription posts: failures only, or every pipeline event.
 Events = Literal["failures", "all"]
@@ -200,9 +201,8 @@ class Failure:
     message: str | None
     # The failed node (in a chained pipeline's own run, for failures inside one).
     node: NodeRef | None = None
-    excerpt: Excerpt | None = None
-    # Why there is no excerpt: the step wrote no log, or reading it failed.
-    log_note: str | None = None
+    # The excerpt of its log, or why there is none (None: not read, e.g. a stage).
+    excerpt: Excerpt | ExcerptUnavailable | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from bot.domain import (
+    ExcerptUnavailable,
     Execution,
+    ExportProblem,
     Failure,
     GreenLog,
     LogScope,
@@ -25,6 +27,7 @@ from bot.domain import (
     Node,
     NodeRef,
     PipelineRef,
+    Reason,
     Run,
     Scope,
     ScopeKind,
@@ -103,22 +106,6 @@ class TargetError(Exception):
         return self.template.format(*(name(n) for n in self.names))
 
 
-class ProblemKind:
-    NO_LOGS = "no_logs"
-    TOO_MANY_FILES = "too_many_files"
-    ACCESS = "access"
-    TIMEOUT = "timeout"
-    FAILED = "failed"
-    UNAVAILABLE = "unavailable"
-
-
-@dataclass(frozen=True)
-class ExportProblem:
-    kind: str
-    detail: str = ""
-    waited: float | None = None
-
-
 MAX_EXCERPTS = 3
 _GREEN_LOOKBACK = 50  # runs looked through for the last success
 _GREEN_CACHE = 64  # green logs remembered
@@ -152,8 +139,10 @@ class LogsResult:
     log_scope: LogScope
     execution_url: str
     failures: list[Failure] = field(default_factory=list)
-    link: LogsLink | None = None
-    problem: ExportProblem | None = None
+    # The link, or why there is none.
+    export: LogsLink | ExportProblem = field(
+        default_factory=lambda: ExportProblem(Reason.UNEXPECTED)
+    )
 
 
 def _matches(name: str, *candidates: str) -> bool:
@@ -196,7 +185,7 @@ class LogsService:
         self._ui_hosts = ui_hosts
         self._ui_base_url = ui_base_url.rstrip("/")
         self._on_export = on_export
-        self._excerpt_flights: SingleFlight[tuple[Excerpt | None, str | None]] = SingleFlight()
+        self._excerpt_flights: SingleFlight[Excerpt | ExcerptUnavailable] = SingleFlight()
         self._green_flights: SingleFlight[GreenLog | None] = SingleFlight()
         # Green logs read recently, by (scope, pipeline, step, green run): a red run's
         # comparison is asked for again and again while people look into it.
@@ -240,10 +229,7 @@ class LogsService:
             execution_url=self.execution_url(execution),
             failures=list(failures),
         )
-        link, problem = await link_task
-        if problem is not None:
-            return replace(base, problem=problem)
-        return replace(base, link=link)
+        return replace(base, export=await link_task)
 
     async def full_excerpt(self, ref: NodeRef) -> FullExcerpt:
         """The longer excerpt of one step, for "Show full excerpt"."""
@@ -301,11 +287,11 @@ class LogsService:
             return failure
         wanted = settings or self._excerpts.settings
         # Several people asking about one failure at once share one read of its log.
-        excerpt, note = await self._excerpt_flights.run(
+        read_log = await self._excerpt_flights.run(
             (execution.plan_execution_id, node.uuid, wanted),
             lambda: self._read_excerpt(execution, node, wanted),
         )
-        return replace(failure, excerpt=excerpt, log_note=note)
+        return replace(failure, excerpt=read_log)
 
     def _describe(self, execution: Execution, node: Node, via: str | None = None) -> Failure:
         """A failed node as people read it; `via` names the stage of a parent pipeline."""
@@ -322,7 +308,7 @@ class LogsService:
 
     async def _read_excerpt(
         self, execution: Execution, node: Node, settings: ExcerptSettings
-    ) -> tuple[Excerpt | None, str | None]:
+    ) -> Excerpt | ExcerptUnavailable:
         assert self._log_reader is not None
         green = None
         if self._excerpts.compare_last_success and node.is_step:
@@ -334,21 +320,22 @@ class LogsService:
             async with asyncio.timeout(self._excerpts.timeout):
                 excerpt = await self._log_reader.excerpt(execution, node, settings, green=green)
         except TimeoutError:
-            return None, f"the log could not be read within {self._excerpts.timeout:.0f} s"
+            return ExcerptUnavailable(Reason.TIMEOUT, waited=self._excerpts.timeout)
         except HarnessError as exc:
             log.warning(
                 "could not read the log of %s: %s", node.fqn, exc.detail or type(exc).__name__
             )
-            return None, "the log could not be read: " + (
-                self._clean(exc.detail) or "Harness error"
+            problem = _problem_of(exc)
+            return ExcerptUnavailable(
+                problem.reason, self._clean(problem.detail) or "", problem.waited
             )
         except Exception:
             # An excerpt is a bonus: whatever breaks here must not cost people the link.
             log.exception("unexpected error reading the log of %s", node.fqn)
-            return None, "the log could not be read"
+            return ExcerptUnavailable(Reason.UNEXPECTED)
         if excerpt is None:
-            return None, "this step wrote no log"
-        return excerpt, None
+            return ExcerptUnavailable(Reason.NO_LOGS)
+        return excerpt
 
     async def _last_success(self, execution: Execution, node: Node) -> GreenLog | None:
         """What the same step printed in the pipeline's last successful run before this one.
@@ -406,18 +393,18 @@ class LogsService:
     def _clean(self, text: str | None) -> str | None:
         return clean_message(text, self._redactor) if text else text
 
-    async def _timed_export(self, prefix: str) -> tuple[LogsLink | None, ExportProblem | None]:
+    async def _timed_export(self, prefix: str) -> LogsLink | ExportProblem:
         started = time.monotonic()
         try:
             link = await self._exporter.export(prefix)
         except HarnessError as exc:
             problem = _problem_of(exc)
             problem = replace(problem, detail=self._clean(problem.detail) or "")
-            self._report_export(problem.kind, started)
-            log.warning("export of %s failed: %s %s", prefix, problem.kind, problem.detail)
-            return None, problem
+            self._report_export(problem.reason, started)
+            log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
+            return problem
         self._report_export("success", started)
-        return link, None
+        return link
 
     async def resolve(self, target: Target) -> Resolved:
         async with harness_errors_explained():
@@ -671,14 +658,15 @@ def failed_nodes(execution: Execution, log_scope: LogScope) -> list[Node]:
 
 
 def _problem_of(exc: HarnessError) -> ExportProblem:
+    """The one table from Harness's errors to reasons."""
     if isinstance(exc, NoLogsError):
-        return ExportProblem(ProblemKind.NO_LOGS, exc.detail)
+        return ExportProblem(Reason.NO_LOGS, exc.detail)
     if isinstance(exc, TooManyLogFilesError):
-        return ExportProblem(ProblemKind.TOO_MANY_FILES, exc.detail)
+        return ExportProblem(Reason.TOO_MANY_FILES, exc.detail)
     if isinstance(exc, HarnessAuthError):
-        return ExportProblem(ProblemKind.ACCESS, exc.detail)
+        return ExportProblem(Reason.ACCESS, exc.detail)
     if isinstance(exc, ExportTimeoutError):
-        return ExportProblem(ProblemKind.TIMEOUT, exc.detail, waited=exc.waited)
+        return ExportProblem(Reason.TIMEOUT, exc.detail, waited=exc.waited)
     if isinstance(exc, HarnessUnavailableError):
-        return ExportProblem(ProblemKind.UNAVAILABLE, exc.detail)
-    return ExportProblem(ProblemKind.FAILED, exc.detail)
+        return ExportProblem(Reason.UNAVAILABLE, exc.detail)
+    return ExportProblem(Reason.FAILED, exc.detail)

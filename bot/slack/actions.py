@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import NodeRef, Scope
+from bot.domain import Excerpt, NodeRef, Scope
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.jobs import JobRunner
 from bot.service import ExecutionTarget, FullExcerpt, LogsService, TargetError
@@ -169,7 +169,7 @@ class ActionHandler:
             return
         messages = blocks.full_excerpt_messages(full)
         long = (
-            full.failure.excerpt is not None
+            isinstance(full.failure.excerpt, Excerpt)
             and sum(len(line) for line in full.failure.excerpt.render_lines()) > FILE_THRESHOLD
         )
         if channel and thread_ts:

@@ -18,20 +18,22 @@ from bot.domain import (
     MESSAGE_CHARS,
     MESSAGE_LINE_CHARS,
     Excerpt,
+    ExcerptUnavailable,
     Execution,
+    ExportProblem,
     Failure,
+    LogsLink,
     NodeRef,
+    Reason,
     ScopeKind,
     fit_lines,
     normalise_status,
 )
 from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import (
-    ExportProblem,
     FullExcerpt,
     LogsResult,
     NamedTarget,
-    ProblemKind,
     Target,
     TargetError,
     describe_scope,
@@ -215,12 +217,12 @@ def internal_error_message() -> Message:
 def problem_text(problem: ExportProblem, result: LogsResult) -> str:
     scope = describe_scope(result.log_scope)
     execution = result.execution
-    if problem.kind == ProblemKind.NO_LOGS:
+    if problem.reason is Reason.NO_LOGS:
         return (
             f":open_file_folder: *No logs yet* for the {scope}: Harness has nothing logged "
             "there. If the run has just started, try again in a minute."
         )
-    if problem.kind == ProblemKind.TOO_MANY_FILES:
+    if problem.reason is Reason.TOO_MANY_FILES:
         stage = next((f.stage_name for f in result.failures if f.stage_name), None)
         stage = stage or next((s.name for s in execution.stages()), "<stage>")
         example = f'{COMMAND} {execution.pipeline_identifier} #{execution.run_sequence} "{stage}"'
@@ -228,18 +230,18 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
             ":package: *Too many log files to export at once.* Name a stage or a step, "
             f"e.g. `{escape(example)}`."
         )
-    if problem.kind == ProblemKind.ACCESS:
+    if problem.reason is Reason.ACCESS:
         return (
             ":lock: *Harness refused the log download*: the bot's API key lacks access to "
             "this project's logs. Ask whoever runs the bot to check its permissions."
         )
-    if problem.kind == ProblemKind.TIMEOUT:
+    if problem.reason is Reason.TIMEOUT:
         waited = f"{problem.waited:.0f} s" if problem.waited is not None else "a while"
         return (
             f":hourglass: *Harness was still preparing the logs after {waited}.* Try again "
             "in a few minutes, or name a stage or step for a smaller download."
         )
-    if problem.kind == ProblemKind.UNAVAILABLE:
+    if problem.reason is Reason.UNAVAILABLE:
         return (
             ":cloud: *Harness's log service is not answering right now* "
             "(errors or rate limits until the bot gave up). Try again in a minute."
@@ -286,6 +288,28 @@ def excerpt_notes(excerpt: Excerpt) -> str:
     return " · ".join(notes)
 
 
+def missing_excerpt(missing: ExcerptUnavailable) -> str:
+    """Why a failed step comes without an excerpt, in words."""
+    if missing.reason is Reason.NO_LOGS:
+        return "this step wrote no log"
+    if missing.reason is Reason.TIMEOUT:
+        waited = f" within {missing.waited:.0f} s" if missing.waited is not None else " in time"
+        return "the log could not be read" + waited
+    if missing.reason is Reason.UNEXPECTED:
+        return "the log could not be read"
+    return "the log could not be read: " + trim(
+        missing.detail or _REASON_WORDS[missing.reason], 300
+    )
+
+
+_REASON_WORDS = {
+    Reason.TOO_MANY_FILES: "too many log files",
+    Reason.ACCESS: "the bot's key may not read it",
+    Reason.UNAVAILABLE: "Harness is not answering",
+    Reason.FAILED: "Harness error",
+}
+
+
 def truncated_note(reason: str) -> str:
     return f":warning: log too large, showing what was read ({escape(reason)})"
 
@@ -318,7 +342,7 @@ def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, 
     blocks: list[dict[str, Any]] = [section(failure_header(failure))]
     excerpt = failure.excerpt
     buttons = []
-    if excerpt is not None:
+    if isinstance(excerpt, Excerpt):
         headline = headline_block(excerpt)
         if headline is not None:
             blocks.append(headline)
@@ -328,8 +352,8 @@ def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, 
             buttons.append(
                 action_button("Show full excerpt", SHOW_FULL_EXCERPT, node_ref_value(failure.node))
             )
-    elif failure.log_note:
-        blocks.append(context(f":page_facing_up: No excerpt: {escape(failure.log_note)}"))
+    elif excerpt is not None:
+        blocks.append(context(f":page_facing_up: No excerpt: {escape(missing_excerpt(excerpt))}"))
     if step_logs and failure.node is not None and failure.step_name:
         buttons.append(action_button("Step logs", STEP_LOGS, node_ref_value(failure.node)))
     if buttons:
@@ -386,8 +410,8 @@ def logs_message(result: LogsResult, requested_by: str | None, note: str | None 
         notes.append(f"Requested by <@{requested_by}>")
     if note:
         notes.append(note)
-    if result.link is not None:
-        link = result.link
+    if isinstance(result.export, LogsLink):
+        link = result.export
         buttons = []
         if len(link.url) <= BUTTON_URL_LIMIT:
             buttons.append(
@@ -401,8 +425,7 @@ def logs_message(result: LogsResult, requested_by: str | None, note: str | None 
             notes.append(f"link expires {slack_date(link.expires_at)}")
         fallback = f"Logs for {title}: {link.url}"
     else:
-        problem = result.problem or ExportProblem(ProblemKind.FAILED)
-        blocks.append(section(problem_text(problem, result)))
+        blocks.append(section(problem_text(result.export, result)))
         blocks.append(
             {
                 "type": "actions",
@@ -445,8 +468,8 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
     failure, execution = full.failure, full.execution
     title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
     head = section(f"*<{full.execution_url}|{title}>*\n{failure_header(failure)}")
-    if failure.excerpt is None:
-        note = failure.log_note or "no log"
+    if not isinstance(failure.excerpt, Excerpt):
+        note = missing_excerpt(failure.excerpt) if failure.excerpt else "this step was not read"
         return [
             {
                 "text": f"No excerpt: {note}",
@@ -478,5 +501,5 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
 
 def full_excerpt_text(full: FullExcerpt) -> str:
     """The longer excerpt as a plain text file (for when it is too long for messages)."""
-    assert full.failure.excerpt is not None
+    assert isinstance(full.failure.excerpt, Excerpt)
     return excerpt_text(full.failure.excerpt, 1 << 30) + "\n"

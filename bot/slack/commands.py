@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.domain import LogsLink
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
@@ -114,9 +115,5 @@ class CommandHandler:
         except Exception:
             log.exception("unexpected error while fetching logs for %r", target)
             return "error", blocks.internal_error_message()
-        outcome = (
-            "link"
-            if result.link is not None
-            else (result.problem.kind if result.problem else "error")
-        )
+        outcome = "link" if isinstance(result.export, LogsLink) else str(result.export.reason)
         return outcome, blocks.logs_message(result, user_id)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain import Execution, Failure, LogScope, LogsLink, Node, ScopeKind
-from bot.service import ExportProblem, LogsResult, NamedTarget, ProblemKind, TargetError
+from bot.domain import ExportProblem, Reason
+from bot.service import LogsResult, NamedTarget, TargetError
 from bot.slack import blocks
 from tests.blockkit import all_text, assert_valid_message
 
@@ -46,7 +47,7 @@ def result(**changes: object) -> LogsResult:
         "log_scope": LogScope(ScopeKind.STEP, "p", STAGE, STEP),
         "execution_url": "https://app.harness.io/ng/account/acc/all/orgs/default/projects/shop/pipelines/deploy_checkout/executions/exec1/pipeline",
         "failures": [Failure("Deploy Prod", "Rollout", "timed out")],
-        "link": LINK,
+        "export": LINK,
     }
     values.update(changes)
     return LogsResult(**values)  # type: ignore[arg-type]
@@ -112,7 +113,7 @@ def test_many_failures_are_capped_with_a_count() -> None:
 
 def test_a_link_too_long_for_a_button_is_still_shown() -> None:
     link = LogsLink("https://storage.googleapis.com/b/logs.zip?X-Goog-Signature=" + "a" * 3100)
-    message = blocks.logs_message(result(link=link), None)
+    message = blocks.logs_message(result(export=link), None)
     assert_valid_message(message)
     buttons = [
         e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -131,16 +132,16 @@ def test_a_link_too_long_for_a_button_is_still_shown() -> None:
 @pytest.mark.parametrize(
     ("problem", "says"),
     [
-        (ExportProblem(ProblemKind.NO_LOGS), "No logs yet"),
-        (ExportProblem(ProblemKind.TOO_MANY_FILES), 'deploy_checkout #42 "Deploy Prod"'),
-        (ExportProblem(ProblemKind.ACCESS), "lacks access"),
-        (ExportProblem(ProblemKind.TIMEOUT, waited=600.2), "after 600 s"),
-        (ExportProblem(ProblemKind.UNAVAILABLE), "not answering"),
-        (ExportProblem(ProblemKind.FAILED, "disk <full>"), "disk &lt;full&gt;"),
+        (ExportProblem(Reason.NO_LOGS), "No logs yet"),
+        (ExportProblem(Reason.TOO_MANY_FILES), 'deploy_checkout #42 "Deploy Prod"'),
+        (ExportProblem(Reason.ACCESS), "lacks access"),
+        (ExportProblem(Reason.TIMEOUT, waited=600.2), "after 600 s"),
+        (ExportProblem(Reason.UNAVAILABLE), "not answering"),
+        (ExportProblem(Reason.FAILED, "disk <full>"), "disk &lt;full&gt;"),
     ],
 )
 def test_export_problems_take_the_place_of_the_link(problem: ExportProblem, says: str) -> None:
-    message = blocks.logs_message(result(link=None, problem=problem), "U1")
+    message = blocks.logs_message(result(export=problem), "U1")
     assert_valid_message(message)
     assert says in all_text(message)
     assert "download_logs" not in all_text(message)

@@ -1,0 +1,41 @@
+"""Why something the person asked for is missing, as data: the edges turn it into words.
+
+One `Reason` for every way an export or a log read can fall short; the table from
+Harness's errors to reasons lives with the service, the sentences with the edges.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Reason(enum.StrEnum):
+    NO_LOGS = "no_logs"  # Harness has nothing logged there (yet)
+    TOO_MANY_FILES = "too_many_files"  # the export would hold too many files
+    ACCESS = "access"  # the bot's key may not read it
+    TIMEOUT = "timeout"  # not ready or not read within the time allowed
+    UNAVAILABLE = "unavailable"  # Harness kept failing or rate-limiting
+    FAILED = "failed"  # Harness said no, for a reason of its own (`detail`)
+    UNEXPECTED = "unexpected"  # our side broke; logged, nothing more to say
+
+
+@dataclass(frozen=True)
+class ExportProblem:
+    """The logs link could not be had."""
+
+    reason: Reason
+    detail: str = ""  # Harness's own words, redacted
+    waited: float | None = None  # seconds, for TIMEOUT
+
+
+@dataclass(frozen=True)
+class ExcerptUnavailable:
+    """A failed step comes without an excerpt of its log."""
+
+    reason: Reason
+    detail: str = ""
+    waited: float | None = None
+
+
+__all__ = ["ExcerptUnavailable", "ExportProblem", "Reason"]
