@@ -7,8 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import Execution, Failure, LogScope, LogsLink, Node, ScopeKind
-from bot.domain import ExportProblem, Reason
+from bot.domain import (
+    Execution,
+    ExportProblem,
+    Failure,
+    LogScope,
+    LogsLink,
+    Node,
+    Reason,
+    ScopeKind,
+)
 from bot.service import LogsResult, NamedTarget, TargetError
 from bot.slack import blocks
 from tests.blockkit import all_text, assert_valid_message
