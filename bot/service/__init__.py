@@ -1,29 +1,33 @@
 """Use cases, between the edges (Slack, webhooks, the terminal) and Harness.
 
-`logs`: a named target or execution URL -> the execution, its log scope, a link and
-the failures with their excerpts. `steplogs`: one step's log, streamed from Harness
-into the excerpt scanner. Nothing here knows Slack payloads or HTTP details.
+`targets`: what people ask for and what they get back. `logs`: a named target or
+execution URL -> the execution, its log scope, a link and the failures with their
+excerpts. `steplogs`: one step's log, streamed from Harness into the excerpt
+scanner. `last_success`: the same step in the last green run, for comparison.
+Nothing here knows Slack payloads or HTTP details.
 """
 
 from __future__ import annotations
 
 from bot.service.logs import (
     MAX_EXCERPTS,
-    ExcerptOptions,
-    ExecutionTarget,
-    FullExcerpt,
-    LogsResult,
     LogsService,
-    NamedTarget,
-    Resolved,
-    Target,
-    TargetError,
-    UrlTarget,
     describe_scope,
     failed_nodes,
     harness_errors_explained,
 )
 from bot.service.steplogs import StepLogReader
+from bot.service.targets import (
+    ExcerptOptions,
+    ExecutionTarget,
+    FullExcerpt,
+    LogsResult,
+    NamedTarget,
+    Resolved,
+    Target,
+    TargetError,
+    UrlTarget,
+)
 
 __all__ = [
     "MAX_EXCERPTS",

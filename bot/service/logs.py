@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -28,10 +27,8 @@ from bot.domain import (
     NodeRef,
     PipelineRef,
     Reason,
-    Run,
     Scope,
     ScopeKind,
-    normalise_status,
 )
 from bot.excerpt import Excerpt, ExcerptSettings, clean_message
 from bot.harness.errors import (
@@ -48,101 +45,26 @@ from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix, pipeline_prefix
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
 from bot.redaction import Redactor
+from bot.service.last_success import LastSuccess
 from bot.service.steplogs import StepLogReader
+from bot.service.targets import (
+    ExcerptOptions,
+    ExecutionTarget,
+    FullExcerpt,
+    LogsResult,
+    NamedTarget,
+    Resolved,
+    Target,
+    TargetError,
+    UrlTarget,
+)
 from bot.singleflight import SingleFlight
 from bot.suggest import closest
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class NamedTarget:
-    """What a person named: a pipeline, maybe a run number, stage, step and scope."""
-
-    pipeline: str
-    run: int | None = None
-    stage: str | None = None
-    step: str | None = None
-    scope: Scope | None = None
-
-
-@dataclass(frozen=True)
-class UrlTarget:
-    url: str
-
-
-@dataclass(frozen=True)
-class ExecutionTarget:
-    """An execution known by id (a button, a webhook), optionally one stage or step in it."""
-
-    scope: Scope
-    plan_execution_id: str
-    node_uuid: str | None = None
-
-
-Target = NamedTarget | UrlTarget | ExecutionTarget
-
-
-class TargetError(Exception):
-    """The target cannot be resolved, in words for the person who asked.
-
-    Names from Harness or from the person (`names`) are kept apart from the
-    sentence (`template`, with a `{}` for each), so whoever shows it can make them
-    inert (a `<!channel>` in a pipeline name must not ping anyone).
-    """
-
-    def __init__(self, template: str, *names: str, suggestions: Sequence[str] = ()) -> None:
-        self.template = template
-        self.names = tuple(names)
-        self.suggestions = list(suggestions)
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return self.template.format(*self.names)
-
-    def render(self, name: Callable[[str], str]) -> str:
-        """The sentence with every name passed through `name` (escaping, quoting)."""
-        return self.template.format(*(name(n) for n in self.names))
-
-
 MAX_EXCERPTS = 3
-_GREEN_LOOKBACK = 50  # runs looked through for the last success
-_GREEN_CACHE = 64  # green logs remembered
-
-
-@dataclass(frozen=True)
-class FullExcerpt:
-    execution: Execution
-    failure: Failure
-    execution_url: str
-
-
-@dataclass(frozen=True)
-class ExcerptOptions:
-    settings: ExcerptSettings = field(default_factory=ExcerptSettings)
-    timeout: float = 120.0
-    # Compare a failing step's log with the same step in the pipeline's last success.
-    compare_last_success: bool = True
-    compare_timeout: float = 20.0
-
-
-@dataclass(frozen=True)
-class Resolved:
-    execution: Execution
-    log_scope: LogScope
-
-
-@dataclass(frozen=True)
-class LogsResult:
-    execution: Execution
-    log_scope: LogScope
-    execution_url: str
-    failures: list[Failure] = field(default_factory=list)
-    # The link, or why there is none.
-    export: LogsLink | ExportProblem = field(
-        default_factory=lambda: ExportProblem(Reason.UNEXPECTED)
-    )
 
 
 def _matches(name: str, *candidates: str) -> bool:
@@ -186,10 +108,11 @@ class LogsService:
         self._ui_base_url = ui_base_url.rstrip("/")
         self._on_export = on_export
         self._excerpt_flights: SingleFlight[Excerpt | ExcerptUnavailable] = SingleFlight()
-        self._green_flights: SingleFlight[GreenLog | None] = SingleFlight()
-        # Green logs read recently, by (scope, pipeline, step, green run): a red run's
-        # comparison is asked for again and again while people look into it.
-        self._green_cache: OrderedDict[tuple[str, ...], GreenLog | None] = OrderedDict()
+        self._last_success = (
+            LastSuccess(pipelines, log_reader, timeout=self._excerpts.compare_timeout)
+            if log_reader is not None and self._excerpts.compare_last_success
+            else None
+        )
 
     def execution_of_link(self, url: str) -> tuple[Scope, str] | None:
         """The execution a pasted Harness link names (for unfurls), or None for any other link."""
@@ -311,10 +234,11 @@ class LogsService:
     ) -> Excerpt | ExcerptUnavailable:
         assert self._log_reader is not None
         green = None
-        if self._excerpts.compare_last_success and node.is_step:
+        last_success = self._last_success
+        if last_success is not None and node.is_step:
 
             async def green() -> GreenLog | None:
-                return await self._last_success(execution, node)
+                return await last_success.of(execution, node)
 
         try:
             async with asyncio.timeout(self._excerpts.timeout):
@@ -336,59 +260,6 @@ class LogsService:
         if excerpt is None:
             return ExcerptUnavailable(Reason.NO_LOGS)
         return excerpt
-
-    async def _last_success(self, execution: Execution, node: Node) -> GreenLog | None:
-        """What the same step printed in the pipeline's last successful run before this one.
-
-        Read once per (pipeline, step, green run), shared by concurrent askers, kept in
-        a small cache; a comparison that cannot be made in time is simply left out.
-        """
-        try:
-            async with asyncio.timeout(self._excerpts.compare_timeout):
-                runs = await self._pipelines.runs(
-                    execution.scope, execution.pipeline_identifier, size=_GREEN_LOOKBACK
-                )
-                green = next(
-                    (
-                        r
-                        for r in runs
-                        if normalise_status(r.status) == "success"
-                        and r.run_sequence < execution.run_sequence
-                    ),
-                    None,
-                )
-                if green is None:
-                    return None
-                key = (
-                    str(execution.scope),
-                    execution.pipeline_identifier,
-                    node.fqn,
-                    green.plan_execution_id,
-                )
-                if key in self._green_cache:
-                    self._green_cache.move_to_end(key)
-                    return self._green_cache[key]
-                found = await self._green_flights.run(
-                    key, lambda: self._read_green(execution, node, green)
-                )
-        except (HarnessError, TimeoutError) as exc:
-            log.info("no comparison with the last success for %s: %r", node.fqn, exc)
-            return None
-        self._green_cache[key] = found
-        while len(self._green_cache) > _GREEN_CACHE:
-            self._green_cache.popitem(last=False)
-        return found
-
-    async def _read_green(self, execution: Execution, node: Node, green: Run) -> GreenLog | None:
-        assert self._log_reader is not None
-        green_execution = await self._pipelines.execution(execution.scope, green.plan_execution_id)
-        twin = next((n for n in green_execution.steps() if n.fqn == node.fqn), None)
-        if twin is None or normalise_status(twin.status) != "success":
-            return None
-        shapes = await self._log_reader.shapes(green_execution, twin)
-        if shapes is None or shapes.lines == 0:
-            return None
-        return GreenLog(green.run_sequence, shapes.shapes)
 
     def _clean(self, text: str | None) -> str | None:
         return clean_message(text, self._redactor) if text else text

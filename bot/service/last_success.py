@@ -1,0 +1,88 @@
+"""The same step in the pipeline's last successful run: what it printed, for comparison.
+
+A failing step's lines that the last green run printed too are usually not why it
+failed. This finds that run and that step, reads its log into a bounded set of line
+digests once per (pipeline, step, green run), shares the read between concurrent
+askers and keeps the last few in a small cache; a comparison that cannot be made in
+time is simply left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+
+from bot.domain import Execution, GreenLog, Node, Run, normalise_status
+from bot.harness.errors import HarnessError
+from bot.harness.executions import PipelineApi
+from bot.service.steplogs import StepLogReader
+from bot.singleflight import SingleFlight
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = 50  # runs looked through for the last success
+CACHED = 64  # green logs remembered
+
+
+class LastSuccess:
+    def __init__(self, pipelines: PipelineApi, reader: StepLogReader, *, timeout: float) -> None:
+        self._pipelines = pipelines
+        self._log_reader = reader
+        self._timeout = timeout
+        self._flights: SingleFlight[GreenLog | None] = SingleFlight()
+        self._cache: OrderedDict[tuple[str, ...], GreenLog | None] = OrderedDict()
+
+    async def of(self, execution: Execution, node: Node) -> GreenLog | None:
+        """What the same step printed in the pipeline's last successful run before this one.
+
+        Read once per (pipeline, step, green run), shared by concurrent askers, kept in
+        a small cache; a comparison that cannot be made in time is simply left out.
+        """
+        try:
+            async with asyncio.timeout(self._timeout):
+                runs = await self._pipelines.runs(
+                    execution.scope, execution.pipeline_identifier, size=LOOKBACK
+                )
+                green = next(
+                    (
+                        r
+                        for r in runs
+                        if normalise_status(r.status) == "success"
+                        and r.run_sequence < execution.run_sequence
+                    ),
+                    None,
+                )
+                if green is None:
+                    return None
+                key = (
+                    str(execution.scope),
+                    execution.pipeline_identifier,
+                    node.fqn,
+                    green.plan_execution_id,
+                )
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+                found = await self._flights.run(key, lambda: self._read(execution, node, green))
+        except (HarnessError, TimeoutError) as exc:
+            log.info("no comparison with the last success for %s: %r", node.fqn, exc)
+            return None
+        self._cache[key] = found
+        while len(self._cache) > CACHED:
+            self._cache.popitem(last=False)
+        return found
+
+    async def _read(self, execution: Execution, node: Node, green: Run) -> GreenLog | None:
+        assert self._log_reader is not None
+        green_execution = await self._pipelines.execution(execution.scope, green.plan_execution_id)
+        twin = next((n for n in green_execution.steps() if n.fqn == node.fqn), None)
+        if twin is None or normalise_status(twin.status) != "success":
+            return None
+        shapes = await self._log_reader.shapes(green_execution, twin)
+        if shapes is None or shapes.lines == 0:
+            return None
+        return GreenLog(green.run_sequence, shapes.shapes)
+
+
+__all__ = ["LastSuccess"]
