@@ -35,7 +35,7 @@ from bot.harness.streaming import StreamOpener
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
-from bot.service import ExcerptOptions, LogsService, StepLogReader
+from bot.service import ExcerptOptions, LogsService, StepLogReader, Subscriptions
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.events import UnfurlHandler
@@ -134,11 +134,8 @@ class BotApp:
         )
         self.poster = Poster(self.slack_client)
         subscriptions = SubscriptionHandler(
-            self.service,
-            store,
+            Subscriptions(self.service, store, account=settings.harness_account_id),
             self.poster,
-            account=settings.harness_account_id,
-            default_scope=self.default_scope,
         )
         CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
         ActionHandler(self.service, self.jobs, self.poster).register(self.bolt)

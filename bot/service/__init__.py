@@ -4,6 +4,7 @@
 execution URL -> the execution, its log scope, a link and the failures with their
 excerpts. `steplogs`: one step's log, streamed from Harness into the excerpt
 scanner. `last_success`: the same step in the last green run, for comparison.
+`subscriptions`: which channels hear about which pipelines.
 Nothing here knows Slack payloads or HTTP details.
 """
 
@@ -17,6 +18,7 @@ from bot.service.logs import (
     harness_errors_explained,
 )
 from bot.service.steplogs import StepLogReader
+from bot.service.subscriptions import Subscriptions
 from bot.service.targets import (
     ExcerptOptions,
     ExecutionTarget,
@@ -39,6 +41,7 @@ __all__ = [
     "NamedTarget",
     "Resolved",
     "StepLogReader",
+    "Subscriptions",
     "Target",
     "TargetError",
     "UrlTarget",

@@ -1,24 +1,20 @@
 """`/harness-logs subscribe | unsubscribe | subscriptions` in a channel.
 
-The pipeline must exist (checked against Harness, with suggestions) and the bot
-must be able to post in the channel before anything is stored. Confirmations go
-to the channel through the command's `response_url`; mistakes only to the person.
+The use case lives in bot/service/subscriptions.py; here are the Slack parts: can
+the bot post in the channel, the confirmations to the channel through the
+command's `response_url`, and mistakes only to the person.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
-from bot.domain import Scope
-from bot.service import LogsService, TargetError
+from bot.service import Subscriptions, TargetError
 from bot.slack import blocks, incident_blocks
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unsubscribe
 from bot.slack.poster import Poster
 from bot.slack.responder import ResponseUrlError, reply
-from bot.store import PipelineKey, Store, Subscription
-from bot.suggest import closest
 
 log = logging.getLogger(__name__)
 
@@ -26,20 +22,9 @@ SubscriptionCommand = Subscribe | Unsubscribe | ListSubscriptions
 
 
 class SubscriptionHandler:
-    def __init__(
-        self,
-        service: LogsService,
-        store: Store,
-        poster: Poster,
-        *,
-        account: str,
-        default_scope: Scope,
-    ) -> None:
-        self._service = service
-        self._store = store
+    def __init__(self, subscriptions: Subscriptions, poster: Poster) -> None:
+        self._subscriptions = subscriptions
         self._poster = poster
-        self._account = account
-        self._default_scope = default_scope
 
     async def run(self, parsed: SubscriptionCommand, command: dict[str, Any]) -> None:
         """Carry out the command and answer through its response_url."""
@@ -49,10 +34,13 @@ class SubscriptionHandler:
             if isinstance(parsed, Subscribe):
                 message = await self._subscribe(parsed, channel, user)
             elif isinstance(parsed, Unsubscribe):
-                message = await self._unsubscribe(parsed, channel, user)
+                gone = await self._subscriptions.unsubscribe(
+                    channel, user, parsed.pipeline, parsed.scope
+                )
+                message = incident_blocks.unsubscribed_message(user, gone)
             else:
                 message = incident_blocks.subscriptions_message(
-                    await self._store.channel_subscriptions(channel)
+                    await self._subscriptions.of_channel(channel)
                 )
         except TargetError as exc:
             message = blocks.target_error_message(exc)
@@ -65,46 +53,8 @@ class SubscriptionHandler:
             log.error("could not answer a subscription command: %s", exc)
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
-        pipeline, scope = await self._service.find_pipeline(parsed.pipeline, parsed.scope)
+        pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)
         if not await self._poster.can_post(channel):
             return incident_blocks.not_member_message()
-        key = PipelineKey(self._account, scope.org, scope.project, pipeline.identifier)
-        new = await self._store.add_subscription(
-            Subscription(channel, key, pipeline.name, parsed.events, user, time.time())
-        )
-        log.info("channel %s subscribed to %s (%s) by %s", channel, key, parsed.events, user)
+        _, new = await self._subscriptions.subscribe(channel, user, pipeline, scope, parsed.events)
         return incident_blocks.subscribed_message(user, pipeline, scope, parsed.events, new)
-
-    async def _unsubscribe(self, parsed: Unsubscribe, channel: str, user: str) -> dict[str, Any]:
-        # Matched against the channel's own subscriptions, so a deleted pipeline can still go.
-        current = await self._store.channel_subscriptions(channel)
-        wanted = parsed.pipeline.casefold()
-        matches = [
-            s
-            for s in current
-            if wanted in (s.pipeline.pipeline.casefold(), s.pipeline_name.casefold())
-            and (
-                parsed.scope is None
-                or (s.pipeline.org, s.pipeline.project) == (parsed.scope.org, parsed.scope.project)
-            )
-        ]
-        if not matches:
-            names = [s.pipeline_name for s in current] + [s.pipeline.pipeline for s in current]
-            raise TargetError(
-                "This channel is not subscribed to `{}`.",
-                parsed.pipeline,
-                suggestions=closest(parsed.pipeline, names),
-            )
-        if len(matches) > 1:
-            scopes = [f"in {s.pipeline.org}/{s.pipeline.project}" for s in matches]
-            raise TargetError(
-                "Several subscriptions match `{}`; add one of "
-                + ", ".join(["`{}`"] * len(scopes))
-                + ".",
-                parsed.pipeline,
-                *scopes,
-            )
-        (match,) = matches
-        await self._store.remove_subscription(channel, match.pipeline)
-        log.info("channel %s unsubscribed from %s by %s", channel, match.pipeline, user)
-        return incident_blocks.unsubscribed_message(user, match)

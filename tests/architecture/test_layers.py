@@ -57,7 +57,6 @@ ALLOWED: dict[str, set[str]] = {
 KNOWN = {
     ("bot.slack.events", "bot.store"),
     ("bot.slack.notifier", "bot.store"),
-    ("bot.slack.subscriptions", "bot.store"),
 }
 
 
