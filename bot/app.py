@@ -35,11 +35,17 @@ from bot.harness.streaming import StreamOpener
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
-from bot.service import ExcerptOptions, LogsService, StepLogReader, Subscriptions
+from bot.service import (
+    ExcerptOptions,
+    Incidents,
+    LogsService,
+    StepLogReader,
+    Subscriptions,
+)
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.events import UnfurlHandler
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Poster
 from bot.slack.subscriptions import SubscriptionHandler
 from bot.store import Store, open_store
@@ -140,8 +146,11 @@ class BotApp:
         CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
         ActionHandler(self.service, self.jobs, self.poster).register(self.bolt)
         UnfurlHandler(self.service, store, self.slack_client, self.jobs).register(self.bolt)
-        self.notifier = Notifier(
-            self.service, store, self.poster, account=settings.harness_account_id
+        self.notifier = Incidents(
+            self.service,
+            store,
+            SlackIncidentPosts(self.poster),
+            account=settings.harness_account_id,
         )
         self.web = self._build_web()
         self._runner: web.AppRunner | None = None

@@ -40,7 +40,8 @@ class ThreadRecord:
     pipeline: PipelineKey
     run_sequence: int
     status: str
-    message: dict[str, Any] = field(default_factory=dict)  # the parent, to edit in place
+    # Written by earlier versions (the parent message); read by nothing, kept for old rows.
+    message: dict[str, Any] = field(default_factory=dict)
 
 
 __all__ = ["PipelineKey", "Subscription", "ThreadRecord"]

@@ -4,12 +4,14 @@
 execution URL -> the execution, its log scope, a link and the failures with their
 excerpts. `steplogs`: one step's log, streamed from Harness into the excerpt
 scanner. `last_success`: the same step in the last green run, for comparison.
-`subscriptions`: which channels hear about which pipelines.
+`subscriptions`: which channels hear about which pipelines. `incidents`: Harness
+notifications into the subscribed channels' threads.
 Nothing here knows Slack payloads or HTTP details.
 """
 
 from __future__ import annotations
 
+from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
 from bot.service.logs import (
     MAX_EXCERPTS,
     LogsService,
@@ -33,9 +35,12 @@ from bot.service.targets import (
 
 __all__ = [
     "MAX_EXCERPTS",
+    "ChannelUnavailable",
     "ExcerptOptions",
     "ExecutionTarget",
     "FullExcerpt",
+    "IncidentPosts",
+    "Incidents",
     "LogsResult",
     "LogsService",
     "NamedTarget",

@@ -24,9 +24,9 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import Excerpt, NodeRef, Scope
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.jobs import JobRunner
-from bot.service import ExecutionTarget, FullExcerpt, LogsService, TargetError
+from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.slack import blocks
-from bot.slack.poster import ChannelUnavailable, Poster
+from bot.slack.poster import Poster
 from bot.slack.responder import ResponseUrlError, reply
 
 log = logging.getLogger(__name__)

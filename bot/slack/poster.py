@@ -13,17 +13,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.service.incidents import ChannelUnavailable
+
 log = logging.getLogger(__name__)
 
 GONE = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "account_inactive", "restricted_action"}
 )
-
-
-class ChannelUnavailable(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class Poster:

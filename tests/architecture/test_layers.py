@@ -56,7 +56,6 @@ ALLOWED: dict[str, set[str]] = {
 # listeners only through the service (subscriptions, notifications, event claims).
 KNOWN = {
     ("bot.slack.events", "bot.store"),
-    ("bot.slack.notifier", "bot.store"),
 }
 
 
