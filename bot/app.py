@@ -36,6 +36,7 @@ from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
 from bot.service import (
+    Deliveries,
     ExcerptOptions,
     Incidents,
     LogsService,
@@ -145,7 +146,9 @@ class BotApp:
         )
         CommandHandler(self.service, self.jobs, self.metrics, subscriptions).register(self.bolt)
         ActionHandler(self.service, self.jobs, self.poster).register(self.bolt)
-        UnfurlHandler(self.service, store, self.slack_client, self.jobs).register(self.bolt)
+        UnfurlHandler(self.service, Deliveries(store), self.slack_client, self.jobs).register(
+            self.bolt
+        )
         self.notifier = Incidents(
             self.service,
             store,

@@ -5,12 +5,14 @@ execution URL -> the execution, its log scope, a link and the failures with thei
 excerpts. `steplogs`: one step's log, streamed from Harness into the excerpt
 scanner. `last_success`: the same step in the last green run, for comparison.
 `subscriptions`: which channels hear about which pipelines. `incidents`: Harness
-notifications into the subscribed channels' threads.
+notifications into the subscribed channels' threads. `deliveries`: act once per
+delivery, across retries and replicas.
 Nothing here knows Slack payloads or HTTP details.
 """
 
 from __future__ import annotations
 
+from bot.service.deliveries import Deliveries
 from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
 from bot.service.logs import (
     MAX_EXCERPTS,
@@ -36,6 +38,7 @@ from bot.service.targets import (
 __all__ = [
     "MAX_EXCERPTS",
     "ChannelUnavailable",
+    "Deliveries",
     "ExcerptOptions",
     "ExecutionTarget",
     "FullExcerpt",

@@ -1,7 +1,7 @@
 """Link unfurls: a Harness execution link pasted in Slack unfolds into its summary.
 
 `link_shared` arrives once per message; Slack retries it when not answered in
-time (`X-Slack-Retry-Num`), so each event id is claimed once in the store, and
+time (`X-Slack-Retry-Num`), so each event id acts once (bot/service/deliveries.py), and
 a link repeated in one message unfurls once. Links that do not parse, or name
 executions Harness does not know, are left alone without a word.
 """
@@ -18,13 +18,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Scope
 from bot.jobs import JobRunner
-from bot.service import LogsService, TargetError
+from bot.service import Deliveries, LogsService, TargetError
 from bot.slack import incident_blocks
-from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EVENT_TTL = 3600.0
 MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness call
 
 
@@ -32,12 +30,12 @@ class UnfurlHandler:
     def __init__(
         self,
         service: LogsService,
-        store: Store,
+        deliveries: Deliveries,
         client: AsyncWebClient,
         jobs: JobRunner,
     ) -> None:
         self._service = service
-        self._store = store
+        self._deliveries = deliveries
         self._client = client
         self._jobs = jobs
 
@@ -46,7 +44,7 @@ class UnfurlHandler:
 
     async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
-        if event_id and not await self._store.claim(f"event:{event_id}", EVENT_TTL):
+        if event_id and not await self._deliveries.first_slack_event(event_id):
             log.info("link_shared %s already handled (Slack retry)", event_id)
             return
         self._jobs.spawn(self._unfurl(event), name=f"unfurl:{event_id}")
