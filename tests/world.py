@@ -61,7 +61,25 @@ def build_world(emulator: HarnessEmulator) -> None:
             "Release Web",
             7,
             "Success",
-            [StageSpec("build", "Build", "Success", [StepSpec("install", "Install deps")])],
+            [
+                StageSpec(
+                    "build",
+                    "Build",
+                    "Success",
+                    [
+                        StepSpec(
+                            "install",
+                            "Install deps",
+                            key=(
+                                "accountId:{account}/orgId:default/projectId:shop/"
+                                "pipelineId:release_web/runSequence:7/level0:pipeline/"
+                                "level1:stages/level2:build/level3:spec/level4:execution/"
+                                "level5:steps/level6:install"
+                            ),
+                        )
+                    ],
+                )
+            ],
             simplified_keys=False,
             node_log_keys=False,
         )

@@ -29,6 +29,10 @@ class StepSpec:
     has_log: bool = True
     units: tuple[str, ...] = ()  # command units (CD steps log one file per unit)
     log: list[tuple[str, str]] | None = None  # (level, out) lines; a default when None
+    # The key Harness logs this step under, spelled out as recorded (`{account}` is
+    # filled in). Required where graph nodes carry no logBaseKey: the bot then builds
+    # the key itself, and must be checked against data, not against a copy of its code.
+    key: str | None = None
 
 
 @dataclass
@@ -67,7 +71,11 @@ def _legacy_base(account: str, run: RunSpec) -> str:
 
 
 def log_key(account: str, run: RunSpec, fqn: str) -> str:
-    """The key Harness logs a node under (what `logBaseKey` carries)."""
+    """The key a node's `logBaseKey` carries in the executions this emulator makes up.
+
+    Only ever served as data (the node's own `logBaseKey`, which the bot uses as
+    is); where nodes carry none, steps spell their key out (`StepSpec.key`).
+    """
     path = fqn.split(".")
     if not run.simplified_keys:
         levels = "/".join(f"level{i}:{p}" for i, p in enumerate(path))
@@ -233,7 +241,14 @@ def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
         for step in stage.steps:
             if not step.has_log or step.status in ("Skipped", "NotStarted"):
                 continue
-            key = log_key(account, run, step_fqn(stage, step))
+            if step.key is not None:
+                key = step.key.format(account=account)
+            else:
+                assert run.node_log_keys, (
+                    f"{run.pipeline} #{run.run_sequence} has no logBaseKey on its nodes: "
+                    f"give step {step.identifier} its recorded key"
+                )
+                key = log_key(account, run, step_fqn(stage, step))
             lines = step.log if step.log is not None else default_log(step)
             if not step.units:
                 logs[key] = ndjson(lines)
