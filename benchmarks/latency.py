@@ -35,7 +35,7 @@ from benchmarks.support import signed_command, wait_until_up  # noqa: E402
 from tests.emulators.harness import HarnessEmulator  # noqa: E402
 from tests.emulators.slack import SlackEmulator  # noqa: E402
 from tests.incident import WEBHOOK_TOKEN, event_body  # noqa: E402
-from tests.test_cli import BIN, bot_env, free_port  # noqa: E402
+from tests.processes import BIN, bot_env, free_port  # noqa: E402
 from tests.world import build_world  # noqa: E402
 
 REQUESTS = 300

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.excerpt.logs import ci_log
-from tests.test_cli import BIN, clean_env
+from tests.processes import BIN, clean_env
 
 LOG = "\n".join(
     [

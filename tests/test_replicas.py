@@ -15,7 +15,7 @@ from bot.store import PipelineKey, Subscription, open_store
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
-from tests.test_cli import BIN, bot_env, free_port
+from tests.processes import BIN, bot_env, free_port
 
 
 @asynccontextmanager

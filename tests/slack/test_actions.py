@@ -9,8 +9,7 @@ from tests.blockkit import assert_valid_message
 from tests.conftest import RunningBot
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN
-from tests.slack.test_commands import ask
-from tests.slack.test_excerpts import buttons, key_of, line
+from tests.slack.support import ask, buttons, key_of, line
 
 
 async def excerpt_button(bot: RunningBot, text: str) -> str:

@@ -16,20 +16,8 @@ from tests.conftest import RunningBot
 from tests.emulators.executions import uid
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET
+from tests.slack.support import ACK_TIMEOUT, ask
 from tests.world import ROLLOUT_FAILURE
-
-ACK_TIMEOUT = 3.0
-
-
-async def ask(bot: RunningBot, text: str, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run a command that should be accepted: returns (ack body, the later reply)."""
-    status, ack, rid = await asyncio.wait_for(bot.command(text, **kwargs), ACK_TIMEOUT)
-    assert status == 200, ack
-    assert isinstance(ack, dict) and ack["response_type"] == "ephemeral"
-    assert "Fetching logs" in ack["text"], ack
-    reply = await bot.reply(rid)
-    assert_valid_message(reply)
-    return ack, reply
 
 
 async def refused_in_ack(bot: RunningBot, harness: HarnessEmulator, text: str) -> str:

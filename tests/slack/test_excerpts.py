@@ -8,47 +8,11 @@ from typing import Any
 
 from tests.blockkit import all_text, assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec, log_key, step_fqn
+from tests.emulators.executions import RunSpec, StageSpec, StepSpec
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN
-from tests.slack.test_commands import ask
+from tests.slack.support import ask, buttons, code_blocks, key_of, line
 from tests.world import HELM_FAILURE, ROLLOUT_FAILURE
-
-
-def code_blocks(reply: dict[str, Any]) -> list[str]:
-    return [
-        b["text"]["text"]
-        for b in reply["blocks"]
-        if b["type"] == "section" and b.get("text", {}).get("text", "").startswith("```")
-    ]
-
-
-def buttons(reply: dict[str, Any], action_id: str) -> list[dict[str, Any]]:
-    return [
-        e
-        for b in reply["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == action_id
-    ]
-
-
-def key_of(harness: HarnessEmulator, pipeline: str, run: int, stage_id: str, step_id: str) -> str:
-    spec = next(
-        r for r in harness.pipelines[("default", "shop")][pipeline].runs if r.run_sequence == run
-    )
-    stage = next(s for s in spec.stages if s.identifier == stage_id)
-    step = next(s for s in stage.steps if s.identifier == step_id)
-    return log_key(harness.account, spec, step_fqn(stage, step))
-
-
-def line(level: str, out: str, i: int = 0) -> bytes:
-    return (
-        json.dumps(
-            {"level": level, "pos": i, "out": out, "time": f"2025-11-20T10:00:{i % 60:02d}.000Z"}
-        ).encode()
-        + b"\n"
-    )
 
 
 async def test_failed_run_shows_the_failing_steps_log_in_time_order(bot: RunningBot) -> None:

@@ -12,8 +12,7 @@ from tests.conftest import RunningBot
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
 from tests.incident import run_of, slack_event, text_of
-from tests.slack.test_commands import ask
-from tests.slack.test_excerpts import buttons
+from tests.slack.support import ask, buttons
 from tests.world import ROLLOUT_FAILURE
 
 
