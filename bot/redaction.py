@@ -156,6 +156,18 @@ def _plugin_rules() -> tuple[_Rule, ...]:
 
 PLUGIN_RULES = _plugin_rules()
 
+
+def _prefilters(rules: tuple[_Rule, ...]) -> tuple[re.Pattern[str], ...]:
+    """One search per group of same-flag patterns tells whether any of them can match."""
+    by_flags: dict[int, list[str]] = {}
+    for rule in rules:
+        by_flags.setdefault(rule.pattern.flags, []).append(f"(?:{rule.pattern.pattern})")
+    return tuple(re.compile("|".join(group), flags) for flags, group in by_flags.items())
+
+
+# Most kept lines hold no token at all: five times cheaper to look once than 27 times.
+_PLUGIN_PREFILTERS = _prefilters(PLUGIN_RULES)
+
 # Every rule needs one of these in the text; most log lines have none, and one
 # search for them is far cheaper than running every rule.
 _MARKERS = re.compile(
@@ -204,8 +216,9 @@ class Redactor:
         if _MARKERS.search(text):
             for rule in RULES:
                 text = rule.pattern.sub(partial(_replace, rule=rule), text)
-        for rule in PLUGIN_RULES:
-            text = rule.pattern.sub(partial(_replace, rule=rule), text)
+        if any(prefilter.search(text) for prefilter in _PLUGIN_PREFILTERS):
+            for rule in PLUGIN_RULES:
+                text = rule.pattern.sub(partial(_replace, rule=rule), text)
         return text
 
     def redact_line(self, line: str, carry: Carry = Carry.NONE) -> tuple[str, Carry]:
