@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from tenacity import (
@@ -25,6 +26,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot.harness.endpoints import Endpoint
 from bot.harness.errors import (
     HarnessAuthError,
     HarnessBadResponseError,
@@ -161,20 +163,22 @@ class HarnessClient:
 
     async def request_json(
         self,
-        method: str,
-        path: str,
+        endpoint: Endpoint,
         *,
+        path: Mapping[str, str] | None = None,
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
-        account_param: str = "accountIdentifier",
-        endpoint: str = "",
         retry: bool = True,
     ) -> Any:
-        """Send one call (retrying transient failures) and return the decoded JSON body."""
-        url, query = self._gateway(path, params, account_param)
-        label = endpoint or path
+        """Send one call (retrying transient failures) and return the decoded JSON body.
+
+        `path` fills the endpoint's placeholders; `retry=False` is for probes.
+        """
+        url, query = self._gateway(endpoint, path, params)
+        label = endpoint.name
+        method = endpoint.method
         started = time.monotonic()
-        if not retry:
+        if not retry or not endpoint.retried:
             try:
                 return await self._send_once(method, url, query, json, label)
             except _TransientError as exc:
@@ -191,16 +195,11 @@ class HarnessClient:
 
     @asynccontextmanager
     async def stream(
-        self,
-        path: str,
-        *,
-        params: Mapping[str, str | int],
-        account_param: str = "accountID",
-        endpoint: str = "",
+        self, endpoint: Endpoint, *, params: Mapping[str, str | int]
     ) -> AsyncIterator[ByteStream]:
         """GET whose body is read as a stream; failures before the body are retried."""
-        url, query = self._gateway(path, params, account_param)
-        label = endpoint or path
+        url, query = self._gateway(endpoint, None, params)
+        label = endpoint.name
         try:
             async for attempt in self._retrying():
                 with attempt:
@@ -211,12 +210,19 @@ class HarnessClient:
             raise HarnessUnavailableError(exc.reason) from None
 
     def _gateway(
-        self, path: str, params: Mapping[str, str | int] | None, account_param: str
+        self,
+        endpoint: Endpoint,
+        path: Mapping[str, str] | None,
+        params: Mapping[str, str | int] | None,
     ) -> tuple[str, dict[str, str | int]]:
         """`{base}/gateway/<path>` and its query, with the account on every call."""
-        query: dict[str, str | int] = {account_param: self.account_id, "routingId": self.account_id}
+        query: dict[str, str | int] = {
+            endpoint.account_param: self.account_id,
+            "routingId": self.account_id,
+        }
         query.update(params or {})
-        return f"{self._base_url}/gateway/{path.lstrip('/')}", query
+        filled = endpoint.path.format(**{k: quote(v, safe="") for k, v in (path or {}).items()})
+        return f"{self._base_url}/gateway/{filled}", query
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(

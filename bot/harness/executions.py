@@ -8,6 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.domain import Execution, Node, PipelineRef, Run, Scope
 from bot.harness.client import HarnessClient
+from bot.harness.endpoints import EXECUTION_V2, EXECUTIONS_SUMMARY, PIPELINES_LIST
 from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
 from bot.harness.models import (
     Envelope,
@@ -51,11 +52,7 @@ class PipelineApi:
             if search:
                 params["searchTerm"] = search
             payload = await self._client.request_json(
-                "POST",
-                "pipeline/api/pipelines/list",
-                params=params,
-                json={"filterType": "PipelineSetup"},
-                endpoint="pipelines.list",
+                PIPELINES_LIST, params=params, json={"filterType": "PipelineSetup"}
             )
             data = _unwrap(payload, Page[PipelineListItem], "pipelines.list")
             found.extend(PipelineRef(p.identifier, p.name or p.identifier) for p in data.content)
@@ -66,11 +63,9 @@ class PipelineApi:
     async def probe(self, scope: Scope) -> None:
         """One cheap call without retries, for readiness checks."""
         payload = await self._client.request_json(
-            "POST",
-            "pipeline/api/pipelines/list",
+            PIPELINES_LIST,
             params={**self._scope_params(scope), "page": 0, "size": 1},
             json={"filterType": "PipelineSetup"},
-            endpoint="pipelines.list",
             retry=False,
         )
         _unwrap(payload, Page[PipelineListItem], "pipelines.list")
@@ -78,8 +73,7 @@ class PipelineApi:
     async def runs(self, scope: Scope, pipeline: str, page: int = 0, size: int = 20) -> list[Run]:
         """Runs of a pipeline, newest first."""
         payload = await self._client.request_json(
-            "POST",
-            "pipeline/api/pipelines/execution/summary",
+            EXECUTIONS_SUMMARY,
             params={
                 **self._scope_params(scope),
                 "pipelineIdentifier": pipeline,
@@ -87,7 +81,6 @@ class PipelineApi:
                 "size": size,
             },
             json={"filterType": "PipelineExecution"},
-            endpoint="executions.summary",
         )
         data = _unwrap(payload, Page[ExecutionSummary], "executions.summary")
         return [Run(s.plan_execution_id, s.run_sequence, s.status) for s in data.content]
@@ -114,10 +107,9 @@ class PipelineApi:
 
     async def execution(self, scope: Scope, plan_execution_id: str) -> Execution:
         payload = await self._client.request_json(
-            "GET",
-            f"pipeline/api/pipelines/execution/v2/{plan_execution_id}",
+            EXECUTION_V2,
+            path={"id": plan_execution_id},
             params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
-            endpoint="executions.v2",
         )
         detail = _unwrap(payload, ExecutionDetail, "executions.v2")
         return to_execution(detail, self._client.account_id, scope)
@@ -125,14 +117,13 @@ class PipelineApi:
     async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
         """The run of the pipeline that a Pipeline stage chained to, with its graph."""
         payload = await self._client.request_json(
-            "GET",
-            f"pipeline/api/pipelines/execution/v2/{parent.plan_execution_id}",
+            EXECUTION_V2,
+            path={"id": parent.plan_execution_id},
             params={
                 **self._scope_params(parent.scope),
                 "renderFullBottomGraph": "true",
                 "stageNodeId": stage_layout_key,
             },
-            endpoint="executions.v2",
         )
         detail = _unwrap(payload, ExecutionDetail, "executions.v2")
         child = detail.child_graph

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.domain import LogsLink
 from bot.harness.client import HarnessClient
+from bot.harness.endpoints import LOGS_EXPORT
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, HarnessBadResponseError
 from bot.harness.models import ExportAnswer
 from bot.singleflight import SingleFlight
@@ -64,13 +65,7 @@ class LogExporter:
             await asyncio.sleep(delay)
 
     async def _request(self, prefix: str) -> ExportAnswer:
-        payload = await self._client.request_json(
-            "POST",
-            "log-service/blob/download",
-            params={"prefix": prefix},
-            account_param="accountID",
-            endpoint="logs.export",
-        )
+        payload = await self._client.request_json(LOGS_EXPORT, params={"prefix": prefix})
         try:
             return ExportAnswer.model_validate(payload)
         except ValidationError:

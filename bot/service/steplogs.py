@@ -31,6 +31,7 @@ from bot.excerpt import (
 )
 from bot.harness.client import HarnessClient
 from bot.harness.downloads import open_download
+from bot.harness.endpoints import LOGS_BLOB
 from bot.harness.errors import HarnessNotFoundError, NoLogsError
 from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix
@@ -105,9 +106,7 @@ class StepLogReader:
     async def _read(self, key: str, scan: Callable[[Iterator[bytes], ReadBudget], T]) -> T | None:
         async with self._slots:
             try:
-                async with self._client.stream(
-                    "log-service/blob", params={"key": key}, endpoint="logs.blob"
-                ) as response:
+                async with self._client.stream(LOGS_BLOB, params={"key": key}) as response:
                     found = await self._scan(response, scan)
                 if not _nothing(found):
                     return found

@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 from stream_zip import ZIP_32, stream_zip
 
+from bot.harness.endpoints import ENDPOINTS
 from tests.emulators.executions import (
     RunSpec,
     child_stage_run,
@@ -187,11 +188,19 @@ class HarnessEmulator:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_post("/gateway/pipeline/api/pipelines/list", self._pipelines_list)
-        app.router.add_post("/gateway/pipeline/api/pipelines/execution/summary", self._summary)
-        app.router.add_get("/gateway/pipeline/api/pipelines/execution/v2/{id}", self._execution)
-        app.router.add_post("/gateway/log-service/blob/download", self._export)
-        app.router.add_get("/gateway/log-service/blob", self._blob)
+        # Routed by the bot's own description of the API (bot/harness/endpoints.py):
+        # the paths are the contract, what answers behind them is this emulator's.
+        handlers = {
+            "pipelines.list": self._pipelines_list,
+            "executions.summary": self._summary,
+            "executions.v2": self._execution,
+            "logs.export": self._export,
+            "logs.blob": self._blob,
+        }
+        for endpoint in ENDPOINTS:
+            app.router.add_route(
+                endpoint.method, "/gateway/" + endpoint.path, handlers[endpoint.name]
+            )
         app.router.add_get("/storage/harness-download/{account}/{export}/logs.zip", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -18,7 +19,8 @@ from bot.harness.client import (
     error_detail,
     parse_retry_after,
 )
-from bot.harness.errors import HarnessUnavailableError
+from bot.harness.endpoints import ENDPOINTS, PIPELINES_LIST, Endpoint
+from bot.harness.errors import HarnessError, HarnessUnavailableError
 from tests.emulators.harness import HarnessEmulator
 
 
@@ -85,9 +87,7 @@ async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> 
     async with httpx.AsyncClient() as http:
         client = client_for(harness, http, deadline=10)
         await client.request_json(
-            "POST",
-            "pipeline/api/pipelines/list",
-            params={"orgIdentifier": "default", "projectIdentifier": "shop"},
+            PIPELINES_LIST, params={"orgIdentifier": "default", "projectIdentifier": "shop"}
         )
     first, second = harness.calls("pipelines")
     assert len(harness.calls("pipelines")) == 2
@@ -102,6 +102,33 @@ async def test_gives_up_at_the_deadline(harness: HarnessEmulator) -> None:
         client = client_for(harness, http, deadline=0.5)
         started = time.monotonic()
         with pytest.raises(HarnessUnavailableError, match="HTTP 503"):
-            await client.request_json("POST", "pipeline/api/pipelines/list")
+            await client.request_json(PIPELINES_LIST)
     assert time.monotonic() - started < 3
     assert len(harness.calls("pipelines")) >= 3
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
+async def test_every_endpoint_carries_its_account_parameter_and_counts_under_its_name(
+    harness: HarnessEmulator, endpoint: Endpoint
+) -> None:
+    seen: list[tuple[str, str]] = []
+    async with httpx.AsyncClient() as http:
+        client = HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=1),
+            on_request=lambda label, outcome: seen.append((label, outcome)),
+        )
+        if endpoint.method == "GET" and "{id}" not in endpoint.path:
+            with contextlib.suppress(HarnessError):
+                async with client.stream(endpoint, params={"key": "nothing/here"}):
+                    pass
+        else:
+            with contextlib.suppress(HarnessError):
+                await client.request_json(endpoint, path={"id": "exec1"}, params={"prefix": "p"})
+    (request,) = [r for r in harness.requests if r.path.startswith("/gateway/")]
+    assert request.query[endpoint.account_param] == harness.account
+    assert request.method == endpoint.method
+    assert seen and seen[0][0] == endpoint.name
