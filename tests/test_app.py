@@ -25,7 +25,7 @@ async def test_readyz_checks_slack_and_harness(bot: RunningBot, harness: Harness
             "store": "ok",
         }
     assert [c.token for c in bot.slack.calls("auth.test")] == [BOT_TOKEN]
-    assert len(harness.calls("pipelines")) == 1
+    assert len(harness.calls("pipelines.list")) == 1
 
 
 async def test_readyz_fails_when_harness_refuses_the_key(start_bot: Any) -> None:

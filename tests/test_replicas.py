@@ -83,6 +83,6 @@ async def test_two_processes_sharing_redis_post_a_webhook_once(
             assert post.args["channel"] == "C0INCIDENT"
             # Both replicas finished their work before stopping (SIGTERM drains jobs).
         assert len(slack.posts()) == 1
-        assert len(harness.calls("v2")) >= 1
+        assert len(harness.calls("executions.v2")) >= 1
     finally:
         await store.close()

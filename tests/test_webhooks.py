@@ -305,7 +305,7 @@ async def test_webhook_is_answered_before_the_work_is_done(
     await subscribe(bot)
     harness.export_gate = asyncio.Event()
     await accepted(bot, event_body(harness))  # 202 while the export is still pending
-    await harness.changes.wait_for(lambda: harness.calls("export"))
+    await harness.changes.wait_for(lambda: harness.calls("logs.export"))
     assert slack.posts() == []
     harness.export_gate.set()
     await slack.wait_for(lambda: slack.posts())

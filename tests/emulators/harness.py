@@ -52,6 +52,7 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    endpoint: str = ""  # its name in bot/harness/endpoints.py ("" for downloads)
 
 
 @dataclass
@@ -166,19 +167,8 @@ class HarnessEmulator:
         self._drops[endpoint] += times
 
     def calls(self, endpoint: str) -> list[Recorded]:
-        paths = {
-            "export": "/gateway/log-service/blob/download",
-            "pipelines": "/gateway/pipeline/api/pipelines/list",
-            "summary": "/gateway/pipeline/api/pipelines/execution/summary",
-            "blob": "/gateway/log-service/blob",
-        }
-        if endpoint == "v2":
-            return [
-                r
-                for r in self.requests
-                if r.path.startswith("/gateway/pipeline/api/pipelines/execution/v2/")
-            ]
-        return [r for r in self.requests if r.path == paths[endpoint]]
+        """Requests to one endpoint, by its name in bot/harness/endpoints.py."""
+        return [r for r in self.requests if r.endpoint == endpoint]
 
     @property
     def base_url(self) -> str:
@@ -223,7 +213,14 @@ class HarnessEmulator:
             except ValueError:
                 body = raw.decode(errors="replace")
         self.requests.append(
-            Recorded(request.method, request.path, dict(request.query), dict(request.headers), body)
+            Recorded(
+                request.method,
+                request.path,
+                dict(request.query),
+                dict(request.headers),
+                body,
+                endpoint,
+            )
         )
         self.request_times.append(time.monotonic())
         await self.changes.notify()
@@ -249,7 +246,7 @@ class HarnessEmulator:
             "authorization", ""
         ).removeprefix("Bearer ")
         if key != self.api_key:
-            if endpoint == "export":
+            if endpoint.startswith("logs."):  # the log service answers in its own shape
                 return web.json_response({"error_msg": "unauthorized"}, status=401)
             return web.json_response(
                 {"status": "ERROR", "code": "INVALID_TOKEN", "message": "Token is not valid."},
@@ -295,7 +292,9 @@ class HarnessEmulator:
         }
 
     async def _pipelines_list(self, request: web.Request) -> web.Response:
-        if (answer := await self._prologue(request, "pipelines", "accountIdentifier")) is not None:
+        if (
+            answer := await self._prologue(request, "pipelines.list", "accountIdentifier")
+        ) is not None:
             return answer
         project = self._project(request)
         if project is None:
@@ -311,7 +310,9 @@ class HarnessEmulator:
         return web.json_response(self._page(items, request))
 
     async def _summary(self, request: web.Request) -> web.Response:
-        if (answer := await self._prologue(request, "summary", "accountIdentifier")) is not None:
+        if (
+            answer := await self._prologue(request, "executions.summary", "accountIdentifier")
+        ) is not None:
             return answer
         project = self._project(request)
         pipeline = project.get(request.query.get("pipelineIdentifier", "")) if project else None
@@ -320,7 +321,9 @@ class HarnessEmulator:
         return web.json_response(self._page(items, request))
 
     async def _execution(self, request: web.Request) -> web.Response:
-        if (answer := await self._prologue(request, "v2", "accountIdentifier")) is not None:
+        if (
+            answer := await self._prologue(request, "executions.v2", "accountIdentifier")
+        ) is not None:
             return answer
         run = self.run_by_id(request.match_info["id"])
         if run is None or (run.org, run.project) != (
@@ -343,7 +346,7 @@ class HarnessEmulator:
         return web.json_response(body)
 
     async def _export(self, request: web.Request) -> web.Response:
-        if (answer := await self._prologue(request, "export", "accountID")) is not None:
+        if (answer := await self._prologue(request, "logs.export", "accountID")) is not None:
             return answer
         prefix = request.query.get("prefix", "")
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
@@ -380,7 +383,7 @@ class HarnessEmulator:
         return web.json_response(answer_body)
 
     async def _blob(self, request: web.Request) -> web.StreamResponse:
-        if (answer := await self._prologue(request, "blob", "accountID")) is not None:
+        if (answer := await self._prologue(request, "logs.blob", "accountID")) is not None:
             return answer
         key = request.query.get("key", "")
         if key in self.files:

@@ -83,28 +83,28 @@ def client_for(harness: HarnessEmulator, http: httpx.AsyncClient, deadline: floa
 
 
 async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> None:
-    harness.fail_next("pipelines", 429, retry_after="1")
+    harness.fail_next("pipelines.list", 429, retry_after="1")
     async with httpx.AsyncClient() as http:
         client = client_for(harness, http, deadline=10)
         await client.request_json(
             PIPELINES_LIST, params={"orgIdentifier": "default", "projectIdentifier": "shop"}
         )
-    first, second = harness.calls("pipelines")
-    assert len(harness.calls("pipelines")) == 2
+    first, second = harness.calls("pipelines.list")
+    assert len(harness.calls("pipelines.list")) == 2
     gap = harness.request_times[1] - harness.request_times[0]
     assert gap >= 1.0, f"retried after {gap:.2f}s despite Retry-After: 1"
     assert first.headers["x-api-key"] == second.headers["x-api-key"] == harness.api_key
 
 
 async def test_gives_up_at_the_deadline(harness: HarnessEmulator) -> None:
-    harness.fail_next("pipelines", 503, times=10_000)
+    harness.fail_next("pipelines.list", 503, times=10_000)
     async with httpx.AsyncClient() as http:
         client = client_for(harness, http, deadline=0.5)
         started = time.monotonic()
         with pytest.raises(HarnessUnavailableError, match="HTTP 503"):
             await client.request_json(PIPELINES_LIST)
     assert time.monotonic() - started < 3
-    assert len(harness.calls("pipelines")) >= 3
+    assert len(harness.calls("pipelines.list")) >= 3
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)

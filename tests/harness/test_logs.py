@@ -40,7 +40,7 @@ async def test_export_is_polled_from_queued_to_success(harness: HarnessEmulator)
     prefix = harness.all_log_keys()[0]
     async with httpx.AsyncClient() as http:
         link = await exporter(harness, http).export(prefix)
-    statuses = len(harness.calls("export"))
+    statuses = len(harness.calls("logs.export"))
     assert statuses >= 2  # queued first, then polled
     assert link.url.startswith(harness.base_url + "/storage/harness-download/")
     assert link.expires_at is not None and link.expires_at.year == 2026

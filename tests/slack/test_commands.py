@@ -32,7 +32,7 @@ async def refused_in_ack(bot: RunningBot, harness: HarnessEmulator, text: str) -
 
 
 def exported_prefixes(harness: HarnessEmulator) -> set[str]:
-    return {r.query["prefix"] for r in harness.calls("export")}
+    return {r.query["prefix"] for r in harness.calls("logs.export")}
 
 
 def run_base(
@@ -80,13 +80,13 @@ async def test_latest_run_posts_link_status_failure_and_requester(
     assert exported_prefixes(harness) == {base, base + "/deploy_prod/rollout"}
     # The export was polled until ready, with the key and account on every API call,
     # and the pre-signed zip was fetched without the key.
-    assert len(harness.calls("export")) >= 2
+    assert len(harness.calls("logs.export")) >= 2
     api_calls = [r for r in harness.requests if r.path.startswith("/gateway/")]
     downloads = [r for r in harness.requests if r.path.startswith("/storage/")]
     assert all(r.headers["x-api-key"] == harness.api_key for r in api_calls)
     assert downloads
     assert all("x-api-key" not in {h.lower() for h in r.headers} for r in downloads)
-    assert all(r.query["accountID"] == harness.account for r in harness.calls("export"))
+    assert all(r.query["accountID"] == harness.account for r in harness.calls("logs.export"))
 
 
 async def test_a_numbered_run(bot: RunningBot, harness: HarnessEmulator) -> None:
@@ -134,7 +134,7 @@ async def test_another_org_and_project(bot: RunningBot, harness: HarnessEmulator
     assert exported_prefixes(harness) == {
         run_base(harness, "deploy_payments", 3, "payments", "checkout")
     }
-    assert all(r.query["orgIdentifier"] == "payments" for r in harness.calls("pipelines"))
+    assert all(r.query["orgIdentifier"] == "payments" for r in harness.calls("pipelines.list"))
 
 
 async def test_older_executions_use_legacy_log_keys(
@@ -261,7 +261,7 @@ async def test_unknown_names_get_a_private_answer_with_suggestions(
     assert says in reply["text"]
     if suggests:
         assert f"`{suggests}`" in reply["text"].split("Did you mean", 1)[1]
-    assert harness.calls("export") == []
+    assert harness.calls("logs.export") == []
 
 
 async def test_harness_names_in_error_replies_cannot_ping_or_break_formatting(
@@ -318,7 +318,7 @@ async def test_too_many_log_files_suggests_naming_a_stage(
     # A permanent answer is not retried even though Harness sends it as a 500.
     pipeline_calls = [
         c
-        for c in harness.calls("export")
+        for c in harness.calls("logs.export")
         if c.query["prefix"] == run_base(harness, "deploy_checkout", 42)
     ]
     assert len(pipeline_calls) == 1
@@ -330,7 +330,7 @@ async def test_no_logs_under_the_prefix(bot: RunningBot, harness: HarnessEmulato
 
 
 async def test_export_refused_for_the_key(bot: RunningBot, harness: HarnessEmulator) -> None:
-    harness.fail_next("export", 403, body={"error_msg": f"forbidden for {harness.api_key}"})
+    harness.fail_next("logs.export", 403, body={"error_msg": f"forbidden for {harness.api_key}"})
     _, reply = await ask(bot, "deploy_checkout")
     text = all_text(reply)
     assert "lacks access" in text
@@ -360,32 +360,32 @@ async def test_export_that_fails_reports_harness_message(
 async def test_rate_limits_and_server_errors_are_retried(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    harness.fail_next("pipelines", 429, times=2, retry_after="0")
-    harness.fail_next("summary", 502)
-    harness.fail_next("v2", 503, retry_after="0")
-    harness.fail_next("export", 500, times=2)
+    harness.fail_next("pipelines.list", 429, times=2, retry_after="0")
+    harness.fail_next("executions.summary", 502)
+    harness.fail_next("executions.v2", 503, retry_after="0")
+    harness.fail_next("logs.export", 500, times=2)
     _, reply = await ask(bot, "deploy_checkout")
     assert "download_logs" in all_text(reply)
 
 
 async def test_dropped_connections_are_retried(bot: RunningBot, harness: HarnessEmulator) -> None:
-    harness.drop_next("v2")
-    harness.drop_next("export")
+    harness.drop_next("executions.v2")
+    harness.drop_next("logs.export")
     _, reply = await ask(bot, "deploy_checkout")
     assert "download_logs" in all_text(reply)
 
 
 async def test_harness_down_past_the_deadline(start_bot: Any, harness: HarnessEmulator) -> None:
     bot = await start_bot(harness_retry_deadline=0.5)
-    harness.fail_next("export", 503, times=10_000)
+    harness.fail_next("logs.export", 503, times=10_000)
     _, reply = await ask(bot, "deploy_checkout")
     assert "not answering right now" in all_text(reply)
-    assert len(harness.calls("export")) >= 2
+    assert len(harness.calls("logs.export")) >= 2
 
 
 async def test_harness_down_while_resolving(start_bot: Any, harness: HarnessEmulator) -> None:
     bot = await start_bot(harness_retry_deadline=0.3)
-    harness.fail_next("pipelines", 503, times=10_000)
+    harness.fail_next("pipelines.list", 503, times=10_000)
     status, _ack, rid = await bot.command("deploy_checkout")
     assert status == 200
     reply = await bot.reply(rid)
@@ -411,7 +411,7 @@ async def test_the_ack_does_not_wait_for_harness(bot: RunningBot, harness: Harne
     harness.export_gate = asyncio.Event()
     status, ack, rid = await asyncio.wait_for(bot.command("deploy_checkout"), ACK_TIMEOUT)
     assert status == 200 and "Fetching logs" in ack["text"]  # type: ignore[index]
-    await harness.changes.wait_for(lambda: len(harness.calls("export")) >= 2)
+    await harness.changes.wait_for(lambda: len(harness.calls("logs.export")) >= 2)
     assert bot.slack.replies_to(rid) == []  # still exporting, and Slack already has its answer
     harness.export_gate.set()
     reply = await bot.reply(rid)
@@ -453,11 +453,13 @@ async def test_many_people_asking_at_once_share_one_export(
     for _ack, reply in results:
         assert "download_logs" in all_text(reply)
     # One export polled on a shared schedule, not five exports polled side by side.
-    assert len(harness.calls("export")) <= 8
+    assert len(harness.calls("logs.export")) <= 8
 
 
 async def test_no_secret_reaches_slack(bot: RunningBot, harness: HarnessEmulator) -> None:
-    harness.fail_next("export", 400, body={"error_msg": f"bad key {harness.api_key} {BOT_TOKEN}"})
+    harness.fail_next(
+        "logs.export", 400, body={"error_msg": f"bad key {harness.api_key} {BOT_TOKEN}"}
+    )
     _, reply = await ask(bot, "deploy_checkout")
     text = all_text(reply)
     assert harness.api_key not in text and BOT_TOKEN not in text and SIGNING_SECRET not in text

@@ -56,7 +56,7 @@ async def test_two_failed_steps_each_get_an_excerpt(
     assert "exit status 2" in codes[1]
     assert len(buttons(reply, "show_full_excerpt")) == 2
     # CI steps log at their own key: read straight from the blob, no export needed.
-    assert len(harness.calls("blob")) >= 2
+    assert len(harness.calls("logs.blob")) >= 2
 
 
 async def test_a_step_that_failed_without_a_log_says_so(bot: RunningBot) -> None:
@@ -267,10 +267,10 @@ async def test_a_failure_is_compared_with_the_same_step_in_the_last_success(
     assert "checkout.spec.ts failed: expected total 10.00, got 9.99" in headline
     # Asked again, the green log is not read again.
     green_key = next(k for k in harness.logs if "/integration/4/" in k and k.endswith("/ui/e2e"))
-    reads = [r for r in harness.calls("blob") if r.query["key"] == green_key]
+    reads = [r for r in harness.calls("logs.blob") if r.query["key"] == green_key]
     assert len(reads) == 1
     await ask(bot, "integration #5 ui/e2e")
-    assert [r for r in harness.calls("blob") if r.query["key"] == green_key] == reads
+    assert [r for r in harness.calls("logs.blob") if r.query["key"] == green_key] == reads
 
 
 async def test_without_a_green_run_or_with_the_setting_off_nothing_is_compared(
@@ -311,7 +311,7 @@ async def test_a_failed_chained_pipeline_is_followed_into_its_own_run(
     (code,) = code_blocks(reply)
     assert HELM_FAILURE in code
     # The child run is asked for through its parent's Pipeline stage.
-    assert any("stageNodeId" in r.query for r in harness.calls("v2"))
+    assert any("stageNodeId" in r.query for r in harness.calls("executions.v2"))
     # The button points at the child's own run, so the full excerpt finds the step.
     (button,) = buttons(reply, "show_full_excerpt")
     ref = json.loads(button["value"])

@@ -68,7 +68,7 @@ async def test_a_pasted_link_unfurls_into_its_summary(
     assert "Failed in Deploy Prod › Rollout" in text
     assert ROLLOUT_FAILURE in text
     assert '"action_id": "get_logs"' in text
-    assert harness.calls("export") == []  # a summary only: no export until someone asks
+    assert harness.calls("logs.export") == []  # a summary only: no export until someone asks
 
 
 async def test_slack_retries_and_repeated_links_unfurl_once(
@@ -87,7 +87,7 @@ async def test_slack_retries_and_repeated_links_unfurl_once(
         else json.loads(call.args["unfurls"])
     )
     assert list(unfurls) == [url]
-    assert len(harness.calls("v2")) == 1
+    assert len(harness.calls("executions.v2")) == 1
 
 
 @pytest.mark.parametrize(
