@@ -8,16 +8,17 @@ Harness serves `.gz` blobs with and without Content-Encoding.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from stream_unzip import UnzipError, stream_unzip
 
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
-from bot.excerpt.scanner import Anchor, LogScanner
+from bot.excerpt.scanner import Anchor, FileSummary, LogScanner
 from bot.excerpt.text import digest, output_of, shape
 from bot.redaction import Redactor
 
@@ -87,13 +88,34 @@ def _sniff(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
         head += chunk[:4]
         if len(head) >= 4:
             break
-    stream = iter(taken)
-    return head, _chain(stream, chunks)
+    return head, itertools.chain(taken, chunks)
 
 
-def _chain(first: Iterator[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
+def _read_log(
+    chunks: Iterator[bytes],
+    budget: ReadBudget,
+    settings: ExcerptSettings,
+    add: Callable[[FileSummary], None],
+    on_anchor: Callable[[Anchor], None] | None = None,
+) -> None:
+    """Scan every file of a log (one, or each of an export zip's), gzip or not."""
+    head, stream = _sniff(chunks)
+    if head.startswith(_GZIP_MAGIC):
+        stream = inflate(stream, zlib.MAX_WBITS | 16)
+        head, stream = _sniff(stream)
+    if head.startswith(_ZIP_MAGIC):
+        _scan_zip(stream, budget, settings, add, on_anchor)
+    else:
+        scanner = LogScanner(settings, on_anchor=on_anchor)
+        _feed(scanner, stream, budget)
+        add(scanner.finish())
+
+
+def _feed(scanner: LogScanner, chunks: Iterable[bytes], budget: ReadBudget) -> None:
+    for data in chunks:
+        if not budget.take(len(data)):
+            break
+        scanner.feed(data)
 
 
 def collect_stream(
@@ -105,14 +127,7 @@ def collect_stream(
     """Scan a log in any of the forms Harness or a person hands over; excerpt it later."""
     budget = budget or ReadBudget()
     collector = ExcerptCollector(redactor, settings)
-    head, stream = _sniff(chunks)
-    if head.startswith(_GZIP_MAGIC):
-        stream = inflate(stream, zlib.MAX_WBITS | 16)
-        head, stream = _sniff(stream)
-    if head.startswith(_ZIP_MAGIC):
-        _scan_zip(stream, budget, collector)
-    else:
-        _scan_one(stream, budget, collector)
+    _read_log(chunks, budget, collector.settings, collector.add)
     collector.truncated = budget.stop_reason
     return collector
 
@@ -127,16 +142,13 @@ def excerpt_stream(
     return collect_stream(chunks, redactor, settings, budget).excerpt()
 
 
-def _scan_one(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCollector) -> None:
-    scanner = LogScanner(collector.settings)
-    for data in chunks:
-        if not budget.take(len(data)):
-            break
-        scanner.feed(data)
-    collector.add(scanner.finish())
-
-
-def _scan_zip(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCollector) -> None:
+def _scan_zip(
+    chunks: Iterator[bytes],
+    budget: ReadBudget,
+    settings: ExcerptSettings,
+    add: Callable[[FileSummary], None],
+    on_anchor: Callable[[Anchor], None] | None,
+) -> None:
     try:
         for name, _size, unzipped in stream_unzip(chunks, allow_zip64=True):
             if budget.stopped.is_set():
@@ -145,12 +157,9 @@ def _scan_zip(chunks: Iterator[bytes], budget: ReadBudget, collector: ExcerptCol
             if budget.entries > budget.limits.max_entries:
                 budget.stop(f"more than {budget.limits.max_entries:,} log files")
                 break
-            scanner = LogScanner(collector.settings, name.decode("utf-8", errors="replace"))
-            for data in unzipped:
-                if not budget.take(len(data)):
-                    break
-                scanner.feed(data)
-            collector.add(scanner.finish())
+            scanner = LogScanner(settings, name.decode("utf-8", errors="replace"), on_anchor)
+            _feed(scanner, unzipped, budget)
+            add(scanner.finish())
             if budget.stopped.is_set():
                 break
     except UnzipError:
@@ -182,17 +191,15 @@ def line_shapes(
         if len(found) < max_shapes:
             found.add(digest(shape(output_of(anchor.raw))))
 
-    head, stream = _sniff(chunks)
-    if head.startswith(_GZIP_MAGIC):
-        stream = inflate(stream, zlib.MAX_WBITS | 16)
+    lines = 0
+
+    def count(summary: FileSummary) -> None:
+        nonlocal lines
+        lines += summary.lines
+
     settings = ExcerptSettings(before=0, after=0, tail=1, first=1, best=1, last=1)
-    scanner = LogScanner(settings, on_anchor=keep)
-    for data in stream:
-        if not budget.take(len(data)):
-            break
-        scanner.feed(data)
-    summary = scanner.finish()
-    return LogShapes(frozenset(found), summary.lines)
+    _read_log(chunks, budget, settings, count, on_anchor=keep)
+    return LogShapes(frozenset(found), lines)
 
 
 __all__ = [

@@ -326,3 +326,18 @@ def test_a_green_log_is_read_into_a_bounded_set_of_shapes() -> None:
     shapes = line_shapes(iter([ci_log(lines)]), max_shapes=100)
     assert shapes.lines == 5000
     assert len(shapes.shapes) == 100
+
+
+def test_a_green_log_in_an_export_zip_is_read_file_by_file() -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("p/1/-x/ci/tests/commandUnit:Execute", ci_log("Error: cache busy"))
+        archive.writestr("p/1/-x/ci/tests/commandUnit:Cleanup", ci_log("done\nall good"))
+    shapes = line_shapes(iter([buffer.getvalue()]))
+    red = ci_log("Error: cache busy")
+    compared = collect_stream(iter([red]), Redactor()).excerpt(shapes.shapes, 3)
+    assert shapes.lines == 3
+    assert compared.similar_to_green == 1
