@@ -37,7 +37,6 @@ class RankedAnchor:
     rules: frozenset[int]
     score: int
     priority: float
-    similar: int
     in_green: bool = False  # the last successful run printed it too
 
 
@@ -156,7 +155,6 @@ class ExcerptCollector:
                         anchor.rules,
                         anchor.score,
                         priority,
-                        anchor.similar,
                         self._seen_green(anchor),
                     )
                 )

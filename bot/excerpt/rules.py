@@ -353,7 +353,6 @@ WEIGHTS: tuple[int, ...] = tuple(rule.weight for rule in RULES)
 KEY_BEGIN = next(i for i, r in enumerate(RULES) if r.role is Role.KEY_BEGIN)
 KEY_END = next(i for i, r in enumerate(RULES) if r.role is Role.KEY_END)
 SUMMARY_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.SUMMARY)
-LOCATION_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.LOCATION)
 STEP_RULES = frozenset(i for i, r in enumerate(RULES) if r.role is Role.STEP)
 
 # Literals of which every rule that can make a line worth showing needs one. A
@@ -594,7 +593,6 @@ def score(rules: frozenset[int]) -> int:
 __all__ = [
     "KEY_BEGIN",
     "KEY_END",
-    "LOCATION_RULES",
     "RULES",
     "STEP_RULES",
     "SUMMARY_RULES",

@@ -60,7 +60,6 @@ class FileSummary:
     tail: RawLines
     steps: list[tuple[int, bytes]]  # which job ran, and which command before the first failure
     key_ranges: list[tuple[int, int]]
-    keep_bytes: int
 
 
 def _line_end(region: bytes, start: int) -> int:
@@ -335,7 +334,6 @@ class LogScanner:
                 if s is not None and self.error_lines
             ],
             key_ranges=ranges,
-            keep_bytes=self.settings.keep_bytes,
         )
         self._recent.clear()
         return summary
