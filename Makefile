@@ -29,8 +29,10 @@ redis-server:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	}
 
+# One pytest worker per core: every test owns its emulators, ports, files and Redis
+# database, so they run side by side.
 test: $(VENV)/.installed-dev redis-server
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests benchmarks

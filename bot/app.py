@@ -50,6 +50,7 @@ from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Poster
 from bot.slack.subscriptions import SubscriptionHandler
 from bot.store import Store, open_store
+from bot.tls import client_context
 from bot.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class BotApp:
             timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             follow_redirects=False,
+            verify=client_context(),
         )
         # Log bodies stream through aiohttp (see bot/harness/streaming.py).
         self.downloads = StreamOpener.new_session(settings.harness_request_timeout)
@@ -90,7 +92,11 @@ class BotApp:
         )
         self.pipelines = PipelineApi(self.harness)
         self.default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
-        exporter = LogExporter(self.harness, timeout=settings.harness_export_timeout)
+        exporter = LogExporter(
+            self.harness,
+            timeout=settings.harness_export_timeout,
+            first_poll=settings.harness_export_poll_interval,
+        )
         redactor = self.redactor = Redactor(settings.secrets())
         reader = StepLogReader(
             self.harness,

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     harness_retry_deadline: float = Field(default=600.0, gt=0)
     harness_retry_initial_delay: float = Field(default=0.5, gt=0)
     harness_export_timeout: float = Field(default=600.0, gt=0)
+    # First wait between export polls; it doubles up to 5 s.
+    harness_export_poll_interval: float = Field(default=0.25, gt=0, le=5.0)
     excerpt_lines_before: int = Field(default=4, ge=0, le=50)
     excerpt_lines_tail: int = Field(default=15, ge=1, le=100)
     excerpt_timeout: float = Field(default=120.0, gt=0)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import BotApp
@@ -20,16 +21,30 @@ from bot.config import Settings
 from tests.emulators import slack as slack_emu
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
-from tests.redis_server import redis_server
+from tests.redis_server import RedisServer, redis_server
 from tests.world import build_world
 
 _trigger_ids = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+# Tests get Redis databases in turn, so one test's keys never meet another's.
+_redis_databases = itertools.cycle(range(16))
+
+
+@pytest.fixture
+def redis_url(redis: RedisServer) -> str:
+    """An empty Redis database of the session's server."""
+    import redis as redis_py
+
+    url = redis.url(next(_redis_databases))
+    redis_py.Redis.from_url(url).flushdb()
+    return url
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -38,15 +53,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/bot.db"
     url: str = request.getfixturevalue("redis_url")
-    database = next(_redis_databases)
-    import redis
-
-    redis.Redis.from_url(f"{url}/{database}").flushdb()
-    return f"{url}/{database}"
-
-
-# Tests get Redis databases in turn, so one test's keys never meet another's.
-_redis_databases = itertools.cycle(range(1, 16))
+    return url
 
 
 @pytest.fixture
@@ -84,6 +91,8 @@ def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any)
             "harness_retry_initial_delay": 0.01,
             "harness_retry_deadline": 5.0,
             "harness_export_timeout": 10.0,
+            # The emulator's exports are ready on the second poll: no reason to wait.
+            "harness_export_poll_interval": 0.005,
         }
         # Comparing with the last success reads a second log; the tests of that turn it on.
         values.setdefault("excerpt_compare_last_success", False)
@@ -95,10 +104,14 @@ def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any)
 
 @dataclass
 class RunningBot:
+    """The app under test; requests go over loopback HTTP to `url`, or straight into
+    Bolt when `in_process` (that tier has the same signing, ack and listeners, no socket)."""
+
     app: BotApp
     url: str
     slack: SlackEmulator
     session: aiohttp.ClientSession
+    in_process: bool = False
 
     async def command(
         self,
@@ -149,12 +162,20 @@ class RunningBot:
             "x-slack-request-timestamp": ts,
             "x-slack-signature": str(signature),
         }
-        async with self.session.post(self.url + path, data=body.encode(), headers=headers) as resp:
-            text = await resp.text()
-            try:
-                return resp.status, await resp.json(content_type=None)
-            except ValueError:
-                return resp.status, text
+        if self.in_process:
+            assert path == "/slack/events", "only Slack requests can skip the HTTP server"
+            request = AsyncBoltRequest(body=body, headers={k: [v] for k, v in headers.items()})
+            answer = await self.app.bolt.async_dispatch(request)
+            status, text = answer.status, answer.body
+        else:
+            async with self.session.post(
+                self.url + path, data=body.encode(), headers=headers
+            ) as resp:
+                status, text = resp.status, await resp.text()
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
 
     async def press(
         self,
@@ -207,11 +228,15 @@ async def start_bot(
 ) -> AsyncIterator[Callable[..., Any]]:
     started: list[tuple[BotApp, aiohttp.ClientSession]] = []
 
-    async def factory(mode: str = "http", **overrides: Any) -> RunningBot:
+    async def factory(
+        mode: str = "http", *, in_process: bool = False, **overrides: Any
+    ) -> RunningBot:
         app = await BotApp.create(make_settings(**overrides), mode)  # type: ignore[arg-type]
-        port = await app.start("127.0.0.1", 0)
         session = aiohttp.ClientSession()
         started.append((app, session))
+        if in_process:
+            return RunningBot(app, "http://not-listening.invalid", slack, session, in_process=True)
+        port = await app.start("127.0.0.1", 0)
         return RunningBot(app, f"http://127.0.0.1:{port}", slack, session)
 
     yield factory
@@ -223,4 +248,11 @@ async def start_bot(
 @pytest.fixture
 async def bot(start_bot: Callable[..., Any]) -> RunningBot:
     running: RunningBot = await start_bot()
+    return running
+
+
+@pytest.fixture
+async def dispatch(start_bot: Callable[..., Any]) -> RunningBot:
+    """The in-process tier: signed requests handed to Bolt's `async_dispatch`."""
+    running: RunningBot = await start_bot(in_process=True)
     return running

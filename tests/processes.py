@@ -1,13 +1,20 @@
 """Running the bot as a real process in tests and benchmarks: its binary, a clean
-environment, settings pointing at the emulators, a free port.
+environment, settings pointing at the emulators, and the port it bound.
+
+Processes are started on port 0 and report the port they were given in their
+start-up log line, so no test picks a port that someone else may take first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import socket
+import re
+import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.emulators.harness import HarnessEmulator
@@ -47,7 +54,58 @@ def bot_env(harness: HarnessEmulator, slack: SlackEmulator, **extra: str) -> dic
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+LISTENING = re.compile(r"listening on \S+:(\d+)")
+
+
+@dataclass
+class Serving:
+    """A bot process that has bound its port; `logs` fills as it writes to stderr."""
+
+    proc: asyncio.subprocess.Process
+    url: str
+    logs: list[str] = field(default_factory=list)
+    reader: asyncio.Task[None] | None = None
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> int:
+        """Signal the process and wait for it to exit (and for its last log lines)."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        if self.reader is not None:
+            await self.reader
+        return code
+
+    def log_text(self) -> str:
+        return "".join(self.logs)
+
+
+@asynccontextmanager
+async def serving(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 20
+) -> AsyncIterator[Serving]:
+    """Start the bot (with `--port 0` or `PORT=0`) and yield once it is listening."""
+    proc = await asyncio.create_subprocess_exec(
+        *args, env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE
+    )
+    bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    lines: list[str] = []
+
+    async def read() -> None:
+        assert proc.stderr is not None
+        async for raw in proc.stderr:
+            line = raw.decode(errors="replace")
+            lines.append(line)
+            if not bound.done() and (match := LISTENING.search(line)):
+                bound.set_result(int(match[1]))
+        if not bound.done():
+            bound.set_exception(AssertionError("the bot exited before serving:\n" + "".join(lines)))
+
+    reader = asyncio.create_task(read())
+    try:
+        port = await asyncio.wait_for(bound, timeout)
+        yield Serving(proc, f"http://127.0.0.1:{port}", lines, reader)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await reader

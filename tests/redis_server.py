@@ -1,4 +1,8 @@
-"""A real redis-server for the tests, on a free loopback port, gone when they end."""
+"""A real redis-server for the tests, on a unix socket of its own, gone when they end.
+
+A socket file in the test's directory cannot be taken by anyone else, unlike a
+"free" TCP port picked in advance.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,23 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+@dataclass(frozen=True)
+class RedisServer:
+    socket: Path
+
+    def url(self, database: int) -> str:
+        return f"unix://{self.socket}?db={database}"
 
 
-def _answers(port: int) -> bool:
+def _answers(path: Path) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(0.5)
+            sock.connect(str(path))
             sock.sendall(b"PING\r\n")
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
@@ -27,18 +36,20 @@ def _answers(port: int) -> bool:
 
 
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
+def redis_server(workdir: Path) -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: run the tests through `make test`")
-    port = _free_port()
+    path = workdir / "redis.sock"
     process = subprocess.Popen(
         [
             binary,
             "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
+            "0",
+            "--unixsocket",
+            str(path),
+            "--unixsocketperm",
+            "700",
             "--save",
             "",
             "--appendonly",
@@ -51,11 +62,11 @@ def redis_server(workdir: Path) -> Iterator[str]:
     )
     try:
         deadline = time.monotonic() + 10
-        while not _answers(port):  # poll with a deadline until it answers
+        while not _answers(path):  # poll with a deadline until it answers
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}"
+        yield RedisServer(path)
     finally:
         process.terminate()
         process.wait(timeout=10)

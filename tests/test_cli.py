@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -13,7 +11,7 @@ import pytest
 
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
-from tests.processes import BIN, bot_env, clean_env, free_port, run
+from tests.processes import BIN, bot_env, clean_env, run, serving
 
 
 async def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
@@ -66,33 +64,14 @@ async def test_http_mode_needs_the_signing_secret_and_reads_dotenv(tmp_path: Pat
 async def test_the_bot_serves_until_sigterm_then_exits_cleanly(
     tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, entry: str
 ) -> None:
-    port = free_port()
-    env = bot_env(harness, slack, PORT=str(port))
+    env = bot_env(harness, slack, PORT="0")
     args = [str(BIN)] if entry == "script" else [sys.executable, "-m", "bot"]
-    proc = await asyncio.create_subprocess_exec(
-        *args, "--host", "127.0.0.1", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as session:
-            while True:  # poll with a deadline until the server answers
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                        assert resp.status == 200
-                        break
-                except aiohttp.ClientConnectionError:
-                    assert proc.returncode is None, "the bot exited during start-up"
-                    assert time.monotonic() < deadline, "the bot did not start in time"
-                    await asyncio.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(proc.wait(), 20) == 0
-        assert proc.stderr is not None
-        logs = (await proc.stderr.read()).decode()
+    async with serving([*args, "--host", "127.0.0.1"], env, tmp_path) as bot:
+        async with aiohttp.ClientSession() as session, session.get(bot.url + "/readyz") as resp:
+            assert resp.status == 200
+        assert await bot.stop(signal.SIGTERM) == 0
+        logs = bot.log_text()
         assert "listening on 127.0.0.1" in logs
         assert "stopped" in logs
         for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
             assert secret not in logs
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()

@@ -3,61 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
-import redis
 
 from bot.store import PipelineKey, Subscription, open_store
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
-from tests.processes import BIN, bot_env, free_port
+from tests.processes import BIN, bot_env, serving
 
 
 @asynccontextmanager
 async def replica(env: dict[str, str], cwd: Path) -> AsyncIterator[str]:
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        str(BIN),
-        "--mode",
-        "http",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=env,
-        cwd=cwd,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as session:
-            while True:  # poll with a deadline until it serves
-                try:
-                    async with session.get(url + "/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                assert proc.returncode is None, "a replica exited during start-up"
-                assert time.monotonic() < deadline, "a replica did not start in time"
-                await asyncio.sleep(0.05)
-        yield url
-    finally:
-        proc.terminate()
-        await asyncio.wait_for(proc.wait(), 20)
+    args = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
+    async with serving(args, env, cwd) as bot:
+        yield bot.url
+        # Stopped with SIGTERM, so it drains its jobs first.
+        assert await bot.stop() == 0
 
 
 async def test_two_processes_sharing_redis_post_a_webhook_once(
     tmp_path: Path, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
-    store_url = f"{redis_url}/14"
-    redis.Redis.from_url(store_url).flushdb()
+    store_url = redis_url
     store = await open_store(store_url)
     await store.add_subscription(
         Subscription(

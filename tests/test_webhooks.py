@@ -281,10 +281,8 @@ async def test_subscriptions_survive_a_restart(
 async def test_two_replicas_sharing_redis_post_once(
     start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
-    import redis
 
-    redis.Redis.from_url(f"{redis_url}/15").flushdb()
-    url = f"{redis_url}/15"
+    url = redis_url
     one = await start_bot(bot_store_url=url, harness_webhook_token=WEBHOOK_TOKEN)
     two = await start_bot(bot_store_url=url, harness_webhook_token=WEBHOOK_TOKEN)
     await subscribe(one)

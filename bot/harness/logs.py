@@ -34,9 +34,10 @@ def poll_delays(first: float = 0.25, factor: float = 2.0, ceiling: float = 5.0) 
 
 
 class LogExporter:
-    def __init__(self, client: HarnessClient, *, timeout: float) -> None:
+    def __init__(self, client: HarnessClient, *, timeout: float, first_poll: float = 0.25) -> None:
         self._client = client
         self._timeout = timeout
+        self._first_poll = first_poll
         self._flights: SingleFlight[LogsLink] = SingleFlight()
 
     async def export(self, prefix: str) -> LogsLink:
@@ -48,7 +49,7 @@ class LogExporter:
 
     async def _export(self, prefix: str) -> LogsLink:
         started = time.monotonic()
-        delays = poll_delays()
+        delays = poll_delays(self._first_poll)
         while True:
             answer = await self._request(prefix)
             status = (answer.status or "").strip().lower()

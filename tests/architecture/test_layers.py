@@ -20,6 +20,7 @@ PARTS: dict[str, str] = {
     "bot.metrics": "util",
     "bot.singleflight": "util",
     "bot.suggest": "util",
+    "bot.tls": "util",
     "bot.excerpt": "excerpt",
     "bot.redaction": "excerpt",
     "bot.harness": "harness",

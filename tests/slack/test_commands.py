@@ -1,7 +1,9 @@
 """/harness-logs end to end: signed requests in, Harness emulator behind, replies recorded.
 
-Every test drives the running app over real sockets; the Slack emulator
-records what reaches `response_url` and the Harness emulator what was asked.
+Tests with `bot` drive the running app over real sockets; tests with `dispatch`
+(the in-process tier, for the many forms people type) hand the same signed requests
+straight to Bolt. Either way the Slack emulator records what reaches `response_url`
+and the Harness emulator what was asked.
 """
 
 from __future__ import annotations
@@ -49,9 +51,9 @@ def run_base(
 
 @pytest.mark.parametrize("text", ["", "help", "  HELP "])
 async def test_help_is_a_private_usage_message(
-    bot: RunningBot, harness: HarnessEmulator, text: str
+    dispatch: RunningBot, harness: HarnessEmulator, text: str
 ) -> None:
-    said = await refused_in_ack(bot, harness, text)
+    said = await refused_in_ack(dispatch, harness, text)
     assert "deploy_checkout #42 deploy_prod/rollout" in said
 
 
@@ -212,17 +214,17 @@ async def test_url_stage_and_step_parameters_select_nodes(
     [("evil.example.com", "not a Harness host"), ("acme.harness.io", "not a Harness host")],
 )
 async def test_urls_on_other_hosts_are_refused_and_never_fetched(
-    bot: RunningBot, harness: HarnessEmulator, host: str, says: str
+    dispatch: RunningBot, harness: HarnessEmulator, host: str, says: str
 ) -> None:
-    said = await refused_in_ack(bot, harness, execution_url(harness, host))
+    said = await refused_in_ack(dispatch, harness, execution_url(harness, host))
     assert says in said
 
 
 async def test_url_for_another_account_is_refused(
-    bot: RunningBot, harness: HarnessEmulator
+    dispatch: RunningBot, harness: HarnessEmulator
 ) -> None:
     url = execution_url(harness, "127.0.0.1").replace(harness.account, "otherAccount123")
-    said = await refused_in_ack(bot, harness, url)
+    said = await refused_in_ack(dispatch, harness, url)
     assert "another Harness account" in said
 
 
@@ -251,11 +253,11 @@ async def test_url_to_an_unknown_execution(bot: RunningBot, harness: HarnessEmul
     ],
 )
 async def test_unknown_names_get_a_private_answer_with_suggestions(
-    bot: RunningBot, harness: HarnessEmulator, text: str, says: str, suggests: str
+    dispatch: RunningBot, harness: HarnessEmulator, text: str, says: str, suggests: str
 ) -> None:
-    status, _ack, rid = await bot.command(text)
+    status, _ack, rid = await dispatch.command(text)
     assert status == 200
-    reply = await bot.reply(rid)
+    reply = await dispatch.reply(rid)
     assert reply["response_type"] == "ephemeral"
     assert reply.get("replace_original") is False
     assert says in reply["text"]
@@ -265,12 +267,12 @@ async def test_unknown_names_get_a_private_answer_with_suggestions(
 
 
 async def test_harness_names_in_error_replies_cannot_ping_or_break_formatting(
-    bot: RunningBot, harness: HarnessEmulator
+    dispatch: RunningBot, harness: HarnessEmulator
 ) -> None:
     harness.add_pipeline("hostile_names", "<!channel> ```Deploy``` <@U0BOSS>")
-    status, _ack, rid = await bot.command("hostile_names")
+    status, _ack, rid = await dispatch.command("hostile_names")
     assert status == 200
-    reply = await bot.reply(rid)
+    reply = await dispatch.reply(rid)
     assert reply["response_type"] == "ephemeral"
     assert "has not run yet" in reply["text"]
     assert "<!channel>" not in reply["text"]
@@ -295,9 +297,9 @@ async def test_harness_names_in_error_replies_cannot_ping_or_break_formatting(
     ],
 )
 async def test_malformed_input_is_refused_before_anything_reaches_harness(
-    bot: RunningBot, harness: HarnessEmulator, text: str
+    dispatch: RunningBot, harness: HarnessEmulator, text: str
 ) -> None:
-    said = await refused_in_ack(bot, harness, text)
+    said = await refused_in_ack(dispatch, harness, text)
     assert ":warning:" in said
 
 
@@ -424,16 +426,16 @@ async def test_the_ack_does_not_wait_for_harness(bot: RunningBot, harness: Harne
     ids=["wrong-signature", "stale-timestamp"],
 )
 async def test_unsigned_or_stale_requests_get_401_and_run_nothing(
-    bot: RunningBot, harness: HarnessEmulator, secret: str, age: int
+    dispatch: RunningBot, harness: HarnessEmulator, secret: str, age: int
 ) -> None:
     import time
 
-    status, _body, rid = await bot.command(
+    status, _body, rid = await dispatch.command(
         "deploy_checkout", secret=secret, timestamp=int(time.time()) - age
     )
     assert status == 401
     assert harness.requests == []
-    assert bot.slack.replies_to(rid) == []
+    assert dispatch.slack.replies_to(rid) == []
 
 
 async def test_reply_survives_a_response_url_hiccup(bot: RunningBot) -> None:
@@ -446,14 +448,23 @@ async def test_reply_survives_a_response_url_hiccup(bot: RunningBot) -> None:
 async def test_many_people_asking_at_once_share_one_export(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    harness.export_delay = 1.0
-    results = await asyncio.gather(
-        *(ask(bot, "deploy_checkout #42", user_id=f"U{i:09d}") for i in range(5))
-    )
-    for _ack, reply in results:
-        assert "download_logs" in all_text(reply)
-    # One export polled on a shared schedule, not five exports polled side by side.
-    assert len(harness.calls("logs.export")) <= 8
+    harness.export_gate = asyncio.Event()
+    asked = [await bot.command("deploy_checkout #42", user_id=f"U{i:09d}") for i in range(5)]
+    # Every request has looked its run up and is waiting on the export by now.
+    await harness.changes.wait_for(lambda: len(harness.calls("executions.v2")) >= 5)
+    prefix = harness.calls("logs.export")[-1].query["prefix"]
+
+    def polls() -> int:
+        return sum(c.query["prefix"] == prefix for c in harness.calls("logs.export"))
+
+    seen = polls()
+    await harness.changes.wait_for(lambda: polls() > seen + 1)
+    before = polls()
+    harness.export_gate.set()
+    for _status, _ack, rid in asked:
+        assert "download_logs" in all_text(await bot.reply(rid))
+    # One export polled on one schedule: the poll after the gate opened answered all five.
+    assert polls() - before == 1
 
 
 async def test_no_secret_reaches_slack(bot: RunningBot, harness: HarnessEmulator) -> None:
