@@ -45,10 +45,10 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix bot tests benchmarks
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/quality.py
-	$(BIN)/python benchmarks/command.py
-	$(BIN)/python benchmarks/excerpt.py
-	$(BIN)/python benchmarks/latency.py
+	$(BIN)/python -m benchmarks.quality
+	$(BIN)/python -m benchmarks.command
+	$(BIN)/python -m benchmarks.excerpt
+	$(BIN)/python -m benchmarks.latency
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """From slash command to post, for a failed step with a 150 MB log: time and memory.
 
-    python benchmarks/command.py            # generate the log (cached), measure, update README
+    python -m benchmarks.command            # generate the log (cached), measure, update README
 
 The real bot runs as its own process (`harness-logs-bot --mode http`); the Harness
 emulator serves, in a process of its own, a failed run whose failing step logged
@@ -38,16 +38,15 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.readme import replace_section
+from benchmarks.support import signed_command, wait_until_up
+from tests.emulators.executions import RunSpec, StageSpec, StepSpec, step_key
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.processes import BIN, bot_env, serving
+from tests.world import build_world
 
-from benchmarks.readme import replace_section  # noqa: E402
-from benchmarks.support import signed_command, wait_until_up  # noqa: E402
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec, log_key, step_fqn  # noqa: E402
-from tests.emulators.harness import HarnessEmulator  # noqa: E402
-from tests.emulators.slack import SlackEmulator  # noqa: E402
-from tests.processes import BIN, bot_env, free_port  # noqa: E402
-from tests.world import build_world  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CACHE = ROOT / "benchmarks" / ".cache"
 CASES = ROOT / "benchmarks" / "ci-logs" / "cases"
@@ -170,8 +169,7 @@ def world(harness: HarnessEmulator) -> str:
     build_world(harness)
     harness.add_pipeline("bench_build", "Bench Build")
     run = harness.add_run(bench_run())
-    stage = run.stages[0]
-    return log_key(harness.account, run, step_fqn(stage, stage.steps[1]))
+    return step_key(harness.account, run, "ci", "tests")
 
 
 LABELS = {
@@ -256,10 +254,11 @@ class Row:
 
 async def measure(name: str) -> Row:
     emulator = subprocess.Popen(
-        [sys.executable, __file__, "--serve", name], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "benchmarks.command", "--serve", name],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     workdir = Path(tempfile.mkdtemp())
-    bot: subprocess.Popen[bytes] | None = None
     slack = SlackEmulator()
     await slack.start()
     try:
@@ -268,23 +267,18 @@ async def measure(name: str) -> Row:
         harness = HarnessEmulator()
         world(harness)
         harness.port = served["port"]
-        port = free_port()
-        env = bot_env(
-            harness, slack, BOT_STORE_URL=f"sqlite:///{workdir}/bot.db", LOG_LEVEL="WARNING"
-        )
-        command = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", str(port)]
-        bot = subprocess.Popen(command, env=env, cwd=workdir)
-        base = f"http://127.0.0.1:{port}"
-        await wait_until_up(base + "/readyz")
-        await one_command(slack, base, bot.pid, 0)  # warm: connections, first compile
-        ours, theirs = [], []
-        for n in range(1, RUNS + 1):  # interleaved, so both see the machine in the same state
-            ours.append(await one_command(slack, base, bot.pid, n))
-            theirs.append(baseline(harness.port, served["key"], harness.account, name))
+        env = bot_env(harness, slack, BOT_STORE_URL=f"sqlite:///{workdir}/bot.db")
+        command = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
+        async with serving(command, env, workdir) as bot:
+            await wait_until_up(bot.url + "/readyz")
+            pid = bot.proc.pid
+            await one_command(slack, bot.url, pid, 0)  # warm: connections, first compile
+            ours, theirs = [], []
+            for n in range(1, RUNS + 1):  # interleaved: both see the machine in the same state
+                ours.append(await one_command(slack, bot.url, pid, n))
+                theirs.append(baseline(harness.port, served["key"], harness.account, name))
+            await bot.stop()
     finally:
-        if bot is not None:
-            bot.terminate()
-            bot.wait(timeout=30)
         emulator.terminate()
         emulator.wait(timeout=30)
         await slack.stop()

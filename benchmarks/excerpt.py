@@ -1,6 +1,6 @@
 """Excerpt benchmark: time and memory of producing an excerpt from huge logs.
 
-    python benchmarks/excerpt.py            # generate inputs (cached), measure, update README
+    python -m benchmarks.excerpt            # generate inputs (cached), measure, update README
 
 Two inputs, served over loopback by the Harness emulator in its own process:
   (a) one step log: 200 MB of NDJSON, gzip-encoded, errors planted 60% in and at the end;
@@ -29,10 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.readme import replace_section
 
-from benchmarks.readme import replace_section  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CACHE = ROOT / "benchmarks" / ".cache"
 ACCOUNT = "benchAccount0000000001"
@@ -305,7 +304,7 @@ def main() -> int:
         return 0
 
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "benchmarks.excerpt", "--serve"], stdout=subprocess.PIPE, text=True
     )
     try:
         assert server.stdout is not None

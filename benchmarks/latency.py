@@ -1,6 +1,6 @@
 """Acknowledgement latency: slash commands (Slack allows 3 s) and webhooks (target 100 ms).
 
-    python benchmarks/latency.py            # measure, update README
+    python -m benchmarks.latency            # measure, update README
 
 The real bot runs as its own process (`harness-logs-bot --mode http`) against
 the loopback emulators in this process. Harness is made slow on purpose (each
@@ -27,16 +27,15 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.readme import replace_section
+from benchmarks.support import signed_command, wait_until_up
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body
+from tests.processes import BIN, bot_env, serving
+from tests.world import build_world
 
-from benchmarks.readme import replace_section  # noqa: E402
-from benchmarks.support import signed_command, wait_until_up  # noqa: E402
-from tests.emulators.harness import HarnessEmulator  # noqa: E402
-from tests.emulators.slack import SlackEmulator  # noqa: E402
-from tests.incident import WEBHOOK_TOKEN, event_body  # noqa: E402
-from tests.processes import BIN, bot_env, free_port  # noqa: E402
-from tests.world import build_world  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 REQUESTS = 300
 CONCURRENCY = 30
@@ -119,10 +118,9 @@ async def replies_arrived(slack_port: int) -> None:
 
 async def run() -> list[Figures]:
     emulators = subprocess.Popen(
-        [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "benchmarks.latency", "--serve"], stdout=subprocess.PIPE, text=True
     )
     workdir = Path(tempfile.mkdtemp())
-    bot: subprocess.Popen[bytes] | None = None
     try:
         assert emulators.stdout is not None
         ports = json.loads(emulators.stdout.readline())
@@ -130,35 +128,31 @@ async def run() -> list[Figures]:
         harness, slack = HarnessEmulator(), SlackEmulator()
         build_world(harness)
         harness.port, slack.port = ports["harness"], ports["slack"]
-        port = free_port()
         env = bot_env(
             harness,
             slack,
             HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
             BOT_STORE_URL=f"sqlite:///{workdir}/bot.db",
-            LOG_LEVEL="WARNING",
         )
-        command = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", str(port)]
-        bot = subprocess.Popen(command, env=env, cwd=workdir)
-        base = f"http://127.0.0.1:{port}"
-        await wait_until_up(base + "/healthz")
-        commands = [(base + "/slack/events", *command_for(slack, n)) for n in range(REQUESTS)]
-        acks = await load(commands)
-        await replies_arrived(slack.port)
-        kinds = ["PipelineStart", "StageSuccess", "PipelineFailed"]
-        hooks = [
-            (
-                f"{base}/harness/webhook?token={WEBHOOK_TOKEN}",
-                json.dumps(event_body(harness, kinds[n % 3], stageIdentifier=f"s{n}")).encode(),
-                {"content-type": "application/json"},
-            )
-            for n in range(REQUESTS)
-        ]
-        webhooks = await load(hooks)
+        command = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
+        async with serving(command, env, workdir) as bot:
+            base = bot.url
+            await wait_until_up(base + "/healthz")
+            commands = [(base + "/slack/events", *command_for(slack, n)) for n in range(REQUESTS)]
+            acks = await load(commands)
+            await replies_arrived(slack.port)
+            kinds = ["PipelineStart", "StageSuccess", "PipelineFailed"]
+            hooks = [
+                (
+                    f"{base}/harness/webhook?token={WEBHOOK_TOKEN}",
+                    json.dumps(event_body(harness, kinds[n % 3], stageIdentifier=f"s{n}")).encode(),
+                    {"content-type": "application/json"},
+                )
+                for n in range(REQUESTS)
+            ]
+            webhooks = await load(hooks)
+            await bot.stop()
     finally:
-        if bot is not None:
-            bot.terminate()
-            bot.wait(timeout=30)
         emulators.terminate()
         emulators.wait(timeout=30)
     return [

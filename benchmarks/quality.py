@@ -1,6 +1,6 @@
 """Excerpt quality on real CI failure logs: does the post keep what a reader needs?
 
-    python benchmarks/quality.py            # score, update README
+    python -m benchmarks.quality            # score, update README
 
 Runs the corpus's scorer (benchmarks/ci-logs/score.py, standard library only) on
 `harness-logs-bot excerpt`: each of the 16 real failure logs is fed as Harness CI
@@ -22,10 +22,9 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmarks.readme import replace_section
 
-from benchmarks.readme import replace_section  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SCORER = ROOT / "benchmarks" / "ci-logs" / "score.py"
 BIN = Path(sys.executable).with_name("harness-logs-bot")

@@ -68,6 +68,8 @@ class BotApp:
         self.store = store
         self.metrics = Metrics()
         self.jobs = JobRunner(settings.max_concurrent_jobs)
+        # Read when scraped, so the gauge is exactly the runner's count.
+        self.metrics.jobs_in_flight.set_function(lambda: self.jobs.in_flight)
         self.http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
@@ -242,7 +244,6 @@ class BotApp:
         )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
-        self.metrics.jobs_in_flight.set(self.jobs.in_flight)
         return web.Response(
             body=self.metrics.render(), headers={"content-type": Metrics.content_type}
         )

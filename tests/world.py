@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec
+from tests.emulators.executions import RECORDED_KEYS, RunSpec, StageSpec, StepSpec
 from tests.emulators.harness import HarnessEmulator
 
 HELM_FAILURE = "helm upgrade failed: timed out waiting for the condition"
@@ -66,22 +66,13 @@ def build_world(emulator: HarnessEmulator) -> None:
                     "build",
                     "Build",
                     "Success",
-                    [
-                        StepSpec(
-                            "install",
-                            "Install deps",
-                            key=(
-                                "accountId:{account}/orgId:default/projectId:shop/"
-                                "pipelineId:release_web/runSequence:7/level0:pipeline/"
-                                "level1:stages/level2:build/level3:spec/level4:execution/"
-                                "level5:steps/level6:install"
-                            ),
-                        )
-                    ],
+                    [StepSpec("install", "Install deps", key=RECORDED_KEYS["legacy_step"])],
+                    key=RECORDED_KEYS["legacy_stage"],
                 )
             ],
             simplified_keys=False,
             node_log_keys=False,
+            key=RECORDED_KEYS["legacy_run"],
         )
     )
     emulator.add_pipeline("nightly", "Nightly Integration")
@@ -178,6 +169,7 @@ def build_world(emulator: HarnessEmulator) -> None:
                             "Failed",
                             "3 contract tests failed",
                             group="suite",
+                            key=RECORDED_KEYS["grouped_step"],
                         )
                     ],
                 ),

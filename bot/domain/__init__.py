@@ -36,7 +36,7 @@ from bot.domain.executions import (
     ScopeKind,
     normalise_status,
 )
-from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, Reason
+from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
 
 __all__ = [
@@ -63,10 +63,12 @@ __all__ = [
     "PipelineEvent",
     "PipelineKey",
     "PipelineRef",
+    "ReadStop",
     "Reason",
     "Run",
     "Scope",
     "ScopeKind",
+    "StopKind",
     "Subscription",
     "ThreadRecord",
     "fit_lines",

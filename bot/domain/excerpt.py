@@ -12,6 +12,8 @@ import bisect
 import enum
 from dataclasses import dataclass
 
+from bot.domain.outcomes import ReadStop
+
 # The in-message excerpt and the longer one behind "Show full excerpt".
 MESSAGE_CHARS = 2_600
 FULL_CHARS = 12_000
@@ -70,7 +72,7 @@ class Excerpt:
     total_lines: int
     error_lines: int  # lines that read as a failure
     files: int = 1
-    truncated: str | None = None  # why reading stopped early, when it did
+    truncated: ReadStop | None = None  # why reading stopped early, when it did
     headline: str | None = None  # what failed, in one line
     kind: Kind = Kind.UNKNOWN
     compared_with: int | None = None  # run number of the green run lines were compared with

@@ -14,10 +14,28 @@ class Reason(enum.StrEnum):
     NO_LOGS = "no_logs"  # Harness has nothing logged there (yet)
     TOO_MANY_FILES = "too_many_files"  # the export would hold too many files
     ACCESS = "access"  # the bot's key may not read it
+    NOT_FOUND = "not_found"  # Harness does not know it (or will not say)
     TIMEOUT = "timeout"  # not ready or not read within the time allowed
     UNAVAILABLE = "unavailable"  # Harness kept failing or rate-limiting
     FAILED = "failed"  # Harness said no, for a reason of its own (`detail`)
     UNEXPECTED = "unexpected"  # our side broke; logged, nothing more to say
+
+
+class StopKind(enum.StrEnum):
+    TOO_LARGE = "too_large"  # more than `limit` bytes once decompressed
+    DOWNLOAD_CAP = "download_cap"  # more than `limit` bytes to download
+    TOO_MANY_FILES = "too_many_files"  # an archive of more than `limit` files
+    DAMAGED = "damaged"  # an archive that is damaged or cut short
+    BROKE_OFF = "broke_off"  # the download broke off; `detail` says how
+
+
+@dataclass(frozen=True)
+class ReadStop:
+    """Why a log was read only in part (what was read is still shown)."""
+
+    kind: StopKind
+    limit: int | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,4 +56,4 @@ class ExcerptUnavailable:
     waited: float | None = None
 
 
-__all__ = ["ExcerptUnavailable", "ExportProblem", "Reason"]
+__all__ = ["ExcerptUnavailable", "ExportProblem", "ReadStop", "Reason", "StopKind"]

@@ -33,7 +33,6 @@ from bot.excerpt.sources import (
     excerpt_stream,
     inflate,
     line_shapes,
-    size_text,
 )
 from bot.excerpt.text import clean_message
 from bot.redaction import Redactor
@@ -69,6 +68,5 @@ __all__ = [
     "fit_lines",
     "inflate",
     "line_shapes",
-    "size_text",
     "warm_up",
 ]

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from bot.domain import ReadStop
 from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
@@ -61,7 +62,7 @@ class ExcerptCollector:
         self._files: list[_Kept] = []
         self._tails: list[_Kept] = []
         self._errors = 0
-        self.truncated: str | None = None
+        self.truncated: ReadStop | None = None
 
     def add(self, summary: FileSummary) -> None:
         if summary.lines == 0:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from stream_unzip import UnzipError, stream_unzip
 
+from bot.domain import ReadStop, StopKind
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary, LogScanner
@@ -41,10 +42,10 @@ class ReadBudget:
         self.limits = limits or ReadLimits()
         self.decompressed = 0
         self.entries = 0
-        self.stop_reason: str | None = None
+        self.stop_reason: ReadStop | None = None
         self.stopped = threading.Event()
 
-    def stop(self, reason: str) -> None:
+    def stop(self, reason: ReadStop) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
         self.stopped.set()
@@ -52,17 +53,9 @@ class ReadBudget:
     def take(self, size: int) -> bool:
         self.decompressed += size
         if self.decompressed > self.limits.max_decompressed:
-            self.stop(f"log larger than {size_text(self.limits.max_decompressed)} uncompressed")
+            self.stop(ReadStop(StopKind.TOO_LARGE, self.limits.max_decompressed))
             return False
         return not self.stopped.is_set()
-
-
-def size_text(size: int) -> str:
-    """A byte count as people read it: 48 KB, 512 MB, 2.0 GB."""
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
-        if size >= scale:
-            return f"{size / scale:,.1f} {unit}" if unit == "GB" else f"{size / scale:,.0f} {unit}"
-    return f"{max(1, size // 1024):,} KB"
 
 
 def inflate(chunks: Iterator[bytes], wbits: int) -> Iterator[bytes]:
@@ -155,7 +148,7 @@ def _scan_zip(
                 break
             budget.entries += 1
             if budget.entries > budget.limits.max_entries:
-                budget.stop(f"more than {budget.limits.max_entries:,} log files")
+                budget.stop(ReadStop(StopKind.TOO_MANY_FILES, budget.limits.max_entries))
                 break
             scanner = LogScanner(settings, name.decode("utf-8", errors="replace"), on_anchor)
             _feed(scanner, unzipped, budget)
@@ -164,7 +157,7 @@ def _scan_zip(
                 break
     except UnzipError:
         if budget.stop_reason is None:
-            budget.stop("the log archive is damaged or cut short")
+            budget.stop(ReadStop(StopKind.DAMAGED))
 
 
 @dataclass(frozen=True)
@@ -210,5 +203,4 @@ __all__ = [
     "excerpt_stream",
     "inflate",
     "line_shapes",
-    "size_text",
 ]

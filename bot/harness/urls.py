@@ -20,12 +20,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.domain import ExecutionRef
 from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, NODE_ID
+from bot.domain.misses import LinkProblem
 
 _MAX_URL = 2048
 
 
 class ExecutionUrlError(ValueError):
-    """The text is not an execution URL the bot can use; the message says why."""
+    """The text is not an execution URL the bot can use; `problem` says why."""
+
+    def __init__(self, problem: LinkProblem, value: str = "") -> None:
+        super().__init__(problem.value, value)
+        self.problem = problem
+        self.value = value
 
 
 def looks_like_url(text: str) -> bool:
@@ -34,19 +40,16 @@ def looks_like_url(text: str) -> bool:
 
 def parse_execution_url(url: str, allowed_hosts: Collection[str]) -> ExecutionRef:
     if len(url) > _MAX_URL:
-        raise ExecutionUrlError("That link is too long to be a Harness execution URL.")
+        raise ExecutionUrlError(LinkProblem.TOO_LONG)
     try:
         parts = urlsplit(url.strip())
         host = (parts.hostname or "").lower()
     except ValueError:
-        raise ExecutionUrlError("That link is not a valid URL.") from None
+        raise ExecutionUrlError(LinkProblem.NOT_A_URL) from None
     if parts.scheme.lower() not in ("http", "https") or not host:
-        raise ExecutionUrlError("Only http(s) links to Harness executions are understood.")
+        raise ExecutionUrlError(LinkProblem.NOT_HTTP)
     if host not in allowed_hosts:
-        raise ExecutionUrlError(
-            f"`{host}` is not a Harness host this bot is set up for; "
-            "paste a link from your Harness account."
-        )
+        raise ExecutionUrlError(LinkProblem.UNKNOWN_HOST, host)
 
     path, query = parts.path, parts.query
     # Hash routes (`/ng/#/account/...`) keep the real route and its query in the fragment.
@@ -61,10 +64,7 @@ def parse_execution_url(url: str, allowed_hosts: Collection[str]) -> ExecutionRe
         k for k in ("account", "orgs", "projects", "pipelines", "execution") if k not in fields
     ]
     if missing:
-        raise ExecutionUrlError(
-            "That link does not point at a pipeline execution "
-            "(expected …/orgs/<org>/projects/<project>/pipelines/<pipeline>/executions/<id>)."
-        )
+        raise ExecutionUrlError(LinkProblem.NOT_AN_EXECUTION)
     _check(ACCOUNT_ID, fields["account"], "account")
     for key, what in (("orgs", "organization"), ("projects", "project"), ("pipelines", "pipeline")):
         _check(IDENTIFIER, fields[key], what)
@@ -96,7 +96,7 @@ def _route_fields(segments: list[str]) -> dict[str, str]:
 
 def _check(pattern: re.Pattern[str], value: str, what: str) -> None:
     if not pattern.fullmatch(value):
-        raise ExecutionUrlError(f"The {what} in that link is not a valid Harness identifier.")
+        raise ExecutionUrlError(LinkProblem.BAD_IDENTIFIER, what)
 
 
 def _node_param(params: dict[str, list[str]], name: str) -> str | None:
@@ -105,5 +105,5 @@ def _node_param(params: dict[str, list[str]], name: str) -> str | None:
         return None
     value = values[0].strip()
     if not NODE_ID.fullmatch(value):
-        raise ExecutionUrlError(f"The `{name}` parameter in that link is not a Harness node id.")
+        raise ExecutionUrlError(LinkProblem.BAD_NODE_PARAMETER, name)
     return value

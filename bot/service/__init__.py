@@ -17,7 +17,6 @@ from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
 from bot.service.logs import (
     MAX_EXCERPTS,
     LogsService,
-    describe_scope,
     failed_nodes,
     harness_errors_explained,
 )
@@ -53,7 +52,6 @@ __all__ = [
     "Target",
     "TargetError",
     "UrlTarget",
-    "describe_scope",
     "failed_nodes",
     "harness_errors_explained",
 ]

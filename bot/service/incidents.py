@@ -104,9 +104,7 @@ class _Context:
                     self.event.scope, self.event.plan_execution_id
                 )
             except TargetError as exc:
-                log.warning(
-                    "execution %s not readable: %s", self.event.plan_execution_id, exc.message
-                )
+                log.warning("execution %s not readable: %s", self.event.plan_execution_id, exc.miss)
         return self._execution
 
 
@@ -150,7 +148,7 @@ class Incidents:
             except TargetError as exc:
                 # Nothing was posted: let a redelivery try again.
                 await self._store.release(dedup)
-                log.warning("notification %s not posted: %s", dedup, exc.message)
+                log.warning("notification %s not posted: %s", dedup, exc.miss)
                 return
         for subscription in targets:
             try:

@@ -30,6 +30,22 @@ from bot.domain import (
     Scope,
     ScopeKind,
 )
+from bot.domain.misses import (
+    BadLink,
+    ExecutionGone,
+    HarnessRefused,
+    LinkProblem,
+    NeverRan,
+    NodeNotInExecution,
+    NoSuchExecution,
+    NoSuchPipeline,
+    NoSuchProject,
+    NoSuchRun,
+    NoSuchStage,
+    NoSuchStep,
+    SeveralPipelines,
+    StepWithoutStage,
+)
 from bot.excerpt import Excerpt, ExcerptSettings, clean_message
 from bot.harness.errors import (
     ExportTimeoutError,
@@ -70,16 +86,6 @@ MAX_EXCERPTS = 3
 def _matches(name: str, *candidates: str) -> bool:
     wanted = name.casefold()
     return any(c.casefold() == wanted for c in candidates if c)
-
-
-def describe_scope(log_scope: LogScope) -> str:
-    """ "pipeline", "stage Build" or "step Build › Install deps", by display name."""
-    if log_scope.kind is ScopeKind.STEP and log_scope.step is not None:
-        stage = f"{log_scope.stage.name} › " if log_scope.stage else ""
-        return f"step {stage}{log_scope.step.name}"
-    if log_scope.kind is ScopeKind.STAGE and log_scope.stage is not None:
-        return f"stage {log_scope.stage.name}"
-    return "whole pipeline"
 
 
 class LogsService:
@@ -249,7 +255,7 @@ class LogsService:
             log.warning(
                 "could not read the log of %s: %s", node.fqn, exc.detail or type(exc).__name__
             )
-            problem = _problem_of(exc)
+            problem = problem_of(exc)
             return ExcerptUnavailable(
                 problem.reason, self._clean(problem.detail) or "", problem.waited
             )
@@ -269,7 +275,7 @@ class LogsService:
         try:
             link = await self._exporter.export(prefix)
         except HarnessError as exc:
-            problem = _problem_of(exc)
+            problem = problem_of(exc)
             problem = replace(problem, detail=self._clean(problem.detail) or "")
             self._report_export(problem.reason, started)
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
@@ -301,9 +307,7 @@ class LogsService:
             try:
                 return await self._pipelines.execution(scope, plan_execution_id)
             except HarnessNotFoundError:
-                raise TargetError(
-                    "Harness has no execution `{}` in `{}`.", plan_execution_id, str(scope)
-                ) from None
+                raise TargetError(NoSuchExecution(plan_execution_id, str(scope))) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def summary_failures(self, execution: Execution) -> list[Failure]:
@@ -318,12 +322,12 @@ class LogsService:
         try:
             execution = await self._pipelines.execution(target.scope, target.plan_execution_id)
         except HarnessNotFoundError:
-            raise TargetError("That execution is no longer in Harness.") from None
+            raise TargetError(ExecutionGone()) from None
         if target.node_uuid is None:
             return Resolved(execution, _log_scope(execution, None, None))
         node = execution.node_by_uuid(target.node_uuid)
         if node is None:
-            raise TargetError("That stage or step is not part of the execution any more.")
+            raise TargetError(NodeNotInExecution("step", from_link=False))
         if node.is_stage:
             return Resolved(execution, _log_scope(execution, node, None))
         return Resolved(execution, _log_scope(execution, execution.stage_of(node), node))
@@ -350,11 +354,9 @@ class LogsService:
         try:
             ref = parse_execution_url(url, self._ui_hosts)
         except ExecutionUrlError as exc:
-            raise TargetError("{}", str(exc)) from None
+            raise TargetError(BadLink(exc.problem, exc.value)) from None
         if ref.account != self._account:
-            raise TargetError(
-                "That link is for another Harness account than the one this bot is set up for."
-            )
+            raise TargetError(BadLink(LinkProblem.OTHER_ACCOUNT))
         return Scope(ref.org, ref.project), ref.plan_execution_id, ref.stage_node, ref.step_node
 
     async def _resolve_url(self, url: str) -> Resolved:
@@ -362,23 +364,19 @@ class LogsService:
         try:
             execution = await self._pipelines.execution(scope, execution_id)
         except HarnessNotFoundError:
-            raise TargetError(
-                "Harness has no execution `{}` in `{}` (or the bot's key cannot see it).",
-                execution_id,
-                str(scope),
-            ) from None
+            raise TargetError(NoSuchExecution(execution_id, str(scope))) from None
         stage = step = None
         if step_node:
             step = execution.node_by_uuid(step_node)
             if step is None:
-                raise TargetError("The step in that link is not part of this execution.")
+                raise TargetError(NodeNotInExecution("step", from_link=True))
             stage = execution.stage_of(step)
         elif stage_node:
             stage = execution.node_by_uuid(stage_node) or _stage_by_layout_key(
                 execution, stage_node
             )
             if stage is None:
-                raise TargetError("The stage in that link is not part of this execution.")
+                raise TargetError(NodeNotInExecution("stage", from_link=True))
         return Resolved(execution, _log_scope(execution, stage, step))
 
     async def _resolve_named(self, target: NamedTarget) -> Resolved:
@@ -387,30 +385,34 @@ class LogsService:
         if target.run is None:
             runs = await self._pipelines.runs(scope, pipeline.identifier, size=1)
             if not runs:
-                raise TargetError("Pipeline *{}* has not run yet.", pipeline.name)
+                raise TargetError(NeverRan(pipeline.name))
             run = runs[0]
         else:
             found, nearest = await self._pipelines.find_run(scope, pipeline.identifier, target.run)
             if found is None:
-                raise TargetError(
-                    "Pipeline *{}* has no run #{}.",
-                    pipeline.name,
-                    str(target.run),
-                    suggestions=[f"#{r.run_sequence}" for r in nearest],
-                )
+                suggestions = tuple(f"#{r.run_sequence}" for r in nearest)
+                raise TargetError(NoSuchRun(pipeline.name, target.run, suggestions))
             run = found
         execution = await self._pipelines.execution(scope, run.plan_execution_id)
         stage = step = None
         if target.stage:
-            stage = self._find_node(
-                target.stage, execution.stages(), (f"Run #{execution.run_sequence}",), "stage"
-            )
+            stage = _find_node(target.stage, execution.stages())
+            if stage is None:
+                names = _names(execution.stages())
+                raise TargetError(
+                    NoSuchStage(
+                        target.stage, execution.run_sequence, tuple(closest(target.stage, names))
+                    )
+                )
         if target.step:
             if stage is None:
-                raise TargetError("Name the stage before the step, e.g. `deploy/rollout`.")
-            step = self._find_node(
-                target.step, execution.steps(stage), ("Stage *{}*", stage.name), "step"
-            )
+                raise TargetError(StepWithoutStage())
+            step = _find_node(target.step, execution.steps(stage))
+            if step is None:
+                names = _names(execution.steps(stage))
+                raise TargetError(
+                    NoSuchStep(target.step, stage.name, tuple(closest(target.step, names)))
+                )
         return Resolved(execution, _log_scope(execution, stage, step))
 
     async def _find_pipeline(self, scope: Scope, name: str) -> PipelineRef:
@@ -421,33 +423,13 @@ class LogsService:
                 candidates = await self._pipelines.pipelines(scope)
                 exact = _pick(name, candidates)
         except HarnessNotFoundError:
-            raise TargetError(
-                "Harness has no project `{}` (or the bot's key cannot see it).", str(scope)
-            ) from None
+            raise TargetError(NoSuchProject(str(scope))) from None
         if exact is not None:
             return exact
-        suggestions = closest(
-            name, [p.name for p in candidates] + [p.identifier for p in candidates]
+        suggestions = tuple(
+            closest(name, [p.name for p in candidates] + [p.identifier for p in candidates])
         )
-        raise TargetError(
-            "No pipeline called `{}` in `{}`.", name, str(scope), suggestions=suggestions
-        )
-
-    def _find_node(self, name: str, nodes: list[Node], where: tuple[str, ...], what: str) -> Node:
-        """A stage or step by identifier or name; `where` is a template and its names."""
-        for node in nodes:
-            if _matches(name, node.identifier):
-                return node
-        for node in nodes:
-            if _matches(name, node.name):
-                return node
-        names = [n.name for n in nodes] + [n.identifier for n in nodes]
-        raise TargetError(
-            where[0] + f" has no {what} called `{{}}`.",
-            *where[1:],
-            name,
-            suggestions=closest(name, names),
-        )
+        raise TargetError(NoSuchPipeline(name, str(scope), suggestions))
 
     # -- export -------------------------------------------------------------
 
@@ -458,26 +440,14 @@ class LogsService:
 
 @asynccontextmanager
 async def harness_errors_explained() -> AsyncIterator[None]:
-    """Harness failures as messages for the person who asked (never the key, never a trace)."""
+    """Harness failures while resolving a target, as a `TargetError` (the table below)."""
     try:
         yield
-    except HarnessAuthError:
-        raise TargetError(
-            "Harness refused the bot's API key (it is wrong, expired or lacks "
-            "*Pipelines: View* on that project). Ask whoever runs the bot to check it."
-        ) from None
-    except HarnessUnavailableError:
-        raise TargetError(
-            "Harness is not answering right now (it kept failing or rate-limiting "
-            "the bot). Try again in a minute."
-        ) from None
-    except HarnessNotFoundError as exc:
-        raise TargetError("Harness could not find that: {}.", exc.detail or "not found") from None
     except HarnessError as exc:
-        log.warning("harness call failed while resolving a target: %r", exc)
-        raise TargetError(
-            "Harness could not answer that request: {}.", exc.detail or "unexpected answer"
-        ) from None
+        if not isinstance(exc, HarnessAuthError | HarnessUnavailableError | HarnessNotFoundError):
+            log.warning("harness call failed while resolving a target: %r", exc)
+        problem = problem_of(exc)
+        raise TargetError(HarnessRefused(problem.reason, problem.detail)) from None
 
 
 def _pick(name: str, pipelines: list[PipelineRef]) -> PipelineRef | None:
@@ -486,14 +456,20 @@ def _pick(name: str, pipelines: list[PipelineRef]) -> PipelineRef | None:
         return by_id[0]
     by_name = [p for p in pipelines if _matches(name, p.name)]
     if len(by_name) > 1:
-        ids = [p.identifier for p in by_name[:5]]
-        raise TargetError(
-            "Several pipelines are called *{}* (" + ", ".join(["`{}`"] * len(ids)) + "); "
-            "name one by identifier.",
-            name,
-            *ids,
-        )
+        raise TargetError(SeveralPipelines(name, tuple(p.identifier for p in by_name[:5])))
     return by_name[0] if by_name else None
+
+
+def _find_node(name: str, nodes: list[Node]) -> Node | None:
+    """A stage or step by identifier, else by display name."""
+    for node in nodes:
+        if _matches(name, node.identifier):
+            return node
+    return next((node for node in nodes if _matches(name, node.name)), None)
+
+
+def _names(nodes: list[Node]) -> list[str]:
+    return [n.name for n in nodes] + [n.identifier for n in nodes]
 
 
 def _stage_by_layout_key(execution: Execution, key: str) -> Node | None:
@@ -528,7 +504,7 @@ def failed_nodes(execution: Execution, log_scope: LogScope) -> list[Node]:
     return sorted(nodes, key=lambda n: (n.started_at or never, n.fqn))
 
 
-def _problem_of(exc: HarnessError) -> ExportProblem:
+def problem_of(exc: HarnessError) -> ExportProblem:
     """The one table from Harness's errors to reasons."""
     if isinstance(exc, NoLogsError):
         return ExportProblem(Reason.NO_LOGS, exc.detail)
@@ -536,6 +512,8 @@ def _problem_of(exc: HarnessError) -> ExportProblem:
         return ExportProblem(Reason.TOO_MANY_FILES, exc.detail)
     if isinstance(exc, HarnessAuthError):
         return ExportProblem(Reason.ACCESS, exc.detail)
+    if isinstance(exc, HarnessNotFoundError):
+        return ExportProblem(Reason.NOT_FOUND, exc.detail)
     if isinstance(exc, ExportTimeoutError):
         return ExportProblem(Reason.TIMEOUT, exc.detail, waited=exc.waited)
     if isinstance(exc, HarnessUnavailableError):

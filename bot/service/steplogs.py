@@ -16,7 +16,7 @@ import zlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from bot.domain import Execution, GreenLog, Node
+from bot.domain import Execution, GreenLog, Node, ReadStop, StopKind
 from bot.excerpt import (
     Excerpt,
     ExcerptCollector,
@@ -27,7 +27,6 @@ from bot.excerpt import (
     collect_stream,
     inflate,
     line_shapes,
-    size_text,
 )
 from bot.harness.client import HarnessClient
 from bot.harness.downloads import open_download
@@ -159,13 +158,12 @@ class StepLogReader:
                 if read > self._limits.max_bytes:
                     if room > 0:
                         yield chunk[:room]
-                    limit = size_text(self._limits.max_bytes)
-                    budget.stop(f"log larger than the {limit} download limit")
+                    budget.stop(ReadStop(StopKind.DOWNLOAD_CAP, self._limits.max_bytes))
                     return
                 yield chunk
         except StreamTransportError as exc:
             # What was read is still worth showing; say why it stops there.
-            budget.stop(f"the download broke off ({exc})")
+            budget.stop(ReadStop(StopKind.BROKE_OFF, detail=str(exc)))
 
 
 def _nothing(found: object) -> bool:

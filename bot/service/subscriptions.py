@@ -12,6 +12,7 @@ import logging
 import time
 
 from bot.domain import Events, PipelineKey, PipelineRef, Scope, Subscription
+from bot.domain.misses import NotSubscribed, SeveralSubscriptions
 from bot.service.logs import LogsService
 from bot.service.targets import TargetError
 from bot.store import Store
@@ -55,20 +56,10 @@ class Subscriptions:
         ]
         if not matches:
             names = [s.pipeline_name for s in current] + [s.pipeline.pipeline for s in current]
-            raise TargetError(
-                "This channel is not subscribed to `{}`.",
-                name,
-                suggestions=closest(name, names),
-            )
+            raise TargetError(NotSubscribed(name, tuple(closest(name, names))))
         if len(matches) > 1:
-            scopes = [f"in {s.pipeline.org}/{s.pipeline.project}" for s in matches]
-            raise TargetError(
-                "Several subscriptions match `{}`; add one of "
-                + ", ".join(["`{}`"] * len(scopes))
-                + ".",
-                name,
-                *scopes,
-            )
+            scopes = tuple(f"{s.pipeline.org}/{s.pipeline.project}" for s in matches)
+            raise TargetError(SeveralSubscriptions(name, scopes))
         (match,) = matches
         await self._store.remove_subscription(channel, match.pipeline)
         log.info("channel %s unsubscribed from %s by %s", channel, match.pipeline, user)

@@ -6,7 +6,6 @@ use cases answer with a `LogsResult` or a `FullExcerpt`, or raise `TargetError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import (
@@ -18,6 +17,7 @@ from bot.domain import (
     Reason,
     Scope,
 )
+from bot.domain.misses import Miss
 from bot.excerpt import ExcerptSettings
 
 
@@ -50,26 +50,11 @@ Target = NamedTarget | UrlTarget | ExecutionTarget
 
 
 class TargetError(Exception):
-    """The target cannot be resolved, in words for the person who asked.
+    """The target cannot be resolved; `miss` says why, as data the Slack layer words."""
 
-    Names from Harness or from the person (`names`) are kept apart from the
-    sentence (`template`, with a `{}` for each), so whoever shows it can make them
-    inert (a `<!channel>` in a pipeline name must not ping anyone).
-    """
-
-    def __init__(self, template: str, *names: str, suggestions: Sequence[str] = ()) -> None:
-        self.template = template
-        self.names = tuple(names)
-        self.suggestions = list(suggestions)
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return self.template.format(*self.names)
-
-    def render(self, name: Callable[[str], str]) -> str:
-        """The sentence with every name passed through `name` (escaping, quoting)."""
-        return self.template.format(*(name(n) for n in self.names))
+    def __init__(self, miss: Miss) -> None:
+        super().__init__(miss)
+        self.miss = miss
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain import (
     ExportProblem,
+    LogScope,
     LogsLink,
     Reason,
     ScopeKind,
@@ -22,7 +23,6 @@ from bot.service import (
     NamedTarget,
     Target,
     TargetError,
-    describe_scope,
 )
 from bot.slack.failure_blocks import (
     EXCERPT_CHARS,
@@ -65,6 +65,7 @@ from bot.slack.kit import (
     trim,
     unfence,
 )
+from bot.slack.misses import miss_text, suggestions_of
 
 REFRESH_LINK = "refresh_link"
 
@@ -116,10 +117,20 @@ def fetching_message(target: Target) -> Message:
     }
 
 
+def describe_scope(log_scope: LogScope) -> str:
+    """ "pipeline", "stage Build" or "step Build › Install deps", by display name."""
+    if log_scope.kind is ScopeKind.STEP and log_scope.step is not None:
+        stage = f"{log_scope.stage.name} › " if log_scope.stage else ""
+        return f"step {stage}{log_scope.step.name}"
+    if log_scope.kind is ScopeKind.STAGE and log_scope.stage is not None:
+        return f"stage {log_scope.stage.name}"
+    return "whole pipeline"
+
+
 def target_error_message(error: TargetError) -> Message:
-    text = f":warning: {error.render(escape_name)}"
-    if error.suggestions:
-        text += " Did you mean " + ", ".join(f"`{escape(s)}`" for s in error.suggestions) + "?"
+    text = f":warning: {miss_text(error.miss)}"
+    if suggestions := suggestions_of(error.miss):
+        text += " Did you mean " + ", ".join(f"`{escape_name(s)}`" for s in suggestions) + "?"
     return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}
 
 

@@ -94,16 +94,12 @@ class CommandHandler:
     async def _deliver(
         self, target: Target, kind: str, response_url: str, user_id: str | None
     ) -> None:
-        self._metrics.jobs_in_flight.inc()
+        outcome, message = await self._result_message(target, user_id)
+        self._metrics.commands.labels(kind, outcome).inc()
         try:
-            outcome, message = await self._result_message(target, user_id)
-            self._metrics.commands.labels(kind, outcome).inc()
-            try:
-                await reply(response_url, message)
-            except ResponseUrlError as exc:
-                log.error("could not deliver the %s reply: %s", outcome, exc)
-        finally:
-            self._metrics.jobs_in_flight.dec()
+            await reply(response_url, message)
+        except ResponseUrlError as exc:
+            log.error("could not deliver the %s reply: %s", outcome, exc)
 
     async def _result_message(
         self, target: Target, user_id: str | None

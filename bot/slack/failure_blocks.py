@@ -14,7 +14,9 @@ from bot.domain import (
     Excerpt,
     ExcerptUnavailable,
     Failure,
+    ReadStop,
     Reason,
+    StopKind,
     fit_lines,
 )
 from bot.excerpt_view import KIND_LABELS, excerpt_text
@@ -107,8 +109,32 @@ _REASON_WORDS = {
 }
 
 
-def truncated_note(reason: str) -> str:
-    return f":warning: log too large, showing what was read ({escape(reason)})"
+def size_text(size: int) -> str:
+    """A byte count as people read it: 48 KB, 512 MB, 2.0 GB."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}" if unit == "GB" else f"{size / scale:,.0f} {unit}"
+    return f"{max(1, size // 1024):,} KB"
+
+
+def stop_words(stop: ReadStop) -> str:
+    limit = stop.limit or 0
+    if stop.kind is StopKind.TOO_LARGE:
+        return f"log larger than {size_text(limit)} uncompressed"
+    if stop.kind is StopKind.DOWNLOAD_CAP:
+        return f"log larger than the {size_text(limit)} download limit"
+    if stop.kind is StopKind.TOO_MANY_FILES:
+        return f"more than {limit:,} log files"
+    if stop.kind is StopKind.DAMAGED:
+        return "the log archive is damaged or cut short"
+    return f"the download broke off ({stop.detail})" if stop.detail else "the download broke off"
+
+
+def truncated_note(stop: ReadStop) -> str:
+    """Said under an excerpt whose log was read only in part."""
+    if stop.kind in (StopKind.DAMAGED, StopKind.BROKE_OFF):
+        return f":warning: {escape(stop_words(stop))}; showing what was read"
+    return f":warning: log too large, showing what was read ({escape(stop_words(stop))})"
 
 
 def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, Any]]:

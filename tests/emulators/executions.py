@@ -2,7 +2,16 @@
 
 The shapes follow shared/samples/execution-v2-failed.json: a pipeline root
 node, one node per stage, an `execution` section, then steps (optionally in
-step groups), each with `baseFqn`, `status`, `logBaseKey` and `failureInfo`.
+step groups or among rollback steps), each with `baseFqn`, `status`, `logBaseKey`
+and `failureInfo`.
+
+Log keys are data, never derived here: each run, stage and step carries the key
+Harness recorded for it as a template (`key`), filled in from the spec's own
+fields (`{account}`, `{org}`, `{project}`, `{pipeline}`, `{sequence}`,
+`{execution}`) and from the keys above it (`{run}`, `{stage}`). The defaults are
+the plain documented form (`{run}/<stage id>`, `{stage}/<step id>`); step
+groups, rollback steps and legacy `accountId:` keys spell theirs out, as recorded
+(see `RECORDED_KEYS`), so the bot's own prefix rules are checked against data.
 """
 
 from __future__ import annotations
@@ -29,10 +38,8 @@ class StepSpec:
     has_log: bool = True
     units: tuple[str, ...] = ()  # command units (CD steps log one file per unit)
     log: list[tuple[str, str]] | None = None  # (level, out) lines; a default when None
-    # The key Harness logs this step under, spelled out as recorded (`{account}` is
-    # filled in). Required where graph nodes carry no logBaseKey: the bot then builds
-    # the key itself, and must be checked against data, not against a copy of its code.
-    key: str | None = None
+    rollback: bool = False  # among the stage's rollback steps
+    key: str = "{stage}/{identifier}"  # the recorded logBaseKey, as a template
 
 
 @dataclass
@@ -43,6 +50,7 @@ class StageSpec:
     steps: list[StepSpec] = field(default_factory=list)
     failure: str | None = None
     child: RunSpec | None = None  # a Pipeline stage: the run it chained to
+    key: str = "{run}/{identifier}"
 
 
 @dataclass
@@ -54,41 +62,65 @@ class RunSpec:
     stages: list[StageSpec]
     org: str = "default"
     project: str = "shop"
-    simplified_keys: bool = True
+    simplified_keys: bool = True  # served as `shouldUseSimplifiedKey`
     node_log_keys: bool = True  # whether graph nodes carry logBaseKey
     failure: str | None = None
+    key: str = "{account}/pipeline/{pipeline}/{sequence}/-{execution}"
 
     @property
     def plan_execution_id(self) -> str:
         return "x" + uid(self.org, self.project, self.pipeline, self.run_sequence)[:21]
 
 
-def _legacy_base(account: str, run: RunSpec) -> str:
-    return (
-        f"accountId:{account}/orgId:{run.org}/projectId:{run.project}/"
-        f"pipelineId:{run.pipeline}/runSequence:{run.run_sequence}"
-    )
+# Keys as Harness recorded them for shapes whose key is not the plain default.
+RECORDED_KEYS = {
+    # Executions from before simplified keys: every level of the node's path.
+    "legacy_run": (
+        "accountId:{account}/orgId:{org}/projectId:{project}/pipelineId:{pipeline}/"
+        "runSequence:{sequence}/level0:pipeline"
+    ),
+    "legacy_stage": "{run}/level1:stages/level2:{identifier}",
+    "legacy_step": "{stage}/level3:spec/level4:execution/level5:steps/level6:{identifier}",
+    # Simplified keys keep a step group's identifier between stage and step.
+    "grouped_step": "{stage}/{group}/{identifier}",
+    # Rollback steps sit beside the stage's steps, under their own identifier.
+    "rollback_step": "{stage}/{identifier}",
+}
 
 
-def log_key(account: str, run: RunSpec, fqn: str) -> str:
-    """The key a node's `logBaseKey` carries in the executions this emulator makes up.
+@dataclass(frozen=True)
+class Keys:
+    """The keys of one run's nodes, filled in from their templates."""
 
-    Only ever served as data (the node's own `logBaseKey`, which the bot uses as
-    is); where nodes carry none, steps spell their key out (`StepSpec.key`).
-    """
-    path = fqn.split(".")
-    if not run.simplified_keys:
-        levels = "/".join(f"level{i}:{p}" for i, p in enumerate(path))
-        return f"{_legacy_base(account, run)}/{levels}"
-    base = f"{account}/pipeline/{run.pipeline}/{run.run_sequence}/-{run.plan_execution_id}"
-    if len(path) < 3:
-        return base
-    parts = [path[2]] + [path[i + 1] for i in range(3, len(path) - 1) if path[i] == "steps"]
-    return "/".join([base, *parts])
+    account: str
+    run: RunSpec
+
+    def of_run(self) -> str:
+        r = self.run
+        return r.key.format(
+            account=self.account,
+            org=r.org,
+            project=r.project,
+            pipeline=r.pipeline,
+            sequence=r.run_sequence,
+            execution=r.plan_execution_id,
+        )
+
+    def of_stage(self, stage: StageSpec) -> str:
+        return stage.key.format(run=self.of_run(), identifier=stage.identifier)
+
+    def of_step(self, stage: StageSpec, step: StepSpec) -> str:
+        return step.key.format(
+            account=self.account,
+            stage=self.of_stage(stage),
+            identifier=step.identifier,
+            group=step.group or "",
+        )
 
 
 def step_fqn(stage: StageSpec, step: StepSpec) -> str:
-    base = f"pipeline.stages.{stage.identifier}.spec.execution.steps"
+    parent = "rollbackSteps" if step.rollback else "steps"
+    base = f"pipeline.stages.{stage.identifier}.spec.execution.{parent}"
     if step.group:
         return f"{base}.{step.group}.steps.{step.identifier}"
     return f"{base}.{step.identifier}"
@@ -97,17 +129,21 @@ def step_fqn(stage: StageSpec, step: StepSpec) -> str:
 def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
     node_map: dict[str, Any] = {}
     layout: dict[str, Any] = {}
+    keys = Keys(account, run)
     failed_message = run.failure or (
         "1 error(s) occurred: exit status 1" if run.status == "Failed" else None
     )
 
     def node(
-        identifier: str, name: str, fqn: str, status: str, step_type: str, **extra: Any
+        identifier: str,
+        name: str,
+        fqn: str,
+        status: str,
+        step_type: str,
+        key: str = "",
+        **extra: Any,
     ) -> None:
         uuid = uid(run.plan_execution_id, fqn)
-        key = (
-            log_key(account, run, fqn) if run.node_log_keys and step_type != "NG_EXECUTION" else ""
-        )
         entry = {
             "uuid": uuid,
             "setupId": uid("setup", fqn),
@@ -116,19 +152,27 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
             "baseFqn": fqn,
             "status": status,
             "stepType": step_type,
-            "logBaseKey": key,
+            "logBaseKey": key if run.node_log_keys else "",
             "startTs": BASE_TS + 1000,
             "endTs": BASE_TS + 60_000,
             **extra,
         }
         node_map[uuid] = entry
 
-    node("pipeline", run.pipeline_name, "pipeline", run.status, "PIPELINE_SECTION")
+    node("pipeline", run.pipeline_name, "pipeline", run.status, "PIPELINE_SECTION", keys.of_run())
     for stage in run.stages:
         fqn = f"pipeline.stages.{stage.identifier}"
         failure = {"failureInfo": {"message": stage.failure}} if stage.failure else {}
         stage_type = "PIPELINE_STAGE" if stage.child else "DEPLOYMENT_STAGE_STEP"
-        node(stage.identifier, stage.name, fqn, stage.status, stage_type, **failure)
+        node(
+            stage.identifier,
+            stage.name,
+            fqn,
+            stage.status,
+            stage_type,
+            keys.of_stage(stage),
+            **failure,
+        )
         layout[uid("setup", fqn)] = {
             "nodeType": "Pipeline" if stage.child else "Deployment",
             "nodeGroup": "STAGE",
@@ -139,12 +183,13 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
             "edgeLayoutList": {"currentNodeChildren": [], "nextIds": []},
         }
         node("execution", "Execution", f"{fqn}.spec.execution", stage.status, "NG_EXECUTION")
-        groups = {s.group for s in stage.steps if s.group}
-        for group in sorted(groups):
+        groups = {(s.group, s.rollback) for s in stage.steps if s.group}
+        for group, rollback in sorted(groups):
+            parent = "rollbackSteps" if rollback else "steps"
             node(
                 group,
                 group.title(),
-                f"{fqn}.spec.execution.steps.{group}",
+                f"{fqn}.spec.execution.{parent}.{group}",
                 stage.status,
                 "STEP_GROUP",
             )
@@ -160,7 +205,15 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
                         {"code": "GENERAL_ERROR", "message": step.failure, "level": "ERROR"}
                     ],
                 }
-            node(step.identifier, step.name, step_fqn(stage, step), step.status, "Run", **extra)
+            node(
+                step.identifier,
+                step.name,
+                step_fqn(stage, step),
+                step.status,
+                "Run",
+                keys.of_step(stage, step),
+                **extra,
+            )
 
     summary = {
         "pipelineIdentifier": run.pipeline,
@@ -237,18 +290,12 @@ def ndjson(lines: list[tuple[str, str]], minute: int = 0) -> bytes:
 def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
     """What each step wrote, by log-service key (one key per command unit when it has units)."""
     logs: dict[str, bytes] = {}
+    keys = Keys(account, run)
     for stage in run.stages:
         for step in stage.steps:
             if not step.has_log or step.status in ("Skipped", "NotStarted"):
                 continue
-            if step.key is not None:
-                key = step.key.format(account=account)
-            else:
-                assert run.node_log_keys, (
-                    f"{run.pipeline} #{run.run_sequence} has no logBaseKey on its nodes: "
-                    f"give step {step.identifier} its recorded key"
-                )
-                key = log_key(account, run, step_fqn(stage, step))
+            key = keys.of_step(stage, step)
             lines = step.log if step.log is not None else default_log(step)
             if not step.units:
                 logs[key] = ndjson(lines)
@@ -258,3 +305,10 @@ def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
                 body = lines if unit == "Execute" else [("info", f"{unit} done\n")]
                 logs[f"{key}-commandUnit:{unit}"] = ndjson(body, minute=minute)
     return logs
+
+
+def step_key(account: str, run: RunSpec, stage_id: str, step_id: str) -> str:
+    """The recorded key of one step of `run` (for tests that plant logs)."""
+    stage = next(s for s in run.stages if s.identifier == stage_id)
+    step = next(s for s in stage.steps if s.identifier == step_id)
+    return Keys(account, run).of_step(stage, step)

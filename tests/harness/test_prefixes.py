@@ -95,3 +95,30 @@ def test_steps_inside_step_groups_keep_the_group_in_a_simplified_key() -> None:
     (step,) = execution.steps()
     assert node_prefix(execution, step).endswith("/api/suite/contract")
     assert execution.stage_of(step) == execution.stages()[0]
+
+
+def test_rollback_steps_are_keyed_beside_the_stages_steps() -> None:
+    run = RunSpec(
+        "deploy",
+        "Deploy",
+        8,
+        "Failed",
+        [
+            StageSpec(
+                "prod",
+                "Prod",
+                "Failed",
+                [
+                    StepSpec("rollout", "Rollout", "Failed", "timed out"),
+                    StepSpec("undo", "Undo", "Failed", "helm rollback failed", rollback=True),
+                ],
+            )
+        ],
+        node_log_keys=False,
+    )
+    execution = parse(execution_json(ACC, run))
+    undo = next(n for n in execution.steps() if n.identifier == "undo")
+    assert undo.fqn == "pipeline.stages.prod.spec.execution.rollbackSteps.undo"
+    assert execution.stage_of(undo) == execution.stages()[0]
+    base = f"{ACC}/pipeline/deploy/8/-{run.plan_execution_id}"
+    assert node_prefix(execution, undo) == f"{base}/prod/undo"

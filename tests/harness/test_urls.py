@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import ExecutionRef
+from bot.domain.misses import LinkProblem as P
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
 
 HOSTS = frozenset({"app.harness.io", "acme.harness.io", "harness.internal.example"})
@@ -69,29 +70,43 @@ def test_stage_and_step_query_parameters(url: str, stage: str, step: str | None)
 
 
 @pytest.mark.parametrize(
-    ("url", "says"),
+    ("url", "problem", "value"),
     [
-        (f"https://evil.example.com/ng/account/{ACC}/cd/{TAIL}", "not a Harness host"),
-        (f"https://app.harness.io.evil.com/ng/account/{ACC}/cd/{TAIL}", "not a Harness host"),
-        (f"https://app.harness.io@evil.com/ng/account/{ACC}/cd/{TAIL}", "not a Harness host"),
-        (f"ftp://app.harness.io/ng/account/{ACC}/cd/{TAIL}", "Only http(s)"),
-        (f"javascript://app.harness.io/ng/account/{ACC}/cd/{TAIL}", "Only http(s)"),
+        (
+            f"https://evil.example.com/ng/account/{ACC}/cd/{TAIL}",
+            P.UNKNOWN_HOST,
+            "evil.example.com",
+        ),
+        (
+            f"https://app.harness.io.evil.com/ng/account/{ACC}/cd/{TAIL}",
+            P.UNKNOWN_HOST,
+            "app.harness.io.evil.com",
+        ),
+        (f"https://app.harness.io@evil.com/ng/account/{ACC}/cd/{TAIL}", P.UNKNOWN_HOST, "evil.com"),
+        (f"ftp://app.harness.io/ng/account/{ACC}/cd/{TAIL}", P.NOT_HTTP, ""),
+        (f"javascript://app.harness.io/ng/account/{ACC}/cd/{TAIL}", P.NOT_HTTP, ""),
         (
             "https://app.harness.io/ng/account/x/cd/orgs/o/projects/p/pipelines/q",
-            "does not point at",
+            P.NOT_AN_EXECUTION,
+            "",
         ),
-        (f"https://app.harness.io/ng/account/{ACC}/settings", "does not point at"),
+        (f"https://app.harness.io/ng/account/{ACC}/settings", P.NOT_AN_EXECUTION, ""),
         (
             f"https://app.harness.io/ng/account/{ACC}/cd/orgs/web/projects/store%2F..%2Fx/"
             "pipelines/p/executions/e/pipeline",
-            "project in that link",
+            P.BAD_IDENTIFIER,
+            "project",
         ),
-        (f"https://app.harness.io/ng/account/{ACC}/cd/{TAIL}?stage=../../x", "`stage` parameter"),
-        ("https://[::1/ng", "not a valid URL"),
-        ("https://app.harness.io/" + "a" * 3000, "too long"),
+        (
+            f"https://app.harness.io/ng/account/{ACC}/cd/{TAIL}?stage=../../x",
+            P.BAD_NODE_PARAMETER,
+            "stage",
+        ),
+        ("https://[::1/ng", P.NOT_A_URL, ""),
+        ("https://app.harness.io/" + "a" * 3000, P.TOO_LONG, ""),
     ],
 )
-def test_foreign_or_malformed_urls_are_refused(url: str, says: str) -> None:
+def test_foreign_or_malformed_urls_are_refused(url: str, problem: P, value: str) -> None:
     with pytest.raises(ExecutionUrlError) as caught:
         parse_execution_url(url, HOSTS)
-    assert says in str(caught.value)
+    assert (caught.value.problem, caught.value.value) == (problem, value)

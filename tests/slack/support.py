@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.blockkit import assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import log_key, step_fqn
+from tests.emulators.executions import step_key
 from tests.emulators.harness import HarnessEmulator
 
 ACK_TIMEOUT = 3.0  # what Slack allows for an acknowledgement
@@ -47,9 +47,7 @@ def key_of(harness: HarnessEmulator, pipeline: str, run: int, stage_id: str, ste
     spec = next(
         r for r in harness.pipelines[("default", "shop")][pipeline].runs if r.run_sequence == run
     )
-    stage = next(s for s in spec.stages if s.identifier == stage_id)
-    step = next(s for s in stage.steps if s.identifier == step_id)
-    return log_key(harness.account, spec, step_fqn(stage, step))
+    return step_key(harness.account, spec, stage_id, step_id)
 
 
 def line(level: str, out: str, i: int = 0) -> bytes:

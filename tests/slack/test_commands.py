@@ -15,7 +15,7 @@ import pytest
 
 from tests.blockkit import all_text, assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import uid
+from tests.emulators.executions import RECORDED_KEYS, RunSpec, StageSpec, StepSpec, uid
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET
 from tests.slack.support import ACK_TIMEOUT, ask
@@ -147,6 +147,43 @@ async def test_older_executions_use_legacy_log_keys(
     assert exported_prefixes(harness) == {
         f"{base}/level0:pipeline/level1:stages/level2:build/level3:spec/level4:execution/level5:steps/level6:install"
     }
+
+
+async def test_a_failed_rollback_step_is_read_where_harness_logged_it(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.add_pipeline("deploy_cart", "Deploy Cart")
+    run = harness.add_run(
+        RunSpec(
+            "deploy_cart",
+            "Deploy Cart",
+            8,
+            "Failed",
+            [
+                StageSpec(
+                    "prod",
+                    "Prod",
+                    "Failed",
+                    [
+                        StepSpec("rollout", "Rollout", "Failed", "rollout timed out"),
+                        StepSpec(
+                            "undo",
+                            "Undo",
+                            "Failed",
+                            "Error: UPGRADE FAILED: release cart has no deployed releases",
+                            rollback=True,
+                            key=RECORDED_KEYS["rollback_step"],
+                        ),
+                    ],
+                )
+            ],
+            node_log_keys=False,
+        )
+    )
+    _, reply = await ask(bot, "deploy_cart prod/undo")
+    base = f"{harness.account}/pipeline/deploy_cart/8/-{run.plan_execution_id}"
+    assert exported_prefixes(harness) == {f"{base}/prod/undo"}
+    assert "release cart has no deployed releases" in all_text(reply)
 
 
 async def test_two_failed_steps_are_both_named(bot: RunningBot) -> None:
