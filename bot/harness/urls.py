@@ -16,9 +16,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Collection
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from bot.domain import ExecutionRef
+from bot.domain import Execution, ExecutionRef
 from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, NODE_ID
 from bot.domain.misses import LinkProblem
 
@@ -32,6 +32,24 @@ class ExecutionUrlError(ValueError):
         super().__init__(problem.value, value)
         self.problem = problem
         self.value = value
+
+
+def execution_ui_url(base_url: str, execution: Execution) -> str:
+    """Where people open the execution in Harness's UI."""
+    parts = [
+        "ng/account",
+        quote(execution.account, safe=""),
+        "all/orgs",
+        quote(execution.org, safe=""),
+        "projects",
+        quote(execution.project, safe=""),
+        "pipelines",
+        quote(execution.pipeline_identifier, safe=""),
+        "executions",
+        quote(execution.plan_execution_id, safe=""),
+        "pipeline",
+    ]
+    return f"{base_url.rstrip('/')}/{'/'.join(parts)}"
 
 
 def looks_like_url(text: str) -> bool:

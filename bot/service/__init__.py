@@ -1,25 +1,22 @@
 """Use cases, between the edges (Slack, webhooks, the terminal) and Harness.
 
-`targets`: what people ask for and what they get back. `logs`: a named target or
-execution URL -> the execution, its log scope, a link and the failures with their
-excerpts. `steplogs`: one step's log, streamed from Harness into the excerpt
-scanner. `last_success`: the same step in the last green run, for comparison.
-`subscriptions`: which channels hear about which pipelines. `incidents`: Harness
-notifications into the subscribed channels' threads. `deliveries`: act once per
-delivery, across retries and replicas.
+`targets`: what people ask for and what they get back. `logs`: a target -> the
+execution, a link and the failures with their excerpts, from `resolver` (names and
+links -> execution and log scope), `failures` (what failed, with excerpts) and
+`problems` (Harness errors -> reasons). `steplogs`: one step's log, streamed from
+Harness into the excerpt scanner. `last_success`: the same step in the last green
+run, for comparison. `subscriptions`: which channels hear about which pipelines.
+`incidents`: Harness notifications into the subscribed channels' threads.
+`deliveries`: act once per delivery, across retries and replicas.
 Nothing here knows Slack payloads or HTTP details.
 """
 
 from __future__ import annotations
 
 from bot.service.deliveries import Deliveries
+from bot.service.failures import MAX_EXCERPTS, failed_nodes
 from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
-from bot.service.logs import (
-    MAX_EXCERPTS,
-    LogsService,
-    failed_nodes,
-    harness_errors_explained,
-)
+from bot.service.logs import LogsService
 from bot.service.steplogs import StepLogReader
 from bot.service.subscriptions import Subscriptions
 from bot.service.targets import (
@@ -53,5 +50,4 @@ __all__ = [
     "TargetError",
     "UrlTarget",
     "failed_nodes",
-    "harness_errors_explained",
 ]
