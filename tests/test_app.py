@@ -29,6 +29,18 @@ async def test_readyz_checks_slack_and_harness(bot: RunningBot, harness: Harness
     assert len(harness.calls("pipelines.list")) == 1
 
 
+async def test_a_burst_of_readiness_probes_costs_one_check_of_each(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    async def probe() -> int:
+        async with bot.session.get(bot.url + "/readyz") as resp:
+            return resp.status
+
+    assert set(await asyncio.gather(*(probe() for _ in range(50)))) == {200}
+    assert len(bot.slack.calls("auth.test")) == 1
+    assert len(harness.calls("pipelines.list")) == 1
+
+
 async def test_readyz_fails_when_harness_refuses_the_key(start_bot: Any) -> None:
     bot = await start_bot(harness_api_key="pat.wrong.wrong.NotTheKey123")
     async with bot.session.get(bot.url + "/readyz") as resp:

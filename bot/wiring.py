@@ -1,0 +1,172 @@
+"""Construction: settings -> the Harness side, the use cases and the Slack side.
+
+Each builder takes what it needs and returns plain objects; `bot/app.py` owns
+their lifecycle. Nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+import httpx
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.domain import Scope
+from bot.excerpt import ExcerptSettings, ReadLimits
+from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.executions import PipelineApi
+from bot.harness.logs import LogExporter
+from bot.harness.streaming import StreamOpener
+from bot.jobs import JobRunner
+from bot.metrics import Metrics
+from bot.redaction import Redactor
+from bot.service import (
+    Deliveries,
+    ExcerptOptions,
+    Incidents,
+    LogsService,
+    StepLogReader,
+    Subscriptions,
+)
+from bot.slack.actions import ActionHandler
+from bot.slack.commands import CommandHandler
+from bot.slack.events import UnfurlHandler
+from bot.slack.notifier import SlackIncidentPosts
+from bot.slack.poster import Poster
+from bot.slack.subscriptions import SubscriptionHandler
+from bot.store import Store
+from bot.tls import client_context
+
+
+@dataclass
+class HarnessSide:
+    http: httpx.AsyncClient  # API calls
+    downloads: aiohttp.ClientSession  # log bodies, streamed
+    pipelines: PipelineApi
+    service: LogsService
+    redactor: Redactor
+    default_scope: Scope
+
+
+def harness_side(settings: Settings, metrics: Metrics) -> HarnessSide:
+    """The Harness clients and the logs use case on top of them."""
+    http = httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        follow_redirects=False,
+        verify=client_context(),
+    )
+    # Log bodies stream through aiohttp (see bot/harness/streaming.py).
+    downloads = StreamOpener.new_session(settings.harness_request_timeout)
+    streams = StreamOpener(downloads, settings.harness_request_timeout)
+    client = HarnessClient(
+        http,
+        streams=streams,
+        base_url=settings.harness_base_url,
+        api_key=settings.harness_api_key.get_secret_value(),
+        account_id=settings.harness_account_id,
+        retry=RetryPolicy(
+            deadline=settings.harness_retry_deadline,
+            initial_delay=settings.harness_retry_initial_delay,
+        ),
+        secrets=tuple(settings.secrets()),
+        on_request=metrics.count_harness_request,
+    )
+    pipelines = PipelineApi(client)
+    default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
+    exporter = LogExporter(
+        client,
+        timeout=settings.harness_export_timeout,
+        first_poll=settings.harness_export_poll_interval,
+    )
+    redactor = Redactor(settings.secrets())
+    reader = StepLogReader(
+        client,
+        streams,
+        exporter,
+        redactor,
+        harness_host=settings.harness_host,
+        limits=ReadLimits(
+            max_bytes=settings.log_read_max_bytes,
+            max_decompressed=settings.log_read_max_uncompressed_bytes,
+            max_entries=settings.log_read_max_files,
+        ),
+    )
+    service = LogsService(
+        pipelines,
+        exporter,
+        account=settings.harness_account_id,
+        default_scope=default_scope,
+        ui_hosts=settings.ui_hosts,
+        ui_base_url=settings.harness_base_url,
+        log_reader=reader,
+        redactor=redactor,
+        excerpts=ExcerptOptions(
+            settings=ExcerptSettings(
+                before=settings.excerpt_lines_before, tail=settings.excerpt_lines_tail
+            ),
+            timeout=settings.excerpt_timeout,
+            compare_last_success=settings.excerpt_compare_last_success,
+        ),
+        on_export=metrics.observe_export,
+    )
+    return HarnessSide(http, downloads, pipelines, service, redactor, default_scope)
+
+
+@dataclass
+class SlackSide:
+    client: AsyncWebClient
+    bolt: AsyncApp
+    incidents: Incidents
+
+
+def slack_side(
+    settings: Settings, harness: HarnessSide, store: Store, jobs: JobRunner, metrics: Metrics
+) -> SlackSide:
+    """The Slack client, the Bolt app with every listener, and the incident flow."""
+    client = AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+    signing_secret = settings.slack_signing_secret
+    bolt_logger = logging.getLogger("bot.slack.bolt")
+    bolt_logger.addFilter(_SameTokenWarning())
+    bolt = AsyncApp(
+        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        client=client,
+        logger=bolt_logger,
+    )
+    service = harness.service
+    poster = Poster(client)
+    account = settings.harness_account_id
+    subscriptions = SubscriptionHandler(Subscriptions(service, store, account=account), poster)
+    CommandHandler(service, jobs, metrics, subscriptions).register(bolt)
+    ActionHandler(service, jobs, poster).register(bolt)
+    UnfurlHandler(service, Deliveries(store), client, jobs).register(bolt)
+    incidents = Incidents(service, store, SlackIncidentPosts(poster), account=account)
+    return SlackSide(client, bolt, incidents)
+
+
+class _SameTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the
+    client's token wins; it is the same token, so the warning only misleads operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+__all__ = ["HarnessSide", "SlackSide", "harness_side", "slack_side"]
