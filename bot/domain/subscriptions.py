@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from bot.domain.executions import Events
 
@@ -40,8 +39,6 @@ class ThreadRecord:
     pipeline: PipelineKey
     run_sequence: int
     status: str
-    # Written by earlier versions (the parent message); read by nothing, kept for old rows.
-    message: dict[str, Any] = field(default_factory=dict)
 
 
 __all__ = ["PipelineKey", "Subscription", "ThreadRecord"]

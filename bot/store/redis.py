@@ -141,7 +141,6 @@ class RedisStore:
             pipeline=PipelineKey(*data["pipeline"]),
             run_sequence=data["run_sequence"],
             status=data["status"],
-            message=data["message"],
         )
 
     async def save_thread(self, record: ThreadRecord) -> None:
@@ -151,7 +150,6 @@ class RedisStore:
             "pipeline": [key.account, key.org, key.project, key.pipeline],
             "run_sequence": record.run_sequence,
             "status": record.status,
-            "message": record.message,
         }
         await self._redis.set(
             f"hl:thread:{record.channel}:{record.plan_execution_id}",

@@ -6,7 +6,6 @@ loop. Migrations run at start-up, in order, each in a transaction.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -40,6 +39,8 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, account, org, project, pipeline)
     );
     """,
+    # 2: a thread no longer keeps its parent message (nothing read it)
+    "ALTER TABLE threads DROP COLUMN message;",
 )
 THREAD_RETENTION = 30 * 86400
 # Queries are built only from these constants; every value is a bound parameter.
@@ -163,13 +164,12 @@ class SqliteStore:
             pipeline=PipelineKey(row["account"], row["org"], row["project"], row["pipeline"]),
             run_sequence=row["run_sequence"],
             status=row["status"],
-            message=json.loads(row["message"]),
         )
 
     async def save_thread(self, record: ThreadRecord) -> None:
         key = record.pipeline
         await self._db.execute(
-            "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.channel,
                 record.plan_execution_id,
@@ -180,7 +180,6 @@ class SqliteStore:
                 key.pipeline,
                 record.run_sequence,
                 record.status,
-                json.dumps(record.message),
                 time.time(),
             ),
         )

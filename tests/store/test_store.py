@@ -65,7 +65,6 @@ async def test_threads_and_last_failures(store: Store) -> None:
         CHECKOUT,
         42,
         "Failed",
-        {"blocks": [{"type": "divider"}]},
     )
     assert await store.get_thread("C1", "exec1") is None
     await store.save_thread(record)
@@ -126,6 +125,31 @@ async def test_sqlite_creates_its_file_migrates_and_uses_wal(tmp_path: Path) -> 
 
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_a_version_1_database_keeps_its_threads_through_the_migrations(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+    import time
+    from dataclasses import astuple
+
+    from bot.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "bot.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute(
+            "INSERT INTO threads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ("C1", "exec1", "1.2", *astuple(CHECKOUT), 42, "Failed", "{}", time.time()),
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = await open_store(f"sqlite:///{path}")
+    try:
+        thread = await store.get_thread("C1", "exec1")
+        assert thread == ThreadRecord("C1", "exec1", "1.2", CHECKOUT, 42, "Failed")
+    finally:
+        await store.close()
 
 
 async def test_an_unknown_store_url_is_refused() -> None:
