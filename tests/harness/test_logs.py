@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import httpx
@@ -33,15 +34,16 @@ def exporter(
         account_id=harness.account,
         retry=RetryPolicy(deadline=5, initial_delay=0.01),
     )
-    return LogExporter(client, timeout=timeout)
+    return LogExporter(client, timeout=timeout, first_poll=0.005)
 
 
 async def test_export_is_polled_from_queued_to_success(harness: HarnessEmulator) -> None:
     prefix = harness.all_log_keys()[0]
+    harness.ready_after_polls = 4  # queued, in_progress, in_progress, success
     async with httpx.AsyncClient() as http:
         link = await exporter(harness, http).export(prefix)
-    statuses = len(harness.calls("logs.export"))
-    assert statuses >= 2  # queued first, then polled
+    polls = [c for c in harness.calls("logs.export") if c.query["prefix"] == prefix]
+    assert len(polls) == 4  # polled until ready, and not once more
     assert link.url.startswith(harness.base_url + "/storage/harness-download/")
     assert link.expires_at is not None and link.expires_at.year == 2026
 
@@ -54,7 +56,7 @@ async def test_unknown_prefix_and_failed_export_and_timeout(harness: HarnessEmul
         with pytest.raises(ExportFailedError, match="emulated export failure"):
             await exporter(harness, http).export(harness.all_log_keys()[0])
         harness.export_final_status = "success"
-        harness.export_delay = 60
+        harness.export_gate = asyncio.Event()  # never set: the export never finishes
         with pytest.raises(ExportTimeoutError) as caught:
             await exporter(harness, http, timeout=0.5).export(harness.all_log_keys()[1])
         assert caught.value.waited < 1
