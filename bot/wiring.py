@@ -12,11 +12,6 @@ from dataclasses import dataclass
 import aiohttp
 import httpx
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
@@ -42,6 +37,7 @@ from bot.slack.commands import CommandHandler
 from bot.slack.events import UnfurlHandler
 from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Poster
+from bot.slack.retries import retry_handlers
 from bot.slack.subscriptions import SubscriptionHandler
 from bot.store import Store
 from bot.tls import client_context
@@ -136,11 +132,7 @@ def slack_side(
     client = AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers(),
     )
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")

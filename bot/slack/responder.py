@@ -9,12 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack.retries import retry_handlers
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +25,7 @@ async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15
     client = AsyncWebhookClient(
         response_url,
         timeout=timeout,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=retry_handlers(),
     )
     try:
         response = await client.send_dict(message)
