@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,12 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 _EVENT_TYPE = r"^[A-Za-z_]{1,64}$"
+_EXECUTION_EVENT = re.compile(r"^(?:Pipeline|Stage|Step)[A-Z]")
+MAX_ERROR_MESSAGE = 10_000
+MAX_NAME = 256
+MAX_URL = 2048
+# Epoch seconds or milliseconds between 2000 and 2100; anything else is not a time.
+_EARLIEST, _LATEST = 946_684_800, 4_102_444_800
 
 
 class TriggeredBy(BaseModel):
@@ -36,32 +43,91 @@ class TriggeredBy(BaseModel):
     email: str | None = None
     trigger_type: str | None = Field(default=None, validation_alias=AliasChoices("triggerType"))
 
+    @field_validator("name", "email", "trigger_type", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return value[:MAX_NAME] if isinstance(value, str) else None
+
+
+def _cut(text: str, limit: int) -> str:
+    """Long free text is shortened, and says so, rather than refused."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f" … [cut: {len(text) - limit:,} more characters]"
+
 
 class EventData(BaseModel):
+    """What the bot needs of a notification; liberal wherever that is safe.
+
+    Identifiers must be Harness identifiers (they reach API paths); texts that are
+    too long are cut, values that make no sense (a time in the year 10**20, a stage
+    id with a slash) are dropped, and event types the bot does not know are kept.
+    """
+
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
     account_identifier: str = Field(pattern=whole(ACCOUNT_ID))
     org_identifier: str = Field(pattern=whole(IDENTIFIER))
     project_identifier: str = Field(pattern=whole(IDENTIFIER))
     pipeline_identifier: str = Field(pattern=whole(IDENTIFIER))
-    plan_execution_id: str = Field(pattern=whole(EXECUTION_ID))
-    event_type: str = Field(pattern=_EVENT_TYPE)
-    pipeline_name: str | None = Field(default=None, max_length=256)
-    execution_url: str | None = Field(default=None, max_length=2048)
-    node_status: str | None = Field(default=None, max_length=64)
+    plan_execution_id: str | None = Field(default=None, pattern=whole(EXECUTION_ID))
+    event_type: str = "Unknown"
+    pipeline_name: str | None = None
+    execution_url: str | None = None
+    node_status: str | None = None
     triggered_by: TriggeredBy | None = None
-    start_ts: int | None = None
-    end_ts: int | None = None
-    error_message: str | None = Field(default=None, max_length=10_000)
-    stage_identifier: str | None = Field(default=None, pattern=whole(IDENTIFIER))
-    step_identifier: str | None = Field(default=None, pattern=whole(IDENTIFIER))
+    start_ts: float | None = None
+    end_ts: float | None = None
+    error_message: str | None = None
+    stage_identifier: str | None = None
+    step_identifier: str | None = None
+
+    @field_validator("plan_execution_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("event_type", mode="before")
+    @classmethod
+    def _event_type(cls, value: Any) -> Any:
+        return value if isinstance(value, str) and re.fullmatch(_EVENT_TYPE, value) else "Unknown"
 
     @field_validator("start_ts", "end_ts", mode="before")
     @classmethod
-    def _number_or_none(cls, value: Any) -> Any:
-        return (
-            value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-        )
+    def _epoch(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        seconds = number / 1000 if number > _LATEST else number
+        return seconds if _EARLIEST <= seconds <= _LATEST else None
+
+    @field_validator("pipeline_name", "node_status", mode="before")
+    @classmethod
+    def _short_text(cls, value: Any) -> Any:
+        return _cut(value, MAX_NAME) if isinstance(value, str) else None
+
+    @field_validator("error_message", mode="before")
+    @classmethod
+    def _long_text(cls, value: Any) -> Any:
+        return _cut(value, MAX_ERROR_MESSAGE) if isinstance(value, str) else None
+
+    @field_validator("execution_url", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> Any:
+        return value if isinstance(value, str) and len(value) <= MAX_URL else None
+
+    @field_validator("stage_identifier", "step_identifier", mode="before")
+    @classmethod
+    def _identifier(cls, value: Any) -> Any:
+        return value if isinstance(value, str) and IDENTIFIER.fullmatch(value) else None
+
+    @field_validator("triggered_by", mode="before")
+    @classmethod
+    def _trigger(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else None
 
 
 class WebhookBody(BaseModel):
@@ -70,12 +136,8 @@ class WebhookBody(BaseModel):
     event_data: EventData = Field(validation_alias=AliasChoices("eventData"))
 
 
-def _when(value: int | None) -> datetime | None:
-    """Notifications carry epoch seconds; the pipeline API milliseconds. Accept both."""
-    if value is None:
-        return None
-    seconds = value / 1000 if value > 10**11 else value
-    return datetime.fromtimestamp(seconds, tz=UTC)
+def _when(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def to_event(data: EventData, clean: Callable[[str], str] = str) -> PipelineEvent:
@@ -86,7 +148,7 @@ def to_event(data: EventData, clean: Callable[[str], str] = str) -> PipelineEven
         org=data.org_identifier,
         project=data.project_identifier,
         pipeline=data.pipeline_identifier,
-        plan_execution_id=data.plan_execution_id,
+        plan_execution_id=data.plan_execution_id or "",
         event_type=data.event_type,
         pipeline_name=data.pipeline_name,
         execution_url=data.execution_url,
@@ -135,13 +197,27 @@ class WebhookReceiver:
             return _answer(413, "body larger than 1 MB")
         try:
             payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return _answer(400, "body is not JSON")
         try:
             body = WebhookBody.model_validate(payload)
         except ValidationError as exc:
             return _answer(400, describe_validation(exc))
         event = to_event(body.event_data, self._clean)
+        if not event.plan_execution_id:
+            if _EXECUTION_EVENT.match(event.event_type):
+                return _answer(
+                    400, "not a Harness notification: eventData.planExecutionId is missing"
+                )
+            # TriggerFailed and other events about no execution: noted, nothing to post.
+            log.info(
+                "webhook %s for %s/%s/%s noted (no execution to act on)",
+                event.event_type,
+                event.org,
+                event.project,
+                event.pipeline,
+            )
+            return _answer(202, "accepted")
         log.info(
             "webhook %s for %s/%s/%s execution %s",
             event.event_type,

@@ -82,6 +82,7 @@ async def test_a_body_over_one_megabyte_is_413(bot: RunningBot) -> None:
             "not a Harness notification: eventData.orgIdentifier is missing",
         ),
         (b"[1, 2]", "not a Harness notification"),
+        (b"[" * 100_000 + b"]" * 100_000, "body is not JSON"),
     ],
 )
 async def test_malformed_bodies_are_400_with_a_reason(
@@ -99,6 +100,80 @@ async def test_hostile_identifiers_are_refused(bot: RunningBot, harness: Harness
     status, answer = await post_webhook(bot, body)
     assert status == 400
     assert "planExecutionId" in answer["error"]
+
+
+async def test_a_failure_without_its_execution_id_is_400(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    body = event_body(harness)
+    del body["eventData"]["planExecutionId"]
+    status, answer = await post_webhook(bot, body)
+    assert status == 400
+    assert "planExecutionId is missing" in answer["error"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"eventType": "TriggerFailed", "planExecutionId": ""},
+        {"eventType": "TriggerFailed", "planExecutionId": None},
+        {"eventType": "SomethingHarnessAddsNextYear"},
+        {"eventType": "PipelineEnd"},
+    ],
+    ids=["trigger-failed-blank-id", "trigger-failed-no-id", "future-event", "pipeline-end"],
+)
+async def test_events_the_bot_does_not_act_on_are_accepted_and_post_nothing(
+    bot: RunningBot, harness: HarnessEmulator, extra: dict[str, Any]
+) -> None:
+    await subscribe(bot)
+    harness.requests.clear()
+    await accepted(bot, event_body(harness, **extra))
+    await idle(bot)
+    assert bot.slack.posts() == []
+
+
+async def test_long_texts_and_odd_times_are_accepted_and_cut_where_shown(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    body = event_body(
+        harness,
+        errorMessage="E" * 30_000 + " the end",
+        pipelineName="Deploy Checkout " + "x" * 1_000,
+        startTs=10**30,
+        endTs=10**17,
+        executionUrl="https://app.harness.io/" + "p" * 5_000,
+        stageIdentifier="not/an/identifier",
+        triggeredBy="not an object",
+    )
+    await accepted(bot, body)
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    assert "Deploy Prod" in text_of(post)  # the failure was posted as usual
+
+
+async def test_times_in_seconds_or_milliseconds_are_both_read() -> None:
+    from bot.webhooks import EventData
+
+    base = {
+        "accountIdentifier": "a1B2c3D4e5F6g7H8i9J0kL",
+        "orgIdentifier": "default",
+        "projectIdentifier": "shop",
+        "pipelineIdentifier": "deploy",
+        "planExecutionId": "x1",
+    }
+    seconds = EventData.model_validate({**base, "startTs": 1763716500, "endTs": "1763716722"})
+    millis = EventData.model_validate({**base, "startTs": 1763716500000, "endTs": 1763716722000})
+    assert (seconds.start_ts, seconds.end_ts) == (millis.start_ts, millis.end_ts)
+    assert seconds.start_ts == 1763716500
+    absurd = EventData.model_validate({**base, "startTs": 10**30, "endTs": -5})
+    assert (absurd.start_ts, absurd.end_ts) == (None, None)
+    cut = EventData.model_validate(
+        {**base, "errorMessage": "E" * 10_500, "pipelineName": "p" * 300}
+    )
+    assert cut.error_message is not None
+    assert cut.error_message.endswith("[cut: 500 more characters]")
+    assert cut.pipeline_name is not None and len(cut.pipeline_name) < 300 + 40
 
 
 async def test_the_webhook_is_off_without_a_token(start_bot: Any, harness: HarnessEmulator) -> None:
