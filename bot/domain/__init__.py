@@ -38,6 +38,7 @@ from bot.domain.executions import (
 )
 from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
+from bot.domain.work import Lane, Work
 
 __all__ = [
     "FAILED_STATUSES",
@@ -55,6 +56,7 @@ __all__ = [
     "Gap",
     "GreenLog",
     "Kind",
+    "Lane",
     "LogScope",
     "LogsLink",
     "Node",
@@ -71,6 +73,7 @@ __all__ = [
     "StopKind",
     "Subscription",
     "ThreadRecord",
+    "Work",
     "fit_lines",
     "normalise_status",
 ]

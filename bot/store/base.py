@@ -2,8 +2,9 @@
 
 Subscriptions (which channel hears about which pipeline), the thread of each
 execution's first post per channel, the last failure per channel and pipeline
-(for "recovered" replies), and claims: keys taken once with an expiry, which
-make webhook deliveries and Slack retries act once even across replicas.
+(for "recovered" replies), claims: keys taken once with an expiry, which make
+webhook deliveries and Slack retries act once even across replicas, and the
+durable work queue (`WorkQueue`): every accepted piece of work until it is done.
 """
 
 from __future__ import annotations
@@ -11,11 +12,41 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
+from bot.domain.work import Lane, Work
 
-__all__ = ["PipelineKey", "Store", "Subscription", "ThreadRecord"]
+__all__ = ["PipelineKey", "Store", "Subscription", "ThreadRecord", "WorkQueue"]
 
 
-class Store(Protocol):
+class WorkQueue(Protocol):
+    """At-least-once delivery of `Work`, with leases so a dead worker's work comes back.
+
+    `owner` names a worker process; work whose lease was not extended within
+    `lease` seconds may be taken by any process. Every worker uses the same lease.
+    """
+
+    async def enqueue(self, work: Work) -> bool:
+        """Record it; False when work with its key is queued or done already."""
+
+    async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
+        """Up to `limit` pieces of due work, leased to `owner` (oldest first)."""
+
+    async def extend(self, work: Work, owner: str, lease: float) -> None:
+        """Keep the lease of work still being worked on."""
+
+    async def finish(self, work: Work, remember: float) -> None:
+        """Done: gone from the queue; its key is remembered for `remember` seconds."""
+
+    async def retry(self, work: Work) -> None:
+        """Back in the queue as given (due at `work.not_before`), the lease returned."""
+
+    async def drop(self, work: Work) -> None:
+        """Given up: gone from the queue, and its key free for a redelivery."""
+
+    async def queued(self, lane: Lane) -> int:
+        """How much work waits in the lane (taken or not)."""
+
+
+class Store(WorkQueue, Protocol):
     async def add_subscription(self, subscription: Subscription) -> bool:
         """Store it; False when the channel was already subscribed (events are updated)."""
 

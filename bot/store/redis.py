@@ -4,6 +4,13 @@ Keys (all under `hl:`): a hash of subscriptions per channel, a set of
 subscribed channels per pipeline, a JSON record per execution thread, a
 string per last failure, and `SET NX EX` claims, which is what lets two
 replicas receiving the same webhook act once.
+
+The work queue is a Redis Stream per lane read by one consumer group
+(`XADD` / `XREADGROUP` / `XACK`); work whose replica died is taken over with
+`XAUTOCLAIM` once its lease (the entry's idle time) runs out, and a live worker
+keeps its lease with `XCLAIM`. Work due later waits in a sorted set and is moved
+to the stream, atomically, by whichever replica looks first. A key is held while
+its work is queued and remembered once it is done.
 """
 
 from __future__ import annotations
@@ -13,10 +20,36 @@ import time
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
+from bot.domain import Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 THREAD_TTL = 30 * 86400
+GROUP = "workers"
+QUEUED_KEY_TTL = 86400  # a key held by queued work outlives any deadline
+
+# Due work from the sorted set into the stream, all or nothing.
+_PROMOTE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for _, body in ipairs(due) do
+    redis.call('ZREM', KEYS[1], body)
+    redis.call('XADD', KEYS[2], '*', 'w', body)
+end
+return #due
+"""
+
+
+def _stream(lane: Lane) -> str:
+    return f"hl:q:{lane.value}"
+
+
+def _delayed(lane: Lane) -> str:
+    return f"hl:q:{lane.value}:later"
+
+
+def _key(key: str) -> str:
+    return f"hl:work-key:{key}"
 
 
 def _pipe(key: PipelineKey) -> str:
@@ -64,7 +97,14 @@ class RedisStore:
             url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
         )
         await redis.ping()
-        return cls(redis)
+        store = cls(redis)
+        for lane in Lane:
+            try:
+                await redis.xgroup_create(_stream(lane), GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+        return store
 
     async def add_subscription(self, subscription: Subscription) -> bool:
         channel_key = f"hl:subs:{subscription.channel}"
@@ -179,6 +219,80 @@ class RedisStore:
 
     async def release(self, key: str) -> None:
         await self._redis.delete(f"hl:claim:{key}")
+
+    # -- the work queue -------------------------------------------------------
+
+    async def enqueue(self, work: Work) -> bool:
+        if work.key is not None and not await self._redis.set(
+            _key(work.key), "queued", nx=True, ex=QUEUED_KEY_TTL
+        ):
+            return False
+        try:
+            await self._add(work)
+        except Exception:
+            if work.key is not None:  # not recorded: a redelivery must be able to try again
+                await self._redis.delete(_key(work.key))
+            raise
+        return True
+
+    async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
+        stream = _stream(lane)
+        await self._redis.eval(_PROMOTE, 2, _delayed(lane), stream, time.time(), limit)
+        idle_ms = max(1, int(lease * 1000))
+        # [next start, [(id, fields), ...], [ids deleted meanwhile]]
+        reclaimed: Any = await self._redis.xautoclaim(
+            stream, GROUP, owner, idle_ms, start_id="0-0", count=limit
+        )
+        entries = list(reclaimed[1])
+        if len(entries) < limit:
+            answer: Any = await self._redis.xreadgroup(
+                GROUP, owner, {stream: ">"}, count=limit - len(entries)
+            )
+            for _name, fresh in answer or []:
+                entries.extend(fresh)
+        return [Work.from_json(fields["w"], id=entry_id) for entry_id, fields in entries if fields]
+
+    async def extend(self, work: Work, owner: str, lease: float) -> None:
+        await self._redis.xclaim(_stream(work.lane), GROUP, owner, 0, [work.id], justid=True)
+
+    async def finish(self, work: Work, remember: float) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(_stream(work.lane), GROUP, work.id)
+            pipe.xdel(_stream(work.lane), work.id)
+            if work.key is not None:
+                pipe.set(_key(work.key), "done", px=max(1, int(remember * 1000)))
+            await pipe.execute()
+
+    async def retry(self, work: Work) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if work.not_before > time.time():
+                pipe.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
+            else:
+                pipe.xadd(_stream(work.lane), {"w": work.to_json()})
+            pipe.xack(_stream(work.lane), GROUP, work.id)
+            pipe.xdel(_stream(work.lane), work.id)
+            await pipe.execute()
+
+    async def drop(self, work: Work) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(_stream(work.lane), GROUP, work.id)
+            pipe.xdel(_stream(work.lane), work.id)
+            if work.key is not None:
+                pipe.delete(_key(work.key))
+            await pipe.execute()
+
+    async def queued(self, lane: Lane) -> int:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(_stream(lane))
+            pipe.zcard(_delayed(lane))
+            in_stream, waiting = await pipe.execute()
+        return int(in_stream) + int(waiting)
+
+    async def _add(self, work: Work) -> None:
+        if work.not_before > time.time():
+            await self._redis.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
+        else:
+            await self._redis.xadd(_stream(work.lane), {"w": work.to_json()})
 
     async def ping(self) -> None:
         await self._redis.ping()

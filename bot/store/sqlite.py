@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.domain import Events
+from bot.domain import Events, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 MIGRATIONS: tuple[str, ...] = (
@@ -41,7 +41,17 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: a thread no longer keeps its parent message (nothing read it)
     "ALTER TABLE threads DROP COLUMN message;",
+    # 3: the durable work queue; a key is unique among queued work
+    """
+    CREATE TABLE work (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        lane TEXT NOT NULL, body TEXT NOT NULL, key TEXT UNIQUE,
+        not_before REAL NOT NULL, owner TEXT, lease_until REAL NOT NULL DEFAULT 0
+    );
+    CREATE INDEX work_due ON work (lane, not_before);
+    """,
 )
+_DONE = "done:"  # claims that remember finished work by its key
 THREAD_RETENTION = 30 * 86400
 # Queries are built only from these constants; every value is a bound parameter.
 _OF = "account=? AND org=? AND project=? AND pipeline=?"  # one pipeline
@@ -218,6 +228,64 @@ class SqliteStore:
 
     async def release(self, key: str) -> None:
         await self._db.execute("DELETE FROM claims WHERE key=?", (key,))
+
+    # -- the work queue -------------------------------------------------------
+
+    async def enqueue(self, work: Work) -> bool:
+        # One statement, so a concurrent finish cannot slip between check and insert.
+        cursor = await self._db.execute(
+            """INSERT OR IGNORE INTO work (lane, body, key, not_before)
+               SELECT ?, ?, ?, ?
+               WHERE NOT EXISTS (SELECT 1 FROM claims WHERE key = ? AND expires_at >= ?)""",
+            (
+                work.lane.value,
+                work.to_json(),
+                work.key,
+                work.not_before,
+                _DONE + (work.key or ""),
+                time.time(),
+            ),
+        )
+        return cursor.rowcount == 1
+
+    async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
+        now = time.time()
+        async with self._db.execute(
+            """UPDATE work SET owner = ?, lease_until = ?
+               WHERE id IN (
+                   SELECT id FROM work WHERE lane = ? AND not_before <= ? AND lease_until < ?
+                   ORDER BY not_before, id LIMIT ?
+               )
+               RETURNING id, body""",
+            (owner, now + lease, lane.value, now, now, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        taken = [Work.from_json(row["body"], id=str(row["id"])) for row in rows]
+        return sorted(taken, key=lambda w: (w.not_before, int(w.id)))
+
+    async def extend(self, work: Work, owner: str, lease: float) -> None:
+        await self._db.execute(
+            "UPDATE work SET lease_until = ? WHERE id = ? AND owner = ?",
+            (time.time() + lease, int(work.id), owner),
+        )
+
+    async def finish(self, work: Work, remember: float) -> None:
+        if work.key is not None:
+            await self.claim(_DONE + work.key, remember)
+        await self._db.execute("DELETE FROM work WHERE id = ?", (int(work.id),))
+
+    async def retry(self, work: Work) -> None:
+        await self._db.execute(
+            "UPDATE work SET body = ?, not_before = ?, owner = NULL, lease_until = 0 WHERE id = ?",
+            (work.to_json(), work.not_before, int(work.id)),
+        )
+
+    async def drop(self, work: Work) -> None:
+        await self._db.execute("DELETE FROM work WHERE id = ?", (int(work.id),))
+
+    async def queued(self, lane: Lane) -> int:
+        row = await self._one("SELECT count(*) FROM work WHERE lane = ?", (lane.value,))
+        return int(row[0]) if row else 0
 
     async def ping(self) -> None:
         await self._one("SELECT 1", ())
