@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.domain import Events
-from bot.store.base import PipelineKey, Store, Subscription, ThreadRecord
+from bot.store.base import PipelineKey, Store, Subscription, ThreadRecord, WorkQueue
 
 
 class StoreUrlError(ValueError):
@@ -35,5 +35,6 @@ __all__ = [
     "StoreUrlError",
     "Subscription",
     "ThreadRecord",
+    "WorkQueue",
     "open_store",
 ]

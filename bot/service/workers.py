@@ -1,0 +1,280 @@
+"""Workers for the durable queue: take due work, run its handler, record the outcome.
+
+- Each lane has its own capacity, so commands and buttons never wait behind a
+  webhook backlog.
+- A handler returns `Done` once its result was delivered (only then is the work
+  finished and its key remembered), `Later` to run again (after a failure, with
+  backoff; or because Slack asked to wait, which costs no attempt), or `GiveUp`.
+  An exception is a failure; a `SlowDown` raised by a port is Slack's Retry-After.
+- Work past its deadline is given up: its kind's `expired` callback tells whoever
+  waits, and the key is freed so a redelivery may try again.
+- While a handler runs, its lease is extended; a worker that dies leaves work
+  that another process (or the next one) takes over when the lease runs out.
+- `stop(grace)` takes no new work, lets running work finish within the grace and
+  puts the rest back in the queue at once, for the next process or a replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from bot.domain import Lane, Work
+from bot.store import WorkQueue
+
+log = logging.getLogger(__name__)
+
+REMEMBER_DONE = 24 * 3600.0
+LEASE = 30.0
+
+
+@dataclass(frozen=True)
+class Done:
+    pass
+
+
+@dataclass(frozen=True)
+class Later:
+    """Run again in `seconds`; `failed` counts an attempt (and grows the backoff)."""
+
+    seconds: float
+    failed: bool = True
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    why: str
+
+
+Outcome = Done | Later | GiveUp
+
+
+class SlowDown(Exception):
+    """A port asks the work to wait (Slack's Retry-After); not a failure."""
+
+    def __init__(self, seconds: float, why: str = "rate limited") -> None:
+        super().__init__(why)
+        self.seconds = max(0.0, seconds)
+        self.why = why
+
+
+Handler = Callable[[Work], Awaitable[Outcome | None]]
+Expired = Callable[[Work], Awaitable[None]]
+
+
+def backoff(attempts: int, first: float = 1.0, ceiling: float = 60.0) -> float:
+    """1, 2, 4, ... seconds after each failed attempt, at most a minute."""
+    return float(min(ceiling, first * 2.0 ** max(0, attempts - 1)))
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Workers:
+    def __init__(
+        self,
+        queue: WorkQueue,
+        capacity: dict[Lane, int],
+        *,
+        owner: str | None = None,
+        lease: float = LEASE,
+        poll: float = 0.5,
+        remember: float = REMEMBER_DONE,
+        first_retry: float = 1.0,
+    ) -> None:
+        self._queue = queue
+        self._capacity = capacity
+        self.owner = owner or worker_name()
+        self._lease = lease
+        self._poll = poll
+        self._remember = remember
+        self._first_retry = first_retry
+        self._handlers: dict[str, tuple[Handler, Expired | None]] = {}
+        self._wake = {lane: asyncio.Event() for lane in capacity}
+        self._running: dict[Lane, set[asyncio.Task[None]]] = {lane: set() for lane in capacity}
+        self._loops: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self._changed = asyncio.Event()  # work started or ended somewhere
+
+    def handle(self, kind: str, handler: Handler, expired: Expired | None = None) -> None:
+        self._handlers[kind] = (handler, expired)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(tasks) for tasks in self._running.values())
+
+    @property
+    def accepting(self) -> bool:
+        return not self._stopping
+
+    async def submit(self, work: Work) -> bool:
+        """Record the work (raises when the store cannot); False for a duplicate key."""
+        if work.kind not in self._handlers:
+            raise ValueError(f"no handler for work of kind {work.kind!r}")
+        stamped = work if work.created_at else _stamped(work)
+        added = await self._queue.enqueue(stamped)
+        if added and work.lane in self._wake:
+            self._wake[work.lane].set()
+        return added
+
+    def start(self) -> None:
+        self._loops = [
+            asyncio.create_task(self._lane_loop(lane), name=f"workers:{lane}")
+            for lane in self._capacity
+        ]
+
+    async def idle(self) -> None:
+        """Until nothing runs and nothing waits in the queue (for tests and benchmarks)."""
+        while True:
+            self._changed.clear()
+            tasks = [t for running in self._running.values() for t in running]
+            if tasks:
+                await asyncio.wait(tasks)
+                continue
+            waiting = [await self._queue.queued(lane) for lane in self._capacity]
+            if not any(waiting):
+                return
+            for event in self._wake.values():
+                event.set()
+            with contextlib.suppress(TimeoutError):  # work due later: look again in a while
+                await asyncio.wait_for(self._changed.wait(), self._poll)
+
+    async def stop(self, grace: float) -> None:
+        """Take nothing new; finish what completes within `grace`; put back the rest."""
+        self._stopping = True
+        for event in self._wake.values():
+            event.set()
+        for loop in self._loops:
+            loop.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        running = [t for tasks in self._running.values() for t in tasks]
+        if running:
+            log.info("waiting up to %.0fs for %d piece(s) of work", grace, len(running))
+            _done, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+                log.info("%d piece(s) of work put back in the queue", len(pending))
+
+    async def _lane_loop(self, lane: Lane) -> None:
+        wake, running, capacity = self._wake[lane], self._running[lane], self._capacity[lane]
+        while not self._stopping:
+            wake.clear()
+            free = capacity - len(running)
+            if free > 0:
+                try:
+                    taken = await self._queue.take(lane, self.owner, self._lease, free)
+                except Exception as exc:
+                    log.warning("could not take work from the %s queue: %r", lane, exc)
+                    taken = []
+                for work in taken:
+                    task = asyncio.create_task(self._run(work), name=f"work:{work.kind}")
+                    running.add(task)
+                    self._changed.set()
+                    task.add_done_callback(functools.partial(self._finished, lane))
+                if len(taken) == free:
+                    continue  # there may be more: look again at once
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self._poll)
+
+    def _finished(self, lane: Lane, task: asyncio.Task[None]) -> None:
+        self._running[lane].discard(task)
+        self._wake[lane].set()  # a slot is free
+        self._changed.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("work failed outside its handler", exc_info=task.exception())
+
+    async def _run(self, work: Work) -> None:
+        handler, expired = self._handlers.get(work.kind, (None, None))
+        if handler is None:
+            log.error("no handler for work of kind %r; dropped", work.kind)
+            await self._queue.drop(work)
+            return
+        left = work.deadline - time.time()
+        if left <= 0:
+            await self._give_up(work, expired, "deadline passed")
+            return
+        keeper = asyncio.create_task(self._keep_lease(work))
+        try:
+            async with asyncio.timeout(left):
+                outcome = await handler(work) or Done()
+        except SlowDown as slow:
+            outcome = Later(slow.seconds, failed=False, why=slow.why)
+        except TimeoutError:
+            outcome = GiveUp("deadline passed")
+        except asyncio.CancelledError:
+            # Shutting down: the work goes back at once for whoever runs next.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._queue.retry(work.again(time.time(), failed=False)))
+            raise
+        except Exception:
+            log.exception("%s work failed (attempt %d)", work.kind, work.attempts + 1)
+            outcome = Later(backoff(work.attempts + 1, self._first_retry))
+        finally:
+            keeper.cancel()
+        await self._record(work, outcome, expired)
+
+    async def _record(self, work: Work, outcome: Outcome, expired: Expired | None) -> None:
+        try:
+            if isinstance(outcome, Done):
+                await self._queue.finish(work, self._remember)
+            elif isinstance(outcome, GiveUp):
+                await self._give_up(work, expired, outcome.why)
+            elif time.time() + outcome.seconds >= work.deadline:
+                await self._give_up(work, expired, outcome.why or "deadline passed")
+            else:
+                at = time.time() + outcome.seconds
+                await self._queue.retry(work.again(at, failed=outcome.failed))
+                self._wake_later(work.lane, outcome.seconds)
+        except Exception as exc:
+            # The lease runs out and the work is taken again: at least once.
+            log.warning("could not record the outcome of %s work: %r", work.kind, exc)
+
+    async def _give_up(self, work: Work, expired: Expired | None, why: str) -> None:
+        log.warning("%s work given up: %s", work.kind, why)
+        if expired is not None:
+            try:
+                await expired(work)
+            except Exception:
+                log.exception("telling about expired %s work failed", work.kind)
+        await self._queue.drop(work)
+
+    def _wake_later(self, lane: Lane, seconds: float) -> None:
+        if seconds < self._poll:
+            asyncio.get_running_loop().call_later(seconds, self._wake[lane].set)
+
+    async def _keep_lease(self, work: Work) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            try:
+                await self._queue.extend(work, self.owner, self._lease)
+            except Exception as exc:
+                log.warning("could not extend a lease: %r", exc)
+
+
+def _stamped(work: Work) -> Work:
+    return replace(work, created_at=time.time())
+
+
+__all__ = [
+    "Done",
+    "Expired",
+    "GiveUp",
+    "Handler",
+    "Later",
+    "Outcome",
+    "SlowDown",
+    "Workers",
+    "backoff",
+]
