@@ -162,7 +162,7 @@ async def test_people_never_wait_behind_a_background_backlog(store: Store) -> No
 
 async def test_stopping_puts_unfinished_work_back_for_the_next_process(store: Store) -> None:
     started = asyncio.Event()
-    finished: list[str] = []
+    finished: list[int] = []
 
     async def long_export(work: Work) -> None:
         started.set()
