@@ -16,10 +16,12 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from bot.config import Mode, Settings
+from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
 from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.readiness import Readiness
+from bot.service.workers import Workers
 from bot.store import Store, open_store
 from bot.web import web_app
 from bot.webhooks import WebhookReceiver
@@ -39,8 +41,19 @@ class BotApp:
         self.jobs = JobRunner(settings.max_concurrent_jobs)
         # Read when scraped, so the gauge is exactly the runner's count.
         self.metrics.jobs_in_flight.set_function(lambda: self.jobs.in_flight)
+        self.workers = Workers(
+            store,
+            {
+                Lane.INTERACTIVE: settings.max_concurrent_jobs,
+                Lane.BACKGROUND: settings.max_concurrent_jobs,
+            },
+            poll=settings.work_poll_interval,
+            first_retry=settings.work_retry_initial_delay,
+        )
         self.harness = harness_side(settings, self.metrics)
-        self.slack = slack_side(settings, self.harness, store, self.jobs, self.metrics)
+        self.slack = slack_side(
+            settings, self.harness, store, self.jobs, self.workers, self.metrics
+        )
         self.bolt = self.slack.bolt
         self.readiness = Readiness(
             {
@@ -53,8 +66,7 @@ class BotApp:
         webhooks = (
             WebhookReceiver(
                 token.get_secret_value(),
-                self.slack.incidents.handle,
-                self.jobs,
+                self.slack.incidents.accept,
                 clean=partial(clean_message, redactor=self.harness.redactor),
             )
             if token is not None
@@ -92,14 +104,22 @@ class BotApp:
                 self.bolt, app_token.get_secret_value(), web_client=self.slack.client
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        self.workers.start()
         log.info("harness-logs listening on %s:%d in %s mode", host, bound, self.mode)
         return bound
+
+    async def idle(self) -> None:
+        """Until no job runs and the work queue is empty (for tests and benchmarks)."""
+        while self.jobs.in_flight or self.workers.in_flight:
+            await self.jobs.idle()
+            await self.workers.idle()
+        await self.workers.idle()
 
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        await self.jobs.drain(SHUTDOWN_GRACE)
+        await asyncio.gather(self.jobs.drain(SHUTDOWN_GRACE), self.workers.stop(SHUTDOWN_GRACE))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

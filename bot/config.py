@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)
     log_read_max_files: int = Field(default=5000, gt=0)
     max_concurrent_jobs: int = Field(default=16, ge=1, le=1000)
+    # Slack allows about one message per second per channel.
+    slack_post_interval: float = Field(default=1.0, ge=0, le=60)
+    # How often a worker looks for work others queued (its own is taken at once).
+    work_poll_interval: float = Field(default=0.5, gt=0, le=10)
+    # First wait before queued work that failed runs again; it doubles up to a minute.
+    work_retry_initial_delay: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
     port: int = Field(default=3000, ge=0, le=65535)
 

@@ -3,7 +3,9 @@
 The shared token comes in `?token=` or `X-Webhook-Token` and is compared in
 constant time. The body is validated against the documented shape; unknown
 fields are ignored, missing optional ones tolerated. A valid notification is
-answered 202 at once and handled afterwards, so Harness never waits on Slack.
+recorded in the durable work queue and answered 202, so Harness never waits on
+Slack and nothing accepted is lost; when it cannot be recorded the answer is 503,
+which Harness retries.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +24,6 @@ from pydantic.alias_generators import to_camel
 
 from bot.domain import PipelineEvent
 from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, whole
-from bot.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +177,12 @@ class WebhookReceiver:
     def __init__(
         self,
         token: str,
-        handle: Callable[[PipelineEvent], Coroutine[Any, Any, None]],
-        jobs: JobRunner,
+        accept: Callable[[PipelineEvent], Awaitable[bool]],
         clean: Callable[[str], str] = str,
     ) -> None:
         self._clean = clean
         self._token = token.encode()
-        self._handle = handle
-        self._jobs = jobs
+        self._accept = accept
 
     async def receive(self, request: web.Request) -> web.Response:
         given = request.query.get("token") or request.headers.get("X-Webhook-Token") or ""
@@ -226,9 +225,12 @@ class WebhookReceiver:
             event.pipeline,
             event.plan_execution_id,
         )
-        self._jobs.spawn(
-            self._handle(event), name=f"webhook:{event.plan_execution_id}:{event.event_type}"
-        )
+        try:
+            await self._accept(event)
+        except Exception as exc:
+            # Not recorded, so not accepted: Harness retries a 5xx.
+            log.error("could not record a notification: %r", exc)
+            return _answer(503, "could not record the notification; try again")
         return _answer(202, "accepted")
 
 

@@ -32,11 +32,12 @@ from bot.service import (
     StepLogReader,
     Subscriptions,
 )
+from bot.service.workers import Workers
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.events import UnfurlHandler
 from bot.slack.notifier import SlackIncidentPosts
-from bot.slack.poster import Poster
+from bot.slack.poster import Pacer, Poster
 from bot.slack.retries import retry_handlers
 from bot.slack.subscriptions import SubscriptionHandler
 from bot.store import Store
@@ -126,7 +127,12 @@ class SlackSide:
 
 
 def slack_side(
-    settings: Settings, harness: HarnessSide, store: Store, jobs: JobRunner, metrics: Metrics
+    settings: Settings,
+    harness: HarnessSide,
+    store: Store,
+    jobs: JobRunner,
+    workers: Workers,
+    metrics: Metrics,
 ) -> SlackSide:
     """The Slack client, the Bolt app with every listener, and the incident flow."""
     client = AsyncWebClient(
@@ -143,13 +149,21 @@ def slack_side(
         logger=bolt_logger,
     )
     service = harness.service
-    poster = Poster(client)
+    # Posts run as queued work: a 429 comes back at once and the queue waits it out.
+    poster = Poster(
+        AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=retry_handlers(rate_limits=False),
+        ),
+        Pacer(settings.slack_post_interval),
+    )
     account = settings.harness_account_id
     subscriptions = SubscriptionHandler(Subscriptions(service, store, account=account), poster)
     CommandHandler(service, jobs, metrics, subscriptions).register(bolt)
     ActionHandler(service, jobs, poster).register(bolt)
     UnfurlHandler(service, Deliveries(store), client, jobs).register(bolt)
-    incidents = Incidents(service, store, SlackIncidentPosts(poster), account=account)
+    incidents = Incidents(service, store, SlackIncidentPosts(poster), workers, account=account)
     return SlackSide(client, bolt, incidents)
 
 

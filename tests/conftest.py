@@ -93,6 +93,9 @@ def make_settings(harness: HarnessEmulator, slack: SlackEmulator, tmp_path: Any)
             "harness_export_timeout": 10.0,
             # The emulator's exports are ready on the second poll: no reason to wait.
             "harness_export_poll_interval": 0.005,
+            "work_poll_interval": 0.02,
+            "slack_post_interval": 0.0,
+            "work_retry_initial_delay": 0.05,
         }
         # Comparing with the last success reads a second log; the tests of that turn it on.
         values.setdefault("excerpt_compare_last_success", False)

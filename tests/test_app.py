@@ -62,7 +62,7 @@ async def test_metrics_count_commands_and_harness_calls(bot: RunningBot) -> None
     await bot.command("help")
     _status, _ack, rid = await bot.command("deploy_checkout")
     await bot.reply(rid)
-    await asyncio.wait_for(bot.app.jobs.idle(), 5)
+    await asyncio.wait_for(bot.app.idle(), 5)
     async with bot.session.get(bot.url + "/metrics") as resp:
         assert resp.status == 200
         assert resp.headers["content-type"].startswith("text/plain")

@@ -38,7 +38,7 @@ async def accepted(bot: RunningBot, body: dict[str, Any], **kwargs: Any) -> None
 
 async def idle(bot: RunningBot) -> None:
     """Wait until every job the webhook started has finished."""
-    await asyncio.wait_for(bot.app.jobs.idle(), 20)
+    await asyncio.wait_for(bot.app.idle(), 20)
 
 
 # -- the endpoint ---------------------------------------------------------------------
@@ -293,6 +293,58 @@ async def test_recovery_is_announced_in_the_last_failures_thread(
     await accepted(bot, event_body(harness, "PipelineSuccess", run=41, stageIdentifier="again"))
     await idle(bot)
     assert len(slack.posts()) == 2
+
+
+async def test_nothing_is_lost_or_posted_twice_under_slack_rate_limits(
+    start_bot: Any, store_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    bot = await start_bot(
+        bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN, slack_post_interval=0.05
+    )
+    channels = ["C0INCIDENT", "C0OPS00001", "C0THIRD001"]
+    slack.members.update(channels)
+    for channel in channels:
+        await subscribe(bot, channel=channel)
+    slack.post_rate = 20.0  # per channel, a little over the bot's pace: 429s now and then
+    slack.fail_next("chat.postMessage", "ratelimited", status=429, retry_after="1", times=2)
+    stages = [f"stage{n}" for n in range(8)]
+    for stage in stages:
+        await accepted(bot, event_body(harness, "StageFailed", stageIdentifier=stage))
+    await asyncio.wait_for(bot.app.idle(), 60)
+    refused = len(slack.calls("chat.postMessage")) - len(slack.posts())
+    assert refused >= 2  # Slack did refuse some (the scripted 429s at least), and they came back
+    for channel in channels:
+        posts = slack.posts(channel)
+        assert len(posts) == len(stages), channel
+        replies = [text_of(p) for p in posts if p.args.get("thread_ts")]
+        assert len(replies) == len(stages) - 1 == len(set(replies))
+
+
+async def test_a_post_slack_refuses_is_retried_and_a_redelivery_is_not_ignored(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await subscribe(bot)
+    slack.fail_next("chat.postMessage", "internal_error", times=2)  # ok=false: not an HTTP retry
+    await accepted(bot, event_body(harness))
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    await idle(bot)
+    assert "Deploy Prod" in text_of(post)
+    # Delivered, so the same delivery again is a duplicate now.
+    await accepted(bot, event_body(harness))
+    await idle(bot)
+    assert len(slack.posts()) == 1
+
+
+async def test_a_notification_the_store_cannot_record_is_503_so_harness_retries(
+    start_bot: Any, harness: HarnessEmulator, tmp_path: Any
+) -> None:
+    bot = await start_bot(
+        bot_store_url=f"sqlite:///{tmp_path}/gone.db", harness_webhook_token=WEBHOOK_TOKEN
+    )
+    await bot.app.store.close()  # the disk went away
+    status, answer = await post_webhook(bot, event_body(harness))
+    assert status == 503
+    assert "try again" in answer["error"]
 
 
 async def test_events_all_posts_one_line_replies(

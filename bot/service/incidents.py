@@ -1,14 +1,18 @@
 """Harness notifications -> posts in subscribed channels, one thread per execution.
 
+- A notification is recorded in the durable queue before Harness gets its 202
+  (`accept`); its work fans out into one piece of work per subscribed channel
+  (`fan_out`), each posted, retried and rate-limited on its own (`post`).
 - The first post about an execution in a channel is its parent; later events (a
   StageFailed then PipelineFailed, a retry) reply in its thread and refresh the
   parent in place instead of adding top-level posts.
 - A PipelineSuccess after a failure says "recovered in run #N" in that failure's
   thread.
 - The same delivery twice (Harness retries, or two replicas behind a load
-  balancer) acts once: a claim on planExecutionId + event + stage + step, kept 24 h
-  in the shared store. A second claim per channel and execution keeps two different
-  events from both posting a parent.
+  balancer) acts once: the work's key is planExecutionId + event + stage + step,
+  remembered for 24 h once it is done (and freed if it is given up, so a
+  redelivery can try again). A claim per channel and execution keeps two
+  different events from both posting a parent.
 - A channel that removed or archived the bot marks its subscription broken; other
   channels still get their posts.
 
@@ -17,28 +21,37 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import time
-from dataclasses import dataclass, replace
-from typing import Protocol
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any, Protocol
 
 from bot.domain import (
     Execution,
     PipelineEvent,
     PipelineKey,
+    Reason,
     Subscription,
     ThreadRecord,
+    Work,
 )
+from bot.domain.misses import HarnessRefused
+from bot.service.events import event_from_json, event_to_json
 from bot.service.logs import LogsService
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
+from bot.service.workers import GiveUp, Later, SlowDown, Workers, backoff
+from bot.singleflight import SingleFlight
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-DEDUP_TTL = 24 * 3600.0
 PARENT_LOCK_TTL = 120.0
-PARENT_WAIT = 15.0  # how long to wait for another handler's parent post
+PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
+ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
+RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
+WEBHOOK, POST = "webhook", "incident_post"
 
 
 class ChannelUnavailable(Exception):
@@ -78,99 +91,118 @@ class IncidentPosts(Protocol):
     ) -> None: ...
 
 
-@dataclass
-class _Context:
-    """What one event needs from Harness, fetched at most once for all channels."""
-
-    event: PipelineEvent
-    service: LogsService
-    _result: LogsResult | None = None
-    _execution: Execution | None = None
-    _fetched: bool = False
-
-    async def result(self) -> LogsResult:
-        if self._result is None:
-            self._result = await self.service.fetch_logs(
-                ExecutionTarget(self.event.scope, self.event.plan_execution_id)
-            )
-            self._execution = self._result.execution
-        return self._result
-
-    async def execution(self) -> Execution | None:
-        if self._execution is None and not self._fetched:
-            self._fetched = True
-            try:
-                self._execution = await self.service.execution(
-                    self.event.scope, self.event.plan_execution_id
-                )
-            except TargetError as exc:
-                log.warning("execution %s not readable: %s", self.event.plan_execution_id, exc.miss)
-        return self._execution
-
-
 class Incidents:
     def __init__(
-        self, service: LogsService, store: Store, posts: IncidentPosts, *, account: str
+        self,
+        service: LogsService,
+        store: Store,
+        posts: IncidentPosts,
+        workers: Workers,
+        *,
+        account: str,
     ) -> None:
         self._service = service
         self._store = store
         self._posts = posts
+        self._workers = workers
         self._account = account
+        self._results: dict[str, tuple[float, LogsResult]] = {}
+        self._fetching: SingleFlight[LogsResult] = SingleFlight()
+        workers.handle(WEBHOOK, self._fan_out)
+        workers.handle(POST, self._post)
 
-    async def handle(self, event: PipelineEvent) -> None:
+    async def accept(self, event: PipelineEvent) -> bool:
+        """Record the notification (raises when the store cannot); False for a duplicate."""
+        added = await self._workers.submit(
+            Work(
+                WEBHOOK,
+                {"event": event_to_json(event)},
+                deadline=time.time() + ALERT_DEADLINE,
+                key=_delivery(event),
+            )
+        )
+        if not added:
+            log.info("duplicate notification %s ignored", _delivery(event))
+        return added
+
+    async def _fan_out(self, work: Work) -> None:
+        event = event_from_json(work.payload["event"])
         if event.account != self._account:
             log.info("ignored a notification for another account")
             return
         key = PipelineKey(event.account, event.org, event.project, event.pipeline)
-        dedup = ":".join(
-            (
-                "webhook",
-                event.plan_execution_id,
-                event.event_type,
-                event.stage or "",
-                event.step or "",
-            )
-        )
-        if not await self._store.claim(dedup, DEDUP_TTL):
-            log.info("duplicate notification %s ignored", dedup)
-            return
         subscriptions = await self._store.pipeline_subscriptions(key)
         if event.is_failure or event.event_type == "PipelineSuccess":
             targets = subscriptions
         else:
             targets = [s for s in subscriptions if s.events == "all"]
-        if not targets:
-            return
-        context = _Context(event, self._service)
-        if event.is_failure:
-            try:
-                await context.result()  # starts the export now, so the link is ready in time
-            except TargetError as exc:
-                # Nothing was posted: let a redelivery try again.
-                await self._store.release(dedup)
-                log.warning("notification %s not posted: %s", dedup, exc.miss)
-                return
         for subscription in targets:
-            try:
-                if event.is_failure:
-                    await self._failure(subscription, context)
-                else:
-                    await self._other(subscription, context)
-            except ChannelUnavailable as exc:
-                await self._store.mark_broken(subscription.channel, key, exc.reason)
-                log.warning(
-                    "subscription of %s to %s is broken: %s", subscription.channel, key, exc.reason
+            await self._workers.submit(
+                Work(
+                    POST,
+                    {"event": work.payload["event"], "subscription": _sub_json(subscription)},
+                    deadline=work.deadline,
+                    key=f"{work.key}:{subscription.channel}",
                 )
-            except Exception:
-                log.exception("posting %s to %s failed", event.event_type, subscription.channel)
+            )
 
-    async def _failure(self, subscription: Subscription, context: _Context) -> None:
-        event, channel = context.event, subscription.channel
-        result = await context.result()
+    async def _post(self, work: Work) -> GiveUp | Later | None:
+        event = event_from_json(work.payload["event"])
+        subscription = _sub_from(work.payload["subscription"])
+        try:
+            if event.is_failure:
+                await self._failure(subscription, event)
+            else:
+                await self._other(subscription, event)
+        except ChannelUnavailable as exc:
+            await self._store.mark_broken(subscription.channel, subscription.pipeline, exc.reason)
+            log.warning(
+                "subscription of %s to %s is broken: %s",
+                subscription.channel,
+                subscription.pipeline,
+                exc.reason,
+            )
+            return GiveUp(exc.reason)
+        except TargetError as exc:
+            if _passing(exc):
+                return Later(backoff(work.attempts + 1), why=str(exc.miss))
+            log.warning("notification %s not posted: %s", work.key, exc.miss)
+            return GiveUp(str(exc.miss))
+        return None
+
+    async def _result(self, event: PipelineEvent) -> LogsResult:
+        """The logs result of the event's execution, fetched once for all its channels."""
+        cached = self._results.get(event.plan_execution_id)
+        if cached is not None and time.monotonic() - cached[0] < RESULT_TTL:
+            return cached[1]
+
+        async def fetch() -> LogsResult:
+            target = ExecutionTarget(event.scope, event.plan_execution_id)
+            result = await self._service.fetch_logs(target)
+            self._results[event.plan_execution_id] = (time.monotonic(), result)
+            for stale in [k for k, (at, _r) in self._results.items() if _old(at)]:
+                del self._results[stale]
+            return result
+
+        return await self._fetching.run(event.plan_execution_id, fetch)
+
+    async def _execution(self, event: PipelineEvent) -> Execution | None:
+        try:
+            return await self._service.execution(event.scope, event.plan_execution_id)
+        except TargetError as exc:
+            if _passing(exc):
+                raise
+            log.warning("execution %s not readable: %s", event.plan_execution_id, exc.miss)
+            return None
+
+    async def _failure(self, subscription: Subscription, event: PipelineEvent) -> None:
+        channel = subscription.channel
+        result = await self._result(event)
         execution = result.execution
         thread = await self._thread_or_claim(channel, event.plan_execution_id)
         if thread is None:
-            ts = await self._posts.failure(channel, result, event)
+            async with self._parent(channel, event.plan_execution_id):
+                ts = await self._posts.failure(channel, result, event)
             thread = ThreadRecord(
                 channel,
                 event.plan_execution_id,
@@ -186,9 +218,9 @@ class Incidents:
         await self._store.save_thread(thread)
         await self._store.set_last_failure(channel, subscription.pipeline, event.plan_execution_id)
 
-    async def _other(self, subscription: Subscription, context: _Context) -> None:
-        event, channel = context.event, subscription.channel
-        execution = await context.execution()
+    async def _other(self, subscription: Subscription, event: PipelineEvent) -> None:
+        channel = subscription.channel
+        execution = await self._execution(event)
         run = execution.run_sequence if execution else None
         if event.event_type == "PipelineSuccess":
             await self._recovered(subscription, event, execution)
@@ -198,7 +230,8 @@ class Incidents:
         thread = await self._thread_or_claim(channel, event.plan_execution_id)
         if thread is None:
             # The first we hear of this execution here: a one-line parent for its thread.
-            ts = await self._posts.event(channel, event, run, stage_name, None)
+            async with self._parent(channel, event.plan_execution_id):
+                ts = await self._posts.event(channel, event, run, stage_name, None)
             status = execution.status if execution else event.event_type
             await self._store.save_thread(
                 ThreadRecord(
@@ -222,21 +255,58 @@ class Incidents:
         await self._store.set_last_failure(channel, key, None)
 
     async def _thread_or_claim(self, channel: str, plan_execution_id: str) -> ThreadRecord | None:
-        """The execution's thread here, or None when this handler should post the parent."""
+        """The execution's thread here, or None when this work should post the parent."""
         thread = await self._store.get_thread(channel, plan_execution_id)
         if thread is not None:
             return thread
         if await self._store.claim(f"parent:{channel}:{plan_execution_id}", PARENT_LOCK_TTL):
             return None
-        # Another event (here or on another replica) is posting the parent: wait for it.
-        deadline = time.monotonic() + PARENT_WAIT
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            thread = await self._store.get_thread(channel, plan_execution_id)
-            if thread is not None:
-                return thread
-        log.warning("no parent appeared for %s in %s; posting one", plan_execution_id, channel)
-        return None
+        # Another event (here or on another replica) is posting the parent: come back
+        # when it is there, without holding a worker meanwhile.
+        raise SlowDown(PARENT_WAIT, "waiting for the thread's parent post")
+
+    @contextlib.asynccontextmanager
+    async def _parent(self, channel: str, plan_execution_id: str) -> AsyncIterator[None]:
+        """Posting the parent we claimed; if it fails, the claim goes so a retry can post."""
+        try:
+            yield
+        except BaseException:
+            await self._store.release(f"parent:{channel}:{plan_execution_id}")
+            raise
+
+
+def _delivery(event: PipelineEvent) -> str:
+    parts = (event.plan_execution_id, event.event_type, event.stage or "", event.step or "")
+    return "webhook:" + ":".join(parts)
+
+
+def _passing(exc: TargetError) -> bool:
+    """Harness failing for now (down, rate limiting): worth another try later."""
+    miss = exc.miss
+    return isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT)
+
+
+def _old(at: float) -> bool:
+    return time.monotonic() - at >= RESULT_TTL
+
+
+def _sub_json(subscription: Subscription) -> dict[str, Any]:
+    key = subscription.pipeline
+    return {
+        "channel": subscription.channel,
+        "pipeline": [key.account, key.org, key.project, key.pipeline],
+        "pipeline_name": subscription.pipeline_name,
+        "events": subscription.events,
+    }
+
+
+def _sub_from(data: dict[str, Any]) -> Subscription:
+    return Subscription(
+        channel=data["channel"],
+        pipeline=PipelineKey(*data["pipeline"]),
+        pipeline_name=data["pipeline_name"],
+        events="all" if data["events"] == "all" else "failures",
+    )
 
 
 def _stage_name(execution: Execution | None, event: PipelineEvent) -> str | None:

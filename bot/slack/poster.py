@@ -3,17 +3,24 @@
 A channel that archived or removed the bot answers `not_in_channel`,
 `channel_not_found` or `is_archived`; those become `ChannelUnavailable` so
 callers can mark a subscription broken instead of retrying forever.
+
+Slack allows about one message per second per channel. Posts are paced to that
+per channel, and a post that would come too soon, or that Slack answers with 429,
+raises `SlowDown` with the wait: the work queue brings the post back then,
+without a worker sleeping on it, however many times it takes until its deadline.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.service.incidents import ChannelUnavailable
+from bot.service.workers import SlowDown
 
 log = logging.getLogger(__name__)
 
@@ -22,23 +29,52 @@ GONE = frozenset(
 )
 
 
+POST_INTERVAL = 1.0  # seconds between posts to one channel
+
+
+class Pacer:
+    """One post per `interval` per channel, in this process."""
+
+    def __init__(self, interval: float = POST_INTERVAL) -> None:
+        self._interval = interval
+        self._next: dict[str, float] = {}
+
+    def wait(self, channel: str) -> float:
+        """0 when the channel may post now (and the turn is taken), else seconds to wait."""
+        now = time.monotonic()
+        due = self._next.get(channel, 0.0)
+        if due > now:
+            return due - now
+        self._next[channel] = now + self._interval
+        if len(self._next) > 10_000:  # forget channels long quiet
+            self._next = {c: t for c, t in self._next.items() if t > now}
+        return 0.0
+
+    def after(self, channel: str, seconds: float) -> None:
+        """Slack asked this channel to wait: nothing more goes there until then."""
+        self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + seconds)
+
+
 class Poster:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: Pacer | None = None) -> None:
         self._client = client
+        self._pacer = pacer or Pacer()
 
     async def post(
         self, channel: str, message: dict[str, Any], thread_ts: str | None = None
     ) -> str:
-        """Post; returns the message's ts."""
+        """Post; returns the message's ts (raises `SlowDown` when it must wait)."""
         kwargs = {k: v for k, v in message.items() if k in ("text", "blocks")}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        if (wait := self._pacer.wait(channel)) > 0:
+            raise SlowDown(wait, f"pacing posts to {channel}")
         try:
             response = await self._client.chat_postMessage(
                 channel=channel, unfurl_links=False, **kwargs
             )
         except SlackApiError as exc:
-            raise _classified(exc) from None
+            raise self._classified(exc, channel) from None
         return str(response["ts"])
 
     async def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
@@ -46,7 +82,7 @@ class Poster:
         try:
             await self._client.chat_update(channel=channel, ts=ts, **kwargs)
         except SlackApiError as exc:
-            raise _classified(exc) from None
+            raise self._classified(exc, channel) from None
 
     async def upload(
         self, channel: str, thread_ts: str, content: str, filename: str, title: str
@@ -61,7 +97,7 @@ class Poster:
                 title=title,
             )
         except SlackApiError as exc:
-            raise _classified(exc) from None
+            raise self._classified(exc, channel) from None
 
     async def can_post(self, channel: str) -> bool:
         """Whether the bot is a member of the channel (and it is not archived)."""
@@ -77,9 +113,25 @@ class Poster:
         info = response.get("channel") or {}
         return bool(info.get("is_member") or info.get("is_im")) and not info.get("is_archived")
 
+    def _classified(self, exc: SlackApiError, channel: str) -> Exception:
+        response = exc.response
+        error = str(response.get("error", "")) if response is not None else ""
+        if error in GONE:
+            return ChannelUnavailable(error)
+        if response is not None and (response.status_code == 429 or error == "ratelimited"):
+            wait = _retry_after(response.headers)
+            self._pacer.after(channel, wait)
+            return SlowDown(wait, f"Slack rate limit in {channel}")
+        return exc
 
-def _classified(exc: SlackApiError) -> Exception:
-    error = str(exc.response.get("error", "")) if exc.response is not None else ""
-    if error in GONE:
-        return ChannelUnavailable(error)
-    return exc
+
+def _retry_after(headers: Any) -> float:
+    """Slack's Retry-After (whole seconds); a second when it is missing or odd."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                break
+    return 1.0

@@ -10,13 +10,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """A fresh list per client (the handlers keep no state, but clients own their list)."""
-    return [
+def retry_handlers(*, rate_limits: bool = True) -> list[AsyncRetryHandler]:
+    """A fresh list per client (the handlers keep no state, but clients own their list).
+
+    Without `rate_limits`, a 429 comes back to the caller at once: the work queue
+    then waits the Retry-After out without holding a worker (see bot/slack/poster.py).
+    """
+    handlers: list[AsyncRetryHandler] = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
+    if rate_limits:
+        handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return handlers
 
 
 __all__ = ["retry_handlers"]

@@ -2,6 +2,10 @@
 
 - `POST /api/<method>` checks the bearer token like Slack (`invalid_auth`),
   records the call and answers the documented shape.
+- Rate limits as Slack applies them to `chat.postMessage` (`post_rate` messages
+  per second per channel, `post_burst` at once): beyond them, HTTP 429 with
+  `Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`.
+- Scripted faults: `fail_next(method, error, status, times, retry_after)`.
 - `POST /response/<id>` receives `response_url` replies and records them.
 - `apps.connections.open` (app token) hands out `ws://.../socket`, where the
   emulator says `hello`, delivers envelopes with `send_envelope()` and
@@ -14,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -59,6 +65,12 @@ class SlackEmulator:
         self.members: set[str] = {"C0INCIDENT", "C0OPS00001"}
         self.archived: set[str] = set()
         self.uploads: dict[str, bytes] = {}
+        self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
+        self.post_rate: float | None = None  # per channel per second; None: no limit
+        self.post_burst = 1
+        self.rate_limited = 0  # 429s answered
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, when)
+        self._faults: dict[str, list[tuple[int, str, str | None]]] = {}
         self._ts = itertools.count(1)
         self.changes = Changes()
         self._sockets: list[web.WebSocketResponse] = []
@@ -126,11 +138,46 @@ class SlackEmulator:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if self._faults.get(method):
+            status, error, retry_after = self._faults[method].pop(0)
+            headers = {"Retry-After": retry_after} if retry_after is not None else {}
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
+        if method == "chat.postMessage" and (wait := self._rate_wait(str(args.get("channel")))):
+            self.rate_limited += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         if method in _MESSAGE_METHODS and (problems := _message_problems(method, args)):
             self.invalid.append((method, problems))
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         result: dict[str, Any] = await handler(args)
         return web.json_response(result)
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "internal_error",
+        status: int = 200,
+        times: int = 1,
+        retry_after: str | None = None,
+    ) -> None:
+        """The next `times` calls of `method` fail (a 200 with ok=false, or an HTTP error)."""
+        self._faults.setdefault(method, []).extend([(status, error, retry_after)] * times)
+
+    def _rate_wait(self, channel: str) -> float:
+        """Seconds until the channel may post again (0: now, and a token is spent)."""
+        if self.post_rate is None:
+            return 0.0
+        now = time.monotonic()
+        tokens, when = self._buckets.get(channel, (float(self.post_burst), now))
+        tokens = min(float(self.post_burst), tokens + (now - when) * self.post_rate)
+        if tokens >= 1.0:
+            self._buckets[channel] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[channel] = (tokens, now)
+        return (1.0 - tokens) / self.post_rate
 
     async def _api_auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -154,7 +201,9 @@ class SlackEmulator:
         channel = str(args.get("channel", ""))
         if error := self._posting_error(channel):
             return {"ok": False, "error": error}
-        return {"ok": True, "channel": channel, "ts": f"1763700000.{next(self._ts):06d}"}
+        ts = f"1763700000.{next(self._ts):06d}"
+        self.posted.append(ApiCall("chat.postMessage", {**args, "ts": ts}, BOT_TOKEN))
+        return {"ok": True, "channel": channel, "ts": ts}
 
     async def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
@@ -181,13 +230,8 @@ class SlackEmulator:
         }
 
     def posts(self, channel: str | None = None) -> list[ApiCall]:
-        """chat.postMessage calls that succeeded, oldest first."""
-        return [
-            c
-            for c in self.calls("chat.postMessage")
-            if (channel is None or c.args.get("channel") == channel)
-            and self._posting_error(str(c.args.get("channel"))) is None
-        ]
+        """chat.postMessage calls that Slack accepted, oldest first."""
+        return [c for c in self.posted if channel is None or c.args.get("channel") == channel]
 
     async def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"

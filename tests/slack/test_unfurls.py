@@ -46,7 +46,7 @@ def shared(*urls: str) -> dict[str, Any]:
 
 
 async def idle(bot: RunningBot) -> None:
-    await asyncio.wait_for(bot.app.jobs.idle(), 20)
+    await asyncio.wait_for(bot.app.idle(), 20)
 
 
 async def test_a_pasted_link_unfurls_into_its_summary(
