@@ -18,7 +18,6 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from bot.config import Mode, Settings
 from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
-from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.readiness import Readiness
 from bot.service.workers import Workers
@@ -38,9 +37,6 @@ class BotApp:
         self.mode = mode
         self.store = store
         self.metrics = Metrics()
-        self.jobs = JobRunner(settings.max_concurrent_jobs)
-        # Read when scraped, so the gauge is exactly the runner's count.
-        self.metrics.jobs_in_flight.set_function(lambda: self.jobs.in_flight)
         self.workers = Workers(
             store,
             {
@@ -50,10 +46,10 @@ class BotApp:
             poll=settings.work_poll_interval,
             first_retry=settings.work_retry_initial_delay,
         )
+        # Read when scraped, so the gauge is exactly the workers' count.
+        self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
         self.harness = harness_side(settings, self.metrics)
-        self.slack = slack_side(
-            settings, self.harness, store, self.jobs, self.workers, self.metrics
-        )
+        self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics)
         self.bolt = self.slack.bolt
         self.readiness = Readiness(
             {
@@ -109,17 +105,14 @@ class BotApp:
         return bound
 
     async def idle(self) -> None:
-        """Until no job runs and the work queue is empty (for tests and benchmarks)."""
-        while self.jobs.in_flight or self.workers.in_flight:
-            await self.jobs.idle()
-            await self.workers.idle()
+        """Until no work runs and the work queue is empty (for tests and benchmarks)."""
         await self.workers.idle()
 
     async def stop(self) -> None:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        await asyncio.gather(self.jobs.drain(SHUTDOWN_GRACE), self.workers.stop(SHUTDOWN_GRACE))
+        await self.workers.stop(SHUTDOWN_GRACE)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

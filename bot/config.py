@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     excerpt_lines_before: int = Field(default=4, ge=0, le=50)
     excerpt_lines_tail: int = Field(default=15, ge=1, le=100)
     excerpt_timeout: float = Field(default=120.0, gt=0)
+    # One deadline for a person's request: resolution, export polling and retries.
+    request_deadline: float = Field(default=120.0, gt=0, le=1800)
     excerpt_compare_last_success: bool = True
     log_read_max_bytes: int = Field(default=1 << 30, gt=0)
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)

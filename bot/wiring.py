@@ -21,11 +21,9 @@ from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.streaming import StreamOpener
-from bot.jobs import JobRunner
 from bot.metrics import Metrics
 from bot.redaction import Redactor
 from bot.service import (
-    Deliveries,
     ExcerptOptions,
     Incidents,
     LogsService,
@@ -130,7 +128,6 @@ def slack_side(
     settings: Settings,
     harness: HarnessSide,
     store: Store,
-    jobs: JobRunner,
     workers: Workers,
     metrics: Metrics,
 ) -> SlackSide:
@@ -160,9 +157,11 @@ def slack_side(
     )
     account = settings.harness_account_id
     subscriptions = SubscriptionHandler(Subscriptions(service, store, account=account), poster)
-    CommandHandler(service, jobs, metrics, subscriptions).register(bolt)
-    ActionHandler(service, jobs, poster).register(bolt)
-    UnfurlHandler(service, Deliveries(store), client, jobs).register(bolt)
+    CommandHandler(
+        service, workers, metrics, subscriptions, request_deadline=settings.request_deadline
+    ).register(bolt)
+    ActionHandler(service, workers, poster).register(bolt)
+    UnfurlHandler(service, client, workers).register(bolt)
     incidents = Incidents(service, store, SlackIncidentPosts(poster), workers, account=account)
     return SlackSide(client, bolt, incidents)
 

@@ -125,6 +125,7 @@ class RunningBot:
         response_id: str | None = None,
         secret: str = slack_emu.SIGNING_SECRET,
         timestamp: int | None = None,
+        trigger_id: str | None = None,
     ) -> tuple[int, dict[str, Any] | str, str]:
         """Post a signed `/harness-logs` request; returns (status, body, response id)."""
         response_id = response_id or f"r{next(_trigger_ids)}"
@@ -141,7 +142,7 @@ class RunningBot:
                 "text": text,
                 "api_app_id": "A0123456789",
                 "response_url": self.slack.response_url(response_id),
-                "trigger_id": f"trig.{next(_trigger_ids)}",
+                "trigger_id": trigger_id or f"trig.{next(_trigger_ids)}",
             }
         )
         status, payload = await self.post_signed(
@@ -238,6 +239,7 @@ async def start_bot(
         session = aiohttp.ClientSession()
         started.append((app, session))
         if in_process:
+            app.workers.start()  # what start() does besides serving HTTP
             return RunningBot(app, "http://not-listening.invalid", slack, session, in_process=True)
         port = await app.start("127.0.0.1", 0)
         return RunningBot(app, f"http://127.0.0.1:{port}", slack, session)

@@ -7,13 +7,13 @@ links -> execution and log scope), `failures` (what failed, with excerpts) and
 Harness into the excerpt scanner. `last_success`: the same step in the last green
 run, for comparison. `subscriptions`: which channels hear about which pipelines.
 `incidents`: Harness notifications into the subscribed channels' threads.
-`deliveries`: act once per delivery, across retries and replicas.
+`workers`: the durable work queue's workers (lanes, retries, deadlines, leases).
+`events`: notifications to and from JSON, for the work that carries them.
 Nothing here knows Slack payloads or HTTP details.
 """
 
 from __future__ import annotations
 
-from bot.service.deliveries import Deliveries
 from bot.service.failures import MAX_EXCERPTS, failed_nodes
 from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
 from bot.service.logs import LogsService
@@ -34,7 +34,6 @@ from bot.service.targets import (
 __all__ = [
     "MAX_EXCERPTS",
     "ChannelUnavailable",
-    "Deliveries",
     "ExcerptOptions",
     "ExecutionTarget",
     "FullExcerpt",

@@ -15,16 +15,17 @@ reached through `response_url`), they fall back to the action's `response_url`.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import Excerpt, NodeRef, Scope
+from bot.domain import Excerpt, Lane, NodeRef, Scope, Work
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
-from bot.jobs import JobRunner
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
+from bot.service.workers import Workers
 from bot.slack import blocks
 from bot.slack.poster import Poster
 from bot.slack.responder import ResponseUrlError, reply
@@ -58,17 +59,25 @@ class ButtonValue(BaseModel):
         return ExecutionTarget(Scope(self.org, self.project), self.execution, self.node)
 
 
+KIND = "button"
+RESPONSE_URL_LIFE = 30 * 60.0
+
+
 class ActionHandler:
-    def __init__(self, service: LogsService, jobs: JobRunner, poster: Poster) -> None:
+    def __init__(self, service: LogsService, workers: Workers, poster: Poster) -> None:
         self._service = service
-        self._jobs = jobs
+        self._workers = workers
         self._poster = poster
+        workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
-        app.action(blocks.SHOW_FULL_EXCERPT)(self.on_show_full_excerpt)
-        app.action(blocks.STEP_LOGS)(self.on_logs_in_thread)
-        app.action(blocks.GET_LOGS)(self.on_logs_in_thread)
-        app.action(blocks.REFRESH_LINK)(self.on_refresh_link)
+        for action_id in (
+            blocks.SHOW_FULL_EXCERPT,
+            blocks.STEP_LOGS,
+            blocks.GET_LOGS,
+            blocks.REFRESH_LINK,
+        ):
+            app.action(action_id)(self.on_press)
         # Link buttons also send an action; acknowledge them so Slack shows no error.
         app.action("download_logs")(self._ack_only)
         app.action("open_execution")(self._ack_only)
@@ -76,19 +85,49 @@ class ActionHandler:
     async def _ack_only(self, ack: AsyncAck) -> None:
         await ack()
 
-    async def on_logs_in_thread(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
+    async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Record the press (so a restart or a fault does not lose it), then acknowledge."""
         button = ButtonValue.read(action)
         if button is None:
+            await ack()
             return
         channel, thread_ts = _where(body)
-        user = (body.get("user") or {}).get("id")
-        self._jobs.spawn(
-            self._post_logs(button.target, channel, thread_ts, body.get("response_url"), user),
-            name=f"{action.get('action_id')}:{button.execution}",
-        )
+        press = {
+            "action_id": action.get("action_id"),
+            "value": action.get("value"),
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "response_url": body.get("response_url"),
+            "user": (body.get("user") or {}).get("id"),
+        }
+        work = Work(KIND, press, deadline=time.time() + RESPONSE_URL_LIFE, lane=Lane.INTERACTIVE)
+        try:
+            await self._workers.submit(work)
+        except Exception as exc:
+            log.error("could not record a button press: %r", exc)
+            await ack()
+            if press["response_url"]:
+                await _safe_reply(str(press["response_url"]), blocks.cannot_accept_message())
+            return
+        await ack()
+
+    async def _run(self, work: Work) -> None:
+        press = work.payload
+        button = ButtonValue.read(press)
+        if button is None:
+            return
+        action_id = press.get("action_id")
+        channel, thread_ts = press.get("channel"), press.get("thread_ts")
+        response_url, user = press.get("response_url"), press.get("user")
+        if action_id == blocks.REFRESH_LINK:
+            if response_url:
+                await self._refresh(button.target, response_url, user)
+        elif action_id == blocks.SHOW_FULL_EXCERPT:
+            if button.node is not None:
+                ref = NodeRef(button.org, button.project, button.execution, button.node)
+                await self._post_full_excerpt(ref, channel, thread_ts, response_url)
+        else:
+            await self._post_logs(button.target, channel, thread_ts, response_url, user)
 
     async def _post_logs(
         self,
@@ -116,19 +155,6 @@ class ActionHandler:
         if response_url:
             await _reply_in_thread(response_url, message, thread_ts)
 
-    async def on_refresh_link(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
-        button = ButtonValue.read(action)
-        response_url = body.get("response_url")
-        if button is None or not response_url:
-            return
-        user = (body.get("user") or {}).get("id")
-        self._jobs.spawn(
-            self._refresh(button.target, response_url, user), name=f"refresh:{button.execution}"
-        )
-
     async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
         try:
             result = await self._service.fetch_logs(target)
@@ -141,20 +167,6 @@ class ActionHandler:
         message = {**blocks.logs_message(result, None, note=note), "replace_original": True}
         message.pop("response_type", None)
         await _safe_reply(response_url, message)
-
-    async def on_show_full_excerpt(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-    ) -> None:
-        await ack()
-        button = ButtonValue.read(action)
-        if button is None or button.node is None:
-            return
-        ref = NodeRef(button.org, button.project, button.execution, button.node)
-        channel, thread_ts = _where(body)
-        self._jobs.spawn(
-            self._post_full_excerpt(ref, channel, thread_ts, body.get("response_url")),
-            name=f"excerpt:{button.execution}:{button.node}",
-        )
 
     async def _post_full_excerpt(
         self, ref: NodeRef, channel: str | None, thread_ts: str | None, response_url: str | None
@@ -178,7 +190,7 @@ class ActionHandler:
                     await self._upload(full, channel, thread_ts)
                 else:
                     for message in messages:
-                        await self._poster.post(channel, message, thread_ts=thread_ts)
+                        await self._poster.post(channel, message, thread_ts=thread_ts, patient=True)
                 return
             except ChannelUnavailable:
                 pass  # not a member here: the button's response_url still works

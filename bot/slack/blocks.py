@@ -134,6 +134,32 @@ def target_error_message(error: TargetError) -> Message:
     return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}
 
 
+def cannot_accept_message() -> Message:
+    return {
+        "response_type": "ephemeral",
+        "text": ":warning: The bot cannot take requests right now (its storage is not "
+        "answering). Please try again in a minute.",
+    }
+
+
+def deadline_message(seconds: float) -> Message:
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": f":hourglass: Harness did not answer within {seconds:.0f} s, so the bot "
+        "stopped trying. Try again later, or name a stage or step for a smaller export.",
+    }
+
+
+def gave_up_message() -> Message:
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": ":warning: The bot could not finish this request in time (Slack or Harness "
+        "kept failing). Please ask again.",
+    }
+
+
 def internal_error_message() -> Message:
     return {
         "response_type": "ephemeral",

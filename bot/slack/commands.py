@@ -1,21 +1,26 @@
-"""The `/harness-logs` slash command: acknowledge at once, then do the work.
+"""The `/harness-logs` slash command: record it, acknowledge at once, then do the work.
 
 Mistakes are answered in the acknowledgement itself (ephemeral, nothing
-fetched). Everything that talks to Harness runs as a background job after
-`ack()`, and its result goes back through the command's `response_url`.
+fetched). Everything that talks to Harness is recorded in the durable work queue
+before `ack()` (interactive lane) and its result goes back through the command's
+`response_url`, which lives 30 minutes: that is the work's deadline, while the
+Harness part has `REQUEST_DEADLINE` seconds. The same trigger id twice (a replayed
+or retried request) is the same work, done once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import LogsLink
-from bot.jobs import JobRunner
+from bot.domain import Lane, LogsLink, Work
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
+from bot.service.workers import GiveUp, Workers
 from bot.slack import blocks
 from bot.slack.grammar import (
     CommandError,
@@ -34,21 +39,50 @@ log = logging.getLogger(__name__)
 COMMAND = blocks.COMMAND
 
 
+RESPONSE_URL_LIFE = 30 * 60.0
+KIND = "command"
+_KEPT = ("text", "channel_id", "channel_name", "user_id", "response_url", "trigger_id")
+
+
 class CommandHandler:
     def __init__(
         self,
         service: LogsService,
-        jobs: JobRunner,
+        workers: Workers,
         metrics: Metrics,
         subscriptions: SubscriptionHandler,
+        *,
+        request_deadline: float = 120.0,
     ) -> None:
         self._service = service
-        self._jobs = jobs
+        self._workers = workers
         self._metrics = metrics
         self._subscriptions = subscriptions
+        self._request_deadline = request_deadline
+        workers.handle(KIND, self._run, self._expired)
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
+
+    async def _accept(self, ack: AsyncAck, command: dict[str, Any], answer: dict[str, Any]) -> None:
+        """Record the command, then acknowledge it with `answer` (or say it cannot be taken)."""
+        trigger = str(command.get("trigger_id") or "")
+        work = Work(
+            KIND,
+            {k: command.get(k) for k in _KEPT},
+            deadline=time.time() + RESPONSE_URL_LIFE,
+            lane=Lane.INTERACTIVE,
+            key=f"command:{trigger}" if trigger else None,
+        )
+        try:
+            added = await self._workers.submit(work)
+        except Exception as exc:
+            log.error("could not record a command: %r", exc)
+            await ack(**blocks.cannot_accept_message())
+            return
+        if not added:
+            log.info("command %s seen before (a replay or a retry); not run again", trigger)
+        await ack(**answer)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         try:
@@ -64,16 +98,13 @@ class CommandHandler:
         if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
             kind = type(parsed).__name__.lower()
             self._metrics.commands.labels(kind, "accepted").inc()
+            answer: dict[str, Any] = {}
             if isinstance(parsed, Subscribe):
-                await ack(
-                    response_type="ephemeral",
-                    text=f":hourglass_flowing_sand: Looking up `{parsed.pipeline}` …",
-                )
-            else:
-                await ack()
-            self._jobs.spawn(
-                self._subscriptions.run(parsed, command), name=f"{kind}:{command.get('channel_id')}"
-            )
+                answer = {
+                    "response_type": "ephemeral",
+                    "text": f":hourglass_flowing_sand: Looking up `{parsed.pipeline}` …",
+                }
+            await self._accept(ack, command, answer)
             return
         assert isinstance(parsed, FetchLogs)
         target = parsed.target
@@ -84,22 +115,39 @@ class CommandHandler:
             self._metrics.commands.labels(kind, "refused").inc()
             await ack(**blocks.target_error_message(exc))
             return
-        await ack(**blocks.fetching_message(target))
-        response_url = command.get("response_url") or ""
-        self._jobs.spawn(
-            self._deliver(target, kind, response_url, command.get("user_id")),
-            name=f"logs:{command.get('trigger_id', '?')}",
-        )
+        await self._accept(ack, command, blocks.fetching_message(target))
 
-    async def _deliver(
-        self, target: Target, kind: str, response_url: str, user_id: str | None
-    ) -> None:
-        outcome, message = await self._result_message(target, user_id)
-        self._metrics.commands.labels(kind, outcome).inc()
+    async def _run(self, work: Work) -> GiveUp | None:
+        """The recorded command, carried out; a reply Slack did not take is tried again."""
+        command = work.payload
+        parsed = parse_command(str(command.get("text") or ""))
+        if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
+            await self._subscriptions.run(parsed, command)
+            return None
+        if not isinstance(parsed, FetchLogs):
+            return None  # answered in the acknowledgement
+        target = parsed.target
+        kind = "url" if isinstance(target, UrlTarget) else "named"
         try:
-            await reply(response_url, message)
+            async with asyncio.timeout(self._request_deadline):
+                outcome, message = await self._result_message(target, command.get("user_id"))
+        except TimeoutError:
+            outcome, message = "timeout", blocks.deadline_message(self._request_deadline)
+        try:
+            await reply(str(command.get("response_url") or ""), message)
         except ResponseUrlError as exc:
+            if not exc.final:
+                raise  # tried again, with backoff, while the response_url lives
             log.error("could not deliver the %s reply: %s", outcome, exc)
+            return GiveUp(str(exc))
+        self._metrics.commands.labels(kind, outcome).inc()
+        return None
+
+    async def _expired(self, work: Work) -> None:
+        try:
+            await reply(str(work.payload.get("response_url") or ""), blocks.gave_up_message())
+        except ResponseUrlError as exc:
+            log.warning("could not say a command was given up: %s", exc)
 
     async def _result_message(
         self, target: Target, user_id: str | None

@@ -1,8 +1,9 @@
 """Link unfurls: a Harness execution link pasted in Slack unfolds into its summary.
 
 `link_shared` arrives once per message; Slack retries it when not answered in
-time (`X-Slack-Retry-Num`), so each event id acts once (bot/service/deliveries.py), and
-a link repeated in one message unfurls once. Links that do not parse, or name
+time (`X-Slack-Retry-Num`), so each event is recorded as work keyed by its event
+id, which acts once across retries, replicas and restarts; a link repeated in one
+message unfurls once. Links that do not parse, or name
 executions Harness does not know, are left alone without a word.
 """
 
@@ -10,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Scope
-from bot.jobs import JobRunner
-from bot.service import Deliveries, LogsService, TargetError
+from bot.domain import Lane, Scope, Work
+from bot.service import LogsService, TargetError
+from bot.service.workers import Workers
 from bot.slack import incident_blocks
 
 log = logging.getLogger(__name__)
@@ -26,28 +28,35 @@ log = logging.getLogger(__name__)
 MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness call
 
 
+KIND = "unfurl"
+UNFURL_DEADLINE = 10 * 60.0  # an unfurl much later than the message is noise
+_KEPT = ("links", "channel", "message_ts", "unfurl_id", "source")
+
+
 class UnfurlHandler:
-    def __init__(
-        self,
-        service: LogsService,
-        deliveries: Deliveries,
-        client: AsyncWebClient,
-        jobs: JobRunner,
-    ) -> None:
+    def __init__(self, service: LogsService, client: AsyncWebClient, workers: Workers) -> None:
         self._service = service
-        self._deliveries = deliveries
         self._client = client
-        self._jobs = jobs
+        self._workers = workers
+        workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
         app.event("link_shared")(self.on_link_shared)
 
     async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
-        if event_id and not await self._deliveries.first_slack_event(event_id):
+        work = Work(
+            KIND,
+            {k: event.get(k) for k in _KEPT},
+            deadline=time.time() + UNFURL_DEADLINE,
+            lane=Lane.INTERACTIVE,
+            key=f"unfurl:{event_id}" if event_id else None,
+        )
+        if not await self._workers.submit(work):
             log.info("link_shared %s already handled (Slack retry)", event_id)
-            return
-        self._jobs.spawn(self._unfurl(event), name=f"unfurl:{event_id}")
+
+    async def _run(self, work: Work) -> None:
+        await self._unfurl(work.payload)
 
     async def _unfurl(self, event: dict[str, Any]) -> None:
         urls = list(dict.fromkeys(str(link.get("url") or "") for link in event.get("links") or []))

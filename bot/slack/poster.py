@@ -12,6 +12,7 @@ without a worker sleeping on it, however many times it takes until its deadline.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -61,14 +62,26 @@ class Poster:
         self._pacer = pacer or Pacer()
 
     async def post(
-        self, channel: str, message: dict[str, Any], thread_ts: str | None = None
+        self,
+        channel: str,
+        message: dict[str, Any],
+        thread_ts: str | None = None,
+        *,
+        patient: bool = False,
     ) -> str:
-        """Post; returns the message's ts (raises `SlowDown` when it must wait)."""
+        """Post; returns the message's ts.
+
+        When the channel must wait, `SlowDown` says how long, so the work comes back
+        later; a `patient` caller (one of several messages in a row, which must not
+        start over) waits here instead.
+        """
         kwargs = {k: v for k, v in message.items() if k in ("text", "blocks")}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
-        if (wait := self._pacer.wait(channel)) > 0:
-            raise SlowDown(wait, f"pacing posts to {channel}")
+        while (wait := self._pacer.wait(channel)) > 0:
+            if not patient:
+                raise SlowDown(wait, f"pacing posts to {channel}")
+            await asyncio.sleep(wait)
         try:
             response = await self._client.chat_postMessage(
                 channel=channel, unfurl_links=False, **kwargs

@@ -17,7 +17,15 @@ log = logging.getLogger(__name__)
 
 
 class ResponseUrlError(Exception):
-    pass
+    """Slack did not take the reply; `final` when trying again cannot help."""
+
+    def __init__(self, message: str, *, final: bool = False) -> None:
+        super().__init__(message)
+        self.final = final
+
+
+# A response_url past its 30 minutes or five uses, or a reply Slack will never take.
+_FINAL = ("expired_url", "used_url", "invalid_payload", "invalid_blocks", "no_text")
 
 
 async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15) -> None:
@@ -33,6 +41,9 @@ async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15
         raise ResponseUrlError(f"{type(exc).__name__} posting to response_url") from None
     if response.status_code != 200:
         # The body is Slack's short error code (e.g. "expired_url"), never a secret.
+        final = response.status_code in (400, 404, 410) or any(
+            code in response.body for code in _FINAL
+        )
         raise ResponseUrlError(
-            f"response_url answered {response.status_code}: {response.body[:100]}"
+            f"response_url answered {response.status_code}: {response.body[:100]}", final=final
         )

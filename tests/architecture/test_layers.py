@@ -26,7 +26,6 @@ PARTS: dict[str, str] = {
     "bot.harness": "harness",
     "bot.store": "store",
     "bot.service": "service",
-    "bot.jobs": "service",
     "bot.excerpt_view": "view",
     "bot.slack": "edge",
     "bot.webhooks": "edge",

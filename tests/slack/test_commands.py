@@ -475,6 +475,42 @@ async def test_unsigned_or_stale_requests_get_401_and_run_nothing(
     assert dispatch.slack.replies_to(rid) == []
 
 
+async def test_a_replayed_command_runs_once(bot: RunningBot, harness: HarnessEmulator) -> None:
+    body = {"trigger_id": "trig.replayed.1", "response_id": "replayed"}
+    first = await bot.command(
+        "deploy_checkout", response_id=body["response_id"], trigger_id=body["trigger_id"]
+    )
+    again = await bot.command(
+        "deploy_checkout", response_id=body["response_id"], trigger_id=body["trigger_id"]
+    )
+    assert first[0] == again[0] == 200
+    await bot.reply("replayed")
+    await asyncio.wait_for(bot.app.idle(), 10)
+    assert len(bot.slack.replies_to("replayed")) == 1
+    assert len(harness.calls("executions.v2")) == 1
+
+
+async def test_a_command_the_store_cannot_record_is_refused_in_the_ack(
+    start_bot: Any, harness: HarnessEmulator, tmp_path: Any
+) -> None:
+    bot = await start_bot(bot_store_url=f"sqlite:///{tmp_path}/gone.db")
+    await bot.app.store.close()
+    status, ack, _rid = await bot.command("deploy_checkout")
+    assert status == 200
+    assert isinstance(ack, dict) and ack["response_type"] == "ephemeral"
+    assert "cannot take requests right now" in ack["text"]
+    assert harness.requests == []
+
+
+async def test_a_hung_harness_is_told_within_the_request_deadline(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(request_deadline=0.5, harness_export_timeout=600)
+    harness.export_gate = asyncio.Event()  # the export never finishes
+    _, reply = await ask(bot, "deploy_checkout")
+    assert "did not answer within 0 s" in all_text(reply) or "within 1 s" in all_text(reply)
+
+
 async def test_reply_survives_a_response_url_hiccup(bot: RunningBot) -> None:
     bot.slack.response_failures["flaky"] = [500]
     _ack, reply = await ask(bot, "deploy_checkout", response_id="flaky")
