@@ -14,8 +14,10 @@ from functools import partial
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Mode, Settings
+from bot.config import Mode, Settings, StartupError
 from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
 from bot.metrics import Metrics
@@ -27,8 +29,6 @@ from bot.webhooks import WebhookReceiver
 from bot.wiring import harness_side, slack_side
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_GRACE = 20.0
 
 
 class BotApp:
@@ -94,12 +94,7 @@ class BotApp:
         await site.start()
         bound = _bound_port(self._runner, port)
         if self.mode == "socket":
-            app_token = self.settings.slack_app_token
-            assert app_token is not None
-            self._socket = AsyncSocketModeHandler(
-                self.bolt, app_token.get_secret_value(), web_client=self.slack.client
-            )
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            await self._connect_socket()
         self.workers.start()
         log.info("harness-logs listening on %s:%d in %s mode", host, bound, self.mode)
         return bound
@@ -108,11 +103,38 @@ class BotApp:
         """Until no work runs and the work queue is empty (for tests and benchmarks)."""
         await self.workers.idle()
 
+    async def _connect_socket(self) -> None:
+        app_token = self.settings.slack_app_token
+        assert app_token is not None
+        token = app_token.get_secret_value()
+        # Asked once first, so a wrong or revoked token stops start-up with a clear line
+        # instead of a reconnect loop.
+        probe = AsyncWebClient(base_url=self.settings.slack_api_url)
+        try:
+            await probe.apps_connections_open(app_token=token)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else "refused"
+            if error in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
+                raise StartupError(f"SLACK_APP_TOKEN: Slack refused it ({error})") from None
+            raise
+        self._socket = AsyncSocketModeHandler(self.bolt, token, web_client=self.slack.client)
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        socket = self._socket
+
+        async def connected() -> None:
+            if not await socket.client.is_connected():
+                raise ConnectionError("the Socket Mode connection is down")
+
+        self.readiness.add("socket", connected)
+
     async def stop(self) -> None:
+        # Not ready from the first moment, so no new traffic is sent here while draining;
+        # what still arrives is recorded in the queue for the next process.
+        self.readiness.stopping = True
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        await self.workers.stop(SHUTDOWN_GRACE)
+        await self.workers.stop(self.settings.shutdown_grace)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

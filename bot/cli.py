@@ -1,21 +1,26 @@
 """`harness-logs-bot` / `python -m bot`: parse flags, load settings, serve until a signal.
 
-Exit codes: 0 after a clean shutdown, 2 for invalid flags or settings (one
-line per problem, naming the variable, never its value).
+Exit codes: 0 after a clean shutdown, 2 for invalid flags or settings or a
+start-up that cannot work (a store that does not open, an app token Slack
+refuses): one line per problem, naming the variable, never its value.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-from bot.config import Mode, Settings, SettingsError, load_settings
+from bot.config import Mode, Settings, SettingsError, StartupError, load_settings
 from bot.logging_setup import configure_logging
 
 log = logging.getLogger("bot")
+T = TypeVar("T")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port if args.port is not None else settings.port
     try:
         asyncio.run(serve(settings, mode, args.host, port))
+    except StartupError as exc:
+        print("harness-logs-bot: cannot start", file=sys.stderr)
+        print(f"  {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         log.error("could not start: %s", exc)
         return 1
@@ -76,15 +85,36 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     # Imported here: Bolt, the HTTP clients and the store are not needed by the
     # terminal subcommands, which should start in a blink.
     from bot.app import BotApp
+    from bot.store import StoreUnavailable, StoreUrlError
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    app = await BotApp.create(settings, mode)
     try:
-        await app.start(host, port)
-        await stop.wait()
+        app = await _until(stop, BotApp.create(settings, mode))
+    except (StoreUnavailable, StoreUrlError) as exc:
+        raise StartupError(f"BOT_STORE_URL: cannot open the store ({exc})") from None
+    if app is None:
+        return  # a signal while opening the store
+    try:
+        # Connecting Socket Mode can take a while (or fail): a signal still stops it.
+        if await _until(stop, app.start(host, port)) is not None:
+            await stop.wait()
         log.info("shutting down")
     finally:
         await app.stop()
+
+
+async def _until(stop: asyncio.Event, step: Coroutine[Any, Any, T]) -> T | None:
+    """`step`'s result, or None when `stop` is set first (the step is cancelled)."""
+    task = asyncio.ensure_future(step)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return None

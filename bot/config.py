@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)
     log_read_max_files: int = Field(default=5000, gt=0)
     max_concurrent_jobs: int = Field(default=16, ge=1, le=1000)
+    # On SIGTERM: how long running work may take to finish before it goes back to the queue.
+    shutdown_grace: float = Field(default=20.0, ge=0, le=600)
     # Slack allows about one message per second per channel.
     slack_post_interval: float = Field(default=1.0, ge=0, le=60)
     # How often a worker looks for work others queued (its own is taken at once).
@@ -185,6 +187,10 @@ class Settings(BaseSettings):
 
 def _split_hosts(value: str) -> list[str]:
     return [h.strip().lower() for h in value.split(",") if h.strip()]
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message names the setting at fault (never its value)."""
 
 
 class SettingsError(Exception):

@@ -28,9 +28,17 @@ class Readiness:
         self._ttl = ttl
         self._answer: tuple[float, int, dict[str, str]] | None = None
         self._flight: SingleFlight[tuple[int, dict[str, str]]] = SingleFlight()
+        self.stopping = False
+
+    def add(self, name: str, check: Check) -> None:
+        self._checks[name] = check
+        self._answer = None
 
     async def status(self) -> tuple[int, dict[str, str]]:
         """(200 or 503, "ok" or "error: <kind>" per dependency)."""
+        if self.stopping:
+            # Load balancers stop sending work here while it drains.
+            return 503, {"process": "stopping"}
         if self._answer and time.monotonic() - self._answer[0] < self._ttl:
             return self._answer[1], self._answer[2]
         return await self._flight.run("readiness", self._check_all)

@@ -73,3 +73,37 @@ async def test_metrics_count_commands_and_harness_calls(bot: RunningBot) -> None
     assert 'harness_logs_export_seconds_count{outcome="success"} 1.0' in text
     assert "harness_logs_jobs_in_flight 0.0" in text  # the command's job is done
     assert BOT_TOKEN not in text
+
+
+async def test_on_shutdown_readiness_fails_at_once_and_running_work_finishes(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.export_gate = asyncio.Event()
+    _status, _ack, rid = await bot.command("deploy_checkout")
+    await harness.changes.wait_for(lambda: harness.calls("logs.export"))
+    stopping = asyncio.create_task(bot.app.stop())
+    await asyncio.sleep(0)  # let stop() begin
+    status, body = await bot.app.readiness.status()
+    assert (status, body) == (503, {"process": "stopping"})
+    harness.export_gate.set()  # the export finishes within the grace period
+    reply = await bot.reply(rid)
+    assert "download_logs" in str(reply)
+    await asyncio.wait_for(stopping, 10)
+
+
+async def test_work_not_finished_in_the_grace_period_is_answered_by_the_next_process(
+    start_bot: Any, harness: HarnessEmulator, tmp_path: Any
+) -> None:
+    store = f"sqlite:///{tmp_path}/shared.db"
+    first = await start_bot(bot_store_url=store, shutdown_grace=0.05)
+    harness.export_gate = asyncio.Event()
+    _status, _ack, rid = await first.command("deploy_checkout")
+    await harness.changes.wait_for(lambda: harness.calls("logs.export"))
+    await first.app.stop()  # the export is still running: the work goes back
+    assert first.slack.replies_to(rid) == []
+    harness.export_gate.set()
+    second = await start_bot(bot_store_url=store)
+    reply = await second.reply(rid)
+    assert "download_logs" in str(reply)
+    await asyncio.wait_for(second.app.idle(), 10)
+    assert len(second.slack.replies_to(rid)) == 1

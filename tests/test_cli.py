@@ -75,3 +75,24 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly(
         assert "stopped" in logs
         for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
             assert secret not in logs
+
+
+@pytest.mark.parametrize(
+    ("store_url", "says"),
+    [
+        ("sqlite:////dev/null/not-a-dir/bot.db", "Not a directory"),
+        ("redis://:hunter2secret@127.0.0.1:1/0", "ConnectionError"),
+    ],
+    ids=["sqlite-unwritable", "redis-unreachable"],
+)
+async def test_a_store_that_does_not_open_is_one_line_and_exit_2(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, store_url: str, says: str
+) -> None:
+    env = bot_env(harness, slack, BOT_STORE_URL=store_url, PORT="0")
+    code, out = await run([str(BIN), "--mode", "http"], env, tmp_path)
+    assert code == 2
+    lines = out.strip().splitlines()
+    assert lines[0] == "harness-logs-bot: cannot start"
+    assert lines[1].strip().startswith("BOT_STORE_URL: cannot open the store (")
+    assert says in lines[1]
+    assert "Traceback" not in out and "hunter2secret" not in out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.blockkit import all_text
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import APP_TOKEN, SlackEmulator
@@ -13,7 +15,8 @@ async def test_command_over_socket_mode_is_acked_then_answered(
     start_bot: Any, slack: SlackEmulator, harness: HarnessEmulator
 ) -> None:
     bot = await start_bot(mode="socket", slack_app_token=APP_TOKEN, slack_signing_secret=None)
-    assert [c.token for c in slack.calls("apps.connections.open")] == [APP_TOKEN]
+    # Asked once to check the token, once by the connection itself.
+    assert {c.token for c in slack.calls("apps.connections.open")} == {APP_TOKEN}
     envelope = await slack.send_envelope(
         "slash_commands",
         {
@@ -98,3 +101,30 @@ async def test_buttons_and_link_unfurls_over_socket_mode(
     (post,) = await slack.wait_for(lambda: slack.posts())
     assert post.args["thread_ts"] == "1763700000.000700"
     assert "download_logs" in str(post.args["blocks"])
+
+
+async def test_readiness_counts_the_socket(start_bot: Any) -> None:
+    bot = await start_bot(mode="socket", slack_app_token=APP_TOKEN, slack_signing_secret=None)
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        body = await resp.json()
+    assert resp.status == 200
+    assert body["socket"] == "ok"
+
+
+async def test_a_refused_app_token_stops_start_up_with_one_clear_line(
+    make_settings: Any,
+) -> None:
+    from bot.app import BotApp
+    from bot.config import StartupError
+
+    wrong = "xapp-1-A0123456789-1111111111-ffffffffffffffffffffffffffffffff"
+    app = await BotApp.create(
+        make_settings(slack_app_token=wrong, slack_signing_secret=None), "socket"
+    )
+    try:
+        with pytest.raises(StartupError) as caught:
+            await app.start("127.0.0.1", 0)
+        assert str(caught.value) == "SLACK_APP_TOKEN: Slack refused it (invalid_auth)"
+        assert wrong not in str(caught.value)
+    finally:
+        await app.stop()
