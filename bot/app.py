@@ -45,6 +45,7 @@ class BotApp:
             },
             poll=settings.work_poll_interval,
             first_retry=settings.work_retry_initial_delay,
+            lease=settings.work_lease,
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     slack_post_interval: float = Field(default=1.0, ge=0, le=60)
     # How often a worker looks for work others queued (its own is taken at once).
     work_poll_interval: float = Field(default=0.5, gt=0, le=10)
+    # Work whose worker shows no sign of life for this long is taken over (a crash).
+    work_lease: float = Field(default=30.0, ge=0.5, le=3600)
     # First wait before queued work that failed runs again; it doubles up to a minute.
     work_retry_initial_delay: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"

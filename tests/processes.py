@@ -12,13 +12,17 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
 
 from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackEmulator
 
 BIN = Path(sys.executable).with_name("harness-logs-bot")
 
@@ -52,6 +56,30 @@ def bot_env(harness: HarnessEmulator, slack: SlackEmulator, **extra: str) -> dic
         HARNESS_DEFAULT_PROJECT="shop",
         **extra,
     )
+
+
+def signed_command(
+    slack: SlackEmulator, text: str, response_id: str, user: str = "U0BENCH0001"
+) -> tuple[bytes, dict[str, str]]:
+    """A `/harness-logs` request body and headers, signed as Slack signs them."""
+    body = urlencode(
+        {
+            "team_id": TEAM_ID,
+            "channel_id": "C0INCIDENT",
+            "user_id": user,
+            "command": "/harness-logs",
+            "text": text,
+            "response_url": slack.response_url(response_id),
+            "trigger_id": f"trig.{response_id}",
+        }
+    )
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
+    return body.encode(), {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": str(signature),
+    }
 
 
 LISTENING = re.compile(r"listening on \S+:(\d+)")

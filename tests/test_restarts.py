@@ -1,0 +1,101 @@
+"""Accepted means delivered: real bot processes killed mid-work, then started again."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bot.domain import Lane
+from bot.store import PipelineKey, Store, Subscription, open_store
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body
+from tests.processes import BIN, bot_env, serving, signed_command
+
+ARGS = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
+
+
+async def drained(store: Store, seconds: float = 20) -> None:
+    """Poll the shared store with a deadline until no work is left in it."""
+    deadline = time.monotonic() + seconds
+    while any([await store.queued(lane) for lane in Lane]):
+        assert time.monotonic() < deadline, "work was left in the queue"
+        await asyncio.sleep(0.05)
+
+
+async def test_kill_9_mid_export_then_a_new_process_delivers_each_thing_once(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    url = f"sqlite:///{tmp_path}/bot.db"
+    store = await open_store(url)
+    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
+    await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
+    env = bot_env(
+        harness,
+        slack,
+        BOT_STORE_URL=url,
+        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+        WORK_LEASE="1",
+        WORK_POLL_INTERVAL="0.05",
+        HARNESS_EXPORT_POLL_INTERVAL="0.01",
+    )
+    harness.export_gate = asyncio.Event()  # every export hangs until the kill
+    try:
+        async with serving(ARGS, env, tmp_path) as first, aiohttp.ClientSession() as http:
+            body, headers = signed_command(slack, "deploy_checkout", "killed")
+            async with http.post(first.url + "/slack/events", data=body, headers=headers) as r:
+                assert r.status == 200
+            hook = f"{first.url}/harness/webhook?token={WEBHOOK_TOKEN}"
+            async with http.post(hook, json=event_body(harness)) as r:
+                assert r.status == 202
+            await harness.changes.wait_for(lambda: len(harness.calls("logs.export")) >= 2)
+            await first.stop(signal.SIGKILL)
+        assert slack.replies_to("killed") == [] and slack.posts() == []
+        harness.export_gate.set()
+        async with serving(ARGS, env, tmp_path) as second:
+            await slack.wait_for(lambda: slack.replies_to("killed"), 20)
+            await slack.wait_for(lambda: slack.posts(), 20)
+            await drained(store)
+            await second.stop()
+        assert len(slack.replies_to("killed")) == 1
+        assert "download_logs" in str(slack.replies_to("killed")[0])
+        assert len(slack.posts("C0INCIDENT")) == 1
+    finally:
+        await store.close()
+
+
+async def test_a_replica_killed_mid_work_leaves_it_to_the_other(
+    tmp_path: Path, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    store = await open_store(redis_url)
+    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
+    await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
+    env = bot_env(
+        harness,
+        slack,
+        BOT_STORE_URL=redis_url,
+        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+        WORK_LEASE="1",
+        WORK_POLL_INTERVAL="0.05",
+        HARNESS_EXPORT_POLL_INTERVAL="0.01",
+    )
+    harness.export_gate = asyncio.Event()
+    try:
+        async with serving(ARGS, env, tmp_path) as one, aiohttp.ClientSession() as http:
+            hook = f"{one.url}/harness/webhook?token={WEBHOOK_TOKEN}"
+            async with http.post(hook, json=event_body(harness)) as r:
+                assert r.status == 202
+            await harness.changes.wait_for(lambda: len(harness.calls("logs.export")) >= 2)
+            async with serving(ARGS, env, tmp_path) as two:
+                await one.stop(signal.SIGKILL)  # mid-export: its lease runs out
+                harness.export_gate.set()
+                await slack.wait_for(lambda: slack.posts(), 20)
+                await drained(store)
+                await two.stop()
+        assert len(slack.posts("C0INCIDENT")) == 1
+    finally:
+        await store.close()
