@@ -52,9 +52,15 @@ class BotApp:
         self.harness = harness_side(settings, self.metrics)
         self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics)
         self.bolt = self.slack.bolt
+        # A probe is one call: retrying inside it only delays the answer.
+        slack_probe = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=[],
+        )
         self.readiness = Readiness(
             {
-                "slack": self.slack.client.auth_test,
+                "slack": slack_probe.auth_test,
                 "harness": partial(self.harness.pipelines.probe, self.harness.default_scope),
                 "store": store.ping,
             }

@@ -1,7 +1,13 @@
-"""`harness-logs-bot excerpt` as a real process, on every input form, with no settings."""
+"""`harness-logs-bot excerpt` on every input form, with no settings.
+
+Standard input goes through a real process (the console script, a clean
+environment); files go through the same `main()` in this process, which is what
+the script calls, to keep the suite quick.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -11,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.excerpt.logs import ci_log
 from tests.processes import BIN, clean_env
 
@@ -29,6 +36,8 @@ HEADLINE = "1 test failed: tests/test_cart.py::test_discount_rounding — assert
 
 
 def excerpt(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    if stdin is None and "-" not in args:
+        return in_process(args)
     return subprocess.run(
         [str(BIN), "excerpt", *args],
         input=stdin.decode() if stdin is not None else None,
@@ -38,6 +47,13 @@ def excerpt(args: list[str], stdin: bytes | None = None) -> subprocess.Completed
         timeout=60,
         check=False,
     )
+
+
+def in_process(args: list[str]) -> subprocess.CompletedProcess[str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["excerpt", *args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def zipped(data: bytes) -> bytes:
