@@ -49,7 +49,7 @@ class BotApp:
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
-        self.harness = harness_side(settings, self.metrics)
+        self.harness = harness_side(settings, self.metrics, store)
         self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics)
         self.bolt = self.slack.bolt
         # A probe is one call: retrying inside it only delays the answer.

@@ -30,6 +30,7 @@ from bot.service import (
     StepLogReader,
     Subscriptions,
 )
+from bot.service.link_cache import LinkCache
 from bot.service.workers import Workers
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
@@ -52,7 +53,7 @@ class HarnessSide:
     default_scope: Scope
 
 
-def harness_side(settings: Settings, metrics: Metrics) -> HarnessSide:
+def harness_side(settings: Settings, metrics: Metrics, store: Store) -> HarnessSide:
     """The Harness clients and the logs use case on top of them."""
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
@@ -113,6 +114,7 @@ def harness_side(settings: Settings, metrics: Metrics) -> HarnessSide:
             compare_last_success=settings.excerpt_compare_last_success,
         ),
         on_export=metrics.observe_export,
+        links=LinkCache(store),
     )
     return HarnessSide(http, downloads, pipelines, service, redactor, default_scope)
 

@@ -24,6 +24,9 @@ FAILED_STATUSES = frozenset(
     {"failed", "errored", "aborted", "expired", "abortedbyfreeze", "approvalrejected"}
 )
 
+# Statuses after which nothing more is logged.
+FINISHED_STATUSES = FAILED_STATUSES | {"success", "succeeded", "ignorefailed", "skipped"}
+
 # Graph nodes that are structure, not work a person would call a stage or a step.
 _STRUCTURAL_STEP_TYPES = frozenset(
     {
@@ -136,6 +139,11 @@ class Execution:
     @property
     def failed(self) -> bool:
         return normalise_status(self.status) in FAILED_STATUSES
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will be logged (so an export of it stays right)."""
+        return normalise_status(self.status) in FINISHED_STATUSES
 
     def node_by_uuid(self, uuid: str) -> Node | None:
         return next((n for n in self.nodes if n.uuid == uuid), None)

@@ -23,6 +23,7 @@ from bot.harness.logs import LogExporter
 from bot.harness.urls import execution_ui_url
 from bot.redaction import Redactor
 from bot.service.failures import Failures
+from bot.service.link_cache import LinkCache
 from bot.service.problems import problem_of
 from bot.service.resolver import Resolver
 from bot.service.steplogs import StepLogReader
@@ -52,8 +53,10 @@ class LogsService:
         redactor: Redactor | None = None,
         excerpts: ExcerptOptions | None = None,
         on_export: Callable[[str, float], None] | None = None,
+        links: LinkCache | None = None,
     ) -> None:
         self._exporter = exporter
+        self._links = links
         self._clean = partial(clean_message, redactor=redactor or Redactor())
         self._ui_base_url = ui_base_url
         self._on_export = on_export
@@ -103,12 +106,17 @@ class LogsService:
 
     # -- the use cases --------------------------------------------------------
 
-    async def fetch_logs(self, target: Target) -> LogsResult:
-        """Resolve the target, export its logs and report the link or the problem."""
+    async def fetch_logs(self, target: Target, *, fresh: bool = False) -> LogsResult:
+        """Resolve the target, export its logs and report the link or the problem.
+
+        A finished execution's link may come from the link cache, unless `fresh`.
+        """
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
         # The link and the excerpts are independent: fetch them side by side.
-        link_task = asyncio.ensure_future(self._timed_export(log_scope.prefix))
+        link_task = asyncio.ensure_future(
+            self._timed_export(log_scope.prefix, finished=execution.finished, fresh=fresh)
+        )
         try:
             failures = await self._failures.of(execution, log_scope)
         except BaseException:
@@ -134,8 +142,15 @@ class LogsService:
         )
         return FullExcerpt(execution, failure, self.execution_url(execution))
 
-    async def _timed_export(self, prefix: str) -> LogsLink | ExportProblem:
+    async def _timed_export(
+        self, prefix: str, *, finished: bool, fresh: bool = False
+    ) -> LogsLink | ExportProblem:
         started = time.monotonic()
+        if finished and not fresh and self._links is not None:
+            cached = await self._links.get(prefix)
+            if cached is not None:
+                self._report_export("cached", started)
+                return cached
         try:
             link = await self._exporter.export(prefix)
         except HarnessError as exc:
@@ -145,6 +160,8 @@ class LogsService:
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
             return problem
         self._report_export("success", started)
+        if finished and self._links is not None:
+            await self._links.put(prefix, link)
         return link
 
     def _report_export(self, outcome: str, started: float) -> None:

@@ -157,7 +157,7 @@ class ActionHandler:
 
     async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
         try:
-            result = await self._service.fetch_logs(target)
+            result = await self._service.fetch_logs(target, fresh=True)
         except TargetError as exc:
             await _safe_reply(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}

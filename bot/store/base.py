@@ -69,6 +69,11 @@ class Store(WorkQueue, Protocol):
         self, channel: str, pipeline: PipelineKey, plan_execution_id: str | None
     ) -> None: ...
 
+    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None:
+        """Keep `value` under `key` for `ttl_seconds` (a cache shared by replicas)."""
+
+    async def get_value(self, key: str) -> str | None: ...
+
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         """True for the first caller within `ttl_seconds`, False for every other."""
 

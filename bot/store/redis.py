@@ -210,6 +210,13 @@ class RedisStore:
         else:
             await self._redis.set(key, plan_execution_id, ex=THREAD_TTL)
 
+    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None:
+        await self._redis.set(f"hl:kept:{key}", value, px=max(1, int(ttl_seconds * 1000)))
+
+    async def get_value(self, key: str) -> str | None:
+        value = await self._redis.get(f"hl:kept:{key}")
+        return str(value) if value is not None else None
+
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         return bool(
             await self._redis.set(

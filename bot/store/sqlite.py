@@ -50,6 +50,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX work_due ON work (lane, not_before);
     """,
+    # 4: values kept for a while (finished exports' links)
+    "CREATE TABLE kept (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL NOT NULL);",
 )
 _DONE = "done:"  # claims that remember finished work by its key
 THREAD_RETENTION = 30 * 86400
@@ -94,6 +96,7 @@ class SqliteStore:
             "DELETE FROM threads WHERE updated_at < ?", (time.time() - THREAD_RETENTION,)
         )
         await db.execute("DELETE FROM claims WHERE expires_at < ?", (time.time(),))
+        await db.execute("DELETE FROM kept WHERE expires_at < ?", (time.time(),))
         return store
 
     async def _migrate(self) -> None:
@@ -215,6 +218,17 @@ class SqliteStore:
                 "INSERT OR REPLACE INTO last_failures VALUES (?, ?, ?, ?, ?, ?)",
                 (*where, plan_execution_id),
             )
+
+    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO kept VALUES (?, ?, ?)", (key, value, time.time() + ttl_seconds)
+        )
+
+    async def get_value(self, key: str) -> str | None:
+        row = await self._one(
+            "SELECT value FROM kept WHERE key = ? AND expires_at > ?", (key, time.time())
+        )
+        return str(row["value"]) if row else None
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         now = time.time()

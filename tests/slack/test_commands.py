@@ -19,7 +19,7 @@ from tests.emulators.executions import RECORDED_KEYS, RunSpec, StageSpec, StepSp
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET
 from tests.slack.support import ACK_TIMEOUT, ask
-from tests.world import ROLLOUT_FAILURE
+from tests.world import ROLLOUT_FAILURE, checkout_stages
 
 
 async def refused_in_ack(bot: RunningBot, harness: HarnessEmulator, text: str) -> str:
@@ -369,7 +369,10 @@ async def test_no_logs_under_the_prefix(bot: RunningBot, harness: HarnessEmulato
 
 
 async def test_export_refused_for_the_key(bot: RunningBot, harness: HarnessEmulator) -> None:
-    harness.fail_next("logs.export", 403, body={"error_msg": f"forbidden for {harness.api_key}"})
+    # Twice: the pipeline's export and the failed step's run side by side, in either order.
+    harness.fail_next(
+        "logs.export", 403, times=2, body={"error_msg": f"forbidden for {harness.api_key}"}
+    )
     _, reply = await ask(bot, "deploy_checkout")
     text = all_text(reply)
     assert "lacks access" in text
@@ -538,6 +541,28 @@ async def test_many_people_asking_at_once_share_one_export(
         assert "download_logs" in all_text(await bot.reply(rid))
     # One export polled on one schedule: the poll after the gate opened answered all five.
     assert polls() - before == 1
+
+
+async def test_a_finished_runs_link_is_reused_and_a_running_ones_never(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    def exports_of(prefix: str) -> int:
+        return sum(c.query["prefix"] == prefix for c in harness.calls("logs.export"))
+
+    finished = run_base(harness, "deploy_checkout", 42)
+    for _ in range(3):
+        _, reply = await ask(bot, "deploy_checkout #42")
+        assert "download_logs" in all_text(reply)
+    assert exports_of(finished) == 2  # one export (queued, then ready), then the kept link
+
+    harness.add_run(
+        RunSpec("deploy_checkout", "Deploy Checkout", 43, "Running", checkout_stages(False))
+    )
+    running = run_base(harness, "deploy_checkout", 43)
+    await ask(bot, "deploy_checkout #43")
+    first = exports_of(running)
+    await ask(bot, "deploy_checkout #43")
+    assert exports_of(running) > first  # still logging: exported again
 
 
 async def test_no_secret_reaches_slack(bot: RunningBot, harness: HarnessEmulator) -> None:

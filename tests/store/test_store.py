@@ -155,3 +155,12 @@ async def test_a_version_1_database_keeps_its_threads_through_the_migrations(
 async def test_an_unknown_store_url_is_refused() -> None:
     with pytest.raises(StoreUrlError):
         await open_store("mysql://db/bot")
+
+
+async def test_kept_values_expire(store: Store) -> None:
+    await store.put_value("link:a/b", '{"url": "https://x"}', 60)
+    await store.put_value("link:gone", "old", 0.001)
+    assert await store.get_value("link:a/b") == '{"url": "https://x"}'
+    await asyncio.sleep(0.01)  # past the 1 ms it was kept for
+    assert await store.get_value("link:gone") is None
+    assert await store.get_value("link:never") is None

@@ -1,0 +1,58 @@
+"""Finished exports' links, kept in the store (so shared by replicas) until shortly
+before they expire.
+
+Fifty people asking for the same finished run need one export, not fifty; a
+running execution still logs, so its links are never kept. The cache is a
+bonus: when the store cannot answer, the export simply runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from bot.domain import LogsLink
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MARGIN = 300.0  # a kept link is not handed out in its last five minutes
+MIN_TTL = 30.0  # not worth keeping for less
+
+
+class LinkCache:
+    def __init__(self, store: Store, margin: float = MARGIN) -> None:
+        self._store = store
+        self._margin = margin
+
+    async def get(self, prefix: str) -> LogsLink | None:
+        try:
+            raw = await self._store.get_value(_key(prefix))
+        except Exception as exc:
+            log.warning("link cache unavailable: %r", exc)
+            return None
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        expires = datetime.fromisoformat(data["expires"]) if data.get("expires") else None
+        return LogsLink(data["url"], expires)
+
+    async def put(self, prefix: str, link: LogsLink) -> None:
+        if link.expires_at is None:
+            return  # without an expiry it cannot be known to stay good
+        ttl = (link.expires_at - datetime.now(UTC)).total_seconds() - self._margin
+        if ttl < MIN_TTL:
+            return
+        value = json.dumps({"url": link.url, "expires": link.expires_at.isoformat()})
+        try:
+            await self._store.put_value(_key(prefix), value, ttl)
+        except Exception as exc:
+            log.warning("link cache unavailable: %r", exc)
+
+
+def _key(prefix: str) -> str:
+    return f"link:{prefix}"
+
+
+__all__ = ["LinkCache"]
