@@ -198,13 +198,19 @@ async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
     await idle(bot)
     posts = slack.posts()
     assert sorted(p.args["channel"] for p in posts) == ["C0INCIDENT", "C0OPS00001"]
-    text = text_of(posts[0])
-    assert "Deploy Checkout #42" in text
-    assert "Failed in Deploy Prod › Rollout" in text
-    assert ROLLOUT_FAILURE in text
+    first = text_of(posts[0])
+    assert "Deploy Checkout #42" in first
+    assert "Failed in Deploy Prod › Rollout" in first
+    assert ROLLOUT_FAILURE in first
+    assert "Triggered by *ci-bot* (webhook)" in first
+    # Each post is then filled in, in place, with the link and the excerpt.
+    updates = slack.calls("chat.update")
+    assert sorted(u.args["channel"] for u in updates) == ["C0INCIDENT", "C0OPS00001"]
+    assert {u.args["ts"] for u in updates} == {p.args["ts"] for p in posts}
+    text = text_of(updates[0])
     assert "Triggered by *ci-bot* (webhook)" in text
     assert "Duration:* 3m 42s" in text
-    assert "download_logs" in text  # the link, exported right away
+    assert "download_logs" in text
     assert "1 read as errors" in text  # and the excerpt
     assert f":mag: `timeout or out of memory`  {ROLLOUT_FAILURE}" in text  # what failed, its kind
     assert "open_execution" in text
@@ -246,9 +252,11 @@ async def test_later_events_go_into_the_thread_and_update_the_parent(
     assert "thread_ts" not in first.args
     assert reply.args["thread_ts"].startswith("1763700000.")
     assert ":x: *Deploy Checkout #42* failed" in text_of(reply)
-    (update,) = slack.calls("chat.update")
-    assert update.args["ts"] == reply.args["thread_ts"]
-    assert "Deploy Checkout #42" in text_of(update)
+    # The parent was filled in after the first event, and refreshed after the second.
+    updates = slack.calls("chat.update")
+    assert len(updates) == 2
+    assert {u.args["ts"] for u in updates} == {reply.args["thread_ts"]} == {first.args["ts"]}
+    assert "Deploy Checkout #42" in text_of(updates[-1])
 
 
 async def test_harness_error_messages_are_redacted_in_root_posts_and_thread_replies(
@@ -424,13 +432,20 @@ async def test_two_replicas_sharing_redis_post_once(
     assert len(blocks_of(slack.posts()[0])) > 3
 
 
-async def test_webhook_is_answered_before_the_work_is_done(
+async def test_an_alert_is_posted_before_its_export_is_ready_and_filled_in_after(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
     await subscribe(bot)
     harness.export_gate = asyncio.Event()
     await accepted(bot, event_body(harness))  # 202 while the export is still pending
-    await harness.changes.wait_for(lambda: harness.calls("logs.export"))
-    assert slack.posts() == []
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    assert "Preparing the logs export" in text_of(post)
+    assert "Failed in Deploy Prod › Rollout" in text_of(post)
+    assert slack.calls("chat.update") == []
     harness.export_gate.set()
-    await slack.wait_for(lambda: slack.posts())
+    (update,) = await slack.wait_for(lambda: slack.calls("chat.update"))
+    await idle(bot)
+    assert update.args["ts"] == post.args["ts"]
+    assert "download_logs" in text_of(update)
+    assert "Preparing" not in text_of(update)
+    assert len(slack.posts()) == 1

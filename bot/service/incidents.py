@@ -65,17 +65,13 @@ class ChannelUnavailable(Exception):
 class IncidentPosts(Protocol):
     """How the edge shows incidents; each call returns the ts of what it posted."""
 
-    async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str: ...
+    async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str:
+        """The parent post; `result.export` is None while the export is prepared."""
 
-    async def failure_again(
-        self,
-        channel: str,
-        thread_ts: str,
-        result: LogsResult,
-        event: PipelineEvent,
-        stage_name: str | None,
+    async def refresh(
+        self, channel: str, ts: str, result: LogsResult, event: PipelineEvent
     ) -> None:
-        """A later failure of the same execution: a reply, and the parent refreshed."""
+        """The parent post again, in place, now with the link and the excerpts."""
 
     async def event(
         self,
@@ -151,7 +147,7 @@ class Incidents:
         subscription = _sub_from(work.payload["subscription"])
         try:
             if event.is_failure:
-                await self._failure(subscription, event)
+                await self._failure(subscription, event, work.key or work.id)
             else:
                 await self._other(subscription, event)
         except ChannelUnavailable as exc:
@@ -195,28 +191,45 @@ class Incidents:
             log.warning("execution %s not readable: %s", event.plan_execution_id, exc.miss)
             return None
 
-    async def _failure(self, subscription: Subscription, event: PipelineEvent) -> None:
+    async def _failure(self, subscription: Subscription, event: PipelineEvent, key: str) -> None:
+        """Post first (what failed, who triggered it), fill in the link and excerpts later."""
         channel = subscription.channel
-        result = await self._result(event)
-        execution = result.execution
-        thread = await self._thread_or_claim(channel, event.plan_execution_id)
-        if thread is None:
-            async with self._parent(channel, event.plan_execution_id):
-                ts = await self._posts.failure(channel, result, event)
-            thread = ThreadRecord(
-                channel,
-                event.plan_execution_id,
-                ts,
-                subscription.pipeline,
-                execution.run_sequence,
-                execution.status,
+        progress = f"alert-posted:{key}"  # the parent this work posted or replied under
+        ts = await self._store.get_value(progress)
+        if ts is None:
+            preview = await self._service.preview(
+                ExecutionTarget(event.scope, event.plan_execution_id)
             )
-        else:
-            stage_name = _stage_name(execution, event)
-            await self._posts.failure_again(channel, thread.ts, result, event, stage_name)
-            thread = replace(thread, status=execution.status)
-        await self._store.save_thread(thread)
-        await self._store.set_last_failure(channel, subscription.pipeline, event.plan_execution_id)
+            execution = preview.execution
+            thread = await self._thread_or_claim(channel, event.plan_execution_id)
+            if thread is None:
+                async with self._parent(channel, event.plan_execution_id):
+                    ts = await self._posts.failure(channel, preview, event)
+                thread = ThreadRecord(
+                    channel,
+                    event.plan_execution_id,
+                    ts,
+                    subscription.pipeline,
+                    execution.run_sequence,
+                    execution.status,
+                )
+                await self._store.save_thread(thread)
+            else:
+                # A later failure of the same execution: a line in its thread now.
+                stage_name = _stage_name(execution, event)
+                await self._posts.event(
+                    channel, event, execution.run_sequence, stage_name, thread.ts
+                )
+                ts = thread.ts
+            await self._store.put_value(progress, ts, ALERT_DEADLINE)
+            await self._store.set_last_failure(
+                channel, subscription.pipeline, event.plan_execution_id
+            )
+        result = await self._result(event)
+        await self._posts.refresh(channel, ts, result, event)
+        thread = await self._store.get_thread(channel, event.plan_execution_id)
+        if thread is not None and thread.status != result.execution.status:
+            await self._store.save_thread(replace(thread, status=result.execution.status))
 
     async def _other(self, subscription: Subscription, event: PipelineEvent) -> None:
         channel = subscription.channel

@@ -130,6 +130,18 @@ class LogsService:
         )
         return replace(base, export=await link_task)
 
+    async def preview(self, target: Target) -> LogsResult:
+        """What failed, from the execution alone (no export, no log read): quick to post."""
+        resolved = await self.resolve(target)
+        execution = resolved.execution
+        return LogsResult(
+            execution=execution,
+            log_scope=resolved.log_scope,
+            execution_url=self.execution_url(execution),
+            failures=self._failures.summary(execution),
+            export=None,
+        )
+
     async def full_excerpt(self, ref: NodeRef) -> FullExcerpt:
         """The longer excerpt of one step, for "Show full excerpt"."""
         target = ExecutionTarget(Scope(ref.org, ref.project), ref.plan_execution_id, ref.node_uuid)

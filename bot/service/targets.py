@@ -85,8 +85,9 @@ class LogsResult:
     log_scope: LogScope
     execution_url: str
     failures: list[Failure] = field(default_factory=list)
-    # The link, or why there is none.
-    export: LogsLink | ExportProblem = field(
+    # The link, or why there is none; None while it is still being prepared (an alert
+    # is posted before its export is ready, and updated when it is).
+    export: LogsLink | ExportProblem | None = field(
         default_factory=lambda: ExportProblem(Reason.UNEXPECTED)
     )
 

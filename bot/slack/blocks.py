@@ -257,6 +257,21 @@ def logs_message(result: LogsResult, requested_by: str | None, note: str | None 
         if link.expires_at is not None:
             notes.append(f"link expires {slack_date(link.expires_at)}")
         fallback = f"Logs for {title}: {link.url}"
+    elif result.export is None:
+        blocks.append(
+            section(
+                ":hourglass_flowing_sand: *Preparing the logs export …* this post updates itself."
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    link_button("Open in Harness", result.execution_url, "open_execution")
+                ],
+            }
+        )
+        fallback = f"{title} failed; preparing its logs"
     else:
         blocks.append(section(problem_text(result.export, result)))
         blocks.append(

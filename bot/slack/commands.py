@@ -159,5 +159,6 @@ class CommandHandler:
         except Exception:
             log.exception("unexpected error while fetching logs for %r", target)
             return "error", blocks.internal_error_message()
-        outcome = "link" if isinstance(result.export, LogsLink) else str(result.export.reason)
+        export = result.export
+        outcome = "link" if isinstance(export, LogsLink) else str(export.reason if export else "")
         return outcome, blocks.logs_message(result, user_id)

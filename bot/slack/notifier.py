@@ -1,7 +1,8 @@
 """How incidents look in Slack: the `IncidentPosts` of bot/service/incidents.py.
 
-The parent post is the logs post attributed to the trigger; later events are one
-line each in its thread, and a later failure refreshes the parent in place.
+The parent post is the logs post attributed to the trigger, posted at once with
+what failed and refreshed in place when the link and excerpts are ready; later
+events are one line each in its thread, and a later failure refreshes the parent.
 """
 
 from __future__ import annotations
@@ -19,19 +20,10 @@ class SlackIncidentPosts:
     async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str:
         return await self._poster.post(channel, incident_blocks.notification_message(result, event))
 
-    async def failure_again(
-        self,
-        channel: str,
-        thread_ts: str,
-        result: LogsResult,
-        event: PipelineEvent,
-        stage_name: str | None,
+    async def refresh(
+        self, channel: str, ts: str, result: LogsResult, event: PipelineEvent
     ) -> None:
-        line = incident_blocks.event_line(event, result.execution.run_sequence, stage_name)
-        await self._poster.post(channel, line, thread_ts=thread_ts)
-        await self._poster.update(
-            channel, thread_ts, incident_blocks.notification_message(result, event)
-        )
+        await self._poster.update(channel, ts, incident_blocks.notification_message(result, event))
 
     async def event(
         self,
