@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     excerpt_timeout: float = Field(default=120.0, gt=0)
     # One deadline for a person's request: resolution, export polling and retries.
     request_deadline: float = Field(default=120.0, gt=0, le=1800)
+    # The "Fetching" note is updated after this many seconds, and again at four times it.
+    command_progress_after: float = Field(default=10.0, gt=0, le=600)
     excerpt_compare_last_success: bool = True
     log_read_max_bytes: int = Field(default=1 << 30, gt=0)
     log_read_max_uncompressed_bytes: int = Field(default=2 << 30, gt=0)

@@ -160,7 +160,12 @@ def slack_side(
     account = settings.harness_account_id
     subscriptions = SubscriptionHandler(Subscriptions(service, store, account=account), poster)
     CommandHandler(
-        service, workers, metrics, subscriptions, request_deadline=settings.request_deadline
+        service,
+        workers,
+        metrics,
+        subscriptions,
+        request_deadline=settings.request_deadline,
+        progress_after=settings.command_progress_after,
     ).register(bolt)
     ActionHandler(service, workers, poster).register(bolt)
     UnfurlHandler(service, client, workers).register(bolt)

@@ -134,6 +134,16 @@ def target_error_message(error: TargetError) -> Message:
     return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}
 
 
+def progress_message(target: Target, waited: float) -> Message:
+    """The "Fetching" note again, saying how long Harness has been at it."""
+    return {
+        "response_type": "ephemeral",
+        "replace_original": True,
+        "text": f":hourglass_flowing_sand: Harness is preparing the export for "
+        f"{describe_target(target)} … {waited:.0f} s so far.",
+    }
+
+
 def cannot_accept_message() -> Message:
     return {
         "response_type": "ephemeral",

@@ -11,6 +11,7 @@ or retried request) is the same work, done once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
@@ -53,12 +54,14 @@ class CommandHandler:
         subscriptions: SubscriptionHandler,
         *,
         request_deadline: float = 120.0,
+        progress_after: float = 10.0,
     ) -> None:
         self._service = service
         self._workers = workers
         self._metrics = metrics
         self._subscriptions = subscriptions
         self._request_deadline = request_deadline
+        self._progress_after = progress_after
         workers.handle(KIND, self._run, self._expired)
 
     def register(self, app: AsyncApp) -> None:
@@ -128,20 +131,45 @@ class CommandHandler:
             return None  # answered in the acknowledgement
         target = parsed.target
         kind = "url" if isinstance(target, UrlTarget) else "named"
+        response_url = str(command.get("response_url") or "")
+        said: list[float] = []  # when the progress note was updated
+        progress = asyncio.create_task(self._progress(response_url, target, said))
         try:
             async with asyncio.timeout(self._request_deadline):
                 outcome, message = await self._result_message(target, command.get("user_id"))
         except TimeoutError:
             outcome, message = "timeout", blocks.deadline_message(self._request_deadline)
+        finally:
+            progress.cancel()
+        await asyncio.gather(progress, return_exceptions=True)
         try:
-            await reply(str(command.get("response_url") or ""), message)
+            await reply(response_url, message)
         except ResponseUrlError as exc:
             if not exc.final:
                 raise  # tried again, with backoff, while the response_url lives
             log.error("could not deliver the %s reply: %s", outcome, exc)
             return GiveUp(str(exc))
         self._metrics.commands.labels(kind, outcome).inc()
+        if said and message.get("response_type") == "in_channel":
+            # The result is in the channel; the private progress note has done its job.
+            with contextlib.suppress(ResponseUrlError):
+                await reply(response_url, {"delete_original": True})
         return None
+
+    async def _progress(self, response_url: str, target: Target, said: list[float]) -> None:
+        """While Harness works, the "Fetching" note says for how long (at most twice:
+        a response_url takes five replies); each update is noted in `said`."""
+        started = time.monotonic()
+        for after in (self._progress_after, self._progress_after * 4):
+            # A timer for a person to read, not synchronisation.
+            await asyncio.sleep(max(0.0, started + after - time.monotonic()))
+            waited = time.monotonic() - started
+            try:
+                await reply(response_url, blocks.progress_message(target, waited))
+            except ResponseUrlError as exc:
+                log.info("could not update the progress note: %s", exc)
+                return
+            said.append(waited)
 
     async def _expired(self, work: Work) -> None:
         try:

@@ -505,6 +505,27 @@ async def test_a_command_the_store_cannot_record_is_refused_in_the_ack(
     assert harness.requests == []
 
 
+async def test_a_slow_export_updates_the_fetching_note_then_clears_it(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(command_progress_after=0.02)
+    harness.export_gate = asyncio.Event()
+    _status, _ack, rid = await bot.command("deploy_checkout")
+    notes = await bot.slack.wait_for(
+        lambda: [r for r in bot.slack.replies_to(rid) if "so far" in r.get("text", "")][1:] or None
+    )
+    assert all(n["replace_original"] is True and n["response_type"] == "ephemeral" for n in notes)
+    assert "Harness is preparing the export for *deploy_checkout*" in notes[0]["text"]
+    harness.export_gate.set()
+    await bot.slack.wait_for(
+        lambda: [r for r in bot.slack.replies_to(rid) if r.get("delete_original")] or None
+    )
+    replies = bot.slack.replies_to(rid)
+    assert len(replies) == 4  # two notes, the result, the note cleared: within Slack's five
+    assert replies[2]["response_type"] == "in_channel"
+    assert "download_logs" in all_text(replies[2])
+
+
 async def test_a_hung_harness_is_told_within_the_request_deadline(
     start_bot: Any, harness: HarnessEmulator
 ) -> None:
