@@ -76,6 +76,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store) -> HarnessS
         ),
         secrets=tuple(settings.secrets()),
         on_request=metrics.count_harness_request,
+        per_minute=settings.harness_rate_limit,
     )
     pipelines = PipelineApi(client)
     default_scope = Scope(settings.harness_default_org, settings.harness_default_project)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -146,8 +147,12 @@ class HarnessClient:
         secrets: tuple[str, ...] = (),
         on_request: Callable[[str, str], None] | None = None,
         streams: StreamOpener | None = None,
+        per_minute: float = 900,
     ) -> None:
         self._http = http
+        # Every call and every retry draws from one budget below Harness's limit per key
+        # (about 1,000 a minute), so an outage cannot turn into a retry storm.
+        self._budget = AsyncLimiter(per_minute, 60)
         self._streams = streams or StreamOpener()
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
@@ -186,7 +191,8 @@ class HarnessClient:
         try:
             async for attempt in self._retrying():
                 with attempt:
-                    return await self._send_once(method, url, query, json, label)
+                    retrying = attempt.retry_state.attempt_number > 1
+                    return await self._send_once(method, url, query, json, label, retrying)
         except _TransientError as exc:
             waited = time.monotonic() - started
             log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
@@ -238,6 +244,7 @@ class HarnessClient:
     ) -> AsyncIterator[ByteStream]:
         headers = {"x-api-key": self._api_key, "accept-encoding": "gzip, identity"}
         params = {key: str(value) for key, value in query.items()}
+        await self._spend(label, retrying=False)
         async with AsyncExitStack() as stack:
             # Only opening and error bodies are retried here: whatever the caller does
             # with a good body (the yield) is its own business, never retried.
@@ -275,10 +282,12 @@ class HarnessClient:
         query: Mapping[str, str | int],
         json: Any,
         label: str,
+        retrying: bool = False,
     ) -> Any:
         headers = {"x-api-key": self._api_key, "accept": "application/json"}
         if json is not None or method == "POST":
             headers["content-type"] = "application/json"
+        await self._spend(label, retrying)
         try:
             response = await self._http.request(
                 method, url, params=query, json=json, headers=headers
@@ -304,6 +313,14 @@ class HarnessClient:
             raise HarnessBadResponseError(
                 f"{label} answered {status} with a body that is not JSON", status=status
             ) from None
+
+    async def _spend(self, label: str, retrying: bool) -> None:
+        """A first call waits its turn in the budget; a retry with the budget spent is
+        not sent at all (it counts as another transient failure until the deadline)."""
+        if retrying and not self._budget.has_capacity():
+            self._count(label, "over_budget")
+            raise _TransientError("the bot's budget of Harness calls is spent for now")
+        await self._budget.acquire()
 
     def _count(self, label: str, outcome: str) -> None:
         if self._on_request is not None:

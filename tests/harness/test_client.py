@@ -132,3 +132,22 @@ async def test_every_endpoint_carries_its_account_parameter_and_counts_under_its
     assert request.query[endpoint.account_param] == harness.account
     assert request.method == endpoint.method
     assert seen and seen[0][0] == endpoint.name
+
+
+async def test_an_outage_cannot_turn_into_a_retry_storm(harness: HarnessEmulator) -> None:
+    harness.fail_next("pipelines.list", 503, times=10_000)
+    async with httpx.AsyncClient() as http:
+        client = HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=1.0, initial_delay=0.001, max_delay=0.01),
+            per_minute=5,  # the budget, shared by every call and retry of this process
+        )
+        with pytest.raises(HarnessUnavailableError):
+            await client.request_json(
+                PIPELINES_LIST, params={"page": 0, "size": 1}, json={"filterType": "x"}
+            )
+    # Without the budget this would be ~100 calls in the second of retrying.
+    assert len(harness.calls("pipelines.list")) <= 6
