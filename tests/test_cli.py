@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.cli import main
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
 from tests.processes import BIN, bot_env, clean_env, run, serving
@@ -85,12 +87,30 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly(
     ],
     ids=["sqlite-unwritable", "redis-unreachable"],
 )
-async def test_a_store_that_does_not_open_is_one_line_and_exit_2(
-    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, store_url: str, says: str
+def test_a_store_that_does_not_open_is_one_line_and_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    store_url: str,
+    says: str,
 ) -> None:
-    env = bot_env(harness, slack, BOT_STORE_URL=store_url, PORT="0")
-    code, out = await run([str(BIN), "--mode", "http"], env, tmp_path)
-    assert code == 2
+    # main() in this process (what the console script runs), with the process's
+    # environment replaced as a fresh start would see it.
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        HARNESS_API_KEY="pat.x.y.z",
+        HARNESS_ACCOUNT_ID="acc1",
+        HARNESS_DEFAULT_PROJECT="shop",
+        BOT_STORE_URL=store_url,
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--mode", "http", "--port", "0"]) == 2
+    out = capsys.readouterr().err
     lines = out.strip().splitlines()
     assert lines[0] == "harness-logs-bot: cannot start"
     assert lines[1].strip().startswith("BOT_STORE_URL: cannot open the store (")

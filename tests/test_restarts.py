@@ -68,7 +68,7 @@ async def test_kill_9_mid_export_then_a_new_process_delivers_each_thing_once(
         await store.close()
 
 
-async def test_a_replica_killed_mid_work_leaves_it_to_the_other(
+async def test_replicas_act_once_on_a_delivery_and_take_over_a_killed_ones_work(
     tmp_path: Path, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
     store = await open_store(redis_url)
@@ -84,18 +84,27 @@ async def test_a_replica_killed_mid_work_leaves_it_to_the_other(
         HARNESS_EXPORT_POLL_INTERVAL="0.01",
     )
     harness.export_gate = asyncio.Event()
+    body = event_body(harness)
     try:
         async with serving(ARGS, env, tmp_path) as one, aiohttp.ClientSession() as http:
-            hook = f"{one.url}/harness/webhook?token={WEBHOOK_TOKEN}"
-            async with http.post(hook, json=event_body(harness)) as r:
-                assert r.status == 202
+
+            async def deliver(url: str) -> int:
+                async with http.post(
+                    f"{url}/harness/webhook?token={WEBHOOK_TOKEN}", json=body
+                ) as r:
+                    return r.status
+
+            assert await deliver(one.url) == 202
             await harness.changes.wait_for(lambda: len(harness.calls("logs.export")) >= 2)
             async with serving(ARGS, env, tmp_path) as two:
+                # Harness's retry of the same delivery, sent to the other replica: one alert.
+                assert await deliver(two.url) == 202
                 await one.stop(signal.SIGKILL)  # mid-export: its lease runs out
                 harness.export_gate.set()
-                await slack.wait_for(lambda: slack.posts(), 20)
+                await slack.wait_for(lambda: slack.calls("chat.update"), 20)
                 await drained(store)
                 await two.stop()
         assert len(slack.posts("C0INCIDENT")) == 1
+        assert "download_logs" in str(slack.calls("chat.update")[-1].args)
     finally:
         await store.close()
