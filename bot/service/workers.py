@@ -251,7 +251,8 @@ class Workers:
         await self._queue.drop(work)
 
     def _wake_later(self, lane: Lane, seconds: float) -> None:
-        if seconds < self._poll:
+        """Look again when the work is due, not at the next poll: paced posts depend on it."""
+        if seconds <= 3600:
             asyncio.get_running_loop().call_later(seconds, self._wake[lane].set)
 
     async def _keep_lease(self, work: Work) -> None:

@@ -51,6 +51,11 @@ class Pacer:
             self._next = {c: t for c, t in self._next.items() if t > now}
         return 0.0
 
+    def sent(self, channel: str) -> None:
+        """Counted from when Slack answered, so two posts never arrive closer than the
+        interval, whatever the network did to the first."""
+        self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + self._interval)
+
     def after(self, channel: str, seconds: float) -> None:
         """Slack asked this channel to wait: nothing more goes there until then."""
         self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + seconds)
@@ -88,6 +93,8 @@ class Poster:
             )
         except SlackApiError as exc:
             raise self._classified(exc, channel) from None
+        finally:
+            self._pacer.sent(channel)
         return str(response["ts"])
 
     async def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
