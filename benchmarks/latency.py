@@ -112,7 +112,6 @@ async def bare_bolt(api_url: str) -> None:
     from aiohttp import web
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncAck, AsyncApp
-
     from slack_sdk.web.async_client import AsyncWebClient
 
     from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET

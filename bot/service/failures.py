@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -37,6 +38,9 @@ from bot.singleflight import SingleFlight
 log = logging.getLogger(__name__)
 
 MAX_EXCERPTS = 3
+KEPT_EXCERPTS = 128  # finished steps' excerpts kept in memory, most recent first
+
+_Key = tuple[str, str, ExcerptSettings]
 
 
 class Failures:
@@ -53,6 +57,7 @@ class Failures:
         self._excerpts = excerpts
         self._clean_text = clean
         self._excerpt_flights: SingleFlight[Excerpt | ExcerptUnavailable] = SingleFlight()
+        self._kept: OrderedDict[_Key, Excerpt] = OrderedDict()
         self._last_success = (
             LastSuccess(pipelines, log_reader, timeout=excerpts.compare_timeout)
             if log_reader is not None and excerpts.compare_last_success
@@ -125,12 +130,27 @@ class Failures:
         if not read or node.is_stage or self._log_reader is None:
             return failure
         wanted = settings or self._excerpts.settings
+        key = (execution.plan_execution_id, node.uuid, wanted)
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            return replace(failure, excerpt=kept)
         # Several people asking about one failure at once share one read of its log.
         read_log = await self._excerpt_flights.run(
-            (execution.plan_execution_id, node.uuid, wanted),
-            lambda: self._read_excerpt(execution, node, wanted),
+            key, lambda: self._read_and_keep(key, execution, node, wanted)
         )
         return replace(failure, excerpt=read_log)
+
+    async def _read_and_keep(
+        self, key: _Key, execution: Execution, node: Node, settings: ExcerptSettings
+    ) -> Excerpt | ExcerptUnavailable:
+        excerpt = await self._read_excerpt(execution, node, settings)
+        # A finished run's log no longer changes: its excerpt serves whoever asks next.
+        if execution.finished and isinstance(excerpt, Excerpt):
+            self._kept[key] = excerpt
+            while len(self._kept) > KEPT_EXCERPTS:
+                self._kept.popitem(last=False)
+        return excerpt
 
     def _describe(self, execution: Execution, node: Node, via: str | None = None) -> Failure:
         """A failed node as people read it; `via` names the stage of a parent pipeline."""

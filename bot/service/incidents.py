@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -51,7 +51,7 @@ PARENT_LOCK_TTL = 120.0
 PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
 ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
 RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
-WEBHOOK, POST = "webhook", "incident_post"
+WEBHOOK, POST, FILL = "webhook", "incident_post", "incident_fill"
 
 
 class ChannelUnavailable(Exception):
@@ -106,6 +106,7 @@ class Incidents:
         self._fetching: SingleFlight[LogsResult] = SingleFlight()
         workers.handle(WEBHOOK, self._fan_out)
         workers.handle(POST, self._post)
+        workers.handle(FILL, self._fill)
 
     async def accept(self, event: PipelineEvent) -> bool:
         """Record the notification (raises when the store cannot); False for a duplicate."""
@@ -147,7 +148,7 @@ class Incidents:
         subscription = _sub_from(work.payload["subscription"])
         try:
             if event.is_failure:
-                await self._failure(subscription, event, work.key or work.id)
+                await self._failure(subscription, event, work)
             else:
                 await self._other(subscription, event)
         except ChannelUnavailable as exc:
@@ -167,20 +168,32 @@ class Incidents:
         return None
 
     async def _result(self, event: PipelineEvent) -> LogsResult:
-        """The logs result of the event's execution, fetched once for all its channels."""
-        cached = self._results.get(event.plan_execution_id)
+        """The event's logs result (link, excerpts), fetched once for all its channels."""
+        return await self._shared("result", event, self._service.fetch_logs)
+
+    async def _preview(self, event: PipelineEvent) -> LogsResult:
+        """What failed, from the execution alone: fetched once for all its channels."""
+        return await self._shared("preview", event, self._service.preview)
+
+    async def _shared(
+        self,
+        what: str,
+        event: PipelineEvent,
+        fetch: Callable[[ExecutionTarget], Awaitable[LogsResult]],
+    ) -> LogsResult:
+        key = f"{what}:{_delivery(event)}"
+        cached = self._results.get(key)
         if cached is not None and time.monotonic() - cached[0] < RESULT_TTL:
             return cached[1]
 
-        async def fetch() -> LogsResult:
-            target = ExecutionTarget(event.scope, event.plan_execution_id)
-            result = await self._service.fetch_logs(target)
-            self._results[event.plan_execution_id] = (time.monotonic(), result)
+        async def once() -> LogsResult:
+            result = await fetch(ExecutionTarget(event.scope, event.plan_execution_id))
+            self._results[key] = (time.monotonic(), result)
             for stale in [k for k, (at, _r) in self._results.items() if _old(at)]:
                 del self._results[stale]
             return result
 
-        return await self._fetching.run(event.plan_execution_id, fetch)
+        return await self._fetching.run(key, once)
 
     async def _execution(self, event: PipelineEvent) -> Execution | None:
         try:
@@ -191,15 +204,14 @@ class Incidents:
             log.warning("execution %s not readable: %s", event.plan_execution_id, exc.miss)
             return None
 
-    async def _failure(self, subscription: Subscription, event: PipelineEvent, key: str) -> None:
-        """Post first (what failed, who triggered it), fill in the link and excerpts later."""
+    async def _failure(self, subscription: Subscription, event: PipelineEvent, work: Work) -> None:
+        """Post first (what failed, who triggered it); the link and excerpts follow as
+        work of their own, so this worker is free for the next post at once."""
         channel = subscription.channel
-        progress = f"alert-posted:{key}"  # the parent this work posted or replied under
+        progress = f"alert-posted:{work.key or work.id}"  # the parent this work posted under
         ts = await self._store.get_value(progress)
         if ts is None:
-            preview = await self._service.preview(
-                ExecutionTarget(event.scope, event.plan_execution_id)
-            )
+            preview = await self._preview(event)
             execution = preview.execution
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             if thread is None:
@@ -225,11 +237,33 @@ class Incidents:
             await self._store.set_last_failure(
                 channel, subscription.pipeline, event.plan_execution_id
             )
-        result = await self._result(event)
-        await self._posts.refresh(channel, ts, result, event)
+        await self._workers.submit(
+            Work(
+                FILL,
+                {**work.payload, "ts": ts},
+                deadline=work.deadline,
+                key=f"{work.key}:fill" if work.key else None,
+            )
+        )
+
+    async def _fill(self, work: Work) -> GiveUp | Later | None:
+        """The posted alert, refreshed in place with the link and the excerpts."""
+        event = event_from_json(work.payload["event"])
+        subscription = _sub_from(work.payload["subscription"])
+        channel = subscription.channel
+        try:
+            result = await self._result(event)
+            await self._posts.refresh(channel, work.payload["ts"], result, event)
+        except ChannelUnavailable as exc:
+            return GiveUp(exc.reason)
+        except TargetError as exc:
+            if _passing(exc):
+                return Later(backoff(work.attempts + 1), why=str(exc.miss))
+            return GiveUp(str(exc.miss))
         thread = await self._store.get_thread(channel, event.plan_execution_id)
         if thread is not None and thread.status != result.execution.status:
             await self._store.save_thread(replace(thread, status=result.execution.status))
+        return None
 
     async def _other(self, subscription: Subscription, event: PipelineEvent) -> None:
         channel = subscription.channel

@@ -35,6 +35,7 @@ from bot.service.targets import (
     Resolved,
     Target,
 )
+from bot.singleflight import SingleFlight
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class LogsService:
     ) -> None:
         self._exporter = exporter
         self._links = links
+        self._kept_exports: SingleFlight[LogsLink | ExportProblem] = SingleFlight()
         self._clean = partial(clean_message, redactor=redactor or Redactor())
         self._ui_base_url = ui_base_url
         self._on_export = on_export
@@ -163,6 +165,12 @@ class LogsService:
             if cached is not None:
                 self._report_export("cached", started)
                 return cached
+        if finished and self._links is not None:
+            # Export and keep in one flight: whoever comes in between finds one or the other.
+            return await self._kept_exports.run(prefix, lambda: self._export(prefix, started, True))
+        return await self._export(prefix, started, False)
+
+    async def _export(self, prefix: str, started: float, keep: bool) -> LogsLink | ExportProblem:
         try:
             link = await self._exporter.export(prefix)
         except HarnessError as exc:
@@ -172,7 +180,7 @@ class LogsService:
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
             return problem
         self._report_export("success", started)
-        if finished and self._links is not None:
+        if keep and self._links is not None:
             await self._links.put(prefix, link)
         return link
 
