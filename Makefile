@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.command
 	$(BIN)/python -m benchmarks.excerpt
 	$(BIN)/python -m benchmarks.latency
+	$(BIN)/python -m benchmarks.durability
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
