@@ -20,6 +20,28 @@ from tests.processes import BIN, bot_env, serving, signed_command
 ARGS = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
 
 
+async def subscribed(url: str, harness: HarnessEmulator) -> Store:
+    """The shared store, with #incident subscribed to deploy_checkout."""
+    store = await open_store(url)
+    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
+    await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
+    return store
+
+
+def settings_for(
+    harness: HarnessEmulator, slack: SlackEmulator, url: str, **extra: str
+) -> dict[str, str]:
+    return bot_env(
+        harness,
+        slack,
+        BOT_STORE_URL=url,
+        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
+        WORK_POLL_INTERVAL="0.05",
+        HARNESS_EXPORT_POLL_INTERVAL="0.01",
+        **extra,
+    )
+
+
 async def drained(store: Store, seconds: float = 20) -> None:
     """Poll the shared store with a deadline until no work is left in it."""
     deadline = time.monotonic() + seconds
@@ -32,18 +54,9 @@ async def test_sigterm_mid_export_then_a_new_process_delivers_each_thing_once(
     tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
     url = f"sqlite:///{tmp_path}/bot.db"
-    store = await open_store(url)
-    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
-    await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
-    env = bot_env(
-        harness,
-        slack,
-        BOT_STORE_URL=url,
-        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
-        WORK_POLL_INTERVAL="0.05",
-        HARNESS_EXPORT_POLL_INTERVAL="0.01",
-        SHUTDOWN_GRACE="0.2",  # the export takes longer than the grace period
-    )
+    store = await subscribed(url, harness)
+    # The export takes longer than the grace period.
+    env = settings_for(harness, slack, url, SHUTDOWN_GRACE="0.2")
     harness.export_gate = asyncio.Event()  # every export hangs until after the stop
     try:
         async with serving(ARGS, env, tmp_path) as first, aiohttp.ClientSession() as http:
@@ -74,18 +87,8 @@ async def test_sigterm_mid_export_then_a_new_process_delivers_each_thing_once(
 async def test_replicas_act_once_on_a_delivery_and_take_over_a_killed_ones_work(
     tmp_path: Path, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
-    store = await open_store(redis_url)
-    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
-    await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
-    env = bot_env(
-        harness,
-        slack,
-        BOT_STORE_URL=redis_url,
-        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
-        WORK_LEASE="1",
-        WORK_POLL_INTERVAL="0.05",
-        HARNESS_EXPORT_POLL_INTERVAL="0.01",
-    )
+    store = await subscribed(redis_url, harness)
+    env = settings_for(harness, slack, redis_url, WORK_LEASE="1")
     harness.export_gate = asyncio.Event()
     body = event_body(harness)
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from bot.domain import Lane, Work
-from bot.service.workers import Done, GiveUp, Later, SlowDown, Workers
+from bot.service.workers import Done, GiveUp, Handler, Later, SlowDown, Workers
 from bot.store import Store, open_store
 
 INTERACTIVE, BACKGROUND = Lane.INTERACTIVE, Lane.BACKGROUND
@@ -29,6 +30,19 @@ def workers(store: Store, **options: Any) -> Workers:
     return Workers(store, {INTERACTIVE: 2, BACKGROUND: 2}, **settings)
 
 
+@asynccontextmanager
+async def running(store: Store, **handlers: Handler) -> AsyncIterator[Workers]:
+    """Workers with `handlers` by kind, started, and stopped afterwards."""
+    pool = workers(store)
+    for kind, handler in handlers.items():
+        pool.handle(kind, handler)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        await pool.stop(1)
+
+
 def job(kind: str = "job", *, key: str | None = None, lane: Lane = BACKGROUND, **data: Any) -> Work:
     return Work(kind, dict(data), deadline=time.time() + 60, lane=lane, key=key)
 
@@ -39,18 +53,13 @@ async def test_submitted_work_runs_once_and_its_key_is_remembered(store: Store) 
     async def handler(work: Work) -> None:
         ran.append(work.payload["n"])
 
-    pool = workers(store)
-    pool.handle("job", handler)
-    pool.start()
-    try:
+    async with running(store, job=handler) as pool:
         assert await pool.submit(job(key="k", n=1)) is True
         await asyncio.wait_for(pool.idle(), 5)
         assert ran == [1]
         assert await pool.submit(job(key="k", n=2)) is False  # done already
         await asyncio.wait_for(pool.idle(), 5)
         assert ran == [1]
-    finally:
-        await pool.stop(1)
 
 
 async def test_failures_are_retried_with_backoff_until_done(store: Store) -> None:
@@ -64,14 +73,9 @@ async def test_failures_are_retried_with_backoff_until_done(store: Store) -> Non
             return Later(0.01)
         return None
 
-    pool = workers(store)
-    pool.handle("job", flaky)
-    pool.start()
-    try:
+    async with running(store, job=flaky) as pool:
         await pool.submit(job())
         await asyncio.wait_for(pool.idle(), 5)
-    finally:
-        await pool.stop(1)
     assert attempts == [0, 1, 2]
 
 
@@ -83,14 +87,9 @@ async def test_a_slow_down_waits_without_counting_an_attempt(store: Store) -> No
         if len(seen) < 3:
             raise SlowDown(0.05)
 
-    pool = workers(store)
-    pool.handle("job", rate_limited)
-    pool.start()
-    try:
+    async with running(store, job=rate_limited) as pool:
         await pool.submit(job())
         await asyncio.wait_for(pool.idle(), 5)
-    finally:
-        await pool.stop(1)
     assert [attempt for attempt, _ in seen] == [0, 0, 0]
     assert seen[2][1] - seen[0][1] >= 0.1  # it waited as asked, twice
 
@@ -122,15 +121,10 @@ async def test_give_up_drops_the_work(store: Store) -> None:
     async def refuse(work: Work) -> GiveUp:
         return GiveUp("not for us")
 
-    pool = workers(store)
-    pool.handle("job", refuse)
-    pool.start()
-    try:
+    async with running(store, job=refuse) as pool:
         await pool.submit(job(key="k"))
         await asyncio.wait_for(pool.idle(), 5)
         assert await store.enqueue(job(key="k")) is True
-    finally:
-        await pool.stop(1)
 
 
 async def test_people_never_wait_behind_a_background_backlog(store: Store) -> None:
@@ -144,11 +138,7 @@ async def test_people_never_wait_behind_a_background_backlog(store: Store) -> No
     async def command(work: Work) -> None:
         answered.set()
 
-    pool = workers(store)
-    pool.handle("webhook", slow)
-    pool.handle("command", command)
-    pool.start()
-    try:
+    async with running(store, webhook=slow, command=command) as pool:
         for n in range(20):
             await pool.submit(job("webhook", n=n))
         await pool.submit(job("command", lane=INTERACTIVE))
@@ -156,8 +146,6 @@ async def test_people_never_wait_behind_a_background_backlog(store: Store) -> No
         assert await store.queued(BACKGROUND) == 20  # all still waiting
         release.set()
         await asyncio.wait_for(pool.idle(), 10)
-    finally:
-        await pool.stop(1)
 
 
 async def test_stopping_puts_unfinished_work_back_for_the_next_process(store: Store) -> None:
