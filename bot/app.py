@@ -23,12 +23,15 @@ from bot.excerpt import clean_message, warm_up
 from bot.metrics import Metrics
 from bot.readiness import Readiness
 from bot.service.workers import Workers
+from bot.slack.requests import SlackRequests
 from bot.store import Store, open_store
 from bot.web import web_app
 from bot.webhooks import WebhookReceiver
 from bot.wiring import harness_side, slack_side
 
 log = logging.getLogger(__name__)
+
+REPLAY_WINDOW = 600.0  # seconds: past Slack's five minutes, a replay is refused as stale
 
 
 class BotApp:
@@ -75,8 +78,18 @@ class BotApp:
             if token is not None
             else None
         )
+        signing = settings.slack_signing_secret
+        slack_requests = (
+            SlackRequests(
+                signing.get_secret_value(),
+                lambda signature: store.claim(f"signed:{signature}", REPLAY_WINDOW),
+            )
+            if signing is not None
+            else None
+        )
         self.web = web_app(
             bolt=self.bolt if mode == "http" else None,
+            slack_requests=slack_requests,
             webhooks=webhooks,
             readiness=self.readiness,
             metrics=self.metrics,

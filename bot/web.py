@@ -6,13 +6,19 @@ over a websocket); the webhook route exists when a webhook token is set.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.metrics import Metrics
 from bot.readiness import Readiness
+from bot.slack.requests import Refused, SlackRequests
 from bot.webhooks import WebhookReceiver
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 
@@ -20,16 +26,30 @@ MAX_BODY = 1024 * 1024
 def web_app(
     *,
     bolt: AsyncApp | None,
+    slack_requests: SlackRequests | None,
     webhooks: WebhookReceiver | None,
     readiness: Readiness,
     metrics: Metrics,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    if bolt is not None:
+    if bolt is not None and slack_requests is not None:
 
         async def slack_events(request: web.Request) -> web.Response:
-            bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
-            return await to_aiohttp_response(bolt_response)
+            raw = await request.read()
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            checked = await slack_requests.check(headers, raw)
+            if isinstance(checked, Refused):
+                log.info("refused a request on /slack/events: %s", checked.reason)
+                return web.json_response({"error": checked.reason}, status=checked.status)
+            if checked.replay:
+                log.warning("a signed Slack request was replayed; answered once already")
+                return web.Response(status=200)
+            bolt_request = AsyncBoltRequest(
+                body=checked.body,
+                query=request.query_string,
+                headers={k: [v] for k, v in headers.items()},
+            )
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
         app.router.add_post("/slack/events", slack_events)
     if webhooks is not None:

@@ -1,0 +1,108 @@
+"""The perimeter: junk on the public endpoints is a 4xx, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import RunningBot
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SIGNING_SECRET
+from tests.slack.support import ask, buttons
+
+
+def signature(body: bytes, ts: str) -> str:
+    base = b"v0:" + ts.encode() + b":" + body
+    return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+NOW = str(int(time.time()))
+FORM = b"command=%2Fharness-logs&text=help&user_id=U0ALICE001&channel_id=C0INCIDENT"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status"),
+    [
+        ({"x-slack-request-timestamp": "abc", "x-slack-signature": "v0=00"}, FORM, 401),
+        ({"x-slack-request-timestamp": "9" * 30, "x-slack-signature": "v0=00"}, FORM, 401),
+        ({}, FORM, 401),
+        ({"x-slack-request-timestamp": NOW, "x-slack-signature": "garbage"}, FORM, 401),
+        (
+            {"x-slack-request-timestamp": NOW, "x-slack-signature": signature(b"\xff\xfe", NOW)},
+            b"\xff\xfe",
+            400,
+        ),
+        (
+            {
+                "x-slack-request-timestamp": NOW,
+                "x-slack-signature": signature(FORM, NOW),
+                "content-type": "application/json",
+            },
+            FORM,
+            400,
+        ),
+        (
+            {
+                "x-slack-request-timestamp": NOW,
+                "x-slack-signature": signature(b"{not json", NOW),
+                "content-type": "application/json",
+            },
+            b"{not json",
+            400,
+        ),
+    ],
+    ids=[
+        "timestamp-abc",
+        "timestamp-huge",
+        "unsigned",
+        "signature-garbage",
+        "signed-non-utf8",
+        "signed-form-as-json",
+        "signed-broken-json",
+    ],
+)
+async def test_junk_on_slack_events_is_a_4xx_and_no_traceback(
+    bot: RunningBot,
+    caplog: pytest.LogCaptureFixture,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+) -> None:
+    headers = {"content-type": "application/x-www-form-urlencoded", **headers}
+    with caplog.at_level(logging.INFO):
+        async with bot.session.post(bot.url + "/slack/events", data=body, headers=headers) as r:
+            assert r.status == status, await r.text()
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    assert not [rec for rec in caplog.records if rec.exc_info]
+
+
+async def test_a_replayed_signed_request_is_answered_once(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
+    (button,) = buttons(reply, "refresh_link")
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEAM0001"},
+        "user": {"id": "U0ALICE001"},
+        "channel": {"id": "C0INCIDENT"},
+        "container": {"type": "message", "message_ts": "1763700000.000100"},
+        "message": {"ts": "1763700000.000100"},
+        "response_url": bot.slack.response_url("replayed"),
+        "actions": [{"action_id": "refresh_link", "value": button["value"]}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    stamp = int(time.time())
+    first = await bot.post_signed("/slack/events", body, timestamp=stamp)
+    again = await bot.post_signed("/slack/events", body, timestamp=stamp)  # byte for byte
+    assert first[0] == again[0] == 200
+    await bot.reply("replayed")
+    await asyncio.wait_for(bot.app.idle(), 10)
+    assert len(bot.slack.replies_to("replayed")) == 1
