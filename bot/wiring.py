@@ -91,7 +91,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store) -> HarnessS
         streams,
         exporter,
         redactor,
-        harness_host=settings.harness_host,
+        harness_base=settings.harness_base_url,
         limits=ReadLimits(
             max_bytes=settings.log_read_max_bytes,
             max_decompressed=settings.log_read_max_uncompressed_bytes,

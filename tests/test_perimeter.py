@@ -106,3 +106,14 @@ async def test_a_replayed_signed_request_is_answered_once(
     await bot.reply("replayed")
     await asyncio.wait_for(bot.app.idle(), 10)
     assert len(bot.slack.replies_to("replayed")) == 1
+
+
+async def test_an_export_link_to_another_host_is_never_shown(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    harness.link_host = "logs.evil.example"
+    _, reply = await ask(bot, "deploy_checkout")
+    text = json.dumps(reply)
+    assert "The export link was refused" in text
+    assert "logs.evil.example" not in text and "X-Amz-Signature" not in text
+    assert "download_logs" not in text

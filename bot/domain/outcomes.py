@@ -18,6 +18,7 @@ class Reason(enum.StrEnum):
     TIMEOUT = "timeout"  # not ready or not read within the time allowed
     UNAVAILABLE = "unavailable"  # Harness kept failing or rate-limiting
     FAILED = "failed"  # Harness said no, for a reason of its own (`detail`)
+    UNSAFE_LINK = "unsafe_link"  # the export link points where the bot does not fetch from
     UNEXPECTED = "unexpected"  # our side broke; logged, nothing more to say
 
 

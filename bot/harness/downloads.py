@@ -1,9 +1,11 @@
 """Fetching export links safely: only from hosts that serve Harness logs.
 
-An export link comes from Harness, but it is still a URL the bot will fetch,
-so it is checked like any outside input (server-side request forgery): the
-configured Harness host, Google Cloud Storage and S3 are allowed, every
-redirect is checked again, and nothing else is ever contacted.
+An export link comes from Harness, but it is still a URL the bot will fetch (and
+a pre-signed link people may be shown), so it is checked like any outside input
+(server-side request forgery): the exact scheme, host and port of the Harness
+base URL (https, or http only when the base itself is http), and Google Cloud
+Storage and S3 over https on port 443. Every redirect is checked again; nothing
+else is ever contacted.
 """
 
 from __future__ import annotations
@@ -23,18 +25,33 @@ class DownloadRefusedError(HarnessError):
     """The link points somewhere the bot will not fetch from."""
 
 
-def download_allowed(url: str, harness_host: str) -> bool:
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL without credentials, else None."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        _ = parts.port  # raises on a malformed port
+        port = parts.port  # raises on a malformed port
     except ValueError:
-        return False
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
     if parts.username is not None or parts.password is not None:
+        return None
+    return scheme, host, port or _DEFAULT_PORTS[scheme]
+
+
+def download_allowed(url: str, harness_base: str) -> bool:
+    link, base = _origin(url), _origin(harness_base)
+    if link is None:
         return False
-    if host == harness_host.lower():
-        return parts.scheme in ("https", "http")
-    if parts.scheme != "https":
+    if base is not None and link == base:
+        return True  # the Harness host itself, as the bot reaches it
+    scheme, host, port = link
+    if scheme != "https" or port != 443:
         return False
     return (
         host == "storage.googleapis.com"
@@ -45,11 +62,11 @@ def download_allowed(url: str, harness_host: str) -> bool:
 
 @asynccontextmanager
 async def open_download(
-    streams: StreamOpener, url: str, harness_host: str
+    streams: StreamOpener, url: str, harness_base: str
 ) -> AsyncIterator[ByteStream]:
     """GET a pre-signed link (no credentials sent), following only allowed redirects."""
     for _ in range(MAX_REDIRECTS + 1):
-        if not download_allowed(url, harness_host):
+        if not download_allowed(url, harness_base):
             raise DownloadRefusedError(
                 f"refused to fetch logs from {urlsplit(url).hostname or 'that link'}"
             )

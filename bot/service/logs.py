@@ -14,9 +14,20 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from functools import partial
+from urllib.parse import urlsplit
 
-from bot.domain import Execution, ExportProblem, Failure, LogsLink, NodeRef, PipelineRef, Scope
+from bot.domain import (
+    Execution,
+    ExportProblem,
+    Failure,
+    LogsLink,
+    NodeRef,
+    PipelineRef,
+    Reason,
+    Scope,
+)
 from bot.excerpt import ExcerptSettings, clean_message
+from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
@@ -179,6 +190,12 @@ class LogsService:
             self._report_export(problem.reason, started)
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
             return problem
+        if not download_allowed(link.url, self._ui_base_url):
+            # A pre-signed link is a credential: one the bot would not fetch is not shown.
+            host = urlsplit(link.url).hostname or "?"
+            log.warning("export of %s refused: its link points at %s", prefix, host)
+            self._report_export(Reason.UNSAFE_LINK, started)
+            return ExportProblem(Reason.UNSAFE_LINK, host)
         self._report_export("success", started)
         if keep and self._links is not None:
             await self._links.put(prefix, link)

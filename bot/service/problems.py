@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import ExportProblem, Reason
+from bot.harness.downloads import DownloadRefusedError
 from bot.harness.errors import (
     ExportTimeoutError,
     HarnessAuthError,
@@ -16,6 +17,8 @@ from bot.harness.errors import (
 
 def problem_of(exc: HarnessError) -> ExportProblem:
     """What a Harness failure means for the person, with Harness's own words as detail."""
+    if isinstance(exc, DownloadRefusedError):
+        return ExportProblem(Reason.UNSAFE_LINK, exc.detail)
     if isinstance(exc, NoLogsError):
         return ExportProblem(Reason.NO_LOGS, exc.detail)
     if isinstance(exc, TooManyLogFilesError):

@@ -210,6 +210,12 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
             ":cloud: *Harness's log service is not answering right now* "
             "(errors or rate limits until the bot gave up). Try again in a minute."
         )
+    if problem.reason is Reason.UNSAFE_LINK:
+        return (
+            ":no_entry: *The export link was refused*: Harness handed out a link to a host "
+            "the bot does not fetch from, so it is not shown. Ask whoever runs the bot to "
+            "check `HARNESS_BASE_URL`."
+        )
     detail = trim(problem.detail or "no reason given", 300)
     return f":warning: *Harness could not export the logs*: {escape(detail)}"
 

@@ -96,6 +96,9 @@ def missing_excerpt(missing: ExcerptUnavailable) -> str:
         return "the log could not be read" + waited
     if missing.reason is Reason.UNEXPECTED:
         return "the log could not be read"
+    if missing.reason is Reason.UNSAFE_LINK:
+        # Where the link pointed is for the bot's log, not for the channel.
+        return "the log could not be read: the export link was refused (ask whoever runs the bot)"
     return "the log could not be read: " + trim(
         missing.detail or _REASON_WORDS[missing.reason], 300
     )
@@ -106,6 +109,11 @@ _REASON_WORDS = {
     Reason.ACCESS: "the bot's key may not read it",
     Reason.UNAVAILABLE: "Harness is not answering",
     Reason.FAILED: "Harness error",
+    Reason.UNSAFE_LINK: "the export link was refused",
+    Reason.NOT_FOUND: "Harness could not find it",
+    Reason.NO_LOGS: "this step wrote no log",
+    Reason.TIMEOUT: "not read in time",
+    Reason.UNEXPECTED: "the bot failed to read it",
 }
 
 

@@ -11,13 +11,15 @@ from bot.harness.downloads import DownloadRefusedError, download_allowed, open_d
 from bot.harness.streaming import StreamOpener
 
 HOST = "harness.acme.internal"
+BASE = f"https://{HOST}"
 
 
 @pytest.mark.parametrize(
     "url",
     [
         f"https://{HOST}/storage/harness-download/a/1/logs.zip?sig=1",
-        f"http://{HOST}:8080/storage/x/logs.zip",
+        f"https://{HOST}:443/storage/x/logs.zip",
+        f"HTTPS://{HOST.upper()}/storage/x/logs.zip",
         "https://storage.googleapis.com/harness-logs/a/logs.zip?X-Goog-Signature=1",
         "https://harness-logs.storage.googleapis.com/a/logs.zip",
         "https://harness-logs.s3.us-east-1.amazonaws.com/a/logs.zip?X-Amz-Signature=1",
@@ -25,7 +27,7 @@ HOST = "harness.acme.internal"
     ],
 )
 def test_harness_gcs_and_s3_links_are_allowed(url: str) -> None:
-    assert download_allowed(url, HOST)
+    assert download_allowed(url, BASE)
 
 
 @pytest.mark.parametrize(
@@ -42,10 +44,19 @@ def test_harness_gcs_and_s3_links_are_allowed(url: str) -> None:
         "file:///etc/passwd",
         "https://[::1/x",
         f"ftp://{HOST}/x",
+        f"http://{HOST}/storage/x/logs.zip",  # the Harness host, but plain http
+        f"https://{HOST}:8443/storage/x/logs.zip",  # the Harness host, another port
+        "https://storage.googleapis.com:8443/x",  # a storage host, another port
     ],
 )
 def test_anything_else_is_refused(url: str) -> None:
-    assert not download_allowed(url, HOST)
+    assert not download_allowed(url, BASE)
+
+
+def test_plain_http_only_when_harness_itself_is_plain_http() -> None:
+    assert download_allowed(f"http://{HOST}:8080/x/logs.zip", f"http://{HOST}:8080")
+    assert not download_allowed(f"http://{HOST}:8081/x/logs.zip", f"http://{HOST}:8080")
+    assert not download_allowed(f"https://{HOST}/x/logs.zip", f"http://{HOST}:8080")
 
 
 @pytest.fixture
@@ -74,8 +85,8 @@ async def redirector() -> AsyncIterator[str]:
 
 async def test_redirects_are_followed_only_to_allowed_hosts(redirector: str) -> None:
     streams = StreamOpener()
-    async with open_download(streams, f"{redirector}/to-self", "127.0.0.1") as response:
+    async with open_download(streams, f"{redirector}/to-self", redirector) as response:
         assert await response.read() == b"zip bytes"
     with pytest.raises(DownloadRefusedError, match=r"evil\.example"):
-        async with open_download(streams, f"{redirector}/to-evil", "127.0.0.1"):
+        async with open_download(streams, f"{redirector}/to-evil", redirector):
             pass

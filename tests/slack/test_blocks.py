@@ -214,3 +214,17 @@ def test_every_miss_has_words_that_cannot_ping_or_break_formatting(kind: type) -
     assert text.startswith(":warning: ") and len(text) > 30
     assert "<!channel>" not in text and "<@U0BOSS>" not in text
     assert "`x`" not in text  # a backtick in a name cannot open or close a code span
+
+
+@pytest.mark.parametrize("reason", list(Reason), ids=lambda r: r.value)
+def test_every_reason_has_words_for_a_missing_link_and_a_missing_excerpt(
+    reason: Reason,
+) -> None:
+    from bot.domain import ExcerptUnavailable, ExportProblem
+    from bot.slack.failure_blocks import missing_excerpt
+
+    problem = ExportProblem(reason, "<!channel> detail", waited=3.0)
+    text = blocks.problem_text(problem, result())
+    assert len(text) > 20 and "<!channel>" not in text
+    words = missing_excerpt(ExcerptUnavailable(reason, "detail", waited=3.0))
+    assert words.startswith(("this step", "the log"))

@@ -138,7 +138,8 @@ async def test_a_link_on_a_foreign_host_is_never_fetched(
     harness.link_host = "logs.evil.example"
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
     text = all_text(reply)
-    assert "refused to fetch logs from logs.evil.example" in text
+    assert "the export link was refused" in text
+    assert "logs.evil.example" not in text  # said in the bot's log, not to people
     assert code_blocks(reply) == []
     assert harness.downloads == []
 
