@@ -1,14 +1,29 @@
 """Logging for the whole process, scrubbing every configured secret from each line.
 
 Secrets should never be logged in the first place; the scrubber is the net under
-that rule (a library's debug line, an exception that quotes a header).
+that rule (a library's debug line, an exception that quotes a header). Besides the
+configured secrets it removes, at every level, what works as a credential without
+being configured: the query string of any URL (pre-signed export links carry their
+signature there) and Slack's `response_url`s and incoming-webhook URLs.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
+
+# A URL's query string: everything from "?" up to whitespace or a closing quote.
+_QUERY = re.compile(r"(\bhttps?://[^\s'\"<>?]+)\?[^\s'\"<>]*", re.IGNORECASE)
+# response_url (`/commands/T…/…/…`, `/actions/T…/…/…`) and incoming webhooks
+# (`/services/T…/B…/…`): the path is the credential, whatever the host.
+_SLACK_HOOK = re.compile(r"/(commands|actions|services)/T[A-Z0-9]+/[^\s'\"<>]+")
+
+
+def scrub_urls(text: str) -> str:
+    text = _SLACK_HOOK.sub(r"/\1/[REDACTED]", text)
+    return _QUERY.sub(r"\1?[REDACTED]", text)
 
 
 class ScrubbingFormatter(logging.Formatter):
@@ -21,7 +36,7 @@ class ScrubbingFormatter(logging.Formatter):
         text = super().format(record)
         for secret in self._secrets:
             text = text.replace(secret, "[REDACTED]")
-        return text
+        return scrub_urls(text)
 
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
@@ -32,6 +47,7 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Request lines of the HTTP clients carry pre-signed links; keep them out.
-    for noisy in ("httpx", "httpcore", "aiohttp.access"):
+    # Request lines of the HTTP clients carry pre-signed links, and aiosqlite's debug
+    # lines every stored value (queued work holds response_urls); keep them out.
+    for noisy in ("httpx", "httpcore", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ import pytest
 from bot.cli import main
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
-from tests.processes import BIN, bot_env, clean_env, run, serving
+from tests.processes import BIN, bot_env, clean_env, run, serving, signed_command
 
 
 async def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
@@ -116,3 +117,23 @@ def test_a_store_that_does_not_open_is_one_line_and_exit_2(
     assert lines[1].strip().startswith("BOT_STORE_URL: cannot open the store (")
     assert says in lines[1]
     assert "Traceback" not in out and "hunter2secret" not in out
+
+
+async def test_at_debug_no_presigned_link_or_response_url_reaches_the_log(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    env = bot_env(harness, slack, PORT="0", LOG_LEVEL="DEBUG", HARNESS_EXPORT_POLL_INTERVAL="0.01")
+    async with serving([str(BIN), "--host", "127.0.0.1", "--mode", "http"], env, tmp_path) as bot:
+        body, headers = signed_command(slack, "deploy_checkout", "secretpath1")
+        url = bot.url + "/slack/events"
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+            assert r.status == 200
+        (reply,) = await slack.wait_for(lambda: slack.replies_to("secretpath1"))
+        assert await bot.stop() == 0
+    logs = bot.log_text()
+    assert "DEBUG" in logs  # the level was on
+    assert "X-Amz-Signature" in json.dumps(reply)  # the link was pre-signed ...
+    assert "X-Amz-Signature" not in logs  # ... and its signature never logged
+    assert "/1234567890/secretpath1" not in logs  # nor the response_url
+    for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
+        assert secret not in logs

@@ -84,13 +84,16 @@ class SlackEmulator:
         return f"http://127.0.0.1:{self.port}/api/"
 
     def response_url(self, response_id: str | None = None) -> str:
-        return f"http://127.0.0.1:{self.port}/response/{response_id or next(self._ids)}"
+        """Shaped like Slack's (`/commands/<team>/<number>/<secret>`); the last part is
+        the id the test names replies by."""
+        rid = response_id or next(self._ids)
+        return f"http://127.0.0.1:{self.port}/commands/{TEAM_ID}/1234567890/{rid}"
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)  # Slack takes read methods as GET too
-        app.router.add_post("/response/{id}", self._response)
+        app.router.add_post("/commands/{team}/{number}/{id}", self._response)
         app.router.add_get("/socket", self._socket)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/_emulator/replies", self._reply_count)  # for out-of-process users
