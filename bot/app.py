@@ -25,7 +25,7 @@ from bot.readiness import Readiness
 from bot.service.workers import Workers
 from bot.slack.requests import SlackRequests
 from bot.store import Store, open_store
-from bot.web import web_app
+from bot.web import health_app, web_app
 from bot.webhooks import WebhookReceiver
 from bot.wiring import harness_side, slack_side
 
@@ -91,10 +91,12 @@ class BotApp:
             bolt=self.bolt if mode == "http" else None,
             slack_requests=slack_requests,
             webhooks=webhooks,
-            readiness=self.readiness,
+            readiness=None if settings.health_port is not None else self.readiness,
             metrics=self.metrics,
         )
         self._runner: web.AppRunner | None = None
+        self._health: web.AppRunner | None = None
+        self.health_port: int | None = None
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
@@ -113,6 +115,14 @@ class BotApp:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         bound = _bound_port(self._runner, port)
+        if self.settings.health_port is not None:
+            self._health = web.AppRunner(
+                health_app(self.readiness, self.metrics), access_log=None, handle_signals=False
+            )
+            await self._health.setup()
+            await web.TCPSite(self._health, host, self.settings.health_port).start()
+            self.health_port = _bound_port(self._health, self.settings.health_port)
+            log.info("probes and metrics on %s:%d", host, self.health_port)
         if self.mode == "socket":
             await self._connect_socket()
         self.workers.start()
@@ -155,9 +165,10 @@ class BotApp:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
         await self.workers.stop(self.settings.shutdown_grace)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in (self._runner, self._health):
+            if runner is not None:
+                await runner.cleanup()
+        self._runner = self._health = None
         await self.harness.http.aclose()
         await self.harness.downloads.close()
         await self.store.close()

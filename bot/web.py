@@ -1,7 +1,10 @@
 """The HTTP server's routes: Slack requests, Harness webhooks, health, readiness, metrics.
 
 `POST /slack/events` exists in http mode only (Socket Mode brings Slack's traffic
-over a websocket); the webhook route exists when a webhook token is set.
+over a websocket); the webhook route exists when a webhook token is set. The
+probes and metrics are on the same server, or with `HEALTH_PORT` on a server of
+their own (`health_app`), so the public port exposes only what Slack and Harness
+post to.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ def web_app(
     bolt: AsyncApp | None,
     slack_requests: SlackRequests | None,
     webhooks: WebhookReceiver | None,
-    readiness: Readiness,
+    readiness: Readiness | None,
     metrics: Metrics,
 ) -> web.Application:
+    """The public server; with `readiness` None the probes are left to `health_app`."""
     app = web.Application(client_max_size=MAX_BODY)
     if bolt is not None and slack_requests is not None:
 
@@ -54,7 +58,19 @@ def web_app(
         app.router.add_post("/slack/events", slack_events)
     if webhooks is not None:
         app.router.add_post("/harness/webhook", webhooks.receive)
+    if readiness is not None:
+        _add_probes(app, readiness, metrics)
+    return app
 
+
+def health_app(readiness: Readiness, metrics: Metrics) -> web.Application:
+    """Probes and metrics alone, for an internal port."""
+    app = web.Application(client_max_size=1024)
+    _add_probes(app, readiness, metrics)
+    return app
+
+
+def _add_probes(app: web.Application, readiness: Readiness, metrics: Metrics) -> None:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -69,7 +85,6 @@ def web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
-    return app
 
 
-__all__ = ["MAX_BODY", "web_app"]
+__all__ = ["MAX_BODY", "health_app", "web_app"]

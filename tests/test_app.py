@@ -107,3 +107,19 @@ async def test_work_not_finished_in_the_grace_period_is_answered_by_the_next_pro
     assert "download_logs" in str(reply)
     await asyncio.wait_for(second.app.idle(), 10)
     assert len(second.slack.replies_to(rid)) == 1
+
+
+async def test_with_a_health_port_the_public_port_serves_only_what_slack_and_harness_post_to(
+    start_bot: Any,
+) -> None:
+    bot = await start_bot(health_port=0, harness_webhook_token="whtoken-123456")
+    internal = f"http://127.0.0.1:{bot.app.health_port}"
+    for path in ("/healthz", "/readyz", "/metrics"):
+        async with bot.session.get(bot.url + path) as resp:
+            assert resp.status == 404, path
+        async with bot.session.get(internal + path) as resp:
+            assert resp.status == 200, path
+    async with bot.session.post(internal + "/slack/events", data=b"x") as resp:
+        assert resp.status in (404, 405)
+    status, _ack, _rid = await bot.command("help")
+    assert status == 200
