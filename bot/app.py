@@ -22,6 +22,7 @@ from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
 from bot.metrics import Metrics
 from bot.readiness import Readiness
+from bot.service.access import Policy, load_policy
 from bot.service.workers import Workers
 from bot.slack.requests import SlackRequests
 from bot.store import Store, open_store
@@ -35,7 +36,9 @@ REPLAY_WINDOW = 600.0  # seconds: past Slack's five minutes, a replay is refused
 
 
 class BotApp:
-    def __init__(self, settings: Settings, mode: Mode, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, mode: Mode, store: Store, policy: Policy | None = None
+    ) -> None:
         self.settings = settings
         self.mode = mode
         self.store = store
@@ -53,7 +56,8 @@ class BotApp:
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
         self.harness = harness_side(settings, self.metrics, store)
-        self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics)
+        self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics, policy)
+        self.access = self.slack.access
         self.bolt = self.slack.bolt
         # A probe is one call: retrying inside it only delays the answer.
         slack_probe = AsyncWebClient(
@@ -101,10 +105,26 @@ class BotApp:
 
     @classmethod
     async def create(cls, settings: Settings, mode: Mode) -> BotApp:
-        """Open the store (creating and migrating it as needed), then build the app."""
+        """Read the access policy, open the store (creating and migrating it as needed),
+        then build the app. A policy file that cannot be used raises `PolicyError`."""
+        policy = None
+        if settings.access_policy_file:
+            policy = load_policy(settings.access_policy_file)
+            log.info("access policy from %s", settings.access_policy_file)
+        else:
+            log.warning(
+                "no ACCESS_POLICY_FILE: every channel may read every project the Harness key can"
+            )
         # The failure rules compile once per process; do it now, off the loop.
         await asyncio.to_thread(warm_up)
-        return cls(settings, mode, await open_store(settings.bot_store_url))
+        return cls(settings, mode, await open_store(settings.bot_store_url), policy)
+
+    def reload_policy(self) -> None:
+        """SIGHUP: read the policy file again (an invalid one keeps the current policy)."""
+        if self.settings.access_policy_file:
+            self.access.reload(self.settings.access_policy_file)
+        else:
+            log.info("SIGHUP: no ACCESS_POLICY_FILE to reload")
 
     async def start(self, host: str, port: int) -> int:
         """Serve HTTP (and connect Socket Mode); returns the bound port."""

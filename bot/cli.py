@@ -85,6 +85,7 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     # Imported here: Bolt, the HTTP clients and the store are not needed by the
     # terminal subcommands, which should start in a blink.
     from bot.app import BotApp
+    from bot.service.access import PolicyError
     from bot.store import StoreUnavailable, StoreUrlError
 
     stop = asyncio.Event()
@@ -93,10 +94,13 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         app = await _until(stop, BotApp.create(settings, mode))
+    except PolicyError as exc:
+        raise StartupError(f"ACCESS_POLICY_FILE: {exc}") from None
     except (StoreUnavailable, StoreUrlError) as exc:
         raise StartupError(f"BOT_STORE_URL: cannot open the store ({exc})") from None
     if app is None:
         return  # a signal while opening the store
+    loop.add_signal_handler(signal.SIGHUP, app.reload_policy)
     try:
         # Connecting Socket Mode can take a while (or fail): a signal still stops it.
         if await _until(stop, app.start(host, port)) is not None:

@@ -30,10 +30,12 @@ from bot.service import (
     StepLogReader,
     Subscriptions,
 )
+from bot.service.access import Access, Policy
 from bot.service.link_cache import LinkCache
 from bot.service.workers import Workers
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
+from bot.slack.directory import SlackDirectory
 from bot.slack.events import UnfurlHandler
 from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Pacer, Poster
@@ -125,6 +127,7 @@ class SlackSide:
     client: AsyncWebClient
     bolt: AsyncApp
     incidents: Incidents
+    access: Access
 
 
 def slack_side(
@@ -133,6 +136,7 @@ def slack_side(
     store: Store,
     workers: Workers,
     metrics: Metrics,
+    policy: Policy | None,
 ) -> SlackSide:
     """The Slack client, the Bolt app with every listener, and the incident flow."""
     client = AsyncWebClient(
@@ -159,7 +163,11 @@ def slack_side(
         Pacer(settings.slack_post_interval),
     )
     account = settings.harness_account_id
-    subscriptions = SubscriptionHandler(Subscriptions(service, store, account=account), poster)
+    directory = SlackDirectory(client)
+    access = Access(policy, directory.channel_name, directory.group_members)
+    subscriptions = SubscriptionHandler(
+        Subscriptions(service, store, account=account), poster, access
+    )
     CommandHandler(
         service,
         workers,
@@ -167,11 +175,14 @@ def slack_side(
         subscriptions,
         request_deadline=settings.request_deadline,
         progress_after=settings.command_progress_after,
+        access=access,
     ).register(bolt)
-    ActionHandler(service, workers, poster).register(bolt)
-    UnfurlHandler(service, client, workers).register(bolt)
-    incidents = Incidents(service, store, SlackIncidentPosts(poster), workers, account=account)
-    return SlackSide(client, bolt, incidents)
+    ActionHandler(service, workers, poster, access).register(bolt)
+    UnfurlHandler(service, client, workers, access).register(bolt)
+    incidents = Incidents(
+        service, store, SlackIncidentPosts(poster), workers, account=account, access=access
+    )
+    return SlackSide(client, bolt, incidents, access)
 
 
 class _SameTokenWarning(logging.Filter):

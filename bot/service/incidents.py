@@ -38,6 +38,7 @@ from bot.domain import (
     Work,
 )
 from bot.domain.misses import HarnessRefused
+from bot.service.access import Access, Refused
 from bot.service.events import event_from_json, event_to_json
 from bot.service.logs import LogsService
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
@@ -96,8 +97,10 @@ class Incidents:
         workers: Workers,
         *,
         account: str,
+        access: Access | None = None,
     ) -> None:
         self._service = service
+        self._access = access or Access(None, _no_name, _no_members)
         self._store = store
         self._posts = posts
         self._workers = workers
@@ -134,6 +137,15 @@ class Incidents:
         else:
             targets = [s for s in subscriptions if s.events == "all"]
         for subscription in targets:
+            decision = await self._access.may_read(subscription.channel, event.scope)
+            if isinstance(decision, Refused):
+                log.warning(
+                    "notification for %s not posted in %s: the access policy refuses it (%s)",
+                    event.scope,
+                    subscription.channel,
+                    decision.rule,
+                )
+                continue
             await self._workers.submit(
                 Work(
                     POST,
@@ -320,6 +332,14 @@ class Incidents:
         except BaseException:
             await self._store.release(f"parent:{channel}:{plan_execution_id}")
             raise
+
+
+async def _no_name(_channel: str) -> str | None:
+    return None
+
+
+async def _no_members(_handle: str) -> frozenset[str]:
+    return frozenset()
 
 
 def _delivery(event: PipelineEvent) -> str:

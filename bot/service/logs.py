@@ -93,6 +93,14 @@ class LogsService:
         """The execution a pasted Harness link names (for unfurls), or None for any other link."""
         return self._resolver.execution_of_link(url)
 
+    @property
+    def default_scope(self) -> Scope:
+        return self._resolver.default_scope
+
+    def scope_of(self, target: Target) -> Scope:
+        """The org/project a target reads, known before Harness is asked anything."""
+        return self._resolver.scope_of(target)
+
     def check(self, target: Target) -> None:
         """Cheap validation before anything is sent to Harness (URL host and shape)."""
         self._resolver.check(target)

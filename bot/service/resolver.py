@@ -76,6 +76,17 @@ class Resolver:
             return None
         return scope, plan_execution_id
 
+    @property
+    def default_scope(self) -> Scope:
+        return self._default_scope
+
+    def scope_of(self, target: Target) -> Scope:
+        if isinstance(target, UrlTarget):
+            return self._parse_url(target.url)[0]
+        if isinstance(target, ExecutionTarget):
+            return target.scope
+        return target.scope or self._default_scope
+
     def check(self, target: Target) -> None:
         """Cheap validation before anything is sent to Harness (URL host and shape)."""
         if isinstance(target, UrlTarget):

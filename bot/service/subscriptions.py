@@ -27,6 +27,10 @@ class Subscriptions:
         self._store = store
         self._account = account
 
+    @property
+    def default_scope(self) -> Scope:
+        return self._logs.default_scope
+
     async def find(self, pipeline: str, scope: Scope | None) -> tuple[PipelineRef, Scope]:
         """The pipeline a person named, or TargetError with the closest names."""
         return await self._logs.find_pipeline(pipeline, scope)

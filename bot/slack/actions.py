@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import Excerpt, Lane, NodeRef, Scope, Work
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
+from bot.service.access import Access, Refused
 from bot.service.workers import Workers
 from bot.slack import blocks
 from bot.slack.poster import Poster
@@ -64,10 +65,13 @@ RESPONSE_URL_LIFE = 30 * 60.0
 
 
 class ActionHandler:
-    def __init__(self, service: LogsService, workers: Workers, poster: Poster) -> None:
+    def __init__(
+        self, service: LogsService, workers: Workers, poster: Poster, access: Access
+    ) -> None:
         self._service = service
         self._workers = workers
         self._poster = poster
+        self._access = access
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
@@ -119,6 +123,14 @@ class ActionHandler:
         action_id = press.get("action_id")
         channel, thread_ts = press.get("channel"), press.get("thread_ts")
         response_url, user = press.get("response_url"), press.get("user")
+        for decision in (
+            await self._access.may_use(str(user or "")),
+            await self._access.may_read(str(channel or ""), button.target.scope),
+        ):
+            if isinstance(decision, Refused):
+                if response_url:
+                    await _safe_reply(response_url, blocks.refused_message(decision.rule))
+                return
         if action_id == blocks.REFRESH_LINK:
             if response_url:
                 await self._refresh(button.target, response_url, user)

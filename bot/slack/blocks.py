@@ -144,6 +144,16 @@ def progress_message(target: Target, waited: float) -> Message:
     }
 
 
+def refused_message(rule: str) -> Message:
+    """The access policy said no: ephemeral, naming the rule."""
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": f":no_entry: The access policy does not allow that here ({escape(rule)}). "
+        "Ask whoever runs the bot if you need it.",
+    }
+
+
 def cannot_accept_message() -> Message:
     return {
         "response_type": "ephemeral",

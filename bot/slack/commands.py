@@ -18,9 +18,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import Lane, LogsLink, Work
+from bot.domain import Lane, LogsLink, Scope, Work
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
+from bot.service.access import Access, Refused
 from bot.service.workers import GiveUp, Workers
 from bot.slack import blocks
 from bot.slack.grammar import (
@@ -36,6 +37,14 @@ from bot.slack.responder import ResponseUrlError, reply
 from bot.slack.subscriptions import SubscriptionHandler
 
 log = logging.getLogger(__name__)
+
+
+async def _tell(response_url: str, message: dict[str, Any]) -> None:
+    try:
+        await reply(response_url, message)
+    except ResponseUrlError as exc:
+        log.warning("could not answer through a response_url: %s", exc)
+
 
 COMMAND = blocks.COMMAND
 
@@ -55,6 +64,7 @@ class CommandHandler:
         *,
         request_deadline: float = 120.0,
         progress_after: float = 10.0,
+        access: Access,
     ) -> None:
         self._service = service
         self._workers = workers
@@ -62,6 +72,7 @@ class CommandHandler:
         self._subscriptions = subscriptions
         self._request_deadline = request_deadline
         self._progress_after = progress_after
+        self._access = access
         workers.handle(KIND, self._run, self._expired)
 
     def register(self, app: AsyncApp) -> None:
@@ -132,6 +143,11 @@ class CommandHandler:
         target = parsed.target
         kind = "url" if isinstance(target, UrlTarget) else "named"
         response_url = str(command.get("response_url") or "")
+        refusal = await self._refusal(command, self._service.scope_of(target))
+        if refusal is not None:
+            self._metrics.commands.labels(kind, "refused").inc()
+            await _tell(response_url, blocks.refused_message(refusal.rule))
+            return None
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
         try:
@@ -170,6 +186,18 @@ class CommandHandler:
                 log.info("could not update the progress note: %s", exc)
                 return
             said.append(waited)
+
+    async def _refusal(self, command: dict[str, Any], scope: Scope) -> Refused | None:
+        """The access policy's no (who may use the bot, what this channel may read)."""
+        for decision in (
+            await self._access.may_use(str(command.get("user_id") or "")),
+            await self._access.may_read(
+                str(command.get("channel_id") or ""), scope, command.get("channel_name")
+            ),
+        ):
+            if isinstance(decision, Refused):
+                return decision
+        return None
 
     async def _expired(self, work: Work) -> None:
         try:

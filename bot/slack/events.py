@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Lane, Scope, Work
 from bot.service import LogsService, TargetError
+from bot.service.access import Access, Refused
 from bot.service.workers import Workers
 from bot.slack import incident_blocks
 
@@ -34,10 +35,13 @@ _KEPT = ("links", "channel", "message_ts", "unfurl_id", "source")
 
 
 class UnfurlHandler:
-    def __init__(self, service: LogsService, client: AsyncWebClient, workers: Workers) -> None:
+    def __init__(
+        self, service: LogsService, client: AsyncWebClient, workers: Workers, access: Access
+    ) -> None:
         self._service = service
         self._client = client
         self._workers = workers
+        self._access = access
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
@@ -61,10 +65,14 @@ class UnfurlHandler:
     async def _unfurl(self, event: dict[str, Any]) -> None:
         urls = list(dict.fromkeys(str(link.get("url") or "") for link in event.get("links") or []))
         targets: dict[str, tuple[Scope, str]] = {}
+        channel = str(event.get("channel") or "")
         for url in urls[:MAX_LINKS]:
             named = self._service.execution_of_link(url)
-            if named is not None:
-                targets[url] = named
+            if named is None:
+                continue
+            if isinstance(await self._access.may_read(channel, named[0]), Refused):
+                continue  # not unfolded here; the policy's refusal is logged
+            targets[url] = named
         if not targets:
             return
         found = await asyncio.gather(

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from bot.service import Subscriptions, TargetError
+from bot.service.access import Access, Refused
 from bot.slack import blocks, incident_blocks
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unsubscribe
 from bot.slack.poster import Poster
@@ -22,16 +23,20 @@ SubscriptionCommand = Subscribe | Unsubscribe | ListSubscriptions
 
 
 class SubscriptionHandler:
-    def __init__(self, subscriptions: Subscriptions, poster: Poster) -> None:
+    def __init__(self, subscriptions: Subscriptions, poster: Poster, access: Access) -> None:
         self._subscriptions = subscriptions
         self._poster = poster
+        self._access = access
 
     async def run(self, parsed: SubscriptionCommand, command: dict[str, Any]) -> None:
         """Carry out the command and answer through its response_url."""
         channel = str(command.get("channel_id") or "")
         user = str(command.get("user_id") or "")
         try:
-            if isinstance(parsed, Subscribe):
+            refused = await self._refusal(parsed, command)
+            if refused is not None:
+                message = blocks.refused_message(refused.rule)
+            elif isinstance(parsed, Subscribe):
                 message = await self._subscribe(parsed, channel, user)
             elif isinstance(parsed, Unsubscribe):
                 gone = await self._subscriptions.unsubscribe(
@@ -51,6 +56,23 @@ class SubscriptionHandler:
             await reply(str(command.get("response_url") or ""), message)
         except ResponseUrlError as exc:
             log.error("could not answer a subscription command: %s", exc)
+
+    async def _refusal(
+        self, parsed: SubscriptionCommand, command: dict[str, Any]
+    ) -> Refused | None:
+        user = str(command.get("user_id") or "")
+        checks = [self._access.may_use(user)]
+        if isinstance(parsed, Subscribe | Unsubscribe):
+            checks.append(self._access.may_subscribe(user))
+        if isinstance(parsed, Subscribe):
+            scope = parsed.scope or self._subscriptions.default_scope
+            channel = str(command.get("channel_id") or "")
+            checks.append(self._access.may_read(channel, scope, command.get("channel_name")))
+        for check in checks:
+            decision = await check
+            if isinstance(decision, Refused):
+                return decision
+        return None
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)

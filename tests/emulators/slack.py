@@ -64,6 +64,9 @@ class SlackEmulator:
         # Channels the bot is a member of; posting elsewhere fails as it does on Slack.
         self.members: set[str] = {"C0INCIDENT", "C0OPS00001"}
         self.archived: set[str] = set()
+        self.channel_names: dict[str, str] = {}  # id -> name; else the id in lower case
+        # User groups: handle -> (id, member user ids).
+        self.usergroups: dict[str, tuple[str, list[str]]] = {}
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
         self.post_rate: float | None = None  # per channel per second; None: no limit
@@ -225,12 +228,25 @@ class SlackEmulator:
             "ok": True,
             "channel": {
                 "id": channel,
-                "name": channel.lower(),
+                "name": self.channel_names.get(channel, channel.lower()),
                 "is_channel": True,
                 "is_member": channel in self.members,
                 "is_archived": channel in self.archived,
             },
         }
+
+    async def _api_usergroups_list(self, _args: dict[str, Any]) -> dict[str, Any]:
+        groups = [
+            {"id": group_id, "handle": handle, "name": handle.title(), "team_id": TEAM_ID}
+            for handle, (group_id, _members) in self.usergroups.items()
+        ]
+        return {"ok": True, "usergroups": groups}
+
+    async def _api_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        for group_id, members in self.usergroups.values():
+            if group_id == args.get("usergroup"):
+                return {"ok": True, "users": members}
+        return {"ok": False, "error": "no_such_subteam"}
 
     def posts(self, channel: str | None = None) -> list[ApiCall]:
         """chat.postMessage calls that Slack accepted, oldest first."""
