@@ -126,6 +126,7 @@ class RunningBot:
         secret: str = slack_emu.SIGNING_SECRET,
         timestamp: int | None = None,
         trigger_id: str | None = None,
+        channel_name: str = "incident-42",
     ) -> tuple[int, dict[str, Any] | str, str]:
         """Post a signed `/harness-logs` request; returns (status, body, response id)."""
         response_id = response_id or f"r{next(_trigger_ids)}"
@@ -135,7 +136,7 @@ class RunningBot:
                 "team_id": slack_emu.TEAM_ID,
                 "team_domain": "acme",
                 "channel_id": channel_id,
-                "channel_name": "incident-42",
+                "channel_name": channel_name,
                 "user_id": user_id,
                 "user_name": "alice",
                 "command": "/harness-logs",

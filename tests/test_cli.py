@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -138,3 +140,57 @@ async def test_at_debug_no_presigned_link_or_response_url_reaches_the_log(
     assert "/1234567890/secretpath1" not in logs  # nor the response_url
     for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
         assert secret not in logs
+
+
+def test_a_broken_policy_file_stops_start_up_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("default: deny\nchannels:\n  general: ['default/*']\n")
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    env = clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        HARNESS_API_KEY="pat.x.y.z",
+        HARNESS_ACCOUNT_ID="acc1",
+        HARNESS_DEFAULT_PROJECT="shop",
+        ACCESS_POLICY_FILE=str(policy),
+        BOT_STORE_URL=f"sqlite:///{tmp_path}/bot.db",
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["--mode", "http", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    at = err.index("harness-logs-bot: cannot start")
+    assert err[at + 1].strip() == (
+        f"ACCESS_POLICY_FILE: {policy}: line 3: channels: 'general' is neither "
+        "a channel id nor '#' and a name glob"
+    )
+
+
+async def test_sighup_reloads_the_policy(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("default: deny\n")
+    env = bot_env(harness, slack, PORT="0", ACCESS_POLICY_FILE=str(policy))
+    async with serving([str(BIN), "--host", "127.0.0.1", "--mode", "http"], env, tmp_path) as bot:
+
+        async def ask(rid: str) -> str:
+            body, headers = signed_command(slack, "deploy_checkout", rid)
+            url = bot.url + "/slack/events"
+            async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers):
+                pass
+            (reply,) = await slack.wait_for(lambda: slack.replies_to(rid))
+            return json.dumps(reply)
+
+        assert "access policy does not allow" in await ask("before")
+        policy.write_text("default: deny\nchannels:\n  C0INCIDENT: ['default/*']\n")
+        bot.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "access policy reloaded" not in bot.log_text():  # poll with a deadline
+            assert time.monotonic() < deadline, "the policy was not reloaded"
+            await asyncio.sleep(0.02)
+        assert "download_logs" in await ask("after")
+        assert await bot.stop() == 0

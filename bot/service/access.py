@@ -157,7 +157,7 @@ def load_policy(path: str) -> Policy:
         error = exc.errors(include_url=False, include_input=False)[0]
         loc = tuple(str(part) for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
-        line = _line_of(text, loc)
+        line = _line_of(text, loc, _quoted(message))
         raise PolicyError(f"{path}: line {line}: {'.'.join(loc)}: {message}") from None
     return Policy(
         default=parsed.default,
@@ -169,8 +169,25 @@ def load_policy(path: str) -> Policy:
     )
 
 
-def _line_of(text: str, loc: tuple[str, ...]) -> int:
-    """The line of the deepest mapping key on `loc` (1 when it cannot be found)."""
+def _quoted(message: str) -> str | None:
+    """The value a validation message names in quotes (the culprit), if any."""
+    match = re.search(r"'([^']+)'", message)
+    return match[1] if match else None
+
+
+def _line_of(text: str, loc: tuple[str, ...], culprit: str | None = None) -> int:
+    """The line of the value at fault: the culprit's, at or after the deepest key on
+    `loc`; else that key's line (1 when nothing can be found)."""
+    line = _key_line(text, loc)
+    if culprit:
+        lines = text.splitlines()
+        for number in range(line, len(lines) + 1):
+            if culprit in lines[number - 1]:
+                return number
+    return line
+
+
+def _key_line(text: str, loc: tuple[str, ...]) -> int:
     try:
         node: Any = yaml.compose(text)
     except yaml.YAMLError:

@@ -123,14 +123,13 @@ class ActionHandler:
         action_id = press.get("action_id")
         channel, thread_ts = press.get("channel"), press.get("thread_ts")
         response_url, user = press.get("response_url"), press.get("user")
-        for decision in (
-            await self._access.may_use(str(user or "")),
-            await self._access.may_read(str(channel or ""), button.target.scope),
-        ):
-            if isinstance(decision, Refused):
-                if response_url:
-                    await _safe_reply(response_url, blocks.refused_message(decision.rule))
-                return
+        decision = await self._access.may_use(str(user or ""))
+        if not isinstance(decision, Refused):
+            decision = await self._access.may_read(str(channel or ""), button.target.scope)
+        if isinstance(decision, Refused):
+            if response_url:
+                await _safe_reply(response_url, blocks.refused_message(decision.rule))
+            return
         if action_id == blocks.REFRESH_LINK:
             if response_url:
                 await self._refresh(button.target, response_url, user)

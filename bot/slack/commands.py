@@ -189,15 +189,11 @@ class CommandHandler:
 
     async def _refusal(self, command: dict[str, Any], scope: Scope) -> Refused | None:
         """The access policy's no (who may use the bot, what this channel may read)."""
-        for decision in (
-            await self._access.may_use(str(command.get("user_id") or "")),
-            await self._access.may_read(
-                str(command.get("channel_id") or ""), scope, command.get("channel_name")
-            ),
-        ):
-            if isinstance(decision, Refused):
-                return decision
-        return None
+        decision = await self._access.may_use(str(command.get("user_id") or ""))
+        if not isinstance(decision, Refused):
+            channel = str(command.get("channel_id") or "")
+            decision = await self._access.may_read(channel, scope, command.get("channel_name"))
+        return decision if isinstance(decision, Refused) else None
 
     async def _expired(self, work: Work) -> None:
         try:

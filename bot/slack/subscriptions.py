@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from bot.service import Subscriptions, TargetError
-from bot.service.access import Access, Refused
+from bot.service.access import Access, Allowed, Refused
 from bot.slack import blocks, incident_blocks
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unsubscribe
 from bot.slack.poster import Poster
@@ -61,18 +61,14 @@ class SubscriptionHandler:
         self, parsed: SubscriptionCommand, command: dict[str, Any]
     ) -> Refused | None:
         user = str(command.get("user_id") or "")
-        checks = [self._access.may_use(user)]
-        if isinstance(parsed, Subscribe | Unsubscribe):
-            checks.append(self._access.may_subscribe(user))
-        if isinstance(parsed, Subscribe):
+        decision = await self._access.may_use(user)
+        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe | Unsubscribe):
+            decision = await self._access.may_subscribe(user)
+        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe):
             scope = parsed.scope or self._subscriptions.default_scope
             channel = str(command.get("channel_id") or "")
-            checks.append(self._access.may_read(channel, scope, command.get("channel_name")))
-        for check in checks:
-            decision = await check
-            if isinstance(decision, Refused):
-                return decision
-        return None
+            decision = await self._access.may_read(channel, scope, command.get("channel_name"))
+        return decision if isinstance(decision, Refused) else None
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)

@@ -1,0 +1,223 @@
+"""The access policy through every entry point: commands, buttons, unfurls,
+subscriptions and the webhook fan-out; allowed and refused, and what a refusal says."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain import Scope
+from bot.service.access import Access, Allowed, PolicyError, Refused, load_policy
+from bot.store import PipelineKey, Subscription
+from tests.blockkit import all_text
+from tests.conftest import RunningBot
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook, slack_event
+from tests.slack.support import ask, buttons
+from tests.slack.test_unfurls import link, shared
+
+POLICY = """\
+default: deny
+channels:
+  C0INCIDENT: ["default/*"]
+  "#inc-*": ["default/shop"]
+  C0GENERAL: []
+users:
+  allow: ["U0ALICE001", "U0BOB00001", "@platform-oncall"]
+subscribe: ["@platform-oncall"]
+retry: {"default/shop": ["@payments-leads"]}
+"""
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(POLICY)
+    return path
+
+
+@pytest.fixture
+async def bot(start_bot: Any, policy_file: Path, slack: SlackEmulator) -> RunningBot:
+    # Unfurls carry no channel name: "#" rules are read with conversations.info.
+    slack.members.update({"C0GENERAL", "C0INC00042", "C0RANDOM01"})
+    slack.channel_names.update({"C0INC00042": "inc-checkout", "C0RANDOM01": "random"})
+    slack.usergroups["platform-oncall"] = ("S0ONCALL01", ["U0CAROL001"])
+    running: RunningBot = await start_bot(
+        access_policy_file=str(policy_file),
+        harness_webhook_token=WEBHOOK_TOKEN,
+        harness_ui_hosts="acme.harness.io",
+    )
+    return running
+
+
+async def refused(bot: RunningBot, harness: HarnessEmulator, text: str, **where: Any) -> str:
+    _status, _ack, rid = await bot.command(text, **where)
+    reply = await bot.reply(rid)
+    assert reply["response_type"] == "ephemeral"
+    assert harness.requests == []  # nothing was asked of Harness, logs or otherwise
+    said = all_text(reply)
+    assert "The access policy does not allow that here" in said
+    return said
+
+
+# -- the file ---------------------------------------------------------------------------
+
+
+def test_the_documented_example_loads(policy_file: Path) -> None:
+    policy = load_policy(str(policy_file))
+    assert policy.default == "deny"
+    assert policy.channels["#inc-*"] == ("default/shop",)
+    assert policy.users == ("U0ALICE001", "U0BOB00001", "@platform-oncall")
+    assert policy.retry == {"default/shop": ("@payments-leads",)}
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("channels:\n  C0OK: ['a/b']\n  general: ['a/b']\n", "line 3: channels: 'general'"),
+        ("channels:\n  C0OK:\n    - 'a/b'\n    - 'nope'\n", "line 4: channels"),
+        ("default: maybe\n", "line 1: default"),
+        ("users:\n  allow: ['alice']\n", "line 2: users.allow"),
+        ("channels: [\n", "line 2"),
+        ("- a\n- b\n", "line 1: the policy must be a mapping"),
+        ("colour: blue\n", "line 1: colour: Extra inputs are not permitted"),
+    ],
+)
+def test_a_broken_file_names_its_line(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(str(path))
+    assert says in str(caught.value)
+    assert str(caught.value).startswith(str(path))
+
+
+async def test_a_reload_with_a_broken_file_keeps_the_policy_in_force(policy_file: Path) -> None:
+    async def no_name(_channel: str) -> str | None:
+        return None
+
+    async def no_members(_handle: str) -> frozenset[str]:
+        return frozenset()
+
+    access = Access(load_policy(str(policy_file)), no_name, no_members)
+    scope = Scope("default", "shop")
+    assert await access.may_read("C0INCIDENT", scope) == Allowed()
+    policy_file.write_text("channels: {C0INCIDENT: []}\n")  # noqa: ASYNC240
+    access.reload(str(policy_file))
+    assert isinstance(await access.may_read("C0INCIDENT", scope), Refused)
+    policy_file.write_text("channels: [broken\n")  # noqa: ASYNC240
+    access.reload(str(policy_file))  # logged, and the last good policy stays
+    assert isinstance(await access.may_read("C0INCIDENT", scope), Refused)
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+async def test_a_listed_channel_reads_its_projects(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    _, reply = await ask(bot, "deploy_checkout")
+    assert "download_logs" in all_text(reply)
+
+
+async def test_a_channel_no_rule_names_is_refused_by_the_default(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    said = await refused(bot, harness, "deploy_checkout", channel_id="C0RANDOM01")
+    assert "default: deny" in said
+
+
+async def test_a_channel_listed_with_nothing_reads_nothing(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    said = await refused(bot, harness, "deploy_checkout", channel_id="C0GENERAL")
+    assert "channels.C0GENERAL does not include default/shop" in said
+
+
+async def test_a_channel_name_glob_reads_only_its_projects(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    where = {"channel_id": "C0INC00042", "channel_name": "inc-checkout"}
+    _, reply = await ask(bot, "deploy_checkout", **where)
+    assert "download_logs" in all_text(reply)
+    harness.requests.clear()
+    said = await refused(bot, harness, "deploy_payments in payments/checkout", **where)
+    assert "channels.#inc-* does not include payments/checkout" in said
+
+
+async def test_a_pasted_link_is_checked_against_its_own_project(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    url = link(harness, host="127.0.0.1").replace("/orgs/default/", "/orgs/payments/")
+    url = url.replace("/projects/shop/", "/projects/checkout/")
+    said = await refused(bot, harness, url, channel_id="C0INC00042", channel_name="inc-checkout")
+    assert "payments/checkout" in said
+
+
+async def test_only_listed_people_and_groups_may_use_the_bot(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    said = await refused(bot, harness, "deploy_checkout", user_id="U0MALLORY1")
+    assert "users.allow does not list you" in said
+    _, reply = await ask(bot, "deploy_checkout", user_id="U0CAROL001")  # in @platform-oncall
+    assert "download_logs" in all_text(reply)
+
+
+# -- subscriptions and webhooks -----------------------------------------------------------
+
+
+async def test_only_the_subscribe_list_may_subscribe_and_only_to_readable_projects(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    said = await refused(bot, harness, "subscribe deploy_checkout")  # alice: not on the list
+    assert "subscribe does not list you" in said
+    _status, _ack, rid = await bot.command("subscribe deploy_checkout", user_id="U0CAROL001")
+    assert (await bot.reply(rid))["response_type"] == "in_channel"
+    harness.requests.clear()
+    said = await refused(
+        bot, harness, "subscribe deploy_checkout", user_id="U0CAROL001", channel_id="C0GENERAL"
+    )
+    assert "channels.C0GENERAL" in said
+
+
+async def test_a_notification_is_not_posted_where_the_policy_no_longer_allows_it(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
+    for channel in ("C0INCIDENT", "C0GENERAL"):  # C0GENERAL's from before the policy
+        await bot.app.store.add_subscription(Subscription(channel, key, "Deploy Checkout"))
+    status, _ = await post_webhook(bot, event_body(harness))
+    assert status == 202
+    await slack.wait_for(lambda: slack.posts())
+    await asyncio.wait_for(bot.app.idle(), 20)
+    assert [p.args["channel"] for p in slack.posts()] == ["C0INCIDENT"]
+
+
+# -- buttons and unfurls --------------------------------------------------------------------
+
+
+async def test_a_button_pressed_where_the_policy_refuses_answers_privately(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
+    (refresh,) = buttons(reply, "refresh_link")
+    harness.requests.clear()
+    _status, rid = await bot.press("refresh_link", refresh["value"], channel_id="C0GENERAL")
+    answer = await bot.reply(rid)
+    assert "The access policy does not allow that here" in all_text(answer)
+    assert harness.requests == []
+
+
+async def test_links_unfurl_only_where_the_policy_allows(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    event = shared(link(harness))
+    assert await slack_event(bot, {**event, "channel": "C0GENERAL"}) == 200
+    assert await slack_event(bot, event) == 200  # C0INCIDENT
+    await slack.wait_for(lambda: slack.calls("chat.unfurl"))
+    await asyncio.wait_for(bot.app.idle(), 20)
+    assert [c.args["channel"] for c in slack.calls("chat.unfurl")] == ["C0INCIDENT"]
