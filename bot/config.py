@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     work_retry_initial_delay: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
     port: int = Field(default=3000, ge=0, le=65535)
+    # requester: pre-signed links go only to whoever asks (ephemeral); the post keeps the rest.
+    link_visibility: Literal["channel", "requester"] = "channel"
     # YAML: which channels read which org/projects, who may use the bot (README).
     access_policy_file: str | None = None
     # Probes and metrics on a port of their own (internal); unset: on PORT with the rest.

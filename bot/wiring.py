@@ -164,6 +164,7 @@ def slack_side(
     )
     account = settings.harness_account_id
     directory = SlackDirectory(client)
+    private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_name, directory.group_members)
     subscriptions = SubscriptionHandler(
         Subscriptions(service, store, account=account), poster, access
@@ -176,11 +177,17 @@ def slack_side(
         request_deadline=settings.request_deadline,
         progress_after=settings.command_progress_after,
         access=access,
+        private_links=private,
     ).register(bolt)
-    ActionHandler(service, workers, poster, access).register(bolt)
+    ActionHandler(service, workers, poster, access, private_links=private).register(bolt)
     UnfurlHandler(service, client, workers, access).register(bolt)
     incidents = Incidents(
-        service, store, SlackIncidentPosts(poster), workers, account=account, access=access
+        service,
+        store,
+        SlackIncidentPosts(poster, private_links=private),
+        workers,
+        account=account,
+        access=access,
     )
     return SlackSide(client, bolt, incidents, access)
 

@@ -8,14 +8,18 @@ import hmac
 import json
 import logging
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
+from tests.blockkit import all_text
 from tests.conftest import RunningBot
 from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SIGNING_SECRET
+from tests.emulators.slack import SIGNING_SECRET, SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook
 from tests.slack.support import ask, buttons
+from tests.world import ROLLOUT_FAILURE
 
 
 def signature(body: bytes, ts: str) -> str:
@@ -117,3 +121,30 @@ async def test_an_export_link_to_another_host_is_never_shown(
     assert "The export link was refused" in text
     assert "logs.evil.example" not in text and "X-Amz-Signature" not in text
     assert "download_logs" not in text
+
+
+async def test_with_links_for_the_requester_only_the_channel_never_sees_one(
+    start_bot: Any, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    bot = await start_bot(link_visibility="requester", harness_webhook_token=WEBHOOK_TOKEN)
+    _status, _ack, rid = await bot.command("deploy_checkout #42 deploy_prod/rollout")
+    await slack.wait_for(lambda: len(slack.replies_to(rid)) >= 2 or None)
+    public, private = slack.replies_to(rid)[:2]
+    assert public["response_type"] == "in_channel"
+    assert "X-Amz-Signature" not in json.dumps(public)
+    assert ROLLOUT_FAILURE in all_text(public)  # the summary and the excerpt stay
+    (get_link,) = buttons(public, "get_link")
+    assert private["response_type"] == "ephemeral"
+    assert "X-Amz-Signature" in json.dumps(private)
+    # Someone else in the channel presses Get link: the link comes to them only.
+    _status, pressed = await bot.press("get_link", get_link["value"])
+    answer = await bot.reply(pressed)
+    assert answer["response_type"] == "ephemeral" and "X-Amz-Signature" in json.dumps(answer)
+    # Alerts carry the button, never the link.
+    _status, _ack, subscribed = await bot.command("subscribe deploy_checkout")
+    await bot.reply(subscribed)
+    await post_webhook(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.calls("chat.update"))
+    await asyncio.wait_for(bot.app.idle(), 20)
+    sent = json.dumps([c.args for c in slack.posts() + slack.calls("chat.update")])
+    assert "X-Amz-Signature" not in sent and "get_link" in sent

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import Excerpt, Lane, NodeRef, Scope, Work
+from bot.domain import Excerpt, Lane, LogsLink, NodeRef, Scope, Work
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.service.access import Access, Refused
@@ -66,8 +66,15 @@ RESPONSE_URL_LIFE = 30 * 60.0
 
 class ActionHandler:
     def __init__(
-        self, service: LogsService, workers: Workers, poster: Poster, access: Access
+        self,
+        service: LogsService,
+        workers: Workers,
+        poster: Poster,
+        access: Access,
+        *,
+        private_links: bool = False,
     ) -> None:
+        self._private_links = private_links
         self._service = service
         self._workers = workers
         self._poster = poster
@@ -80,6 +87,7 @@ class ActionHandler:
             blocks.STEP_LOGS,
             blocks.GET_LOGS,
             blocks.REFRESH_LINK,
+            blocks.GET_LINK,
         ):
             app.action(action_id)(self.on_press)
         # Link buttons also send an action; acknowledge them so Slack shows no error.
@@ -130,7 +138,10 @@ class ActionHandler:
             if response_url:
                 await _safe_reply(response_url, blocks.refused_message(decision.rule))
             return
-        if action_id == blocks.REFRESH_LINK:
+        if action_id == blocks.GET_LINK:
+            if response_url:
+                await self._private_link(button.target, response_url)
+        elif action_id == blocks.REFRESH_LINK:
             if response_url:
                 await self._refresh(button.target, response_url, user)
         elif action_id == blocks.SHOW_FULL_EXCERPT:
@@ -156,7 +167,10 @@ class ActionHandler:
                     response_url, {**blocks.target_error_message(exc), "replace_original": False}
                 )
             return
-        message = blocks.logs_message(result, user)
+        private = self._private_links and isinstance(result.export, LogsLink)
+        message = blocks.logs_message(result, user, private_link=private)
+        if private and response_url:
+            await _safe_reply(response_url, blocks.private_link_message(result))
         if channel and thread_ts:
             try:
                 await self._poster.post(channel, message, thread_ts=thread_ts)
@@ -166,6 +180,17 @@ class ActionHandler:
         if response_url:
             await _reply_in_thread(response_url, message, thread_ts)
 
+    async def _private_link(self, target: ExecutionTarget, response_url: str) -> None:
+        """Get link: the link to the presser only (the policy has already said yes)."""
+        try:
+            result = await self._service.fetch_logs(target)
+        except TargetError as exc:
+            await _safe_reply(
+                response_url, {**blocks.target_error_message(exc), "replace_original": False}
+            )
+            return
+        await _safe_reply(response_url, blocks.private_link_message(result))
+
     async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
         try:
             result = await self._service.fetch_logs(target, fresh=True)
@@ -173,6 +198,10 @@ class ActionHandler:
             await _safe_reply(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}
             )
+            return
+        if self._private_links:
+            # The post holds no link to refresh: the new one goes to the presser.
+            await _safe_reply(response_url, blocks.private_link_message(result))
             return
         note = f"Link refreshed by <@{user}>" if user else "Link refreshed"
         message = {**blocks.logs_message(result, None, note=note), "replace_original": True}

@@ -70,6 +70,7 @@ from bot.slack.misses import miss_text, suggestions_of
 REFRESH_LINK = "refresh_link"
 
 GET_LOGS = "get_logs"
+GET_LINK = "get_link"  # LINK_VISIBILITY=requester: the link, to the presser only
 
 
 def describe_target(target: Target) -> str:
@@ -141,6 +142,38 @@ def progress_message(target: Target, waited: float) -> Message:
         "replace_original": True,
         "text": f":hourglass_flowing_sand: Harness is preparing the export for "
         f"{describe_target(target)} … {waited:.0f} s so far.",
+    }
+
+
+def private_link_message(result: LogsResult) -> Message:
+    """The pre-signed link, for the person who asked only."""
+    execution = result.execution
+    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    if not isinstance(result.export, LogsLink):
+        if result.export is None:
+            return {"response_type": "ephemeral", "text": "The export is still being prepared."}
+        return {
+            "response_type": "ephemeral",
+            "replace_original": False,
+            "text": problem_text(result.export, result),
+        }
+    link = result.export
+    expires = f" (it expires {slack_date(link.expires_at)})" if link.expires_at else ""
+    blocks: list[dict[str, Any]] = [
+        section(
+            f":key: Download link for *{title}*, {escape_name(describe_scope(result.log_scope))}"
+            f"{expires}. Only you can see it; anyone holding it can download the whole log."
+        )
+    ]
+    if len(link.url) <= BUTTON_URL_LIMIT:
+        button = link_button(":arrow_down: Download logs", link.url, "download_logs", "primary")
+        blocks.append({"type": "actions", "elements": [button]})
+    blocks.append(_plain_link(link.url))
+    return {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": trim(f"Download link for {title}: {link.url}", TEXT_LIMIT),
+        "blocks": blocks,
     }
 
 
@@ -230,11 +263,19 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
     return f":warning: *Harness could not export the logs*: {escape(detail)}"
 
 
-def logs_message(result: LogsResult, requested_by: str | None, note: str | None = None) -> Message:
+def logs_message(
+    result: LogsResult,
+    requested_by: str | None,
+    note: str | None = None,
+    *,
+    private_link: bool = False,
+) -> Message:
     """The post with the logs link (or why there is none), status, failures and excerpts.
 
     `requested_by` is the Slack user who asked; `note` replaces that line for posts
-    nobody asked for (a webhook) or that were refreshed.
+    nobody asked for (a webhook) or that were refreshed. With `private_link`
+    (LINK_VISIBILITY=requester) the pre-signed link stays out of the post: a "Get
+    link" button sends it to whoever presses it, after the access policy's check.
     """
     execution = result.execution
     title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
@@ -269,7 +310,13 @@ def logs_message(result: LogsResult, requested_by: str | None, note: str | None 
         notes.append(f"Requested by <@{requested_by}>")
     if note:
         notes.append(note)
-    if isinstance(result.export, LogsLink):
+    if isinstance(result.export, LogsLink) and private_link:
+        get_link = action_button(":key: Get link", GET_LINK, refresh["value"])
+        opening = link_button("Open in Harness", result.execution_url, "open_execution")
+        blocks.append({"type": "actions", "elements": [get_link, opening]})
+        notes.append("download links go only to whoever asks for one")
+        fallback = f"Logs for {title} (ask for the link with Get link)"
+    elif isinstance(result.export, LogsLink):
         link = result.export
         buttons = []
         if len(link.url) <= BUTTON_URL_LIMIT:
@@ -337,6 +384,7 @@ __all__ = [
     "COMMAND",
     "EXCERPT_CHARS",
     "FULL_EXCERPT_SECTIONS",
+    "GET_LINK",
     "GET_LOGS",
     "MAX_FAILURES_SHOWN",
     "REFRESH_LINK",
@@ -368,6 +416,7 @@ __all__ = [
     "logs_message",
     "missing_excerpt",
     "node_ref_value",
+    "private_link_message",
     "problem_text",
     "safe_url",
     "section",

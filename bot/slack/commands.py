@@ -65,6 +65,7 @@ class CommandHandler:
         request_deadline: float = 120.0,
         progress_after: float = 10.0,
         access: Access,
+        private_links: bool = False,
     ) -> None:
         self._service = service
         self._workers = workers
@@ -73,6 +74,7 @@ class CommandHandler:
         self._request_deadline = request_deadline
         self._progress_after = progress_after
         self._access = access
+        self._private_links = private_links
         workers.handle(KIND, self._run, self._expired)
 
     def register(self, app: AsyncApp) -> None:
@@ -150,11 +152,15 @@ class CommandHandler:
             return None
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
+        private: dict[str, Any] | None = None
         try:
             async with asyncio.timeout(self._request_deadline):
-                outcome, message = await self._result_message(target, command.get("user_id"))
+                outcome, message, private = await self._result_message(
+                    target, command.get("user_id")
+                )
         except TimeoutError:
             outcome, message = "timeout", blocks.deadline_message(self._request_deadline)
+            private = None
         finally:
             progress.cancel()
         await asyncio.gather(progress, return_exceptions=True)
@@ -166,6 +172,8 @@ class CommandHandler:
             log.error("could not deliver the %s reply: %s", outcome, exc)
             return GiveUp(str(exc))
         self._metrics.commands.labels(kind, outcome).inc()
+        if private is not None:
+            await _tell(response_url, private)  # the link, to the person who asked only
         if said and message.get("response_type") == "in_channel":
             # The result is in the channel; the private progress note has done its job.
             with contextlib.suppress(ResponseUrlError):
@@ -203,14 +211,21 @@ class CommandHandler:
 
     async def _result_message(
         self, target: Target, user_id: str | None
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
+        """(outcome, the reply, the private link message when links go to the asker only)."""
         try:
             result = await self._service.fetch_logs(target)
         except TargetError as exc:
-            return "not_found", {**blocks.target_error_message(exc), "replace_original": False}
+            return (
+                "not_found",
+                {**blocks.target_error_message(exc), "replace_original": False},
+                None,
+            )
         except Exception:
             log.exception("unexpected error while fetching logs for %r", target)
-            return "error", blocks.internal_error_message()
+            return "error", blocks.internal_error_message(), None
         export = result.export
         outcome = "link" if isinstance(export, LogsLink) else str(export.reason if export else "")
-        return outcome, blocks.logs_message(result, user_id)
+        private = self._private_links and isinstance(export, LogsLink)
+        message = blocks.logs_message(result, user_id, private_link=private)
+        return outcome, message, blocks.private_link_message(result) if private else None

@@ -101,9 +101,11 @@ def _trigger(event: PipelineEvent) -> str | None:
     return f"Triggered by *{escape_name(event.triggered_by)}*{how}"
 
 
-def notification_message(result: LogsResult, event: PipelineEvent) -> Message:
+def notification_message(
+    result: LogsResult, event: PipelineEvent, *, private_link: bool = False
+) -> Message:
     """The parent post for a failure: the logs post, attributed to the trigger, not a person."""
-    message = logs_message(result, None, note=_trigger(event))
+    message = logs_message(result, None, note=_trigger(event), private_link=private_link)
     message.pop("response_type", None)
     if not result.failures and event.error_message:
         error = section(

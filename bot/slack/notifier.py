@@ -14,16 +14,23 @@ from bot.slack.poster import Poster
 
 
 class SlackIncidentPosts:
-    def __init__(self, poster: Poster) -> None:
+    def __init__(self, poster: Poster, *, private_links: bool = False) -> None:
         self._poster = poster
+        self._private = private_links
 
     async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str:
-        return await self._poster.post(channel, incident_blocks.notification_message(result, event))
+        return await self._poster.post(
+            channel, incident_blocks.notification_message(result, event, private_link=self._private)
+        )
 
     async def refresh(
         self, channel: str, ts: str, result: LogsResult, event: PipelineEvent
     ) -> None:
-        await self._poster.update(channel, ts, incident_blocks.notification_message(result, event))
+        await self._poster.update(
+            channel,
+            ts,
+            incident_blocks.notification_message(result, event, private_link=self._private),
+        )
 
     async def event(
         self,
