@@ -8,6 +8,7 @@ BOT_SCOPES: dict[str, str] = {
     "links:write": "chat.unfurl: the execution summary under a pasted link",
     "channels:read": "conversations.info: is the bot in this public channel before subscribing",
     "groups:read": "conversations.info: is the bot in this private channel before subscribing",
+    "usergroups:read": "the access policy's @user-group handles (usergroups.list, .users.list)",
 }
 
 BOT_EVENTS: tuple[str, ...] = ("link_shared",)
