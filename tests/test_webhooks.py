@@ -16,9 +16,11 @@ from tests.world import ROLLOUT_FAILURE
 
 
 @pytest.fixture
-async def bot(start_bot: Any, store_url: str) -> RunningBot:
+async def bot(start_bot: Any, redis_url: str) -> RunningBot:
+    # Redis, as replicas run it; every store operation is tested on both backends in
+    # tests/store, and the SQLite queue end to end in tests/test_restarts.py.
     running: RunningBot = await start_bot(
-        bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN
+        bot_store_url=redis_url, harness_webhook_token=WEBHOOK_TOKEN
     )
     return running
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +13,8 @@ from tests.emulators.slack import SlackEmulator
 
 
 @pytest.fixture
-async def bot(start_bot: Any, store_url: str) -> RunningBot:
+async def bot(start_bot: Any, tmp_path: Path) -> RunningBot:
+    store_url = f"sqlite:///{tmp_path}/bot.db"  # Redis: see tests/test_webhooks.py
     running: RunningBot = await start_bot(bot_store_url=store_url)
     return running
 

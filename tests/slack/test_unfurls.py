@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from tests.world import ROLLOUT_FAILURE
 
 
 @pytest.fixture
-async def bot(start_bot: Any, store_url: str) -> RunningBot:
+async def bot(start_bot: Any, tmp_path: Path) -> RunningBot:
+    store_url = f"sqlite:///{tmp_path}/bot.db"  # Redis: see tests/test_webhooks.py
     running: RunningBot = await start_bot(
         bot_store_url=store_url, harness_ui_hosts="acme.harness.io"
     )
