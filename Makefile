@@ -18,8 +18,9 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The real bot when Slack and Harness settings are present, else the sandbox.
 run: $(VENV)/.installed
-	$(BIN)/harness-logs-bot
+	$(BIN)/python -m bot.sandbox.run
 
 # The store's tests run against a real Redis; they start their own server on a
 # free port, so only the binary is needed (Debian's package, installed if missing).

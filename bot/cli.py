@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Slack app that posts Harness execution logs into channels.",
         epilog=(
             "subcommands (serving is the default):\n"
-            "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log"
+            "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log\n"
+            "  sandbox [--script FILE]            the real bot against emulated Slack and Harness"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.excerpt_cli import main as excerpt_main
 
         return excerpt_main(argv[1:])
+    if argv[:1] == ["sandbox"]:
+        from bot.sandbox import main as sandbox_main
+
+        return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -35,6 +35,7 @@ PARTS: dict[str, str] = {
     "bot.web": "app",
     "bot.readiness": "app",
     "bot.cli": "app",
+    "bot.sandbox": "app",
     "bot.__main__": "app",
     "bot": "app",
 }

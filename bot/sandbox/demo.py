@@ -1,0 +1,42 @@
+"""The sandbox's demo world: the test world's pipelines and runs (two projects,
+green and failed runs, a chained pipeline), with a realistic deploy log for the
+failed `deploy_checkout #42` that prints a secret, so its redaction shows."""
+
+from __future__ import annotations
+
+from tests.emulators.executions import ndjson, step_key
+from tests.emulators.harness import HarnessEmulator
+from tests.world import build_world
+
+CHANNEL = "C0INCIDENT"
+
+ROLLOUT_LOG = [
+    ("info", "+ helm upgrade --install checkout ./charts/checkout --namespace prod\n"),
+    ("info", 'Release "checkout" has been upgraded. Happy Helming!\n'),
+    ("info", "+ export DB_PASSWORD=hunter2-Sup3rS3cret-Pa55w0rd\n"),
+    ("info", "+ kubectl rollout status deployment/checkout -n prod --timeout=300s\n"),
+    (
+        "info",
+        'Waiting for deployment "checkout" rollout to finish: '
+        "0 of 3 updated replicas are available...\n",
+    ),
+    ("info", "Warning: pod checkout-7d9f8-x2k4q: Back-off restarting failed container\n"),
+    ("info", "Error from server: CrashLoopBackOff: checkout failed to connect to postgres:5432\n"),
+    ("info", 'error: deployment "checkout" exceeded its progress deadline\n'),
+    ("info", "kubectl rollout status deployment/checkout timed out: 0 of 3 pods ready\n"),
+    ("info", "Command finished with status FAILURE\n"),
+]
+
+
+def build_demo(harness: HarnessEmulator) -> None:
+    build_world(harness)
+    run = next(
+        r
+        for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs
+        if r.run_sequence == 42
+    )
+    key = step_key(harness.account, run, "deploy_prod", "rollout")
+    harness.logs[f"{key}-commandUnit:Execute"] = ndjson(ROLLOUT_LOG, minute=1)
+
+
+__all__ = ["CHANNEL", "build_demo"]

@@ -1,0 +1,99 @@
+"""The sandbox: the real bot against the emulators, as `make run` starts it without
+settings; through `--script` and through its prompt in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import main as sandbox_main
+from bot.sandbox.run import main as run_main
+from tests.processes import BIN, clean_env, run
+
+SCRIPT = """\
+/harness-logs deploy_checkout
+!press Refresh link
+/harness-logs deploy_chekout
+!fail deploy_checkout
+!quit
+/harness-logs never reached
+"""
+
+
+async def test_a_script_prints_the_whole_session(tmp_path: Path) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text(SCRIPT)
+    code, out = await run([str(BIN), "sandbox", "--script", str(script)], clean_env(), tmp_path)
+    assert code == 0, out
+    assert "> /harness-logs deploy_checkout" in out
+    assert "── only you (the acknowledgement)" in out
+    assert "── #incident" in out and "Deploy Checkout #42" in out
+    assert "[REDACTED" in out and "hunter2-Sup3rS3cret" not in out  # the planted secret
+    assert "[:arrow_down: Download logs] <http://127.0.0.1:" in out
+    assert "replacing the message" in out and "Link refreshed by" in out  # the button
+    assert "Did you mean `Deploy Checkout`, `deploy_checkout`?" in out
+    assert "── posted in #incident" in out and "Preparing the logs export" in out
+    assert "── updated in #incident" in out
+    assert "never reached" not in out.split("> !quit", 1)[1]
+
+
+def test_make_run_without_settings_says_it_is_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in clean_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["run", "--script", os.devnull])
+    assert run_main() == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("No Slack/Harness settings found, so this is the sandbox")
+
+
+def test_the_prompt_in_a_terminal(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [str(BIN), "sandbox"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=subprocess.DEVNULL,
+        env=clean_env(TERM="dumb"),
+        cwd=tmp_path,
+    )
+    os.close(terminal)
+    seen = b""
+
+    def until(text: bytes, seconds: float = 30) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + seconds
+        while text not in seen:  # read the terminal with a deadline
+            assert time.monotonic() < deadline, seen.decode(errors="replace")[-2000:]
+            try:
+                seen += os.read(controller, 65536)
+            except OSError:
+                break
+
+    try:
+        until(b"> ")
+        os.write(controller, b"/harness-logs deploy_checkout #41\n")
+        until(b"Deploy Checkout #41")
+        until(b"\n> ")
+        os.write(controller, b"!quit\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(controller)
+    assert b"Success" in seen
+
+
+def test_a_missing_script_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert sandbox_main(["--script", str(tmp_path / "nope.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
