@@ -52,6 +52,7 @@ class BotApp:
             poll=settings.work_poll_interval,
             first_retry=settings.work_retry_initial_delay,
             lease=settings.work_lease,
+            on_wait=lambda lane, seconds: self.metrics.queue_wait.labels(lane).observe(seconds),
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
@@ -78,6 +79,9 @@ class BotApp:
                 token.get_secret_value(),
                 self.slack.incidents.accept,
                 clean=partial(clean_message, redactor=self.harness.redactor),
+                on_outcome=lambda event, outcome: self.metrics.webhooks.labels(
+                    event, outcome
+                ).inc(),
             )
             if token is not None
             else None

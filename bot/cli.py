@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="Slack connection: socket (default when SLACK_APP_TOKEN is set) or http",
     )
     parser.add_argument("--port", type=int, help="HTTP port (default: PORT, else 3000)")
-    parser.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")  # noqa: S104
+    parser.add_argument("--host", help="HTTP bind address (default: HOST, else 0.0.0.0)")
     return parser
 
 
@@ -65,10 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         problems.append("--port: must be between 0 and 65535")
     if problems:
         return _refuse(problems)
-    configure_logging(settings.log_level, settings.secrets())
+    configure_logging(settings.log_level, settings.secrets(), settings.log_format)
     port = args.port if args.port is not None else settings.port
+    host = args.host or settings.host
     try:
-        asyncio.run(serve(settings, mode, args.host, port))
+        asyncio.run(serve(settings, mode, host, port))
     except StartupError as exc:
         print("harness-logs-bot: cannot start", file=sys.stderr)
         print(f"  {exc}", file=sys.stderr)

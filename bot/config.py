@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # First wait before queued work that failed runs again; it doubles up to a minute.
     work_retry_initial_delay: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # The same as --mode and --host (the flags win).
+    bot_mode: Literal["socket", "http"] | None = None
+    host: str = "0.0.0.0"  # noqa: S104
     port: int = Field(default=3000, ge=0, le=65535)
     # requester: pre-signed links go only to whoever asks (ephemeral); the post keeps the rest.
     link_visibility: Literal["channel", "requester"] = "channel"
@@ -176,6 +180,8 @@ class Settings(BaseSettings):
         return frozenset({self.harness_host, *_split_hosts(self.harness_ui_hosts)})
 
     def default_mode(self) -> Mode:
+        if self.bot_mode is not None:
+            return self.bot_mode
         return "socket" if self.slack_app_token else "http"
 
     def problems_for_mode(self, mode: Mode) -> list[str]:

@@ -9,6 +9,7 @@ signature there) and Slack's `response_url`s and incoming-webhook URLs.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -39,10 +40,43 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub_urls(text)
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+class JsonFormatter(ScrubbingFormatter):
+    """One JSON object per line: time, level, logger, message, and the fields a call
+    passed in `extra` (a request id, who, what, outcome, duration)."""
+
+    _PLAIN = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message"}
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__(secrets, "%(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = super().format(record)  # scrubbed, with any traceback appended
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        for key, value in vars(record).items():
+            if key not in self._PLAIN and not key.startswith("_"):
+                entry[key] = (
+                    value if isinstance(value, int | float | bool) else self._clean(str(value))
+                )
+        return json.dumps(entry, ensure_ascii=False)
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return scrub_urls(text)
+
+
+def configure_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
+    secrets = list(secrets)
     handler.setFormatter(
-        ScrubbingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonFormatter(secrets)
+        if fmt == "json"
+        else ScrubbingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

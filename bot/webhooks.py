@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -179,12 +180,20 @@ class WebhookReceiver:
         token: str,
         accept: Callable[[PipelineEvent], Awaitable[bool]],
         clean: Callable[[str], str] = str,
+        on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         self._clean = clean
         self._token = token.encode()
         self._accept = accept
+        self._on_outcome = on_outcome or (lambda _event, _outcome: None)
 
     async def receive(self, request: web.Request) -> web.Response:
+        response = await self._receive(request)
+        if response.status >= 400 and response.status != 503:
+            self._on_outcome("unknown", "refused")
+        return response
+
+    async def _receive(self, request: web.Request) -> web.Response:
         given = request.query.get("token") or request.headers.get("X-Webhook-Token") or ""
         if not hmac.compare_digest(given.encode(), self._token):
             return _answer(401, "missing or wrong webhook token")
@@ -209,6 +218,7 @@ class WebhookReceiver:
                     400, "not a Harness notification: eventData.planExecutionId is missing"
                 )
             # TriggerFailed and other events about no execution: noted, nothing to post.
+            self._on_outcome(event.event_type, "noted")
             log.info(
                 "webhook %s for %s/%s/%s noted (no execution to act on)",
                 event.event_type,
@@ -217,20 +227,32 @@ class WebhookReceiver:
                 event.pipeline,
             )
             return _answer(202, "accepted")
+        started = time.monotonic()
+        try:
+            added = await self._accept(event)
+        except Exception as exc:
+            # Not recorded, so not accepted: Harness retries a 5xx.
+            log.error("could not record a notification: %r", exc)
+            self._on_outcome(event.event_type, "unrecorded")
+            return _answer(503, "could not record the notification; try again")
+        outcome = "accepted" if added else "duplicate"
+        self._on_outcome(event.event_type, outcome)
         log.info(
-            "webhook %s for %s/%s/%s execution %s",
+            "webhook %s for %s/%s/%s execution %s: %s",
             event.event_type,
             event.org,
             event.project,
             event.pipeline,
             event.plan_execution_id,
+            outcome,
+            extra={
+                "request_id": f"webhook:{event.plan_execution_id}:{event.event_type}",
+                "event": event.event_type,
+                "pipeline": f"{event.org}/{event.project}/{event.pipeline}",
+                "outcome": outcome,
+                "duration_s": round(time.monotonic() - started, 4),
+            },
         )
-        try:
-            await self._accept(event)
-        except Exception as exc:
-            # Not recorded, so not accepted: Harness retries a 5xx.
-            log.error("could not record a notification: %r", exc)
-            return _answer(503, "could not record the notification; try again")
         return _answer(202, "accepted")
 
 

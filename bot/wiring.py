@@ -161,6 +161,7 @@ def slack_side(
             retry_handlers=retry_handlers(rate_limits=False),
         ),
         Pacer(settings.slack_post_interval),
+        on_error=lambda method, error: metrics.slack_errors.labels(method, error).inc(),
     )
     account = settings.harness_account_id
     directory = SlackDirectory(client)
@@ -188,6 +189,7 @@ def slack_side(
         workers,
         account=account,
         access=access,
+        on_broken=metrics.broken_subscriptions.inc,
     )
     return SlackSide(client, bolt, incidents, access)
 

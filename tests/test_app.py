@@ -72,6 +72,8 @@ async def test_metrics_count_commands_and_harness_calls(bot: RunningBot) -> None
     assert 'harness_logs_harness_requests_total{endpoint="logs.export",outcome="200"}' in text
     assert 'harness_logs_export_seconds_count{outcome="success"} 1.0' in text
     assert "harness_logs_jobs_in_flight 0.0" in text  # the command's job is done
+    assert 'harness_logs_queue_wait_seconds_count{lane="interactive"}' in text
+    assert "process_resident_memory_bytes" in text  # the default process collectors
     assert BOT_TOKEN not in text
 
 

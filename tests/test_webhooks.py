@@ -38,6 +38,11 @@ async def accepted(bot: RunningBot, body: dict[str, Any], **kwargs: Any) -> None
     assert (status, answer) == (202, {"status": "accepted"})
 
 
+async def metrics_of(bot: RunningBot) -> str:
+    async with bot.session.get(bot.url + "/metrics") as resp:
+        return await resp.text()
+
+
 async def idle(bot: RunningBot) -> None:
     """Wait until every job the webhook started has finished."""
     await asyncio.wait_for(bot.app.idle(), 20)
@@ -237,6 +242,9 @@ async def test_the_same_delivery_twice_posts_once(
     await slack.wait_for(lambda: slack.posts())
     await idle(bot)
     assert len(slack.posts()) == 1
+    metrics = await metrics_of(bot)
+    assert 'harness_logs_webhooks_total{event="PipelineFailed",outcome="accepted"} 1.0' in metrics
+    assert 'harness_logs_webhooks_total{event="PipelineFailed",outcome="duplicate"} 1.0' in metrics
 
 
 async def test_later_events_go_into_the_thread_and_update_the_parent(
@@ -401,6 +409,12 @@ async def test_a_channel_that_removed_the_bot_is_marked_broken_and_others_still_
     _status, _ack, rid = await bot.command("subscriptions", channel_id="C0OPS00001")
     listing = await bot.reply(rid)
     assert "broken (not_in_channel)" in json.dumps(listing)
+    metrics = await metrics_of(bot)
+    assert "harness_logs_broken_subscriptions_total 1.0" in metrics
+    assert (
+        'harness_logs_slack_errors_total{error="not_in_channel",method="chat.postMessage"} 1.0'
+        in metrics
+    )
 
 
 async def test_subscriptions_survive_a_restart(

@@ -98,7 +98,9 @@ class Incidents:
         *,
         account: str,
         access: Access | None = None,
+        on_broken: Callable[[], None] | None = None,
     ) -> None:
+        self._on_broken = on_broken or (lambda: None)
         self._service = service
         self._access = access or Access(None, _no_name, _no_members)
         self._store = store
@@ -165,6 +167,7 @@ class Incidents:
                 await self._other(subscription, event)
         except ChannelUnavailable as exc:
             await self._store.mark_broken(subscription.channel, subscription.pipeline, exc.reason)
+            self._on_broken()
             log.warning(
                 "subscription of %s to %s is broken: %s",
                 subscription.channel,

@@ -91,7 +91,9 @@ class Workers:
         poll: float = 0.5,
         remember: float = REMEMBER_DONE,
         first_retry: float = 1.0,
+        on_wait: Callable[[str, float], None] | None = None,
     ) -> None:
+        self._on_wait = on_wait
         self._queue = queue
         self._capacity = capacity
         self.owner = owner or worker_name()
@@ -201,7 +203,10 @@ class Workers:
             log.error("no handler for work of kind %r; dropped", work.kind)
             await self._queue.drop(work)
             return
-        left = work.deadline - time.time()
+        now = time.time()
+        if self._on_wait is not None:
+            self._on_wait(work.lane.value, max(0.0, now - max(work.not_before, work.created_at)))
+        left = work.deadline - now
         if left <= 0:
             await self._give_up(work, expired, "deadline passed")
             return

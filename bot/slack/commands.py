@@ -98,6 +98,16 @@ class CommandHandler:
             return
         if not added:
             log.info("command %s seen before (a replay or a retry); not run again", trigger)
+        else:
+            log.info(
+                "command accepted",
+                extra={
+                    "request_id": trigger,
+                    "user": command.get("user_id"),
+                    "channel": command.get("channel_id"),
+                    "command": str(command.get("text") or "")[:200],
+                },
+            )
         await ack(**answer)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -172,6 +182,18 @@ class CommandHandler:
             log.error("could not deliver the %s reply: %s", outcome, exc)
             return GiveUp(str(exc))
         self._metrics.commands.labels(kind, outcome).inc()
+        log.info(
+            "command answered: %s",
+            outcome,
+            extra={
+                "request_id": command.get("trigger_id"),
+                "user": command.get("user_id"),
+                "channel": command.get("channel_id"),
+                "command": str(command.get("text") or "")[:200],
+                "outcome": outcome,
+                "duration_s": round(time.time() - work.created_at, 3),
+            },
+        )
         if private is not None:
             await _tell(response_url, private)  # the link, to the person who asked only
         if said and message.get("response_type") == "in_channel":

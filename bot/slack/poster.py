@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -62,9 +63,15 @@ class Pacer:
 
 
 class Poster:
-    def __init__(self, client: AsyncWebClient, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        pacer: Pacer | None = None,
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> None:
         self._client = client
         self._pacer = pacer or Pacer()
+        self._on_error = on_error or (lambda _method, _error: None)
 
     async def post(
         self,
@@ -136,6 +143,8 @@ class Poster:
     def _classified(self, exc: SlackApiError, channel: str) -> Exception:
         response = exc.response
         error = str(response.get("error", "")) if response is not None else ""
+        method = str(getattr(response, "api_url", "") or "").rsplit("/", 1)[-1] or "unknown"
+        self._on_error(method, error or "http_error")
         if error in GONE:
             return ChannelUnavailable(error)
         if response is not None and (response.status_code == 429 or error == "ratelimited"):
