@@ -87,7 +87,7 @@ def describe_target(target: Target) -> str:
     return " ".join(parts)
 
 
-def usage_message(problem: str | None = None) -> Message:
+def usage_message(problem: str | None = None, default_scope: str | None = None) -> Message:
     examples = "\n".join(
         f"• `{COMMAND} {example}`  {what}"
         for example, what in (
@@ -98,8 +98,13 @@ def usage_message(problem: str | None = None) -> Message:
             ('"Deploy Checkout" "Deploy Prod"/Rollout', "display names, any case"),
             ("deploy_checkout in payments/checkout", "another org/project"),
             ("https://app.harness.io/ng/account/…/executions/…", "an execution link"),
+            ("subscribe deploy_checkout [events=all]", "its failures (or every event) posted here"),
+            ("unsubscribe deploy_checkout", "no more posts about it here"),
+            ("subscriptions", "what this channel is subscribed to"),
         )
     )
+    if default_scope:
+        examples += f"\nWithout `in <org>/<project>`, commands read `{escape(default_scope)}`."
     intro = (
         f":warning: {problem}\n\n" if problem else ""
     ) + "*harness-logs* posts a download link for Harness execution logs in this channel."

@@ -115,11 +115,11 @@ class CommandHandler:
             parsed = parse_command(command.get("text") or "")
         except CommandError as exc:
             self._metrics.commands.labels("invalid", "usage_error").inc()
-            await ack(**blocks.usage_message(str(exc)))
+            await ack(**blocks.usage_message(str(exc), str(self._service.default_scope)))
             return
         if isinstance(parsed, Help):
             self._metrics.commands.labels("help", "ok").inc()
-            await ack(**blocks.usage_message())
+            await ack(**blocks.usage_message(None, str(self._service.default_scope)))
             return
         if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
             kind = type(parsed).__name__.lower()

@@ -158,6 +158,13 @@ def _parse_named(tokens: list[_Token]) -> NamedTarget:
         rest = rest[1:]
 
     stage = step = None
+    if rest and run is None and rest[0].bare is not None and rest[0].text.isdigit():
+        # Harness identifiers never start with a digit: this is a run number.
+        number = rest[0].text
+        raise CommandError(
+            f"`{number}` is not a stage. Did you mean run `#{number}`, "
+            f"as in `{pipeline} #{number}`?"
+        )
     if rest:
         stage, step = _stage_and_step(rest[0])
         rest = rest[1:]

@@ -55,6 +55,9 @@ async def test_help_is_a_private_usage_message(
 ) -> None:
     said = await refused_in_ack(dispatch, harness, text)
     assert "deploy_checkout #42 deploy_prod/rollout" in said
+    for command in ("subscribe deploy_checkout", "unsubscribe deploy_checkout", "subscriptions"):
+        assert command in said
+    assert "commands read `default/shop`" in said
 
 
 async def test_latest_run_posts_link_status_failure_and_requester(

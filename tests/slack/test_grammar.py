@@ -106,6 +106,7 @@ def test_urls_are_recognised(text: str, url: str) -> None:
         ("x" * 10_000, "too long"),
         ("https://app.harness.io/ng/x extra words", "on its own"),
         ("<@U123> deploy", "not a valid pipeline name"),
+        ("deploy_checkout 42", "Did you mean run `#42`, as in `deploy_checkout #42`?"),
     ],
 )
 def test_malformed_text_is_refused_with_a_reason(text: str, says: str) -> None:
