@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint format bench clean redis-server
 
+# A .venv that did not finish is removed, so a later run never trusts a broken one.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "harness-logs needs Python 3.11 or newer: run 'make run PYTHON=python3.11'"; exit 1; }
+	$(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip \
+		|| { rm -rf $(VENV); echo "could not set up $(VENV)"; exit 1; }
 
 # Stamp files so that a second `make run`/`make test` does not reinstall.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
@@ -22,12 +25,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/python -m bot.sandbox.run
 
-# The store's tests run against a real Redis; they start their own server on a
-# free port, so only the binary is needed (Debian's package, installed if missing).
+# The store's tests run against a real Redis; they start their own server on a unix
+# socket, so only the binary is needed: REDIS_SERVER, else redis-server on PATH, else
+# Debian's package (installed when apt-get can).
 redis-server:
-	@command -v redis-server >/dev/null 2>&1 || { \
+	@test -n "$$REDIS_SERVER" || command -v redis-server >/dev/null 2>&1 || { \
 		echo "installing redis-server (Debian package)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; } || { \
+			echo "redis-server is needed by the tests: install it, or set REDIS_SERVER=/path/to/redis-server"; exit 1; }; \
 	}
 
 # One pytest worker per core: every test owns its emulators, ports, files and Redis

@@ -6,6 +6,7 @@ A socket file in the test's directory cannot be taken by anyone else, unlike a
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -37,9 +38,12 @@ def _answers(path: Path) -> bool:
 
 @contextmanager
 def redis_server(workdir: Path) -> Iterator[RedisServer]:
-    binary = shutil.which("redis-server")
+    binary = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
     if binary is None:
-        raise RuntimeError("redis-server is not installed: run the tests through `make test`")
+        raise RuntimeError(
+            "redis-server is not installed: run the tests through `make test`, "
+            "or set REDIS_SERVER=/path/to/redis-server"
+        )
     path = workdir / "redis.sock"
     process = subprocess.Popen(
         [

@@ -52,3 +52,11 @@ def test_display_information_fits_slack_limits() -> None:
     assert len(info["description"]) <= 140
     assert 175 <= len(info["long_description"]) <= 4000
     assert load()["features"]["bot_user"]["display_name"]
+
+
+def test_env_example_lists_every_setting() -> None:
+    from bot.config import Settings
+
+    text = (MANIFEST.parent / ".env.example").read_text()
+    listed = {line.lstrip("# ").split("=", 1)[0] for line in text.splitlines() if "=" in line}
+    assert {name.upper() for name in Settings.model_fields} <= listed
