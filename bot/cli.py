@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "subcommands (serving is the default):\n"
             "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log\n"
+            "  fetch <command words> [--json]     what /harness-logs would post, in the terminal\n"
             "  sandbox [--script FILE]            the real bot against emulated Slack and Harness"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -50,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.excerpt_cli import main as excerpt_main
 
         return excerpt_main(argv[1:])
+    if argv[:1] == ["fetch"]:
+        from bot.fetch_cli import main as fetch_main
+
+        return fetch_main(argv[1:])
     if argv[:1] == ["sandbox"]:
         from bot.sandbox import main as sandbox_main
 

@@ -55,8 +55,9 @@ class HarnessSide:
     default_scope: Scope
 
 
-def harness_side(settings: Settings, metrics: Metrics, store: Store) -> HarnessSide:
-    """The Harness clients and the logs use case on top of them."""
+def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> HarnessSide:
+    """The Harness clients and the logs use case on top of them (without a store, no
+    link cache: the terminal's `fetch`)."""
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
@@ -117,7 +118,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store) -> HarnessS
             compare_last_success=settings.excerpt_compare_last_success,
         ),
         on_export=metrics.observe_export,
-        links=LinkCache(store),
+        links=LinkCache(store) if store is not None else None,
     )
     return HarnessSide(http, downloads, pipelines, service, redactor, default_scope)
 

@@ -30,6 +30,7 @@ PARTS: dict[str, str] = {
     "bot.slack": "edge",
     "bot.webhooks": "edge",
     "bot.excerpt_cli": "app",
+    "bot.fetch_cli": "app",
     "bot.app": "app",
     "bot.wiring": "app",
     "bot.web": "app",

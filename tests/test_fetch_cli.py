@@ -1,0 +1,73 @@
+"""`harness-logs-bot fetch`: the slash command's words in a terminal, against the
+Harness emulator; text, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
+from tests.processes import BIN, bot_env, clean_env, run
+from tests.world import ROLLOUT_FAILURE
+
+
+async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    env = bot_env(harness, slack, HARNESS_EXPORT_POLL_INTERVAL="0.01")
+    env.pop("SLACK_BOT_TOKEN")  # the terminal needs no Slack at all
+    code, out = await run([str(BIN), "fetch", "deploy_checkout", "#42"], env, tmp_path)
+    assert code == 0, out
+    assert out.startswith("Deploy Checkout #42: Failed")
+    assert f"Failed in Deploy Prod › Rollout: {ROLLOUT_FAILURE}" in out
+    assert "[timeout or out of memory]" in out
+    assert "Download (expires 2026-11-27 10:03 UTC): http://127.0.0.1:" in out
+    code, out = await run([str(BIN), "fetch", "deploy_checkout #42", "--json"], env, tmp_path)
+    answer = json.loads(out)
+    assert code == 0
+    assert (answer["pipeline"], answer["run"], answer["status"]) == (
+        "deploy_checkout",
+        42,
+        "Failed",
+    )
+    assert answer["link"].startswith("http://127.0.0.1:") and answer["problem"] is None
+    assert answer["failures"][0]["category"] == "timeout_or_oom"
+
+
+async def test_a_problem_harness_reports_is_exit_1(
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    harness.fail_next("logs.export", 403, times=2, body={"error_msg": "forbidden"})
+    env = bot_env(harness, slack, HARNESS_EXPORT_POLL_INTERVAL="0.01")
+    code, out = await run([str(BIN), "fetch", "deploy_checkout", "--json"], env, tmp_path)
+    assert code == 1
+    assert json.loads(out)["problem"] == "access"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["fetch", "deploy_checkout", "#abc"], "not a run number"),
+        (["fetch", "subscribe", "deploy_checkout"], "subscriptions live in Slack"),
+        (["fetch", "deploy_checkout"], "HARNESS_API_KEY: is required"),
+    ],
+)
+def test_bad_input_or_settings_is_exit_2(
+    argv: list[str],
+    says: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in clean_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert says in capsys.readouterr().err
