@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
             "subcommands (serving is the default):\n"
             "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log\n"
             "  fetch <command words> [--json]     what /harness-logs would post, in the terminal\n"
+            "  doctor                             the settings checked against the real services\n"
             "  sandbox [--script FILE]            the real bot against emulated Slack and Harness"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -51,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.excerpt_cli import main as excerpt_main
 
         return excerpt_main(argv[1:])
+    if argv[:1] == ["doctor"]:
+        from bot.doctor import main as doctor_main
+
+        return doctor_main(argv[1:])
     if argv[:1] == ["fetch"]:
         from bot.fetch_cli import main as fetch_main
 

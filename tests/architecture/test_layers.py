@@ -31,6 +31,7 @@ PARTS: dict[str, str] = {
     "bot.webhooks": "edge",
     "bot.excerpt_cli": "app",
     "bot.fetch_cli": "app",
+    "bot.doctor": "app",
     "bot.app": "app",
     "bot.wiring": "app",
     "bot.web": "app",

@@ -27,12 +27,13 @@ from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
 
+from bot.slack.scopes import BOT_SCOPES
 from tests.blockkit import block_problems
 from tests.emulators.waiting import Changes
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
 APP_TOKEN = "xapp-1-A0123456789-1111111111-0123456789abcdef0123456789abcdef"
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SIGNING_SECRET = "8f742231b10e8888abcd99aaabbb85a5"
 TEAM_ID = "T0TEAM0001"
 BOT_USER_ID = "U0BOTUSER1"
 
@@ -69,6 +70,8 @@ class SlackEmulator:
         self.usergroups: dict[str, tuple[str, list[str]]] = {}
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
+        # The bot token's scopes, as the installed app granted them.
+        self.scopes: list[str] = sorted(BOT_SCOPES)
         self.post_rate: float | None = None  # per channel per second; None: no limit
         self.post_burst = 1
         self.rate_limited = 0  # 429s answered
@@ -159,7 +162,8 @@ class SlackEmulator:
             self.invalid.append((method, problems))
             return web.json_response({"ok": False, "error": "invalid_blocks", "errors": problems})
         result: dict[str, Any] = await handler(args)
-        return web.json_response(result)
+        # Slack names the token's scopes on every Web API answer.
+        return web.json_response(result, headers={"x-oauth-scopes": ",".join(self.scopes)})
 
     def fail_next(
         self,
