@@ -35,6 +35,11 @@ _NO_SLACK = "xoxb-0-0-fetch"
 
 
 def main(argv: list[str]) -> int:
+    return asyncio.run(run(argv))
+
+
+async def run(argv: list[str]) -> int:
+    """`main` without its event loop (what the tests drive)."""
     as_json = "--json" in argv
     words = " ".join(a for a in argv if a != "--json")
     try:
@@ -55,7 +60,7 @@ def main(argv: list[str]) -> int:
         return _fail("; ".join(exc.problems))
     # The answer is the output; the bot's own log only for what went wrong.
     configure_logging("ERROR", settings.secrets())
-    return asyncio.run(_fetch(settings, parsed, as_json))
+    return await _fetch(settings, parsed, as_json)
 
 
 async def _fetch(settings: Any, parsed: FetchLogs, as_json: bool) -> int:

@@ -65,7 +65,9 @@ async def test_http_mode_needs_the_signing_secret_and_reads_dotenv(tmp_path: Pat
     assert "SLACK_APP_TOKEN: is required in socket mode" in out
 
 
-@pytest.mark.parametrize("entry", ["script", "module"])
+# `python -m bot` here; the console script `harness-logs-bot` serves in
+# tests/test_restarts.py and test_sighup_reloads_the_policy below.
+@pytest.mark.parametrize("entry", ["module"])
 async def test_the_bot_serves_until_sigterm_then_exits_cleanly_and_logs_no_secret(
     tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, entry: str
 ) -> None:

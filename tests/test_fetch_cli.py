@@ -10,24 +10,43 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.fetch_cli import run as fetch_run
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
-from tests.processes import BIN, bot_env, clean_env, run
+from tests.processes import bot_env, clean_env
 from tests.world import ROLLOUT_FAILURE
 
 
-async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
-    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+@pytest.fixture
+def environment(
+    harness: HarnessEmulator, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """The process's environment as a terminal user's: Harness settings, no Slack."""
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
     env = bot_env(harness, slack, HARNESS_EXPORT_POLL_INTERVAL="0.01")
     env.pop("SLACK_BOT_TOKEN")  # the terminal needs no Slack at all
-    code, out = await run([str(BIN), "fetch", "deploy_checkout", "#42"], env, tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+
+
+async def fetch(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = await fetch_run(argv)
+    return code, capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("environment")
+async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = await fetch(["deploy_checkout", "#42"], capsys)
     assert code == 0, out
     assert out.startswith("Deploy Checkout #42: Failed")
     assert f"Failed in Deploy Prod › Rollout: {ROLLOUT_FAILURE}" in out
     assert "[timeout or out of memory]" in out
     assert "Download (expires 2026-11-27 10:03 UTC): http://127.0.0.1:" in out
-    code, out = await run([str(BIN), "fetch", "deploy_checkout #42", "--json"], env, tmp_path)
+    code, out = await fetch(["deploy_checkout #42", "--json"], capsys)
     answer = json.loads(out)
     assert code == 0
     assert (answer["pipeline"], answer["run"], answer["status"]) == (
@@ -39,12 +58,12 @@ async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
     assert answer["failures"][0]["category"] == "timeout_or_oom"
 
 
+@pytest.mark.usefixtures("environment")
 async def test_a_problem_harness_reports_is_exit_1(
-    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
+    harness: HarnessEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     harness.fail_next("logs.export", 403, times=2, body={"error_msg": "forbidden"})
-    env = bot_env(harness, slack, HARNESS_EXPORT_POLL_INTERVAL="0.01")
-    code, out = await run([str(BIN), "fetch", "deploy_checkout", "--json"], env, tmp_path)
+    code, out = await fetch(["deploy_checkout", "--json"], capsys)
     assert code == 1
     assert json.loads(out)["problem"] == "access"
 

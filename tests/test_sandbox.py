@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox import main as sandbox_main
+from bot.sandbox import run_session as run_lines
 from bot.sandbox.run import main as run_main
-from tests.processes import BIN, clean_env, run
+from tests.processes import BIN, clean_env
 
 SCRIPT = """\
 /harness-logs deploy_checkout
@@ -26,11 +27,10 @@ SCRIPT = """\
 """
 
 
-async def test_a_script_prints_the_whole_session(tmp_path: Path) -> None:
-    script = tmp_path / "demo.txt"
-    script.write_text(SCRIPT)
-    code, out = await run([str(BIN), "sandbox", "--script", str(script)], clean_env(), tmp_path)
-    assert code == 0, out
+async def test_a_script_prints_the_whole_session(capsys: pytest.CaptureFixture[str]) -> None:
+    # The session in this process (the prompt test below runs the console script).
+    assert await run_lines(SCRIPT.splitlines()) == 0
+    out = capsys.readouterr().out
     assert "> /harness-logs deploy_checkout" in out
     assert "── only you (the acknowledgement)" in out
     assert "── #incident" in out and "Deploy Checkout #42" in out

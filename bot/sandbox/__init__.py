@@ -34,10 +34,10 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 2
-    return asyncio.run(_run(lines))
+    return asyncio.run(run_session(lines))
 
 
-async def _run(lines: list[str] | None) -> int:
+async def run_session(lines: list[str] | None) -> int:
     # The transcript is the output; the app's own log only for what went wrong.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     session = Session()
@@ -71,4 +71,4 @@ def _line_editing() -> None:
         import readline  # noqa: F401
 
 
-__all__ = ["main"]
+__all__ = ["main", "run_session"]
