@@ -66,28 +66,24 @@ async def test_http_mode_needs_the_signing_secret_and_reads_dotenv(tmp_path: Pat
 
 
 # `python -m bot` here; the console script `harness-logs-bot` serves in
-# tests/test_restarts.py and test_sighup_reloads_the_policy below.
-@pytest.mark.parametrize("entry", ["module"])
+# tests/test_restarts.py and in test_sighup_reloads_the_policy below.
 async def test_the_bot_serves_until_sigterm_then_exits_cleanly_and_logs_no_secret(
-    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator, entry: str
+    tmp_path: Path, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
     # At DEBUG, the level where libraries say the most; the module entry point also
     # takes its mode, host and log format from the environment, and logs JSON.
-    extra = {"LOG_FORMAT": "json", "BOT_MODE": "http", "HOST": "127.0.0.1"}
     env = bot_env(
         harness,
         slack,
         PORT="0",
         LOG_LEVEL="DEBUG",
         HARNESS_EXPORT_POLL_INTERVAL="0.01",
-        **(extra if entry == "module" else {}),
+        LOG_FORMAT="json",
+        BOT_MODE="http",
+        HOST="127.0.0.1",
     )
-    args = (
-        [str(BIN), "--host", "127.0.0.1", "--mode", "http"]
-        if entry == "script"
-        else [sys.executable, "-m", "bot"]
-    )
-    rid = f"secret{entry}"
+    args = [sys.executable, "-m", "bot"]
+    rid = "secretmodule"
     async with serving(args, env, tmp_path) as bot:
         async with aiohttp.ClientSession() as session:
             async with session.get(bot.url + "/readyz") as resp:
@@ -107,12 +103,11 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly_and_logs_no_secre
     assert f"/1234567890/{rid}" not in logs  # nor the response_url
     for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
         assert secret not in logs
-    if entry == "module":
-        entries = [json.loads(line) for line in logs.splitlines() if line.strip()]
-        follow = [e for e in entries if e.get("request_id") == f"trig.{rid}"]
-        assert [e["message"] for e in follow] == ["command accepted", "command answered: link"]
-        assert follow[1]["outcome"] == "link" and follow[1]["duration_s"] > 0
-        assert follow[1]["user"] and follow[1]["command"] == "deploy_checkout"
+    entries = [json.loads(line) for line in logs.splitlines() if line.strip()]
+    follow = [e for e in entries if e.get("request_id") == f"trig.{rid}"]
+    assert [e["message"] for e in follow] == ["command accepted", "command answered: link"]
+    assert follow[1]["outcome"] == "link" and follow[1]["duration_s"] > 0
+    assert follow[1]["user"] and follow[1]["command"] == "deploy_checkout"
 
 
 @pytest.mark.parametrize(
