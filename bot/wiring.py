@@ -37,6 +37,7 @@ from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.directory import SlackDirectory
 from bot.slack.events import UnfurlHandler
+from bot.slack.home import HomeHandler, Recent
 from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Pacer, Poster
 from bot.slack.retries import retry_handlers
@@ -180,9 +181,12 @@ def slack_side(
         progress_after=settings.command_progress_after,
         access=access,
         private_links=private,
+        on_request=Recent(store).add,
     ).register(bolt)
     ActionHandler(service, workers, poster, access, private_links=private).register(bolt)
     UnfurlHandler(service, client, workers, access).register(bolt)
+    recent = Recent(store)
+    HomeHandler(store, recent, client, settings.harness_host).register(bolt)
     incidents = Incidents(
         service,
         store,

@@ -35,6 +35,7 @@ def test_events_unfurl_domains_and_interactivity_match_the_code() -> None:
     assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS)
     assert "app.harness.io" in manifest["features"]["unfurl_domains"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     text = MANIFEST.read_text()
     assert "# request_url: https://" in text
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -66,7 +67,9 @@ class CommandHandler:
         progress_after: float = 10.0,
         access: Access,
         private_links: bool = False,
+        on_request: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
+        self._on_request = on_request
         self._service = service
         self._workers = workers
         self._metrics = metrics
@@ -99,6 +102,9 @@ class CommandHandler:
         if not added:
             log.info("command %s seen before (a replay or a retry); not run again", trigger)
         else:
+            if self._on_request is not None:
+                text = str(command.get("text") or "").strip()
+                await self._on_request(str(command.get("user_id") or ""), text)
             log.info(
                 "command accepted",
                 extra={

@@ -11,4 +11,4 @@ BOT_SCOPES: dict[str, str] = {
     "usergroups:read": "the access policy's @user-group handles (usergroups.list, .users.list)",
 }
 
-BOT_EVENTS: tuple[str, ...] = ("link_shared",)
+BOT_EVENTS: tuple[str, ...] = ("link_shared", "app_home_opened")

@@ -56,6 +56,9 @@ class Store(WorkQueue, Protocol):
 
     async def pipeline_subscriptions(self, pipeline: PipelineKey) -> list[Subscription]: ...
 
+    async def all_subscriptions(self, limit: int) -> list[Subscription]:
+        """Up to `limit` subscriptions of the workspace, by channel then pipeline name."""
+
     async def mark_broken(self, channel: str, pipeline: PipelineKey, reason: str) -> None: ...
 
     async def get_thread(self, channel: str, plan_execution_id: str) -> ThreadRecord | None: ...

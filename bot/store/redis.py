@@ -145,7 +145,18 @@ class RedisStore:
     async def channel_subscriptions(self, channel: str) -> list[Subscription]:
         rows = await self._redis.hgetall(f"hl:subs:{channel}")
         subs = [_sub_from_json(channel, raw) for raw in rows.values()]
-        return sorted(subs, key=lambda s: s.pipeline_name)
+        return sorted(subs, key=lambda s: (s.pipeline_name, s.pipeline.pipeline))
+
+    async def all_subscriptions(self, limit: int) -> list[Subscription]:
+        channels = sorted(
+            [str(key).removeprefix("hl:subs:") async for key in self._redis.scan_iter("hl:subs:*")]
+        )
+        found: list[Subscription] = []
+        for channel in channels:
+            found.extend(await self.channel_subscriptions(channel))
+            if len(found) >= limit:
+                break
+        return found[:limit]
 
     async def pipeline_subscriptions(self, pipeline: PipelineKey) -> list[Subscription]:
         field = _pipe(pipeline)

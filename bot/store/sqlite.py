@@ -146,7 +146,15 @@ class SqliteStore:
 
     async def channel_subscriptions(self, channel: str) -> list[Subscription]:
         async with self._db.execute(
-            "SELECT * FROM subscriptions WHERE channel=? ORDER BY pipeline_name", (channel,)
+            "SELECT * FROM subscriptions WHERE channel=? ORDER BY pipeline_name, pipeline",
+            (channel,),
+        ) as cursor:
+            return [_sub(row) for row in await cursor.fetchall()]
+
+    async def all_subscriptions(self, limit: int) -> list[Subscription]:
+        async with self._db.execute(
+            "SELECT * FROM subscriptions ORDER BY channel, pipeline_name, pipeline LIMIT ?",
+            (limit,),
         ) as cursor:
             return [_sub(row) for row in await cursor.fetchall()]
 

@@ -239,6 +239,17 @@ class SlackEmulator:
             },
         }
 
+    async def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not args.get("user_id") or not isinstance(view, dict) or view.get("type") != "home":
+            return {"ok": False, "error": "invalid_arguments"}
+        if problems := block_problems({"blocks": view.get("blocks") or []}):
+            self.invalid.append(("views.publish", problems))
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        return {"ok": True, "view": {"id": "V0HOME0001", **view}}
+
     async def _api_usergroups_list(self, _args: dict[str, Any]) -> dict[str, Any]:
         groups = [
             {"id": group_id, "handle": handle, "name": handle.title(), "team_id": TEAM_ID}

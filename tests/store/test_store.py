@@ -164,3 +164,16 @@ async def test_kept_values_expire(store: Store) -> None:
     await asyncio.sleep(0.01)  # past the 1 ms it was kept for
     assert await store.get_value("link:gone") is None
     assert await store.get_value("link:never") is None
+
+
+async def test_all_subscriptions_by_channel_then_pipeline(store: Store) -> None:
+    await store.add_subscription(sub("C2"))
+    await store.add_subscription(sub("C1", PAYMENTS))
+    await store.add_subscription(sub("C1"))
+    everything = await store.all_subscriptions(10)
+    assert [(s.channel, s.pipeline.pipeline) for s in everything] == [
+        ("C1", "deploy_checkout"),
+        ("C1", "deploy_payments"),
+        ("C2", "deploy_checkout"),
+    ]
+    assert len(await store.all_subscriptions(2)) == 2

@@ -1,0 +1,119 @@
+"""App Home: the Home tab of the bot, published when someone opens it.
+
+It shows how to use the command (with this workspace's subscribed pipelines as
+examples), the person's recent requests, the channels' subscriptions and the
+Harness host the bot talks to (never its key).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Subscription
+from bot.slack.kit import COMMAND, context, escape, escape_name, section
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+RECENT = 5
+KEEP_RECENT = 30 * 86400.0
+SHOWN_SUBSCRIPTIONS = 20
+
+
+class Recent:
+    """Each person's last few requests, kept in the store (so replicas agree)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add(self, user: str, text: str) -> None:
+        if not user or not text:
+            return
+        try:
+            previous = await self.of(user)
+            latest = [text, *(t for t in previous if t != text)][:RECENT]
+            await self._store.put_value(f"recent:{user}", json.dumps(latest), KEEP_RECENT)
+        except Exception as exc:
+            log.warning("could not remember a recent request: %r", exc)
+
+    async def of(self, user: str) -> list[str]:
+        raw = await self._store.get_value(f"recent:{user}")
+        return [str(t) for t in json.loads(raw)] if raw else []
+
+
+def home_view(
+    recent: list[str], subscriptions: list[Subscription], harness_host: str
+) -> dict[str, Any]:
+    """The Home tab, as a view for views.publish (a pure function)."""
+    pipelines = list(dict.fromkeys(s.pipeline.pipeline for s in subscriptions))[:3]
+    example = pipelines[0] if pipelines else "deploy_checkout"
+    examples = [
+        (example, "the latest run's logs, with what failed"),
+        (f"{example} #42", "a run by number"),
+        (f"{example} #42 deploy_prod/rollout", "one stage or step"),
+        (f"subscribe {example}", "alerts for its failures in a channel"),
+        ("help", "everything it understands"),
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Harness logs, in Slack"}},
+        section(
+            "Type these in any channel the bot is in (or paste a Harness execution link):\n"
+            + "\n".join(f"• `{COMMAND} {escape(e)}`  {w}" for e, w in examples)
+        ),
+        {"type": "divider"},
+    ]
+    if recent:
+        lines = "\n".join(f"• `{COMMAND} {escape(text)}`" for text in recent)
+        blocks.append(section(f"*Your recent requests*\n{lines}"))
+    else:
+        blocks.append(section("*Your recent requests*\nNone yet."))
+    if subscriptions:
+        lines = "\n".join(
+            f"• <#{s.channel}>: *{escape_name(s.pipeline_name)}* "
+            f"(`{escape(s.pipeline.org)}/{escape(s.pipeline.project)}`, {s.events})"
+            + (f" · broken ({escape(s.broken)})" if s.broken else "")
+            for s in subscriptions[:SHOWN_SUBSCRIPTIONS]
+        )
+        blocks.append(section(f"*Subscriptions in this workspace*\n{lines}"))
+    else:
+        blocks.append(section("*Subscriptions in this workspace*\nNone yet."))
+    blocks.append(context(f"Talking to Harness at `{escape(harness_host)}`."))
+    return {"type": "home", "blocks": blocks}
+
+
+class HomeHandler:
+    def __init__(
+        self, store: Store, recent: Recent, client: AsyncWebClient, harness_host: str
+    ) -> None:
+        self._store = store
+        self._recent = recent
+        self._client = client
+        self._harness_host = harness_host
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_home_opened")(self.on_home_opened)
+
+    async def on_home_opened(self, event: dict[str, Any]) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user = str(event.get("user") or "")
+        try:
+            view = home_view(
+                await self._recent.of(user),
+                await self._store.all_subscriptions(SHOWN_SUBSCRIPTIONS),
+                self._harness_host,
+            )
+            await self._client.views_publish(user_id=user, view=view)
+        except SlackApiError as exc:
+            log.warning("could not publish the Home tab: %s", exc.response.get("error"))
+        except Exception:
+            log.exception("could not build the Home tab")
+
+
+__all__ = ["HomeHandler", "Recent", "home_view"]
