@@ -27,6 +27,7 @@ from bot.service import (
     ExcerptOptions,
     Incidents,
     LogsService,
+    RecentRequests,
     StepLogReader,
     Subscriptions,
 )
@@ -37,7 +38,7 @@ from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.directory import SlackDirectory
 from bot.slack.events import UnfurlHandler
-from bot.slack.home import HomeHandler, Recent
+from bot.slack.home import HomeHandler
 from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Pacer, Poster
 from bot.slack.retries import retry_handlers
@@ -169,9 +170,9 @@ def slack_side(
     directory = SlackDirectory(client)
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_name, directory.group_members)
-    subscriptions = SubscriptionHandler(
-        Subscriptions(service, store, account=account), poster, access
-    )
+    subscribed = Subscriptions(service, store, account=account)
+    subscriptions = SubscriptionHandler(subscribed, poster, access)
+    recent = RecentRequests(store)
     CommandHandler(
         service,
         workers,
@@ -181,12 +182,11 @@ def slack_side(
         progress_after=settings.command_progress_after,
         access=access,
         private_links=private,
-        on_request=Recent(store).add,
+        on_request=recent.add,
     ).register(bolt)
     ActionHandler(service, workers, poster, access, private_links=private).register(bolt)
     UnfurlHandler(service, client, workers, access).register(bolt)
-    recent = Recent(store)
-    HomeHandler(store, recent, client, settings.harness_host).register(bolt)
+    HomeHandler(subscribed, recent, client, settings.harness_host).register(bolt)
     incidents = Incidents(
         service,
         store,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from bot.service.failures import MAX_EXCERPTS, failed_nodes
 from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
 from bot.service.logs import LogsService
+from bot.service.recent import RecentRequests
 from bot.service.steplogs import StepLogReader
 from bot.service.subscriptions import Subscriptions
 from bot.service.targets import (
@@ -42,6 +43,7 @@ __all__ = [
     "LogsResult",
     "LogsService",
     "NamedTarget",
+    "RecentRequests",
     "Resolved",
     "StepLogReader",
     "Subscriptions",

@@ -31,6 +31,10 @@ class Subscriptions:
     def default_scope(self) -> Scope:
         return self._logs.default_scope
 
+    async def everywhere(self, limit: int) -> list[Subscription]:
+        """The workspace's subscriptions, by channel (for App Home)."""
+        return await self._store.all_subscriptions(limit)
+
     async def find(self, pipeline: str, scope: Scope | None) -> tuple[PipelineRef, Scope]:
         """The pipeline a person named, or TargetError with the closest names."""
         return await self._logs.find_pipeline(pipeline, scope)

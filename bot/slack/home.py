@@ -7,7 +7,6 @@ Harness host the bot talks to (never its key).
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -16,35 +15,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Subscription
+from bot.service import RecentRequests, Subscriptions
 from bot.slack.kit import COMMAND, context, escape, escape_name, section
-from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-RECENT = 5
-KEEP_RECENT = 30 * 86400.0
 SHOWN_SUBSCRIPTIONS = 20
-
-
-class Recent:
-    """Each person's last few requests, kept in the store (so replicas agree)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def add(self, user: str, text: str) -> None:
-        if not user or not text:
-            return
-        try:
-            previous = await self.of(user)
-            latest = [text, *(t for t in previous if t != text)][:RECENT]
-            await self._store.put_value(f"recent:{user}", json.dumps(latest), KEEP_RECENT)
-        except Exception as exc:
-            log.warning("could not remember a recent request: %r", exc)
-
-    async def of(self, user: str) -> list[str]:
-        raw = await self._store.get_value(f"recent:{user}")
-        return [str(t) for t in json.loads(raw)] if raw else []
 
 
 def home_view(
@@ -89,9 +65,13 @@ def home_view(
 
 class HomeHandler:
     def __init__(
-        self, store: Store, recent: Recent, client: AsyncWebClient, harness_host: str
+        self,
+        subscriptions: Subscriptions,
+        recent: RecentRequests,
+        client: AsyncWebClient,
+        harness_host: str,
     ) -> None:
-        self._store = store
+        self._subscriptions = subscriptions
         self._recent = recent
         self._client = client
         self._harness_host = harness_host
@@ -106,7 +86,7 @@ class HomeHandler:
         try:
             view = home_view(
                 await self._recent.of(user),
-                await self._store.all_subscriptions(SHOWN_SUBSCRIPTIONS),
+                await self._subscriptions.everywhere(SHOWN_SUBSCRIPTIONS),
                 self._harness_host,
             )
             await self._client.views_publish(user_id=user, view=view)
@@ -116,4 +96,4 @@ class HomeHandler:
             log.exception("could not build the Home tab")
 
 
-__all__ = ["HomeHandler", "Recent", "home_view"]
+__all__ = ["HomeHandler", "home_view"]
