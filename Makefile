@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean redis-server
+.PHONY: run test lint format bench bench-readme clean redis-server
 
 # A .venv that did not finish is removed, so a later run never trusts a broken one.
 $(BIN)/python:
@@ -56,6 +56,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.excerpt
 	$(BIN)/python -m benchmarks.latency
 	$(BIN)/python -m benchmarks.durability
+
+# The same, also rewriting the figures in the tracked benchmarks/README.md.
+bench-readme:
+	BENCH_README=1 $(MAKE) bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
