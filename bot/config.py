@@ -7,7 +7,9 @@ appears in it (pydantic's own messages echo inputs, so they are rebuilt here).
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -219,9 +221,23 @@ class SettingsError(Exception):
         self.problems = problems
 
 
+# The checkout's own folder (where `make run` and .env.example are).
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def dotenv_files() -> tuple[str, ...]:
+    """`.env` of the project folder, then of the working directory (which wins); or,
+    when HARNESS_LOGS_DOTENV is set, that file alone (empty: none)."""
+    chosen = os.environ.get("HARNESS_LOGS_DOTENV")
+    if chosen is not None:
+        return (chosen,) if chosen else ()
+    here, project = Path(".env").resolve(), PROJECT / ".env"
+    return (str(project),) if here == project else (str(project), ".env")
+
+
 def load_settings(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=dotenv_files() or None, **overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
 

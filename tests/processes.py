@@ -31,6 +31,8 @@ def clean_env(**values: str) -> dict[str, str]:
     """The parent's environment without any setting of ours, plus `values`."""
     prefixes = ("SLACK_", "HARNESS_", "BOT_", "PORT", "LOG_LEVEL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    # Only a .env in the working directory counts, never the checkout's own.
+    env["HARNESS_LOGS_DOTENV"] = ".env"
     env.update(values)
     return env
 

@@ -202,3 +202,17 @@ async def test_sighup_reloads_the_policy(
             await asyncio.sleep(0.02)
         assert "download_logs" in await ask("after")
         assert await bot.stop() == 0
+
+
+def test_dotenv_is_read_from_the_project_folder_and_the_working_directory_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import PROJECT, dotenv_files
+
+    monkeypatch.delenv("HARNESS_LOGS_DOTENV", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert dotenv_files() == (str(PROJECT / ".env"), ".env")  # later files win
+    monkeypatch.chdir(PROJECT)
+    assert dotenv_files() == (str(PROJECT / ".env"),)
+    monkeypatch.setenv("HARNESS_LOGS_DOTENV", "")
+    assert dotenv_files() == ()
