@@ -6,11 +6,13 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY tests/__init__.py ./tests/__init__.py
 COPY tests/emulators ./tests/emulators
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps .
 
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 bot \

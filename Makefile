@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-readme clean redis-server
+.PHONY: run test lint format bench bench-readme lock clean redis-server
 
 # A .venv that did not finish is removed, so a later run never trusts a broken one.
 $(BIN)/python:
@@ -13,8 +13,10 @@ $(BIN)/python:
 		|| { rm -rf $(VENV); echo "could not set up $(VENV)"; exit 1; }
 
 # Stamp files so that a second `make run`/`make test` does not reinstall.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# `make run` installs exactly what requirements.lock pins, hash-checked.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
@@ -60,6 +62,11 @@ bench: $(VENV)/.installed-dev
 # The same, also rewriting the figures in the tracked benchmarks/README.md.
 bench-readme:
 	BENCH_README=1 $(MAKE) bench
+
+# Pins the run-time dependencies (with hashes) after pyproject.toml changed.
+lock: $(VENV)/.installed-dev
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

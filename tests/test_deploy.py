@@ -30,6 +30,7 @@ def stages() -> list[list[str]]:
 def test_the_image_is_multi_stage_slim_and_runs_as_a_user() -> None:
     build, final = stages()
     assert build[0].startswith("FROM python:3.11-slim AS build")
+    assert "RUN pip install --no-cache-dir --require-hashes -r requirements.lock" in build
     assert final[0] == "FROM python:3.11-slim"
     assert any(line.startswith("COPY --from=build /opt/venv") for line in final)
     assert not any(line.startswith("RUN pip") or "apt-get" in line for line in final)
@@ -78,3 +79,17 @@ def test_compose_runs_the_bot_with_redis() -> None:
     assert bot["environment"]["BOT_STORE_URL"] == "redis://redis:6379/0"
     assert "redis" in compose["services"]
     assert bot["env_file"] == "../.env"
+
+
+def test_the_lock_pins_every_run_time_dependency_with_hashes() -> None:
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lock = (ROOT / "requirements.lock").read_text()
+    pinned = {m[1].lower(): m[2] for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", lock, re.M)}
+    for requirement in project["dependencies"]:
+        name = re.split(r"[<>=!~\[ ]", requirement, maxsplit=1)[0].lower()
+        assert name in pinned, f"{name} is not in requirements.lock: run make lock"
+    assert lock.count("--hash=sha256:") >= len(pinned)
+    assert "file:///" not in lock  # nothing of the machine it was made on
