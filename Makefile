@@ -63,7 +63,9 @@ bench: $(VENV)/.installed-dev
 bench-readme:
 	BENCH_README=1 $(MAKE) bench
 
-# Pins the run-time dependencies (with hashes) after pyproject.toml changed.
+# Pins the run-time dependencies (with hashes) after pyproject.toml changed. Run it
+# with the oldest Python 3.11 in use (make lock PYTHON=python3.11 on a fresh .venv):
+# dependencies such as redis's async-timeout (< 3.11.3) only appear there.
 lock: $(VENV)/.installed-dev
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
