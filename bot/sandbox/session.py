@@ -29,9 +29,11 @@ from bot.sandbox.demo import CHANNEL, build_demo
 from bot.sandbox.render import render
 from bot.store import PipelineKey, Subscription
 from tests.emulators import slack as slack_emu
+from tests.emulators.executions import RunSpec
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
-from tests.incident import WEBHOOK_TOKEN, event_body, run_of
+
+WEBHOOK_TOKEN = "sandbox-webhook-token-0001"  # noqa: S105 (the emulated world's own)
 
 HELP = """\
 Type what you would type in Slack, or a sandbox command:
@@ -140,11 +142,24 @@ class Session:
 
     async def _fail(self, pipeline: str) -> None:
         try:
-            run = run_of(self.harness, pipeline, _latest_failed(self.harness, pipeline))
-        except (KeyError, StopIteration, ValueError):
+            run = _latest_failed(self.harness, pipeline)
+        except (KeyError, StopIteration):
             self._out(f"No failed run of {pipeline!r} in the demo world.")
             return
-        body = event_body(self.harness, "PipelineFailed", pipeline, run.run_sequence)
+        body = {
+            "eventData": {
+                "accountIdentifier": self.harness.account,
+                "orgIdentifier": run.org,
+                "projectIdentifier": run.project,
+                "pipelineIdentifier": run.pipeline,
+                "pipelineName": run.pipeline_name,
+                "planExecutionId": run.plan_execution_id,
+                "eventType": "PipelineFailed",
+                "nodeStatus": "failed",
+                "triggeredBy": {"triggerType": "WEBHOOK", "name": "ci-bot"},
+                "errorMessage": run.failure or "1 error(s) occurred: exit status 1",
+            }
+        }
         url = f"{self._url}/harness/webhook?token={WEBHOOK_TOKEN}"
         assert self._http is not None
         async with self._http.post(url, json=body) as resp:
@@ -227,10 +242,10 @@ class Session:
             self._last = message
 
 
-def _latest_failed(harness: HarnessEmulator, pipeline: str) -> int:
+def _latest_failed(harness: HarnessEmulator, pipeline: str) -> RunSpec:
     for project in harness.pipelines.values():
         if pipeline in project:
-            return next(r.run_sequence for r in project[pipeline].runs if r.status == "Failed")
+            return next(r for r in project[pipeline].runs if r.status == "Failed")
     raise KeyError(pipeline)
 
 
