@@ -21,12 +21,13 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain import (
     Execution,
@@ -47,6 +48,7 @@ from bot.singleflight import SingleFlight
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PARENT_LOCK_TTL = 120.0
 PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
@@ -227,31 +229,10 @@ class Incidents:
         ts = await self._store.get_value(progress)
         if ts is None:
             preview = await self._preview(event)
-            execution = preview.execution
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
-            if thread is None:
-                async with self._parent(channel, event.plan_execution_id):
-                    ts = await self._posts.failure(channel, preview, event)
-                thread = ThreadRecord(
-                    channel,
-                    event.plan_execution_id,
-                    ts,
-                    subscription.pipeline,
-                    execution.run_sequence,
-                    execution.status,
-                )
-                await self._store.save_thread(thread)
-            else:
-                # A later failure of the same execution: a line in its thread now.
-                stage_name = _stage_name(execution, event)
-                await self._posts.event(
-                    channel, event, execution.run_sequence, stage_name, thread.ts
-                )
-                ts = thread.ts
-            await self._store.put_value(progress, ts, ALERT_DEADLINE)
-            await self._store.set_last_failure(
-                channel, subscription.pipeline, event.plan_execution_id
-            )
+            # Posting and recording what was posted go together: a shutdown in between
+            # would leave a post nobody knows of (and its claim held), so it waits.
+            ts = await _to_the_end(self._post_alert(subscription, event, preview, thread, progress))
         await self._workers.submit(
             Work(
                 FILL,
@@ -260,6 +241,38 @@ class Incidents:
                 key=f"{work.key}:fill" if work.key else None,
             )
         )
+
+    async def _post_alert(
+        self,
+        subscription: Subscription,
+        event: PipelineEvent,
+        preview: LogsResult,
+        thread: ThreadRecord | None,
+        progress: str,
+    ) -> str:
+        """The alert (a parent post, or a line in the execution's thread), recorded."""
+        channel, execution = subscription.channel, preview.execution
+        if thread is None:
+            async with self._parent(channel, event.plan_execution_id):
+                ts = await self._posts.failure(channel, preview, event)
+            await self._store.save_thread(
+                ThreadRecord(
+                    channel,
+                    event.plan_execution_id,
+                    ts,
+                    subscription.pipeline,
+                    execution.run_sequence,
+                    execution.status,
+                )
+            )
+        else:
+            # A later failure of the same execution: a line in its thread now.
+            stage_name = _stage_name(execution, event)
+            await self._posts.event(channel, event, execution.run_sequence, stage_name, thread.ts)
+            ts = thread.ts
+        await self._store.put_value(progress, ts, ALERT_DEADLINE)
+        await self._store.set_last_failure(channel, subscription.pipeline, event.plan_execution_id)
+        return ts
 
     async def _fill(self, work: Work) -> GiveUp | Later | None:
         """The posted alert, refreshed in place with the link and the excerpts."""
@@ -291,15 +304,19 @@ class Incidents:
         stage_name = _stage_name(execution, event)
         thread = await self._thread_or_claim(channel, event.plan_execution_id)
         if thread is None:
-            # The first we hear of this execution here: a one-line parent for its thread.
-            async with self._parent(channel, event.plan_execution_id):
-                ts = await self._posts.event(channel, event, run, stage_name, None)
+            # The first we hear of this execution here: a one-line parent for its thread,
+            # posted and recorded together (see _failure).
             status = execution.status if execution else event.event_type
-            await self._store.save_thread(
-                ThreadRecord(
+
+            async def post_parent() -> None:
+                async with self._parent(channel, event.plan_execution_id):
+                    ts = await self._posts.event(channel, event, run, stage_name, None)
+                record = ThreadRecord(
                     channel, event.plan_execution_id, ts, subscription.pipeline, run or 0, status
                 )
-            )
+                await self._store.save_thread(record)
+
+            await _to_the_end(post_parent())
         else:
             await self._posts.event(channel, event, run, stage_name, thread.ts)
 
@@ -335,6 +352,17 @@ class Incidents:
         except BaseException:
             await self._store.release(f"parent:{channel}:{plan_execution_id}")
             raise
+
+
+async def _to_the_end(step: Awaitable[T]) -> T:
+    """Run `step` to its end even when the work is cancelled meanwhile (a shutdown); the
+    cancellation is passed on once it is done."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 async def _no_name(_channel: str) -> str | None:
