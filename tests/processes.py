@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from tests.emulators.harness import HarnessEmulator
@@ -44,6 +45,16 @@ async def run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode is not None
     return proc.returncode, out.decode()
+
+
+def use_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], cwd: Path) -> None:
+    """This process's environment and working directory replaced, as a fresh start of the
+    bot would see them (for entry points driven in-process)."""
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(cwd)
 
 
 def bot_env(harness: HarnessEmulator, slack: SlackEmulator, **extra: str) -> dict[str, str]:

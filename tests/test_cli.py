@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 from bot.cli import main
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
-from tests.processes import BIN, bot_env, clean_env, run, serving, signed_command
+from tests.processes import BIN, bot_env, clean_env, run, serving, signed_command, use_environment
 
 
 async def test_missing_settings_exit_2_naming_each_variable(tmp_path: Path) -> None:
@@ -127,8 +126,6 @@ def test_a_store_that_does_not_open_is_one_line_and_exit_2(
 ) -> None:
     # main() in this process (what the console script runs), with the process's
     # environment replaced as a fresh start would see it.
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
     env = clean_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -137,9 +134,7 @@ def test_a_store_that_does_not_open_is_one_line_and_exit_2(
         HARNESS_DEFAULT_PROJECT="shop",
         BOT_STORE_URL=store_url,
     )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
+    use_environment(monkeypatch, env, tmp_path)
     assert main(["--mode", "http", "--port", "0"]) == 2
     out = capsys.readouterr().err
     lines = out.strip().splitlines()
@@ -155,8 +150,6 @@ def test_a_broken_policy_file_stops_start_up_with_its_line(
 ) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("default: deny\nchannels:\n  general: ['default/*']\n")
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
     env = clean_env(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -166,8 +159,7 @@ def test_a_broken_policy_file_stops_start_up_with_its_line(
         ACCESS_POLICY_FILE=str(policy),
         BOT_STORE_URL=f"sqlite:///{tmp_path}/bot.db",
     )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    use_environment(monkeypatch, env, tmp_path)
     assert main(["--mode", "http", "--port", "0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     at = err.index("harness-logs-bot: cannot start")

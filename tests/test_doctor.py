@@ -3,7 +3,6 @@ in plain words, never a secret."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from bot.doctor import check
 from bot.doctor import main as doctor_main
 from tests.conftest import SettingsFactory
 from tests.emulators.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackEmulator
-from tests.processes import clean_env
+from tests.processes import clean_env, use_environment
 
 
 def said(findings: list) -> str:  # type: ignore[type-arg]
@@ -58,10 +57,6 @@ async def test_what_is_wrong_is_said_plainly(
 def test_settings_that_cannot_be_read_are_exit_2(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
-    for name, value in clean_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
+    use_environment(monkeypatch, clean_env(), tmp_path)
     assert doctor_main([]) == 2
     assert "SLACK_BOT_TOKEN: is required" in capsys.readouterr().out

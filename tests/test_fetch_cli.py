@@ -4,7 +4,6 @@ Harness emulator; text, JSON and exit codes."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from bot.cli import main
 from bot.fetch_cli import run as fetch_run
 from tests.emulators.harness import HarnessEmulator
 from tests.emulators.slack import SlackEmulator
-from tests.processes import bot_env, clean_env
+from tests.processes import bot_env, clean_env, use_environment
 from tests.world import ROLLOUT_FAILURE
 
 
@@ -22,13 +21,9 @@ def environment(
     harness: HarnessEmulator, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The process's environment as a terminal user's: Harness settings, no Slack."""
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
     env = bot_env(harness, slack, HARNESS_EXPORT_POLL_INTERVAL="0.01")
     env.pop("SLACK_BOT_TOKEN")  # the terminal needs no Slack at all
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
+    use_environment(monkeypatch, env, tmp_path)
 
 
 async def fetch(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -83,10 +78,6 @@ def test_bad_input_or_settings_is_exit_2(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
-    for name, value in clean_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
+    use_environment(monkeypatch, clean_env(), tmp_path)
     assert main(argv) == 2
     assert says in capsys.readouterr().err

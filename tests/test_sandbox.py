@@ -15,7 +15,7 @@ import pytest
 from bot.sandbox import main as sandbox_main
 from bot.sandbox import run_session as run_lines
 from bot.sandbox.run import main as run_main
-from tests.processes import BIN, clean_env
+from tests.processes import BIN, clean_env, use_environment
 
 SCRIPT = """\
 /harness-logs deploy_checkout
@@ -46,11 +46,7 @@ async def test_a_script_prints_the_whole_session(capsys: pytest.CaptureFixture[s
 def test_make_run_without_settings_says_it_is_the_sandbox(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in list(os.environ):
-        monkeypatch.delenv(name)
-    for name, value in clean_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(tmp_path)
+    use_environment(monkeypatch, clean_env(), tmp_path)
     monkeypatch.setattr(sys, "argv", ["run", "--script", os.devnull])
     assert run_main() == 0
     first = capsys.readouterr().out.splitlines()[0]
