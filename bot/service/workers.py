@@ -107,6 +107,8 @@ class Workers:
         self._loops: list[asyncio.Task[None]] = []
         self._stopping = False
         self._changed = asyncio.Event()  # work started or ended somewhere
+        self._works: dict[asyncio.Task[None], Work] = {}
+        self._returned: set[str] = set()  # ids of work put back while shutting down
 
     def handle(self, kind: str, handler: Handler, expired: Expired | None = None) -> None:
         self._handlers[kind] = (handler, expired)
@@ -156,18 +158,26 @@ class Workers:
         self._stopping = True
         for event in self._wake.values():
             event.set()
-        for loop in self._loops:
-            loop.cancel()
+        # The lane loops end by themselves: a `take` in progress is not cut off, or the
+        # work it leased would sit unclaimed until its lease ran out.
         await asyncio.gather(*self._loops, return_exceptions=True)
         running = [t for tasks in self._running.values() for t in tasks]
-        if running:
-            log.info("waiting up to %.0fs for %d piece(s) of work", grace, len(running))
-            _done, pending = await asyncio.wait(running, timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
-                log.info("%d piece(s) of work put back in the queue", len(pending))
+        if not running:
+            return
+        log.info("waiting up to %.0fs for %d piece(s) of work", grace, len(running))
+        _done, pending = await asyncio.wait(running, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if not pending:
+            return
+        await asyncio.wait(pending)
+        # Work cancelled before its handler began never reached its own hand-back.
+        for task in pending:
+            work = self._works.get(task)
+            if work is not None and work.id not in self._returned:
+                with contextlib.suppress(Exception):
+                    await self._queue.retry(work.again(time.time(), failed=False))
+        log.info("%d piece(s) of work put back in the queue", len(pending))
 
     async def _lane_loop(self, lane: Lane) -> None:
         wake, running, capacity = self._wake[lane], self._running[lane], self._capacity[lane]
@@ -183,6 +193,7 @@ class Workers:
                 for work in taken:
                     task = asyncio.create_task(self._run(work), name=f"work:{work.kind}")
                     running.add(task)
+                    self._works[task] = work
                     self._changed.set()
                     task.add_done_callback(functools.partial(self._finished, lane))
                 if len(taken) == free:
@@ -192,6 +203,8 @@ class Workers:
 
     def _finished(self, lane: Lane, task: asyncio.Task[None]) -> None:
         self._running[lane].discard(task)
+        if not self._stopping:
+            self._works.pop(task, None)
         self._wake[lane].set()  # a slot is free
         self._changed.set()
         if not task.cancelled() and task.exception() is not None:
@@ -222,6 +235,7 @@ class Workers:
             # Shutting down: the work goes back at once for whoever runs next.
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._queue.retry(work.again(time.time(), failed=False)))
+                self._returned.add(work.id)
             raise
         except Exception:
             log.exception("%s work failed (attempt %d)", work.kind, work.attempts + 1)
