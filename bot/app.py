@@ -193,8 +193,7 @@ class BotApp:
             if runner is not None:
                 await runner.cleanup()
         self._runner = self._health = None
-        await self.harness.http.aclose()
-        await self.harness.downloads.close()
+        await self.harness.close()
         await self.store.close()
         log.info("harness-logs stopped")
 

@@ -131,8 +131,7 @@ async def _harness(settings: Settings) -> Finding:
     except HarnessError as exc:
         return Finding(False, f"Harness did not answer at HARNESS_BASE_URL ({type(exc).__name__})")
     finally:
-        await side.http.aclose()
-        await side.downloads.close()
+        await side.close()
     return Finding(True, f"the Harness key reads {scope} at {settings.harness_base_url}")
 
 

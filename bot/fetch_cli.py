@@ -83,8 +83,7 @@ async def _fetch(settings: Any, parsed: FetchLogs, as_json: bool) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 await progress
             print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
-        await side.http.aclose()
-        await side.downloads.close()
+        await side.close()
     print(json.dumps(_as_json(result), ensure_ascii=False) if as_json else _as_text(result))
     return 0 if isinstance(result.export, LogsLink) else 1
 

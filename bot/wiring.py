@@ -56,6 +56,10 @@ class HarnessSide:
     redactor: Redactor
     default_scope: Scope
 
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.downloads.close()
+
 
 def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> HarnessSide:
     """The Harness clients and the logs use case on top of them (without a store, no

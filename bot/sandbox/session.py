@@ -10,8 +10,6 @@ and prints what Slack would show, ephemeral replies told apart from channel post
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import itertools
 import json
 import tempfile
@@ -22,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import BotApp
 from bot.config import Settings
@@ -196,12 +195,13 @@ class Session:
 
     async def _signed(self, body: str, content_type: str) -> tuple[int, Any]:
         ts = str(int(time.time()))
-        base = f"v0:{ts}:{body}".encode()
-        signature = hmac.new(slack_emu.SIGNING_SECRET.encode(), base, hashlib.sha256)
+        signature = SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
+            timestamp=ts, body=body
+        )
         headers = {
             "content-type": content_type,
             "x-slack-request-timestamp": ts,
-            "x-slack-signature": "v0=" + signature.hexdigest(),
+            "x-slack-signature": str(signature),
         }
         assert self._http is not None
         async with self._http.post(

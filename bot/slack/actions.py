@@ -29,7 +29,7 @@ from bot.service.access import Access, Refused
 from bot.service.workers import Workers
 from bot.slack import blocks
 from bot.slack.poster import Poster
-from bot.slack.responder import ResponseUrlError, reply
+from bot.slack.responder import reply_or_log
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class ActionHandler:
             log.error("could not record a button press: %r", exc)
             await ack()
             if press["response_url"]:
-                await _safe_reply(str(press["response_url"]), blocks.cannot_accept_message())
+                await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
             return
         await ack()
 
@@ -136,7 +136,7 @@ class ActionHandler:
             decision = await self._access.may_read(str(channel or ""), button.target.scope)
         if isinstance(decision, Refused):
             if response_url:
-                await _safe_reply(response_url, blocks.refused_message(decision.rule))
+                await reply_or_log(response_url, blocks.refused_message(decision.rule))
             return
         if action_id == blocks.GET_LINK:
             if response_url:
@@ -163,14 +163,14 @@ class ActionHandler:
             result = await self._service.fetch_logs(target)
         except TargetError as exc:
             if response_url:
-                await _safe_reply(
+                await reply_or_log(
                     response_url, {**blocks.target_error_message(exc), "replace_original": False}
                 )
             return
         private = self._private_links and isinstance(result.export, LogsLink)
         message = blocks.logs_message(result, user, private_link=private)
         if private and response_url:
-            await _safe_reply(response_url, blocks.private_link_message(result))
+            await reply_or_log(response_url, blocks.private_link_message(result))
         if channel and thread_ts:
             try:
                 await self._poster.post(channel, message, thread_ts=thread_ts)
@@ -185,28 +185,28 @@ class ActionHandler:
         try:
             result = await self._service.fetch_logs(target)
         except TargetError as exc:
-            await _safe_reply(
+            await reply_or_log(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}
             )
             return
-        await _safe_reply(response_url, blocks.private_link_message(result))
+        await reply_or_log(response_url, blocks.private_link_message(result))
 
     async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
         try:
             result = await self._service.fetch_logs(target, fresh=True)
         except TargetError as exc:
-            await _safe_reply(
+            await reply_or_log(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}
             )
             return
         if self._private_links:
             # The post holds no link to refresh: the new one goes to the presser.
-            await _safe_reply(response_url, blocks.private_link_message(result))
+            await reply_or_log(response_url, blocks.private_link_message(result))
             return
         note = f"Link refreshed by <@{user}>" if user else "Link refreshed"
         message = {**blocks.logs_message(result, None, note=note), "replace_original": True}
         message.pop("response_type", None)
-        await _safe_reply(response_url, message)
+        await reply_or_log(response_url, message)
 
     async def _post_full_excerpt(
         self, ref: NodeRef, channel: str | None, thread_ts: str | None, response_url: str | None
@@ -215,7 +215,7 @@ class ActionHandler:
             full = await self._service.full_excerpt(ref)
         except TargetError as exc:
             if response_url:
-                await _safe_reply(
+                await reply_or_log(
                     response_url, {**blocks.target_error_message(exc), "replace_original": False}
                 )
             return
@@ -283,13 +283,4 @@ async def _reply_in_thread(
     payload = {**message, "response_type": "in_channel", "replace_original": False}
     if thread_ts:
         payload["thread_ts"] = thread_ts
-    return await _safe_reply(response_url, payload)
-
-
-async def _safe_reply(response_url: str, payload: dict[str, Any]) -> bool:
-    try:
-        await reply(response_url, payload)
-    except ResponseUrlError as exc:
-        log.error("could not deliver the full excerpt: %s", exc)
-        return False
-    return True
+    return await reply_or_log(response_url, payload)

@@ -34,17 +34,10 @@ from bot.slack.grammar import (
     Unsubscribe,
     parse_command,
 )
-from bot.slack.responder import ResponseUrlError, reply
+from bot.slack.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.subscriptions import SubscriptionHandler
 
 log = logging.getLogger(__name__)
-
-
-async def _tell(response_url: str, message: dict[str, Any]) -> None:
-    try:
-        await reply(response_url, message)
-    except ResponseUrlError as exc:
-        log.warning("could not answer through a response_url: %s", exc)
 
 
 COMMAND = blocks.COMMAND
@@ -164,7 +157,7 @@ class CommandHandler:
         refusal = await self._refusal(command, self._service.scope_of(target))
         if refusal is not None:
             self._metrics.commands.labels(kind, "refused").inc()
-            await _tell(response_url, blocks.refused_message(refusal.rule))
+            await reply_or_log(response_url, blocks.refused_message(refusal.rule))
             return None
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
@@ -201,7 +194,7 @@ class CommandHandler:
             },
         )
         if private is not None:
-            await _tell(response_url, private)  # the link, to the person who asked only
+            await reply_or_log(response_url, private)  # the link, to the person who asked only
         if said and message.get("response_type") == "in_channel":
             # The result is in the channel; the private progress note has done its job.
             with contextlib.suppress(ResponseUrlError):
@@ -232,10 +225,7 @@ class CommandHandler:
         return decision if isinstance(decision, Refused) else None
 
     async def _expired(self, work: Work) -> None:
-        try:
-            await reply(str(work.payload.get("response_url") or ""), blocks.gave_up_message())
-        except ResponseUrlError as exc:
-            log.warning("could not say a command was given up: %s", exc)
+        await reply_or_log(str(work.payload.get("response_url") or ""), blocks.gave_up_message())
 
     async def _result_message(
         self, target: Target, user_id: str | None

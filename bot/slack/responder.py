@@ -47,3 +47,13 @@ async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15
         raise ResponseUrlError(
             f"response_url answered {response.status_code}: {response.body[:100]}", final=final
         )
+
+
+async def reply_or_log(response_url: str, message: dict[str, Any]) -> bool:
+    """`reply`, where a refusal is logged rather than raised; False when it was refused."""
+    try:
+        await reply(response_url, message)
+    except ResponseUrlError as exc:
+        log.error("could not answer through a response_url: %s", exc)
+        return False
+    return True

@@ -15,7 +15,7 @@ from bot.service.access import Access, Allowed, Refused
 from bot.slack import blocks, incident_blocks
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unsubscribe
 from bot.slack.poster import Poster
-from bot.slack.responder import ResponseUrlError, reply
+from bot.slack.responder import reply_or_log
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,7 @@ class SubscriptionHandler:
         except Exception:
             log.exception("subscription command failed")
             message = blocks.internal_error_message()
-        try:
-            await reply(str(command.get("response_url") or ""), message)
-        except ResponseUrlError as exc:
-            log.error("could not answer a subscription command: %s", exc)
+        await reply_or_log(str(command.get("response_url") or ""), message)
 
     async def _refusal(
         self, parsed: SubscriptionCommand, command: dict[str, Any]
