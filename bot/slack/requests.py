@@ -54,6 +54,8 @@ class SlackRequests:
             return Refused(401, "stale timestamp")
         if not _SIGNATURE.fullmatch(signature):
             return Refused(401, "missing or malformed signature")
+        # Not slack_sdk's SignatureVerifier: it decodes the body as UTF-8 first, so junk
+        # would raise before it could be refused.
         expected = hmac.new(
             self._secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256
         ).hexdigest()
