@@ -38,6 +38,7 @@ from bot.domain.executions import (
 )
 from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
+from bot.domain.triage import Filters, History, Mention, Mute, Origin, Person, Standing
 from bot.domain.work import Lane, Work
 
 __all__ = [
@@ -53,14 +54,20 @@ __all__ = [
     "ExecutionRef",
     "ExportProblem",
     "Failure",
+    "Filters",
     "Gap",
     "GreenLog",
+    "History",
     "Kind",
     "Lane",
     "LogScope",
     "LogsLink",
+    "Mention",
+    "Mute",
     "Node",
     "NodeRef",
+    "Origin",
+    "Person",
     "Piece",
     "PipelineEvent",
     "PipelineKey",
@@ -70,6 +77,7 @@ __all__ = [
     "Run",
     "Scope",
     "ScopeKind",
+    "Standing",
     "StopKind",
     "Subscription",
     "ThreadRecord",

@@ -11,10 +11,13 @@ import enum
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from bot.domain.excerpt import Excerpt
 from bot.domain.outcomes import ExcerptUnavailable
+
+if TYPE_CHECKING:
+    from bot.domain.triage import Origin
 
 # What a channel subscription posts: failures only, or every pipeline event.
 Events = Literal["failures", "all"]
@@ -124,6 +127,7 @@ class Execution:
     stage_layout: tuple[tuple[str, str], ...] = ()
     # Layout keys of stages that run another pipeline (pipeline chaining).
     pipeline_stages: frozenset[str] = frozenset()
+    origin: Origin | None = None  # who started it, which branch and commit
 
     def layout_key(self, stage: Node) -> str | None:
         return next((key for key, ident in self.stage_layout if ident == stage.identifier), None)
@@ -227,6 +231,7 @@ class PipelineEvent:
     execution_url: str | None = None
     node_status: str | None = None
     triggered_by: str | None = None
+    triggered_by_email: str | None = None
     trigger_type: str | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None

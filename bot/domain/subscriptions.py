@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain.executions import Events
+from bot.domain.triage import Filters
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Subscription:
     created_by: str = ""
     created_at: float = 0.0
     broken: str | None = None  # why posting there failed, once it has
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
 
 log = logging.getLogger(__name__)
 
+QueryValue = str | int | list[str]  # a list repeats the parameter
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _MAX_DETAIL = 300
 # Log-service answers whose meaning is permanent whatever their HTTP status
@@ -57,6 +58,12 @@ class RetryPolicy:
     deadline: float = 600.0
     initial_delay: float = 0.5
     max_delay: float = 30.0
+
+
+@dataclass(frozen=True)
+class _Body:
+    json: Any = None
+    yaml: str | None = None
 
 
 class _TransientError(Exception):
@@ -171,28 +178,31 @@ class HarnessClient:
         endpoint: Endpoint,
         *,
         path: Mapping[str, str] | None = None,
-        params: Mapping[str, str | int] | None = None,
+        params: Mapping[str, QueryValue] | None = None,
         json: Any = None,
+        yaml: str | None = None,
         retry: bool = True,
     ) -> Any:
         """Send one call (retrying transient failures) and return the decoded JSON body.
 
-        `path` fills the endpoint's placeholders; `retry=False` is for probes.
+        `path` fills the endpoint's placeholders; `yaml` is a YAML body (input sets);
+        `retry=False` is for probes.
         """
         url, query = self._gateway(endpoint, path, params)
         label = endpoint.name
         method = endpoint.method
         started = time.monotonic()
+        body = _Body(json, yaml)
         if not retry or not endpoint.retried:
             try:
-                return await self._send_once(method, url, query, json, label)
+                return await self._send_once(method, url, query, body, label)
             except _TransientError as exc:
                 raise HarnessUnavailableError(exc.reason) from None
         try:
             async for attempt in self._retrying():
                 with attempt:
                     retrying = attempt.retry_state.attempt_number > 1
-                    return await self._send_once(method, url, query, json, label, retrying)
+                    return await self._send_once(method, url, query, body, label, retrying)
         except _TransientError as exc:
             waited = time.monotonic() - started
             log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
@@ -201,7 +211,7 @@ class HarnessClient:
 
     @asynccontextmanager
     async def stream(
-        self, endpoint: Endpoint, *, params: Mapping[str, str | int]
+        self, endpoint: Endpoint, *, params: Mapping[str, QueryValue]
     ) -> AsyncIterator[ByteStream]:
         """GET whose body is read as a stream; failures before the body are retried."""
         url, query = self._gateway(endpoint, None, params)
@@ -219,10 +229,10 @@ class HarnessClient:
         self,
         endpoint: Endpoint,
         path: Mapping[str, str] | None,
-        params: Mapping[str, str | int] | None,
-    ) -> tuple[str, dict[str, str | int]]:
+        params: Mapping[str, QueryValue] | None,
+    ) -> tuple[str, dict[str, QueryValue]]:
         """`{base}/gateway/<path>` and its query, with the account on every call."""
-        query: dict[str, str | int] = {
+        query: dict[str, QueryValue] = {
             endpoint.account_param: self.account_id,
             "routingId": self.account_id,
         }
@@ -240,7 +250,7 @@ class HarnessClient:
 
     @asynccontextmanager
     async def _open_stream(
-        self, url: str, query: Mapping[str, str | int], label: str
+        self, url: str, query: Mapping[str, QueryValue], label: str
     ) -> AsyncIterator[ByteStream]:
         headers = {"x-api-key": self._api_key, "accept-encoding": "gzip, identity"}
         params = {key: str(value) for key, value in query.items()}
@@ -279,19 +289,26 @@ class HarnessClient:
         self,
         method: str,
         url: str,
-        query: Mapping[str, str | int],
-        json: Any,
+        query: Mapping[str, QueryValue],
+        body: _Body,
         label: str,
         retrying: bool = False,
     ) -> Any:
         headers = {"x-api-key": self._api_key, "accept": "application/json"}
-        if json is not None or method == "POST":
+        if body.yaml is not None:
+            headers["content-type"] = "application/yaml"
+        elif body.json is not None or method == "POST":
             headers["content-type"] = "application/json"
         await self._spend(label, retrying)
         try:
-            response = await self._http.request(
-                method, url, params=query, json=json, headers=headers
-            )
+            if body.yaml is not None:
+                response = await self._http.request(
+                    method, url, params=query, content=body.yaml.encode(), headers=headers
+                )
+            else:
+                response = await self._http.request(
+                    method, url, params=query, json=body.json, headers=headers
+                )
         except httpx.TransportError as exc:
             self._count(label, "network_error")
             raise _TransientError(f"network error: {type(exc).__name__}") from None

@@ -30,6 +30,34 @@ EXECUTIONS_SUMMARY = Endpoint(
 EXECUTION_V2 = Endpoint(
     "executions.v2", "GET", "pipeline/api/pipelines/execution/v2/{id}", "accountIdentifier"
 )
+RETRY_STAGES = Endpoint(
+    "pipeline.retry_stages",
+    "GET",
+    "pipeline/api/pipeline/execute/{id}/retryStages",
+    "accountIdentifier",
+)
+INPUT_SET = Endpoint(
+    "executions.inputset",
+    "GET",
+    "pipeline/api/pipelines/execution/{id}/inputsetV2",
+    "accountIdentifier",
+)
+# Starting a run is not idempotent: an answer lost on the way back must not start a
+# second one, so these are never retried.
+RETRY = Endpoint(
+    "pipeline.retry",
+    "POST",
+    "pipeline/api/pipeline/execute/retry/{id}",
+    "accountIdentifier",
+    retried=False,
+)
+RERUN = Endpoint(
+    "pipeline.rerun",
+    "POST",
+    "pipeline/api/pipeline/execute/rerun/{id}/{pipeline}",
+    "accountIdentifier",
+    retried=False,
+)
 LOGS_EXPORT = Endpoint("logs.export", "POST", "log-service/blob/download", "accountID")
 LOGS_BLOB = Endpoint("logs.blob", "GET", "log-service/blob", "accountID")
 
@@ -37,6 +65,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     PIPELINES_LIST,
     EXECUTIONS_SUMMARY,
     EXECUTION_V2,
+    RETRY_STAGES,
+    INPUT_SET,
+    RETRY,
+    RERUN,
     LOGS_EXPORT,
     LOGS_BLOB,
 )
@@ -45,8 +77,12 @@ __all__ = [
     "ENDPOINTS",
     "EXECUTIONS_SUMMARY",
     "EXECUTION_V2",
+    "INPUT_SET",
     "LOGS_BLOB",
     "LOGS_EXPORT",
     "PIPELINES_LIST",
+    "RERUN",
+    "RETRY",
+    "RETRY_STAGES",
     "Endpoint",
 ]

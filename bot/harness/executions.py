@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.domain import Execution, Node, PipelineRef, Run, Scope
+from bot.domain import Execution, Node, Origin, Person, PipelineRef, Run, Scope
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import EXECUTION_V2, EXECUTIONS_SUMMARY, PIPELINES_LIST
 from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
@@ -25,7 +25,7 @@ M = TypeVar("M", bound=BaseModel)
 PAGE_SIZE = 100
 
 
-def _unwrap(payload: Any, model: type[M], endpoint: str) -> M:
+def unwrap(payload: Any, model: type[M], endpoint: str) -> M:
     try:
         envelope = Envelope[model].model_validate(payload)  # type: ignore[valid-type]
     except ValidationError:
@@ -54,7 +54,7 @@ class PipelineApi:
             payload = await self._client.request_json(
                 PIPELINES_LIST, params=params, json={"filterType": "PipelineSetup"}
             )
-            data = _unwrap(payload, Page[PipelineListItem], "pipelines.list")
+            data = unwrap(payload, Page[PipelineListItem], "pipelines.list")
             found.extend(PipelineRef(p.identifier, p.name or p.identifier) for p in data.content)
             if len(data.content) < PAGE_SIZE or (data.total_pages or 0) <= page + 1:
                 break
@@ -68,7 +68,7 @@ class PipelineApi:
             json={"filterType": "PipelineSetup"},
             retry=False,
         )
-        _unwrap(payload, Page[PipelineListItem], "pipelines.list")
+        unwrap(payload, Page[PipelineListItem], "pipelines.list")
 
     async def runs(self, scope: Scope, pipeline: str, page: int = 0, size: int = 20) -> list[Run]:
         """Runs of a pipeline, newest first."""
@@ -82,7 +82,7 @@ class PipelineApi:
             },
             json={"filterType": "PipelineExecution"},
         )
-        data = _unwrap(payload, Page[ExecutionSummary], "executions.summary")
+        data = unwrap(payload, Page[ExecutionSummary], "executions.summary")
         return [Run(s.plan_execution_id, s.run_sequence, s.status) for s in data.content]
 
     async def find_run(
@@ -111,7 +111,7 @@ class PipelineApi:
             path={"id": plan_execution_id},
             params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
         )
-        detail = _unwrap(payload, ExecutionDetail, "executions.v2")
+        detail = unwrap(payload, ExecutionDetail, "executions.v2")
         return to_execution(detail, self._client.account_id, scope)
 
     async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
@@ -125,7 +125,7 @@ class PipelineApi:
                 "stageNodeId": stage_layout_key,
             },
         )
-        detail = _unwrap(payload, ExecutionDetail, "executions.v2")
+        detail = unwrap(payload, ExecutionDetail, "executions.v2")
         child = detail.child_graph
         if child is None or child.pipeline_execution_summary is None:
             return None
@@ -162,6 +162,39 @@ def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Executi
         pipeline_stages=frozenset(
             key for key, node in summary.layout_node_map.items() if node.node_type == "Pipeline"
         ),
+        origin=origin_of(summary),
+    )
+
+
+def origin_of(summary: ExecutionSummary) -> Origin:
+    """Who triggered the run and, for a CI build, the commit's author and branch."""
+    trigger = summary.execution_trigger_info
+    by = trigger.triggered_by if trigger else None
+    triggered_by = Person(by.identifier, by.email) if by and (by.identifier or by.email) else None
+    ci = summary.module_info.ci if summary.module_info else None
+    hook = ci.ci_execution_info_dto if ci else None
+    commits = []
+    if hook is not None:
+        commits = (hook.branch.commits if hook.branch else []) or (
+            hook.pull_request.commits if hook.pull_request else []
+        )
+    author = None
+    if hook is not None and hook.author and (hook.author.name or hook.author.email):
+        author = Person(hook.author.name or hook.author.id, hook.author.email)
+    elif commits and (commits[0].owner_name or commits[0].owner_email):
+        author = Person(commits[0].owner_name, commits[0].owner_email)
+    branch = (ci.branch if ci else None) or (
+        (hook.branch.name if hook.branch else None)
+        or (hook.pull_request.source_branch if hook.pull_request else None)
+        if hook
+        else None
+    )
+    return Origin(
+        triggered_by=triggered_by,
+        trigger_type=trigger.trigger_type if trigger else None,
+        author=author,
+        branch=branch,
+        commit=commits[0].id if commits else None,
     )
 
 

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -51,6 +60,75 @@ class LayoutNode(_HarnessModel):
     status: str | None = None
 
 
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Who started a run is a nicety: a shape we do not know must not cost the post."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+Lenient = WrapValidator(_or_none)
+
+
+class TriggeredBy(_HarnessModel):
+    identifier: str | None = None
+    extra_info: dict[str, Any] | None = None
+
+    @property
+    def email(self) -> str | None:
+        email = (self.extra_info or {}).get("email")
+        return email[:200] if isinstance(email, str) and email else None
+
+
+class TriggerInfo(_HarnessModel):
+    trigger_type: str | None = None
+    triggered_by: TriggeredBy | None = None
+
+
+class Author(_HarnessModel):
+    name: str | None = None
+    email: str | None = None
+    id: str | None = None
+
+
+class Commit(_HarnessModel):
+    id: str | None = None
+    owner_name: str | None = None
+    owner_email: str | None = None
+
+
+class BranchHook(_HarnessModel):
+    name: str | None = None
+    commits: list[Commit] = Field(default_factory=list)
+
+
+class PullRequestHook(_HarnessModel):
+    source_branch: str | None = None
+    target_branch: str | None = None
+    commits: list[Commit] = Field(default_factory=list)
+
+
+class CiExecutionInfo(_HarnessModel):
+    event: str | None = None
+    author: Author | None = None
+    branch: BranchHook | None = None
+    pull_request: PullRequestHook | None = None
+
+
+class CiModuleInfo(_HarnessModel):
+    """`moduleInfo.ci` of a CI build: its branch, and the webhook that started it."""
+
+    branch: str | None = None
+    ci_execution_info_dto: CiExecutionInfo | None = Field(
+        default=None, validation_alias=AliasChoices("ciExecutionInfoDTO")
+    )
+
+
+class ModuleInfo(_HarnessModel):
+    ci: Annotated[CiModuleInfo | None, Lenient] = None
+
+
 class ExecutionSummary(_HarnessModel):
     pipeline_identifier: str
     org_identifier: str | None = None
@@ -66,6 +144,8 @@ class ExecutionSummary(_HarnessModel):
     )
     failure_info: FailureInfo | None = None
     layout_node_map: dict[str, LayoutNode] = Field(default_factory=dict)
+    execution_trigger_info: Annotated[TriggerInfo | None, Lenient] = None
+    module_info: Annotated[ModuleInfo | None, Lenient] = None
 
 
 class GraphNode(_HarnessModel):
@@ -116,3 +196,44 @@ class Envelope(BaseModel, Generic[T]):
     status: str | None = None
     data: T | None = None
     message: str | None = None
+
+
+class RetryStage(_HarnessModel):
+    identifier: str = ""
+    name: str | None = None
+    status: str | None = None
+
+
+class RetryGroup(_HarnessModel):
+    info: list[RetryStage] = Field(default_factory=list)
+
+
+class RetryInfo(_HarnessModel):
+    """`GET …/execute/{planExecutionId}/retryStages`: whether and where a run resumes."""
+
+    # Lombok and Jackson turn the field `isResumable` into "resumable"; the API
+    # reference spells it as declared. Either is read.
+    is_resumable: bool = Field(
+        default=False, validation_alias=AliasChoices("resumable", "isResumable")
+    )
+    error_message: str | None = None
+    groups: list[RetryGroup] = Field(default_factory=list)
+
+
+class InputSet(_HarnessModel):
+    input_set_yaml: str | None = None
+
+
+class PlanExecutionMetadata(_HarnessModel):
+    run_sequence: int | None = None
+
+
+class PlanExecution(_HarnessModel):
+    uuid: str
+    metadata: PlanExecutionMetadata | None = None
+
+
+class PlanExecutionResponse(_HarnessModel):
+    """What `…/execute/retry` and `…/execute/rerun` answer: the run they started."""
+
+    plan_execution: PlanExecution

@@ -66,10 +66,60 @@ class RunSpec:
     node_log_keys: bool = True  # whether graph nodes carry logBaseKey
     failure: str | None = None
     key: str = "{account}/pipeline/{pipeline}/{sequence}/-{execution}"
+    trigger_type: str = "MANUAL"
+    triggered_by: str = "alice"
+    triggered_by_email: str | None = None
+    # A CI build: the branch it built and the author of its commit (name, email).
+    branch: str | None = None
+    author: tuple[str, str] | None = None
+    commit: str | None = None
 
     @property
     def plan_execution_id(self) -> str:
         return "x" + uid(self.org, self.project, self.pipeline, self.run_sequence)[:21]
+
+
+def module_info(run: RunSpec) -> dict[str, Any]:
+    """`moduleInfo` as Harness writes it: empty for CD, the CI webhook's facts for builds."""
+    if run.branch is None and run.author is None:
+        return {
+            "cd": {"__recast": "io.harness.cdng.pipeline.executions.beans.CDPipelineModuleInfo"}
+        }
+    commits = []
+    if run.commit or run.author:
+        name, email = run.author or ("", "")
+        commits.append(
+            {
+                "id": run.commit or uid("commit", run.run_sequence)[:40],
+                "link": "https://github.test/acme/shop/commit/abc",
+                "message": "fix: keep the cart on refresh",
+                "ownerName": name,
+                "ownerId": name.lower().replace(" ", ""),
+                "ownerEmail": email,
+                "timeStamp": BASE_TS // 1000,
+            }
+        )
+    info: dict[str, Any] = {"event": "branch", "branch": {"name": run.branch, "commits": commits}}
+    if run.author:
+        info["author"] = {
+            "id": run.author[0].lower().replace(" ", ""),
+            "name": run.author[0],
+            "email": run.author[1],
+            "avatar": "https://avatars.github.test/u/1",
+        }
+    return {
+        "ci": {
+            "__recast": "io.harness.ci.plan.creator.execution.CIPipelineModuleInfo",
+            "branch": run.branch,
+            "buildType": "branch",
+            "repoName": "shop",
+            "ciExecutionInfoDTO": {
+                "__recast": "io.harness.ci.pipeline.executions.beans.CIWebhookInfoDTO",
+                **info,
+            },
+            "isPrivateRepo": False,
+        }
+    }
 
 
 # Keys as Harness recorded them for shapes whose key is not the plain default.
@@ -226,10 +276,19 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
         "startTs": BASE_TS,
         "endTs": BASE_TS + 222_000,
         "shouldUseSimplifiedKey": run.simplified_keys,
-        "executionTriggerInfo": {"triggerType": "MANUAL", "triggeredBy": {"identifier": "alice"}},
+        "executionTriggerInfo": {
+            "triggerType": run.trigger_type,
+            "triggeredBy": {
+                "uuid": uid("user", run.triggered_by),
+                "identifier": run.triggered_by,
+                "extraInfo": ({"email": run.triggered_by_email} if run.triggered_by_email else {}),
+            },
+            "isRerun": False,
+        },
         "failureInfo": {"message": failed_message} if failed_message else {},
         "layoutNodeMap": layout,
-        "modules": ["cd"],
+        "modules": list(module_info(run)),
+        "moduleInfo": module_info(run),
         "someFieldWeDoNotKnow": {"nested": [1, 2, 3]},
     }
     return {

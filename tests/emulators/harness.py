@@ -10,6 +10,12 @@
   `cannot list files for prefix` (404) where nothing is logged,
   `Prefix Key Exceeds Maximum Download Limit` as a 500 for prefixes marked so.
 - Auth: `x-api-key` or `Authorization: Bearer`; anything else is a 401.
+- Retry and rerun: `retryStages` lists a run's stages in groups with their
+  statuses and says whether the run is resumable (`retry_refusals` holds the
+  reasons it is not, e.g. older than 30 days); `inputsetV2` gives the run's input
+  set; a retry or rerun adds a new `Running` run with the next run number, copying
+  the stages (a retry keeps the stages before the first retried one). Keys in
+  `no_execute` lack Pipeline Execute permission (403, as Harness's RBAC answers).
 - Faults: `fail_next(endpoint, status, times, retry_after)` scripts 429/5xx,
   `drop_next(endpoint, times)` closes the connection without an answer.
 """
@@ -22,7 +28,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +48,7 @@ from tests.emulators.executions import (
 from tests.emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
+BASE_CREATED = 1_763_633_000_000
 API_KEY = "pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4"
 
 
@@ -97,6 +104,10 @@ class HarnessEmulator:
         self.downloads: list[str] = []  # export ids whose zip was fetched
         # Pre-built files (benchmarks): a `.gz` blob by key, or a `.zip` export by prefix.
         self.files: dict[str, Path] = {}
+        self.retry_refusals: dict[str, str] = {}  # planExecutionId -> why not resumable
+        self.no_execute = False  # the key lacks Pipeline Execute permission
+        self.input_sets: dict[str, str] = {}  # planExecutionId -> input set YAML
+        self.started: list[tuple[str, RunSpec]] = []  # ("retry" | "rerun", the new run)
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._drops: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -184,6 +195,10 @@ class HarnessEmulator:
             "pipelines.list": self._pipelines_list,
             "executions.summary": self._summary,
             "executions.v2": self._execution,
+            "pipeline.retry_stages": self._retry_stages,
+            "executions.inputset": self._input_set,
+            "pipeline.retry": self._retry,
+            "pipeline.rerun": self._rerun,
             "logs.export": self._export,
             "logs.blob": self._blob,
         }
@@ -344,6 +359,130 @@ class HarnessEmulator:
                 "executionGraph": child_body["executionGraph"],
             }
         return web.json_response(body)
+
+    def _run_in(self, request: web.Request, plan_execution_id: str) -> RunSpec | None:
+        run = self.run_by_id(plan_execution_id)
+        if run is None or (run.org, run.project) != (
+            request.query.get("orgIdentifier"),
+            request.query.get("projectIdentifier"),
+        ):
+            return None
+        return run
+
+    def _denied(self) -> web.Response:
+        return web.json_response(
+            {
+                "status": "ERROR",
+                "code": "NG_ACCESS_DENIED",
+                "message": "Missing permission core_pipeline_execute on pipeline",
+            },
+            status=403,
+        )
+
+    async def _retry_stages(self, request: web.Request) -> web.Response:
+        if (
+            answer := await self._prologue(request, "pipeline.retry_stages", "accountIdentifier")
+        ) is not None:
+            return answer
+        if self.no_execute:
+            return self._denied()
+        run = self._run_in(request, request.match_info["id"])
+        if run is None:
+            return self._not_found("Execution does not exist", status=400)
+        refusal = self.retry_refusals.get(run.plan_execution_id)
+        if refusal is None and run.status not in ("Failed", "Aborted", "Expired", "Rejected"):
+            refusal = "Pipeline execution is not finished or has not failed"
+        groups = [
+            {
+                "info": [
+                    {
+                        "name": stage.name,
+                        "identifier": stage.identifier,
+                        "status": stage.status.upper(),
+                        "createdAt": BASE_CREATED,
+                        "parentId": uid("parent", run.plan_execution_id),
+                        "nextId": "",
+                    }
+                ]
+            }
+            for stage in run.stages
+        ]
+        data: dict[str, Any] = {
+            "errorMessage": refusal,
+            "groups": [] if refusal else groups,
+            "resumable": refusal is None,
+        }
+        return web.json_response({"status": "SUCCESS", "data": data})
+
+    async def _input_set(self, request: web.Request) -> web.Response:
+        if (
+            answer := await self._prologue(request, "executions.inputset", "accountIdentifier")
+        ) is not None:
+            return answer
+        run = self._run_in(request, request.match_info["id"])
+        if run is None:
+            return self._not_found("Execution does not exist", status=400)
+        yaml = self.input_sets.get(run.plan_execution_id)
+        data = {"inputSetYaml": yaml, "inputSetTemplateYaml": None, "latestTemplateYaml": None}
+        return web.json_response({"status": "SUCCESS", "data": data})
+
+    async def _retry(self, request: web.Request) -> web.Response:
+        if (
+            answer := await self._prologue(request, "pipeline.retry", "accountIdentifier")
+        ) is not None:
+            return answer
+        if self.no_execute:
+            return self._denied()
+        run = self._run_in(request, request.query.get("planExecutionId", ""))
+        if run is None or run.pipeline != request.match_info["id"]:
+            return self._not_found("Execution does not exist", status=400)
+        refusal = self.retry_refusals.get(run.plan_execution_id)
+        if refusal is not None:
+            return web.json_response(
+                {"status": "ERROR", "code": "INVALID_REQUEST", "message": refusal}, status=400
+            )
+        wanted = request.query.getall("retryStages", [])
+        known = [s.identifier for s in run.stages]
+        if not wanted or any(w not in known for w in wanted):
+            return web.json_response(
+                {"status": "ERROR", "code": "INVALID_REQUEST", "message": "Invalid retry stages"},
+                status=400,
+            )
+        first = min(known.index(w) for w in wanted)
+        return self._start("retry", run, first)
+
+    async def _rerun(self, request: web.Request) -> web.Response:
+        if (
+            answer := await self._prologue(request, "pipeline.rerun", "accountIdentifier")
+        ) is not None:
+            return answer
+        if self.no_execute:
+            return self._denied()
+        run = self._run_in(request, request.match_info["id"])
+        if run is None or run.pipeline != request.match_info["pipeline"]:
+            return self._not_found("Execution does not exist", status=400)
+        return self._start("rerun", run, 0)
+
+    def _start(self, how: str, run: RunSpec, first_stage: int) -> web.Response:
+        pipeline = self.pipelines[(run.org, run.project)][run.pipeline]
+        number = max(r.run_sequence for r in pipeline.runs) + 1
+        stages = [
+            replace(stage, status="Running" if i >= first_stage else stage.status)
+            for i, stage in enumerate(run.stages)
+        ]
+        new = replace(run, run_sequence=number, status="Running", stages=stages, failure=None)
+        self.add_run(new)
+        self.started.append((how, new))
+        plan = {
+            "uuid": new.plan_execution_id,
+            "planId": uid("plan", new.plan_execution_id),
+            "status": "RUNNING",
+            "metadata": {"runSequence": number, "executionUuid": new.plan_execution_id},
+            "startTs": BASE_CREATED,
+        }
+        return web.json_response(
+            {"status": "SUCCESS", "data": {"planExecution": plan, "gitDetails": None}}
+        )
 
     async def _export(self, request: web.Request) -> web.Response:
         if (answer := await self._prologue(request, "logs.export", "accountID")) is not None:

@@ -127,7 +127,9 @@ async def test_every_endpoint_carries_its_account_parameter_and_counts_under_its
                     pass
         else:
             with contextlib.suppress(HarnessError):
-                await client.request_json(endpoint, path={"id": "exec1"}, params={"prefix": "p"})
+                await client.request_json(
+                    endpoint, path={"id": "exec1", "pipeline": "p1"}, params={"prefix": "p"}
+                )
     (request,) = [r for r in harness.requests if r.path.startswith("/gateway/")]
     assert request.query[endpoint.account_param] == harness.account
     assert request.method == endpoint.method

@@ -1,0 +1,104 @@
+"""Pipeline execute API: retry a failed run from its failed stages, or run it afresh.
+
+Harness retries a run "exactly as it was run": the same input set, from the
+stages chosen among those `retryStages` offers. It refuses runs older than 30
+days, runs of a pipeline changed since, and people (keys) without Pipeline
+Execute permission. A rerun starts a new run with the same inputs.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Execution, normalise_status
+from bot.domain.executions import FAILED_STATUSES
+from bot.domain.triage import RetryPlan, Started
+from bot.harness.client import HarnessClient
+from bot.harness.endpoints import INPUT_SET, RERUN, RETRY, RETRY_STAGES
+from bot.harness.executions import unwrap
+from bot.harness.models import InputSet, PlanExecutionResponse, RetryInfo
+
+
+class RetryApi:
+    def __init__(self, client: HarnessClient) -> None:
+        self._client = client
+
+    def _params(self, execution: Execution) -> dict[str, str | int | list[str]]:
+        return {
+            "orgIdentifier": execution.org,
+            "projectIdentifier": execution.project,
+            "pipelineIdentifier": execution.pipeline_identifier,
+        }
+
+    async def plan(self, execution: Execution) -> RetryPlan:
+        payload = await self._client.request_json(
+            RETRY_STAGES, path={"id": execution.plan_execution_id}, params=self._params(execution)
+        )
+        info = unwrap(payload, RetryInfo, RETRY_STAGES.name)
+        stages = _failed_group(info)
+        if not info.is_resumable:
+            return RetryPlan(False, (info.error_message or "").strip() or None, stages)
+        if not stages:
+            return RetryPlan(False, "Harness offers no stage to retry from", ())
+        return RetryPlan(True, None, stages)
+
+    async def retry(self, execution: Execution, stages: tuple[tuple[str, str], ...]) -> Started:
+        """Retry from `stages` (one parallel group), running every stage after them."""
+        params = {
+            **self._params(execution),
+            "planExecutionId": execution.plan_execution_id,
+            "retryStages": [identifier for identifier, _name in stages],
+            "runAllStages": "true",
+        }
+        payload = await self._client.request_json(
+            RETRY,
+            path={"id": execution.pipeline_identifier},
+            params=params,
+            yaml=await self._input_set(execution),
+        )
+        return _started(payload, RETRY.name)
+
+    async def rerun(self, execution: Execution) -> Started:
+        """A fresh run with the inputs of `execution`."""
+        params = self._params(execution)
+        del params["pipelineIdentifier"]
+        payload = await self._client.request_json(
+            RERUN,
+            path={"id": execution.plan_execution_id, "pipeline": execution.pipeline_identifier},
+            params=params,
+            yaml=await self._input_set(execution),
+        )
+        return _started(payload, RERUN.name)
+
+    async def _input_set(self, execution: Execution) -> str:
+        payload = await self._client.request_json(
+            INPUT_SET,
+            path={"id": execution.plan_execution_id},
+            params={
+                "orgIdentifier": execution.org,
+                "projectIdentifier": execution.project,
+                "resolveExpressions": "false",
+            },
+        )
+        return unwrap(payload, InputSet, INPUT_SET.name).input_set_yaml or ""
+
+
+def _failed_group(info: RetryInfo) -> tuple[tuple[str, str], ...]:
+    """The failed stages of the first group holding any (a group runs in parallel)."""
+    for group in info.groups:
+        failed = tuple(
+            (stage.identifier, stage.name or stage.identifier)
+            for stage in group.info
+            if stage.identifier and normalise_status(stage.status) in FAILED_STATUSES
+        )
+        if failed:
+            return failed
+    return ()
+
+
+def _started(payload: object, endpoint: str) -> Started:
+    answer = unwrap(payload, PlanExecutionResponse, endpoint)
+    execution = answer.plan_execution
+    run = execution.metadata.run_sequence if execution.metadata else None
+    return Started(execution.uuid, run)
+
+
+__all__ = ["RetryApi"]

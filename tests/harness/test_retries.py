@@ -1,0 +1,120 @@
+"""Who started a run, and retrying or rerunning it, against the Harness emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.domain import Scope
+from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.errors import HarnessAuthError, HarnessUnavailableError
+from bot.harness.executions import PipelineApi
+from bot.harness.retries import RetryApi
+from tests.emulators.executions import RunSpec
+from tests.emulators.harness import HarnessEmulator
+from tests.incident import run_of
+from tests.world import checkout_stages
+
+SHOP = Scope("default", "shop")
+
+
+@pytest.fixture
+async def client(harness: HarnessEmulator) -> AsyncIterator[HarnessClient]:
+    async with httpx.AsyncClient() as http:
+        yield HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=2, initial_delay=0.01),
+        )
+
+
+async def test_a_ci_build_names_its_trigger_author_branch_and_commit(
+    harness: HarnessEmulator, client: HarnessClient
+) -> None:
+    spec = harness.add_run(
+        RunSpec(
+            "deploy_checkout",
+            "Deploy Checkout",
+            43,
+            "Failed",
+            checkout_stages(True),
+            trigger_type="WEBHOOK",
+            triggered_by="ci-bot",
+            triggered_by_email="ci@acme.test",
+            branch="release/2026.11",
+            author=("Dana Reyes", "dana@acme.test"),
+            commit="4f2a9c1e",
+        )
+    )
+    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    origin = execution.origin
+    assert origin is not None
+    assert (origin.trigger_type, origin.branch, origin.commit) == (
+        "WEBHOOK",
+        "release/2026.11",
+        "4f2a9c1e",
+    )
+    assert origin.triggered_by is not None and origin.triggered_by.email == "ci@acme.test"
+    assert origin.author is not None and origin.author.email == "dana@acme.test"
+
+
+async def test_a_cd_run_has_a_trigger_and_no_branch(
+    harness: HarnessEmulator, client: HarnessClient
+) -> None:
+    spec = run_of(harness, "deploy_checkout", 42)
+    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    assert execution.origin is not None
+    assert execution.origin.triggered_by is not None
+    assert execution.origin.triggered_by.name == "alice"
+    assert (execution.origin.branch, execution.origin.author) == (None, None)
+
+
+async def test_a_failed_run_retries_from_its_failed_stage_with_its_input_set(
+    harness: HarnessEmulator, client: HarnessClient
+) -> None:
+    spec = run_of(harness, "deploy_checkout", 42)
+    harness.input_sets[spec.plan_execution_id] = "pipeline:\n  identifier: deploy_checkout\n"
+    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    retries = RetryApi(client)
+    plan = await retries.plan(execution)
+    assert plan.resumable and plan.stages == (("deploy_prod", "Deploy Prod"),)
+    started = await retries.retry(execution, plan.stages)
+    assert started.run_sequence == 43
+    (call,) = harness.calls("pipeline.retry")
+    assert call.query["planExecutionId"] == spec.plan_execution_id
+    assert {k.lower(): v for k, v in call.headers.items()}["content-type"] == "application/yaml"
+    assert call.body == "pipeline:\n  identifier: deploy_checkout\n"
+    ((how, new),) = harness.started
+    assert (how, new.plan_execution_id, new.status) == (
+        "retry",
+        started.plan_execution_id,
+        "Running",
+    )
+
+
+async def test_harness_refusals_are_plain(harness: HarnessEmulator, client: HarnessClient) -> None:
+    spec = run_of(harness, "deploy_checkout", 42)
+    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    harness.retry_refusals[spec.plan_execution_id] = "Execution is older than 30 days"
+    plan = await RetryApi(client).plan(execution)
+    assert (plan.resumable, plan.reason) == (False, "Execution is older than 30 days")
+    started = await RetryApi(client).rerun(execution)
+    assert harness.started[-1][0] == "rerun" and started.run_sequence == 43
+    harness.no_execute = True
+    with pytest.raises(HarnessAuthError, match="core_pipeline_execute"):
+        await RetryApi(client).plan(execution)
+
+
+async def test_a_lost_answer_to_a_retry_is_not_sent_twice(
+    harness: HarnessEmulator, client: HarnessClient
+) -> None:
+    spec = run_of(harness, "deploy_checkout", 42)
+    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    harness.fail_next("pipeline.retry", 502)
+    with pytest.raises(HarnessUnavailableError):
+        await RetryApi(client).retry(execution, (("deploy_prod", "Deploy Prod"),))
+    assert len(harness.calls("pipeline.retry")) == 1
