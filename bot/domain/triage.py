@@ -141,6 +141,22 @@ class Filters:
     stages: tuple[str, ...] = ()
     mention: Mention = "author"
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "branches": list(self.branches),
+            "stages": list(self.stages),
+            "mention": self.mention,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> Filters:
+        """Read back what `as_dict` wrote (anything else: no filters)."""
+        if not isinstance(data, dict):
+            return cls()
+        branches, stages = data.get("branches") or [], data.get("stages") or []
+        mention: Mention = "none" if data.get("mention") == "none" else "author"
+        return cls(tuple(map(str, branches)), tuple(map(str, stages)), mention)
+
     def wants_branch(self, branch: str | None) -> bool:
         """A run without a branch (a CD run) does not match a branch filter."""
         if not self.branches:

@@ -31,6 +31,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.domain import (
     Execution,
+    Filters,
     PipelineEvent,
     PipelineKey,
     Reason,
@@ -395,6 +396,7 @@ def _sub_json(subscription: Subscription) -> dict[str, Any]:
         "pipeline": [key.account, key.org, key.project, key.pipeline],
         "pipeline_name": subscription.pipeline_name,
         "events": subscription.events,
+        "filters": subscription.filters.as_dict(),
     }
 
 
@@ -404,6 +406,7 @@ def _sub_from(data: dict[str, Any]) -> Subscription:
         pipeline=PipelineKey(*data["pipeline"]),
         pipeline_name=data["pipeline_name"],
         events="all" if data["events"] == "all" else "failures",
+        filters=Filters.from_dict(data.get("filters")),
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
-from bot.domain import Events, PipelineKey, PipelineRef, Scope, Subscription
+from bot.domain import Events, Filters, Mute, PipelineKey, PipelineRef, Scope, Subscription
 from bot.domain.misses import NotSubscribed, SeveralSubscriptions
 from bot.service.logs import LogsService
+from bot.service.mutes import Mutes
 from bot.service.targets import TargetError
 from bot.store import Store
 from bot.suggest import closest
@@ -21,11 +23,20 @@ from bot.suggest import closest
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A channel's subscription with its mute, if one is in force."""
+
+    subscription: Subscription
+    mute: Mute | None
+
+
 class Subscriptions:
     def __init__(self, logs: LogsService, store: Store, *, account: str) -> None:
         self._logs = logs
         self._store = store
         self._account = account
+        self.mutes = Mutes(store)
 
     @property
     def default_scope(self) -> Scope:
@@ -40,18 +51,48 @@ class Subscriptions:
         return await self._logs.find_pipeline(pipeline, scope)
 
     async def subscribe(
-        self, channel: str, user: str, pipeline: PipelineRef, scope: Scope, events: Events
-    ) -> tuple[Subscription, bool]:
-        """Store it; the flag says whether it is new (else its events were changed)."""
+        self,
+        channel: str,
+        user: str,
+        pipeline: PipelineRef,
+        scope: Scope,
+        events: Events,
+        filters: Filters | None = None,
+    ) -> tuple[Subscription, Subscription | None]:
+        """Store it, as given; with the subscription it replaced (None: a new one)."""
         key = PipelineKey(self._account, scope.org, scope.project, pipeline.identifier)
-        subscription = Subscription(channel, key, pipeline.name, events, user, time.time())
-        new = await self._store.add_subscription(subscription)
+        subscription = Subscription(
+            channel, key, pipeline.name, events, user, time.time(), filters=filters or Filters()
+        )
+        before = next(
+            (s for s in await self._store.channel_subscriptions(channel) if s.pipeline == key),
+            None,
+        )
+        await self._store.add_subscription(subscription)
         log.info("channel %s subscribed to %s (%s) by %s", channel, key, events, user)
-        return subscription, new
+        return subscription, before
 
     async def unsubscribe(
         self, channel: str, user: str, name: str, scope: Scope | None
     ) -> Subscription:
+        match = await self._named(channel, name, scope)
+        await self._store.remove_subscription(channel, match.pipeline)
+        await self.mutes.end(channel, match.pipeline)
+        log.info("channel %s unsubscribed from %s by %s", channel, match.pipeline, user)
+        return match
+
+    async def unmute(
+        self, channel: str, user: str, name: str, scope: Scope | None
+    ) -> tuple[Subscription, Mute | None]:
+        """End the channel's mute of a subscribed pipeline (None: it was not muted)."""
+        match = await self._named(channel, name, scope)
+        mute = await self.mutes.end(channel, match.pipeline)
+        if mute is not None:
+            log.info("channel %s unmuted %s by %s", channel, match.pipeline, user)
+        return match, mute
+
+    async def _named(self, channel: str, name: str, scope: Scope | None) -> Subscription:
+        """The channel's subscription a person named, or TargetError with the closest."""
         current = await self._store.channel_subscriptions(channel)
         wanted = name.casefold()
         matches = [
@@ -69,12 +110,11 @@ class Subscriptions:
             scopes = tuple(f"{s.pipeline.org}/{s.pipeline.project}" for s in matches)
             raise TargetError(SeveralSubscriptions(name, scopes))
         (match,) = matches
-        await self._store.remove_subscription(channel, match.pipeline)
-        log.info("channel %s unsubscribed from %s by %s", channel, match.pipeline, user)
         return match
 
-    async def of_channel(self, channel: str) -> list[Subscription]:
-        return await self._store.channel_subscriptions(channel)
+    async def of_channel(self, channel: str) -> list[Listed]:
+        subscriptions = await self._store.channel_subscriptions(channel)
+        return [Listed(s, await self.mutes.of(channel, s.pipeline)) for s in subscriptions]
 
 
-__all__ = ["Subscriptions"]
+__all__ = ["Listed", "Subscriptions"]

@@ -31,6 +31,7 @@ from bot.slack.grammar import (
     Help,
     ListSubscriptions,
     Subscribe,
+    Unmute,
     Unsubscribe,
     parse_command,
 )
@@ -120,7 +121,7 @@ class CommandHandler:
             self._metrics.commands.labels("help", "ok").inc()
             await ack(**blocks.usage_message(None, str(self._service.default_scope)))
             return
-        if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
+        if isinstance(parsed, Subscribe | Unsubscribe | Unmute | ListSubscriptions):
             kind = type(parsed).__name__.lower()
             self._metrics.commands.labels(kind, "accepted").inc()
             answer: dict[str, Any] = {}
@@ -146,7 +147,7 @@ class CommandHandler:
         """The recorded command, carried out; a reply Slack did not take is tried again."""
         command = work.payload
         parsed = parse_command(str(command.get("text") or ""))
-        if isinstance(parsed, Subscribe | Unsubscribe | ListSubscriptions):
+        if isinstance(parsed, Subscribe | Unsubscribe | Unmute | ListSubscriptions):
             await self._subscriptions.run(parsed, command)
             return None
         if not isinstance(parsed, FetchLogs):

@@ -3,8 +3,10 @@
     help
     <Harness execution URL>
     <pipeline> [#<run>] [<stage>[/<step>]] [in <org>/<project>]
-    subscribe <pipeline> [in <org>/<project>] [events=failures|all]
+    subscribe <pipeline> [in <org>/<project>] [branch=main,release/*] [stages=deploy_*]
+              [events=failures|all] [mention=author|none]
     unsubscribe <pipeline> [in <org>/<project>]
+    unmute <pipeline> [in <org>/<project>]
     subscriptions
 
 Names may be identifiers or display names in quotes ("Deploy Prod"/Rollout);
@@ -17,9 +19,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.domain import Events, Scope
+from bot.domain import Events, Filters, Mention, Scope
 from bot.domain.identifiers import IDENTIFIER
 from bot.service import NamedTarget, Target, UrlTarget
 
@@ -47,6 +49,7 @@ class Subscribe:
     pipeline: str
     scope: Scope | None = None
     events: Events = "failures"
+    filters: Filters = field(default_factory=Filters)
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,31 @@ class Unsubscribe:
 
 
 @dataclass(frozen=True)
+class Unmute:
+    pipeline: str
+    scope: Scope | None = None
+
+
+@dataclass(frozen=True)
 class ListSubscriptions:
     pass
 
 
-Command = Help | FetchLogs | Subscribe | Unsubscribe | ListSubscriptions
+Command = Help | FetchLogs | Subscribe | Unsubscribe | Unmute | ListSubscriptions
+
+# Subscription options: `name=value`; globs are Harness branch and stage names with
+# `*`, `?` and `[...]`, separated by commas.
+_OPTION = re.compile(r"([A-Za-z]+)=(\S*)")
+_GLOB = re.compile(r"[A-Za-z0-9_.\-/*?\[\]$]{1,100}")
+_OPTION_NAMES = {
+    "branch": "branch",
+    "branches": "branch",
+    "stage": "stages",
+    "stages": "stages",
+    "events": "events",
+    "mention": "mention",
+}
+MAX_GLOBS = 10
 
 
 class CommandError(ValueError):
@@ -90,7 +113,7 @@ def parse_command(raw: str) -> Command:
     if text.lower() in HELP_WORDS:
         return Help()
     verb, _, rest = text.partition(" ")
-    if verb.lower() in ("subscribe", "unsubscribe", "subscriptions"):
+    if verb.lower() in ("subscribe", "unsubscribe", "subscriptions", "unmute"):
         return _parse_subscription(verb.lower(), rest)
     url = _URL.match(text)
     if url:
@@ -180,35 +203,71 @@ def _parse_named(tokens: list[_Token]) -> NamedTarget:
 
 
 def _parse_subscription(verb: str, rest: str) -> Command:
-    tokens = _tokenize(rest)
+    words, options = [], {}
+    for word in rest.split(" ") if rest else []:
+        option = _OPTION.fullmatch(word)
+        if option is None:
+            words.append(word)
+            continue
+        name = _OPTION_NAMES.get(option[1].lower())
+        if name is None:
+            raise CommandError(
+                f"`{_shown(option[1])}=` is not an option. Subscriptions take "
+                "`branch=`, `stages=`, `events=` and `mention=`."
+            )
+        if verb != "subscribe":
+            raise CommandError(f"`{option[1].lower()}=` goes with `subscribe`.")
+        if name in options:
+            raise CommandError(f"Give `{name}=` once.")
+        options[name] = option[2]
+    tokens = _tokenize(" ".join(words))
     if verb == "subscriptions":
         if tokens:
             raise CommandError("`subscriptions` takes nothing after it.")
         return ListSubscriptions()
-    events: Events = "failures"
-    kept = []
-    for token in tokens:
-        bare = (token.bare or "").lower()
-        if bare.startswith("events="):
-            if verb != "subscribe":
-                raise CommandError("`events=` goes with `subscribe`.")
-            value = bare.removeprefix("events=")
-            if value not in ("failures", "all"):
-                raise CommandError("Write `events=failures` (the default) or `events=all`.")
-            events = "all" if value == "all" else "failures"
-        else:
-            kept.append(token)
-    if not kept:
-        what = "subscribe to" if verb == "subscribe" else "unsubscribe from"
+    if not tokens:
+        what = {"subscribe": "subscribe to", "unmute": "unmute"}.get(verb, "unsubscribe from")
         raise CommandError(f"Name the pipeline to {what}, e.g. `{verb} deploy_checkout`.")
-    target = _parse_named(kept)
+    target = _parse_named(tokens)
     if target.run is not None or target.stage is not None:
         raise CommandError(
             f"Subscriptions are per pipeline: `{verb} <pipeline> [in <org>/<project>]`."
         )
     if verb == "subscribe":
-        return Subscribe(target.pipeline, target.scope, events)
+        events, filters = _options(options)
+        return Subscribe(target.pipeline, target.scope, events, filters)
+    if verb == "unmute":
+        return Unmute(target.pipeline, target.scope)
     return Unsubscribe(target.pipeline, target.scope)
+
+
+def _options(options: dict[str, str]) -> tuple[Events, Filters]:
+    events_text = options.get("events", "failures").lower()
+    if events_text not in ("failures", "all"):
+        raise CommandError("Write `events=failures` (the default) or `events=all`.")
+    mention_text = options.get("mention", "author").lower()
+    if mention_text not in ("author", "none"):
+        raise CommandError("Write `mention=author` (the default) or `mention=none`.")
+    events: Events = "all" if events_text == "all" else "failures"
+    mention: Mention = "none" if mention_text == "none" else "author"
+    return events, Filters(
+        branches=_globs(options.get("branch", ""), "branch"),
+        stages=_globs(options.get("stages", ""), "stages"),
+        mention=mention,
+    )
+
+
+def _globs(value: str, what: str) -> tuple[str, ...]:
+    """Comma-separated globs; empty (or `*`) means any."""
+    globs = tuple(dict.fromkeys(g for g in value.split(",") if g))
+    if len(globs) > MAX_GLOBS:
+        raise CommandError(f"Give at most {MAX_GLOBS} patterns to `{what}=`.")
+    for glob in globs:
+        if not _GLOB.fullmatch(glob):
+            raise CommandError(
+                f"`{_shown(glob)}` is not a {what} pattern (names with `*`, `?` and `[…]`)."
+            )
+    return () if globs == ("*",) else globs
 
 
 def _stage_and_step(token: _Token) -> tuple[str, str | None]:

@@ -13,13 +13,13 @@ from typing import Any
 from bot.service import Subscriptions, TargetError
 from bot.service.access import Access, Allowed, Refused
 from bot.slack import blocks, incident_blocks
-from bot.slack.grammar import ListSubscriptions, Subscribe, Unsubscribe
+from bot.slack.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
 from bot.slack.poster import Poster
 from bot.slack.responder import reply_or_log
 
 log = logging.getLogger(__name__)
 
-SubscriptionCommand = Subscribe | Unsubscribe | ListSubscriptions
+SubscriptionCommand = Subscribe | Unsubscribe | Unmute | ListSubscriptions
 
 
 class SubscriptionHandler:
@@ -43,6 +43,11 @@ class SubscriptionHandler:
                     channel, user, parsed.pipeline, parsed.scope
                 )
                 message = incident_blocks.unsubscribed_message(user, gone)
+            elif isinstance(parsed, Unmute):
+                subscription, mute = await self._subscriptions.unmute(
+                    channel, user, parsed.pipeline, parsed.scope
+                )
+                message = incident_blocks.unmuted_message(user, subscription, mute)
             else:
                 message = incident_blocks.subscriptions_message(
                     await self._subscriptions.of_channel(channel)
@@ -59,7 +64,7 @@ class SubscriptionHandler:
     ) -> Refused | None:
         user = str(command.get("user_id") or "")
         decision = await self._access.may_use(user)
-        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe | Unsubscribe):
+        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe | Unsubscribe | Unmute):
             decision = await self._access.may_subscribe(user)
         if isinstance(decision, Allowed) and isinstance(parsed, Subscribe):
             scope = parsed.scope or self._subscriptions.default_scope
@@ -71,5 +76,7 @@ class SubscriptionHandler:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)
         if not await self._poster.can_post(channel):
             return incident_blocks.not_member_message()
-        _, new = await self._subscriptions.subscribe(channel, user, pipeline, scope, parsed.events)
-        return incident_blocks.subscribed_message(user, pipeline, scope, parsed.events, new)
+        subscription, before = await self._subscriptions.subscribe(
+            channel, user, pipeline, scope, parsed.events, parsed.filters
+        )
+        return incident_blocks.subscribed_message(user, pipeline, scope, subscription, before)

@@ -77,6 +77,9 @@ class Store(WorkQueue, Protocol):
 
     async def get_value(self, key: str) -> str | None: ...
 
+    async def take_value(self, key: str) -> str | None:
+        """The value, removed; whoever takes it first gets it (None: none was kept)."""
+
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         """True for the first caller within `ttl_seconds`, False for every other."""
 

@@ -22,7 +22,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from bot.domain import Lane, Work
+from bot.domain import Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 THREAD_TTL = 30 * 86400
@@ -70,6 +70,7 @@ def _sub_to_json(sub: Subscription) -> str:
             "created_by": sub.created_by,
             "created_at": sub.created_at,
             "broken": sub.broken,
+            "filters": sub.filters.as_dict(),
         }
     )
 
@@ -84,6 +85,7 @@ def _sub_from_json(channel: str, raw: str | bytes) -> Subscription:
         created_by=data["created_by"],
         created_at=data["created_at"],
         broken=data.get("broken"),
+        filters=Filters.from_dict(data.get("filters")),
     )
 
 
@@ -226,6 +228,10 @@ class RedisStore:
 
     async def get_value(self, key: str) -> str | None:
         value = await self._redis.get(f"hl:kept:{key}")
+        return str(value) if value is not None else None
+
+    async def take_value(self, key: str) -> str | None:
+        value = await self._redis.getdel(f"hl:kept:{key}")
         return str(value) if value is not None else None
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:

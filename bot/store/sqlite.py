@@ -6,12 +6,13 @@ loop. Migrations run at start-up, in order, each in a transaction.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import aiosqlite
 
-from bot.domain import Events, Lane, Work
+from bot.domain import Events, Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 MIGRATIONS: tuple[str, ...] = (
@@ -52,6 +53,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: values kept for a while (finished exports' links)
     "CREATE TABLE kept (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL NOT NULL);",
+    # 5: a subscription's branch and stage filters and whom it mentions (JSON)
+    "ALTER TABLE subscriptions ADD COLUMN filters TEXT NOT NULL DEFAULT '{}';",
 )
 _DONE = "done:"  # claims that remember finished work by its key
 THREAD_RETENTION = 30 * 86400
@@ -74,6 +77,7 @@ def _sub(row: aiosqlite.Row) -> Subscription:
         created_by=row["created_by"],
         created_at=row["created_at"],
         broken=row["broken"],
+        filters=Filters.from_dict(json.loads(row["filters"] or "{}")),
     )
 
 
@@ -120,9 +124,10 @@ class SqliteStore:
             _at(subscription.channel, key),
         )
         await self._db.execute(
-            """INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+            """INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)
                ON CONFLICT (channel, account, org, project, pipeline) DO UPDATE SET
-               events=excluded.events, pipeline_name=excluded.pipeline_name, broken=NULL""",
+               events=excluded.events, pipeline_name=excluded.pipeline_name, broken=NULL,
+               filters=excluded.filters""",
             (
                 subscription.channel,
                 key.account,
@@ -133,6 +138,7 @@ class SqliteStore:
                 subscription.events,
                 subscription.created_by,
                 subscription.created_at or time.time(),
+                json.dumps(subscription.filters.as_dict()),
             ),
         )
         return existed is None
@@ -237,6 +243,13 @@ class SqliteStore:
             "SELECT value FROM kept WHERE key = ? AND expires_at > ?", (key, time.time())
         )
         return str(row["value"]) if row else None
+
+    async def take_value(self, key: str) -> str | None:
+        async with self._db.execute(
+            "DELETE FROM kept WHERE key = ? RETURNING value, expires_at", (key,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row["value"]) if row and row["expires_at"] > time.time() else None
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         now = time.time()

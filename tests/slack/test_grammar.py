@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import Scope
+from bot.domain import Filters, Scope
 from bot.service import NamedTarget, Target, UrlTarget
-from bot.slack.grammar import CommandError, FetchLogs, Help, parse_command
+from bot.slack.grammar import CommandError, FetchLogs, Help, Subscribe, Unmute, parse_command
 
 
 def target(text: str) -> Target:
@@ -114,3 +114,20 @@ def test_malformed_text_is_refused_with_a_reason(text: str, says: str) -> None:
         parse_command(text)
     assert says in str(caught.value)
     assert len(str(caught.value)) < 200
+
+
+def test_subscription_options_keep_slashes_in_branch_globs() -> None:
+    parsed = parse_command(
+        'subscribe "Deploy Checkout" branch=main,release/* stages=deploy_*,Canary '
+        "events=all mention=none in default/shop"
+    )
+    assert parsed == Subscribe(
+        "Deploy Checkout",
+        Scope("default", "shop"),
+        "all",
+        Filters(("main", "release/*"), ("deploy_*", "Canary"), "none"),
+    )
+    assert parse_command("subscribe deploy branch=*") == Subscribe("deploy")
+    assert parse_command("unmute deploy in payments/checkout") == Unmute(
+        "deploy", Scope("payments", "checkout")
+    )

@@ -177,3 +177,24 @@ async def test_all_subscriptions_by_channel_then_pipeline(store: Store) -> None:
         ("C2", "deploy_checkout"),
     ]
     assert len(await store.all_subscriptions(2)) == 2
+
+
+async def test_a_kept_value_is_taken_once(store: Store) -> None:
+    await store.put_value("mute:C1", "by U1", 60)
+    results = await asyncio.gather(*(store.take_value("mute:C1") for _ in range(5)))
+    assert [r for r in results if r is not None] == ["by U1"]
+    assert await store.get_value("mute:C1") is None
+
+
+async def test_filters_are_kept_and_changed_by_subscribing_again(store: Store) -> None:
+    from dataclasses import replace
+
+    from bot.domain import Filters
+
+    filtered = replace(sub("C1"), filters=Filters(("main", "release/*"), ("deploy_*",), "none"))
+    await store.add_subscription(filtered)
+    (kept,) = await store.channel_subscriptions("C1")
+    assert kept.filters == filtered.filters
+    await store.add_subscription(sub("C1"))
+    (changed,) = await store.pipeline_subscriptions(CHECKOUT)
+    assert changed.filters == Filters()
