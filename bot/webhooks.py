@@ -156,6 +156,7 @@ def to_event(data: EventData, clean: Callable[[str], str] = str) -> PipelineEven
         execution_url=data.execution_url,
         node_status=data.node_status,
         triggered_by=(trigger.name or trigger.email) if trigger else None,
+        triggered_by_email=trigger.email if trigger else None,
         trigger_type=trigger.trigger_type if trigger else None,
         started_at=_when(data.start_ts),
         ended_at=_when(data.end_ts),

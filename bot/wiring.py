@@ -20,6 +20,7 @@ from bot.excerpt import ExcerptSettings, ReadLimits
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
+from bot.harness.retries import RetryApi
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
 from bot.redaction import Redactor
@@ -32,7 +33,9 @@ from bot.service import (
     Subscriptions,
 )
 from bot.service.access import Access, Policy
+from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
+from bot.service.retries import Retries
 from bot.service.workers import Workers
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
@@ -43,6 +46,7 @@ from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Pacer, Poster
 from bot.slack.retries import retry_handlers
 from bot.slack.subscriptions import SubscriptionHandler
+from bot.slack.triage import TriageHandler
 from bot.store import Store
 from bot.tls import client_context
 
@@ -52,6 +56,7 @@ class HarnessSide:
     http: httpx.AsyncClient  # API calls
     downloads: aiohttp.ClientSession  # log bodies, streamed
     pipelines: PipelineApi
+    retries: RetryApi
     service: LogsService
     redactor: Redactor
     default_scope: Scope
@@ -126,7 +131,9 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> H
         on_export=metrics.observe_export,
         links=LinkCache(store) if store is not None else None,
     )
-    return HarnessSide(http, downloads, pipelines, service, redactor, default_scope)
+    return HarnessSide(
+        http, downloads, pipelines, RetryApi(client), service, redactor, default_scope
+    )
 
 
 @dataclass
@@ -190,15 +197,24 @@ def slack_side(
     ).register(bolt)
     ActionHandler(service, workers, poster, access, private_links=private).register(bolt)
     UnfurlHandler(service, client, workers, access).register(bolt)
+    TriageHandler(
+        Retries(service, harness.retries, store, account=account),
+        subscribed,
+        workers,
+        poster,
+        access,
+        account=account,
+    ).register(bolt)
     HomeHandler(subscribed, recent, client, settings.harness_host).register(bolt)
     incidents = Incidents(
         service,
         store,
-        SlackIncidentPosts(poster, private_links=private),
+        SlackIncidentPosts(poster, private_links=private, user_by_email=directory.user_by_email),
         workers,
         account=account,
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
+        histories=RunHistories(harness.pipelines),
     )
     return SlackSide(client, bolt, incidents, access)
 

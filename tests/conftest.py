@@ -190,13 +190,22 @@ class RunningBot:
         channel_id: str = "C0INCIDENT",
         message_ts: str = "1763700000.000100",
         response_id: str | None = None,
+        user_id: str = "U0ALICE001",
+        select: bool = False,
     ) -> tuple[int, str]:
-        """Post a signed `block_actions` request for a button; returns (status, response id)."""
+        """Post a signed `block_actions` request for a button (or a menu's choice, with
+        `select`); returns (status, response id)."""
         response_id = response_id or f"a{next(_trigger_ids)}"
+        element: dict[str, Any] = {"type": "button", "value": value}
+        if select:
+            element = {
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": "…"}, "value": value},
+            }
         payload = {
             "type": "block_actions",
             "team": {"id": slack_emu.TEAM_ID, "domain": "acme"},
-            "user": {"id": "U0ALICE001", "username": "alice", "team_id": slack_emu.TEAM_ID},
+            "user": {"id": user_id, "username": "alice", "team_id": slack_emu.TEAM_ID},
             "api_app_id": "A0123456789",
             "token": "legacy-verification-token",
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel_id},
@@ -208,8 +217,7 @@ class RunningBot:
                 {
                     "action_id": action_id,
                     "block_id": "b1",
-                    "type": "button",
-                    "value": value,
+                    **element,
                     "action_ts": "1763700001.000200",
                 }
             ],

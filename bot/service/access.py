@@ -274,6 +274,29 @@ class Access:
             return Allowed()
         return self._refused(user, "subscriptions", "subscribe does not list you")
 
+    def offers_retry(self, scope: Scope) -> bool:
+        """Whether anyone may retry runs of this org/project (else posts offer no retry)."""
+        policy = self.policy
+        wanted = f"{scope.org}/{scope.project}"
+        return policy is not None and any(
+            fnmatch.fnmatchcase(wanted, glob) and users for glob, users in policy.retry.items()
+        )
+
+    async def may_retry(self, user: str, scope: Scope) -> Decision:
+        """Retrying starts runs: off unless a `retry` rule lists the person for the scope."""
+        policy = self.policy
+        wanted = f"{scope.org}/{scope.project}"
+        if policy is None:
+            return self._refused(user, "retry", "no access policy: retrying is off")
+        rules = [glob for glob in policy.retry if fnmatch.fnmatchcase(wanted, glob)]
+        if not rules:
+            return self._refused(user, "retry", f"no retry rule covers {wanted}")
+        for glob in rules:
+            if await self._member(user, policy.retry[glob]):
+                return Allowed()
+        listed = ", ".join(f"retry.{glob}" for glob in rules)
+        return self._refused(user, "retry", f"{listed} does not list you")
+
     async def _member(self, user: str, allowed: tuple[str, ...]) -> bool:
         if user in allowed:
             return True

@@ -6,8 +6,13 @@
 - The first post about an execution in a channel is its parent; later events (a
   StageFailed then PipelineFailed, a retry) reply in its thread and refresh the
   parent in place instead of adding top-level posts.
-- A PipelineSuccess after a failure says "recovered in run #N" in that failure's
-  thread.
+- A failure post says who started the run (and whose commit it built), whether it
+  is the first failure or a streak, and whether the pipeline flaps; a
+  PipelineSuccess after a failure says "recovered in run #N after K failed runs"
+  in that failure's thread and marks its parent post recovered.
+- A subscription's filters (branch and stage globs) and the channel's mute decide
+  whether a channel hears of an event at all; the notification is recorded either
+  way. A recovery ends an "until it recovers" mute, and says so.
 - The same delivery twice (Harness retries, or two replicas behind a load
   balancer) acts once: the work's key is planExecutionId + event + stage + step,
   remembered for 24 h once it is done (and freed if it is given up, so a
@@ -26,15 +31,18 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from bot.domain import (
     Execution,
     Filters,
+    History,
+    Mute,
     PipelineEvent,
     PipelineKey,
     Reason,
+    Standing,
     Subscription,
     ThreadRecord,
     Work,
@@ -42,7 +50,9 @@ from bot.domain import (
 from bot.domain.misses import HarnessRefused
 from bot.service.access import Access, Refused
 from bot.service.events import event_from_json, event_to_json
+from bot.service.history import RunHistories
 from bot.service.logs import LogsService
+from bot.service.mutes import Mutes
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
 from bot.service.workers import GiveUp, Later, SlowDown, Workers, backoff
 from bot.singleflight import SingleFlight
@@ -66,16 +76,27 @@ class ChannelUnavailable(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Alert:
+    """Everything a failure post shows."""
+
+    result: LogsResult  # `export` is None while the export is prepared
+    event: PipelineEvent
+    history: History | None = None
+    mention: bool = True  # name people as Slack mentions where Slack knows them
+    retry: bool = False  # offer "Retry failed stages" (the policy lets someone)
+    # Once the pipeline recovered: (the green run, how many failed runs it ended).
+    recovered: tuple[int, int | None] | None = None
+
+
 class IncidentPosts(Protocol):
     """How the edge shows incidents; each call returns the ts of what it posted."""
 
-    async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str:
-        """The parent post; `result.export` is None while the export is prepared."""
+    async def failure(self, channel: str, alert: Alert) -> str:
+        """The parent post of a failure."""
 
-    async def refresh(
-        self, channel: str, ts: str, result: LogsResult, event: PipelineEvent
-    ) -> None:
-        """The parent post again, in place, now with the link and the excerpts."""
+    async def refresh(self, channel: str, ts: str, alert: Alert) -> None:
+        """The parent post again, in place (the link and excerpts came, or it recovered)."""
 
     async def event(
         self,
@@ -87,8 +108,16 @@ class IncidentPosts(Protocol):
     ) -> str: ...
 
     async def recovered(
-        self, channel: str, thread_ts: str, execution: Execution, execution_url: str
+        self,
+        channel: str,
+        thread_ts: str,
+        execution: Execution,
+        execution_url: str,
+        failed_runs: int | None,
     ) -> None: ...
+
+    async def unmuted(self, channel: str, subscription: Subscription, mute: Mute) -> None:
+        """The channel's mute of the pipeline ended because it recovered."""
 
 
 class Incidents:
@@ -102,8 +131,11 @@ class Incidents:
         account: str,
         access: Access | None = None,
         on_broken: Callable[[], None] | None = None,
+        histories: RunHistories | None = None,
     ) -> None:
         self._on_broken = on_broken or (lambda: None)
+        self._histories = histories
+        self._mutes = Mutes(store)
         self._service = service
         self._access = access or Access(None, _no_name, _no_members)
         self._store = store
@@ -141,23 +173,34 @@ class Incidents:
             targets = subscriptions
         else:
             targets = [s for s in subscriptions if s.events == "all"]
+        execution = None
+        if any(s.filters.branches or s.filters.stages for s in targets):
+            execution = await self._execution(event)
         for subscription in targets:
-            decision = await self._access.may_read(subscription.channel, event.scope)
+            channel = subscription.channel
+            if not _wanted(subscription.filters, event, execution):
+                log.info("notification %s filtered out for %s", work.key, channel)
+                continue
+            decision = await self._access.may_read(channel, event.scope)
             if isinstance(decision, Refused):
                 log.warning(
                     "notification for %s not posted in %s: the access policy refuses it (%s)",
                     event.scope,
-                    subscription.channel,
+                    channel,
                     decision.rule,
                 )
                 continue
+            payload = {"event": work.payload["event"], "subscription": _sub_json(subscription)}
+            mute = await self._mutes.of(channel, key)
+            if mute is not None:
+                if not (event.event_type == "PipelineSuccess" and mute.until_recovery):
+                    log.info("notification %s not posted in %s: muted", work.key, channel)
+                    continue
+                ended = await self._mutes.end(channel, key)
+                if ended is not None:
+                    payload["unmuted"] = {"by": ended.by, "at": ended.at}
             await self._workers.submit(
-                Work(
-                    POST,
-                    {"event": work.payload["event"], "subscription": _sub_json(subscription)},
-                    deadline=work.deadline,
-                    key=f"{work.key}:{subscription.channel}",
-                )
+                Work(POST, payload, deadline=work.deadline, key=f"{work.key}:{channel}")
             )
 
     async def _post(self, work: Work) -> GiveUp | Later | None:
@@ -167,6 +210,10 @@ class Incidents:
             if event.is_failure:
                 await self._failure(subscription, event, work)
             else:
+                unmuted = work.payload.get("unmuted")
+                if unmuted is not None:
+                    mute = Mute(str(unmuted["by"]), float(unmuted["at"]), None)
+                    await self._posts.unmuted(subscription.channel, subscription, mute)
                 await self._other(subscription, event)
         except ChannelUnavailable as exc:
             await self._store.mark_broken(subscription.channel, subscription.pipeline, exc.reason)
@@ -228,34 +275,59 @@ class Incidents:
         channel = subscription.channel
         progress = f"alert-posted:{work.key or work.id}"  # the parent this work posted under
         ts = await self._store.get_value(progress)
+        history = work.payload.get("history")
         if ts is None:
             preview = await self._preview(event)
+            found = await self._history(preview.execution)
+            history = history_to_json(found)
+            alert = self._alert(subscription, preview, event, found)
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
-            ts = await _to_the_end(self._post_alert(subscription, event, preview, thread, progress))
+            ts = await _to_the_end(self._post_alert(subscription, alert, thread, progress))
         await self._workers.submit(
             Work(
                 FILL,
-                {**work.payload, "ts": ts},
+                {**work.payload, "ts": ts, "history": history},
                 deadline=work.deadline,
                 key=f"{work.key}:fill" if work.key else None,
             )
         )
 
+    def _alert(
+        self,
+        subscription: Subscription,
+        result: LogsResult,
+        event: PipelineEvent,
+        history: History | None,
+        recovered: tuple[int, int | None] | None = None,
+    ) -> Alert:
+        return Alert(
+            result,
+            event,
+            history,
+            mention=subscription.filters.mention == "author",
+            retry=recovered is None and self._access.offers_retry(event.scope),
+            recovered=recovered,
+        )
+
+    async def _history(self, execution: Execution) -> History | None:
+        if self._histories is None or not execution.failed:
+            return None
+        return await self._histories.history(execution)
+
     async def _post_alert(
         self,
         subscription: Subscription,
-        event: PipelineEvent,
-        preview: LogsResult,
+        alert: Alert,
         thread: ThreadRecord | None,
         progress: str,
     ) -> str:
         """The alert (a parent post, or a line in the execution's thread), recorded."""
-        channel, execution = subscription.channel, preview.execution
+        channel, execution, event = subscription.channel, alert.result.execution, alert.event
         if thread is None:
             async with self._parent(channel, event.plan_execution_id):
-                ts = await self._posts.failure(channel, preview, event)
+                ts = await self._posts.failure(channel, alert)
             await self._store.save_thread(
                 ThreadRecord(
                     channel,
@@ -282,7 +354,9 @@ class Incidents:
         channel = subscription.channel
         try:
             result = await self._result(event)
-            await self._posts.refresh(channel, work.payload["ts"], result, event)
+            history = history_from_json(work.payload.get("history"))
+            alert = self._alert(subscription, result, event, history)
+            await self._posts.refresh(channel, work.payload["ts"], alert)
         except ChannelUnavailable as exc:
             return GiveUp(exc.reason)
         except TargetError as exc:
@@ -331,8 +405,43 @@ class Incidents:
         failed = await self._store.get_thread(channel, last)
         if failed is not None and execution is not None:
             url = self._service.execution_url(execution)
-            await self._posts.recovered(channel, failed.ts, execution, url)
+            count = await self._histories.failed_before(execution) if self._histories else None
+            await self._posts.recovered(channel, failed.ts, execution, url, count)
+            await self._mark_recovered(subscription, failed, execution, count)
         await self._store.set_last_failure(channel, key, None)
+
+    async def _mark_recovered(
+        self,
+        subscription: Subscription,
+        failed: ThreadRecord,
+        green: Execution,
+        count: int | None,
+    ) -> None:
+        """The failure's parent post, redrawn as recovered (its link and excerpts kept)."""
+        target = ExecutionTarget(green.scope, failed.plan_execution_id)
+        try:
+            result = await self._service.fetch_logs(target)
+        except TargetError as exc:
+            log.info("parent of %s not marked recovered: %s", failed.plan_execution_id, exc.miss)
+            return
+        execution = result.execution
+        origin = execution.origin
+        by = origin.triggered_by if origin else None
+        event = PipelineEvent(
+            account=self._account,
+            org=execution.org,
+            project=execution.project,
+            pipeline=execution.pipeline_identifier,
+            plan_execution_id=execution.plan_execution_id,
+            event_type="PipelineFailed",
+            pipeline_name=execution.pipeline_name,
+            triggered_by=by.shown if by else None,
+            triggered_by_email=by.email if by else None,
+            trigger_type=origin.trigger_type if origin else None,
+        )
+        alert = self._alert(subscription, result, event, None, (green.run_sequence, count))
+        await self._posts.refresh(subscription.channel, failed.ts, alert)
+        await self._store.save_thread(replace(failed, status=execution.status))
 
     async def _thread_or_claim(self, channel: str, plan_execution_id: str) -> ThreadRecord | None:
         """The execution's thread here, or None when this work should post the parent."""
@@ -372,6 +481,52 @@ async def _no_name(_channel: str) -> str | None:
 
 async def _no_members(_handle: str) -> frozenset[str]:
     return frozenset()
+
+
+def _wanted(filters: Filters, event: PipelineEvent, execution: Execution | None) -> bool:
+    """Whether a subscription's branch and stage filters let this event through."""
+    if filters.branches:
+        origin = execution.origin if execution else None
+        if not filters.wants_branch(origin.branch if origin else None):
+            return False
+    if filters.stages:
+        if event.stage:
+            stages = [event.stage]
+            if execution is not None:
+                stages += [s.name for s in execution.stages() if s.identifier == event.stage]
+        elif event.is_failure and execution is not None:
+            stages = [n for s in execution.failed_stages() for n in (s.identifier, s.name)]
+        else:
+            return True  # a pipeline-level event (a start, a success) concerns every stage
+        return filters.wants_stages(stages)
+    return True
+
+
+def history_to_json(history: History | None) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    return {
+        "standing": history.standing.value,
+        "failed_runs": history.failed_runs,
+        "since_run": history.since_run,
+        "last_green": history.last_green,
+        "flapping": history.flapping,
+    }
+
+
+def history_from_json(data: Any) -> History | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return History(
+            Standing(data["standing"]),
+            int(data["failed_runs"]),
+            data.get("since_run"),
+            data.get("last_green"),
+            bool(data.get("flapping")),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
 
 
 def _delivery(event: PipelineEvent) -> str:
@@ -417,4 +572,4 @@ def _stage_name(execution: Execution | None, event: PipelineEvent) -> str | None
     return stage.name if stage else None
 
 
-__all__ = ["ChannelUnavailable", "IncidentPosts", "Incidents"]
+__all__ = ["Alert", "ChannelUnavailable", "IncidentPosts", "Incidents"]

@@ -103,7 +103,7 @@ class ActionHandler:
         if button is None:
             await ack()
             return
-        channel, thread_ts = _where(body)
+        channel, thread_ts = where_pressed(body)
         press = {
             "action_id": action.get("action_id"),
             "value": action.get("value"),
@@ -261,7 +261,7 @@ class ActionHandler:
         )
 
 
-def _where(body: dict[str, Any]) -> tuple[str | None, str | None]:
+def where_pressed(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """Where to answer a press: the pressed message's channel and thread (for an
     unfurl, the thread of the message that held the link)."""
     message = body.get("message") or {}

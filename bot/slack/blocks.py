@@ -71,6 +71,8 @@ REFRESH_LINK = "refresh_link"
 
 GET_LOGS = "get_logs"
 GET_LINK = "get_link"  # LINK_VISIBILITY=requester: the link, to the presser only
+RETRY = "retry_failed_stages"  # a failure alert's retry, after Slack's confirmation
+MUTE = "mute_here"  # a failure alert's menu of mutes
 
 
 def describe_target(target: Target) -> str:

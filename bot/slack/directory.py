@@ -1,7 +1,8 @@
-"""What the access policy asks of Slack: a channel's name, a user group's members.
+"""What the bot asks Slack about people and places: a channel's name and a user
+group's members (for the access policy), and who has an email (for mentions).
 
-Both are looked up with the bot token and kept for a few minutes, so a policy
-check costs at most one Slack call per channel or group in that time.
+Each is looked up with the bot token and kept for a few minutes, so a policy check
+or an alert costs at most one Slack call per channel, group or person in that time.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class SlackDirectory:
         self._names: dict[str, tuple[float, str | None]] = {}
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._handles: tuple[float, dict[str, str]] | None = None
+        self._people: dict[str, tuple[float, str | None]] = {}
 
     async def channel_name(self, channel: str) -> str | None:
         """The channel's name without '#', or None (a DM, or Slack would not say)."""
@@ -39,6 +41,26 @@ class SlackDirectory:
             log.info("no name for %s: %s", channel, exc.response.get("error"))
         self._names[channel] = (time.monotonic(), name)
         return name
+
+    async def user_by_email(self, email: str) -> str | None:
+        """The Slack user with this email (None: nobody, or Slack would not say)."""
+        wanted = email.strip().lower()
+        kept = self._people.get(wanted)
+        if kept is not None and time.monotonic() - kept[0] < self._keep:
+            return kept[1]
+        user: str | None = None
+        try:
+            response = await self._client.users_lookupByEmail(email=wanted)
+            found = response.get("user") or {}
+            if found.get("id") and not found.get("deleted") and not found.get("is_bot"):
+                user = str(found["id"])
+        except SlackApiError as exc:
+            # users_not_found is the common answer (a bot account, an outside author).
+            log.info("no Slack user for a commit author: %s", exc.response.get("error"))
+        if len(self._people) > 10_000:
+            self._people.clear()
+        self._people[wanted] = (time.monotonic(), user)
+        return user
 
     async def group_members(self, handle: str) -> frozenset[str]:
         """Members of the user group `@handle` (empty when there is no such group)."""

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.domain import Execution, Failure, Mute, PipelineEvent, PipelineRef, Scope, Subscription
-from bot.service import LogsResult
+from bot.domain import (
+    Execution,
+    Failure,
+    History,
+    Mute,
+    PipelineEvent,
+    PipelineRef,
+    Scope,
+    Standing,
+    Subscription,
+)
+from bot.service.incidents import Alert
+from bot.service.retries import AlreadyRetried, Retried, RetryRefused
 from bot.service.subscriptions import Listed
 from bot.slack.blocks import (
     COMMAND,
     GET_LOGS,
+    MUTE,
+    RETRY,
     Message,
     action_button,
     code_block,
@@ -22,10 +36,17 @@ from bot.slack.blocks import (
     failure_header,
     link_button,
     logs_message,
+    safe_url,
     section,
+    slack_date,
     status_label,
     target_value,
+    trim,
 )
+
+MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
+OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
+CONFIRM_TEXT_LIMIT = 300  # and on a confirmation dialog's text
 
 EVENT_WORDS = {
     "PipelineStart": (":arrow_forward:", "started"),
@@ -122,16 +143,10 @@ def not_member_message() -> Message:
     }
 
 
-def when(epoch: float) -> str:
-    """A time every reader sees in their own zone (UTC where Slack cannot say)."""
-    fallback = datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(epoch)}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
 def mute_words(mute: Mute) -> str:
     if mute.until is None:
         return "until it recovers"
-    return f"until {when(mute.until)}"
+    return f"until {slack_date(datetime.fromtimestamp(mute.until, tz=UTC))}"
 
 
 def subscriptions_message(listed: Sequence[Listed]) -> Message:
@@ -192,17 +207,142 @@ def _trigger(event: PipelineEvent) -> str | None:
     return f"Triggered by *{escape_name(event.triggered_by)}*{how}"
 
 
+def _person(name: str | None, email: str | None, people: Mapping[str, str]) -> str | None:
+    """A Slack mention where Slack knows the email, else the name in bold."""
+    user = people.get(email.lower()) if email else None
+    if user:
+        return f"<@{user}>"
+    shown = name or email
+    return f"*{escape_name(shown)}*" if shown else None
+
+
+def who_line(alert: Alert, people: Mapping[str, str]) -> str | None:
+    """Who triggered the run and, for a CI build, whose commit on which branch."""
+    event, origin = alert.event, alert.result.execution.origin
+    by = origin.triggered_by if origin else None
+    name = event.triggered_by or (by.shown if by else None)
+    email = event.triggered_by_email or (by.email if by else None)
+    how = event.trigger_type or (origin.trigger_type if origin else None)
+    parts = []
+    trigger = _person(name, email, people)
+    if trigger:
+        parts.append(f"Triggered by {trigger}" + (f" ({escape(how.lower())})" if how else ""))
+    author = origin.author if origin else None
+    if author is not None and (author.email or "").lower() != (email or "").lower():
+        commit = _person(author.name, author.email, people)
+        if commit:
+            parts.append(f"commit by {commit}")
+    if origin is not None and origin.branch:
+        where = f"on `{escape(origin.branch[:100])}`"
+        if origin.commit:
+            where += f" at `{escape(origin.commit[:7])}`"
+        parts.append(where)
+    return " · ".join(parts) or None
+
+
+def history_line(history: History) -> str:
+    """First failure, or failing since when; flapping pipelines say so."""
+    if history.standing is Standing.FIRST:
+        text = f":new: First failure: was green in run #{history.last_green}"
+    elif history.standing is Standing.STREAK:
+        text = (
+            f":repeat: Still failing: since run #{history.since_run}, "
+            f"{history.failed_runs} runs in a row"
+        )
+        if history.last_green is not None:
+            text += f" (last green: run #{history.last_green})"
+    else:
+        text = f":grey_question: No green run in the last {history.failed_runs} runs"
+    if history.flapping:
+        text += " · :zap: *Flapping*: it changed between green and red often lately"
+    return text
+
+
+def _after(failed_runs: int | None) -> str:
+    if not failed_runs:
+        return ""
+    return f" after {failed_runs} failed run{'s' if failed_runs != 1 else ''}"
+
+
+def _recovered_banner(run: int, failed_runs: int | None) -> str:
+    return f":white_check_mark: *Recovered* in run #{run}{_after(failed_runs)}."
+
+
+def triage_actions(alert: Alert) -> dict[str, Any] | None:
+    """Retry failed stages (where the policy lets anyone) and Mute here ▾."""
+    execution = alert.result.execution
+    elements: list[dict[str, Any]] = []
+    if alert.retry and alert.recovered is None:
+        names = ", ".join(s.name for s in execution.failed_stages()[:3]) or "the failed stages"
+        button = action_button(
+            ":leftwards_arrow_with_hook: Retry failed stages",
+            RETRY,
+            target_value(execution.org, execution.project, execution.plan_execution_id),
+        )
+        button["confirm"] = {
+            "title": {"type": "plain_text", "text": "Retry failed stages?"},
+            "text": {
+                "type": "mrkdwn",
+                "text": trim(
+                    f"Harness runs *{escape_name(names)}* of "
+                    f"*{escape_name(execution.pipeline_name)} #{execution.run_sequence}* again, "
+                    "with the same inputs, and the stages after them. Where Harness will not "
+                    "retry this run, a fresh run starts instead.",
+                    CONFIRM_TEXT_LIMIT,
+                ),
+            },
+            "confirm": {"type": "plain_text", "text": "Retry"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
+        elements.append(button)
+    mute = mute_select(execution.org, execution.project, execution.pipeline_identifier)
+    if mute is not None and alert.recovered is None:
+        elements.append(mute)
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": "triage", "elements": elements}
+
+
+def mute_select(org: str, project: str, pipeline: str) -> dict[str, Any] | None:
+    """A menu of mutes; each option names its pipeline (no state kept between)."""
+    options = []
+    for how, label in MUTE_CHOICES:
+        value = json.dumps(
+            {"o": org, "p": project, "pl": pipeline, "m": how}, separators=(",", ":")
+        )
+        if len(value) > OPTION_VALUE_LIMIT:
+            return None  # identifiers too long for Slack's option values: no menu
+        options.append({"text": {"type": "plain_text", "text": label}, "value": value})
+    return {
+        "type": "static_select",
+        "action_id": MUTE,
+        "placeholder": {"type": "plain_text", "text": ":mute: Mute here"},
+        "options": options,
+    }
+
+
 def notification_message(
-    result: LogsResult, event: PipelineEvent, *, private_link: bool = False
+    alert: Alert, people: Mapping[str, str] | None = None, *, private_link: bool = False
 ) -> Message:
-    """The parent post for a failure: the logs post, attributed to the trigger, not a person."""
-    message = logs_message(result, None, note=_trigger(event), private_link=private_link)
+    """The parent post for a failure: the logs post, attributed to whoever started the run,
+    with its place in the pipeline's history and the triage controls."""
+    result, event = alert.result, alert.event
+    people = people or {}
+    message = logs_message(result, None, note=who_line(alert, people), private_link=private_link)
     message.pop("response_type", None)
+    blocks = message["blocks"]
     if not result.failures and event.error_message:
         error = section(
             ":rotating_light: *Harness reported*\n" + code_block(event.error_message, 600)
         )
-        message["blocks"].insert(2, error)
+        blocks.insert(2, error)
+    if alert.recovered is not None:
+        blocks.insert(1, section(_recovered_banner(*alert.recovered)))
+    elif alert.history is not None:
+        blocks.insert(1, context(history_line(alert.history)))
+    triage = triage_actions(alert)
+    if triage is not None:
+        blocks.append(triage)
     return message
 
 
@@ -228,9 +368,14 @@ def event_line(event: PipelineEvent, run: int | None, stage_name: str | None = N
     return {"text": text}
 
 
-def recovered_line(pipeline_name: str, run: int, execution_url: str) -> Message:
+def recovered_line(
+    pipeline_name: str, run: int, execution_url: str, failed_runs: int | None = None
+) -> Message:
     name = escape_name(pipeline_name)
-    return {"text": f":white_check_mark: *{name}* recovered in <{execution_url}|run #{run}>."}
+    return {
+        "text": f":white_check_mark: *{name}* recovered in <{execution_url}|run #{run}>"
+        f"{_after(failed_runs)}."
+    }
 
 
 def unfurl_blocks(
@@ -261,3 +406,48 @@ def unfurl_blocks(
         }
     )
     return blocks
+
+
+def retried_message(user: str, outcome: Retried) -> Message:
+    """Said in the alert's thread: who retried what, and the run it started."""
+    run = outcome.started.run_sequence
+    new = f"<{safe_url(outcome.url)}|run #{run}>" if run else f"<{safe_url(outcome.url)}|a new run>"
+    name = escape_name(outcome.pipeline_name)
+    if outcome.stages:
+        stages = ", ".join(f"*{escape_name(s)}*" for s in outcome.stages)
+        text = f":leftwards_arrow_with_hook: <@{user}> retried the failed stages ({stages}) → {new}"
+    else:
+        text = f":leftwards_arrow_with_hook: <@{user}> started a fresh run of *{name}* → {new}"
+        if outcome.rerun_because:
+            text += (
+                f" (Harness would not retry run #{outcome.failed_run}: "
+                + escape(trim(outcome.rerun_because, 300))
+                + ")"
+            )
+    return {"text": text + ". Its news follows in this thread."}
+
+
+_REFUSALS = {
+    "permission": "Harness refused: the bot's API key may not run this pipeline "
+    "(it needs the Pipeline Execute permission).",
+    "refused": "Harness would not retry or rerun this run",
+    "unavailable": "Harness did not answer, so nothing was retried. Try again in a minute.",
+    "unsure": "Harness did not answer the retry, so it may or may not have started. "
+    "Look in Harness before you try again.",
+    "not_found": "Harness no longer knows this run, so it cannot be retried.",
+}
+
+
+def retry_refused_message(outcome: RetryRefused | AlreadyRetried) -> Message:
+    """Said to the person who pressed: why nothing (more) was started."""
+    if isinstance(outcome, AlreadyRetried):
+        who = f"<@{outcome.by}>" if outcome.by else "Someone"
+        if outcome.run and outcome.url:
+            text = f"{who} already retried this run: <{safe_url(outcome.url)}|run #{outcome.run}>."
+        else:
+            text = "A retry of this run is already under way."
+        return {"response_type": "ephemeral", "text": f":information_source: {text}"}
+    text = _REFUSALS[outcome.why]
+    if outcome.why == "refused":
+        text += f": {escape(trim(outcome.detail, 300))}." if outcome.detail else "."
+    return {"response_type": "ephemeral", "text": f":no_entry: {text}"}

@@ -7,29 +7,61 @@ events are one line each in its thread, and a later failure refreshes the parent
 
 from __future__ import annotations
 
-from bot.domain import Execution, PipelineEvent
-from bot.service import LogsResult
+from collections.abc import Awaitable, Callable
+
+from bot.domain import Execution, Mute, PipelineEvent, Subscription
+from bot.service.incidents import Alert
 from bot.slack import incident_blocks
 from bot.slack.poster import Poster
 
+UserByEmail = Callable[[str], Awaitable[str | None]]
+
+
+async def _nobody(_email: str) -> str | None:
+    return None
+
 
 class SlackIncidentPosts:
-    def __init__(self, poster: Poster, *, private_links: bool = False) -> None:
+    def __init__(
+        self,
+        poster: Poster,
+        *,
+        private_links: bool = False,
+        user_by_email: UserByEmail = _nobody,
+    ) -> None:
         self._poster = poster
         self._private = private_links
+        self._user_by_email = user_by_email
 
-    async def failure(self, channel: str, result: LogsResult, event: PipelineEvent) -> str:
-        return await self._poster.post(
-            channel, incident_blocks.notification_message(result, event, private_link=self._private)
+    async def failure(self, channel: str, alert: Alert) -> str:
+        return await self._poster.post(channel, await self._message(alert))
+
+    async def refresh(self, channel: str, ts: str, alert: Alert) -> None:
+        await self._poster.update(channel, ts, await self._message(alert))
+
+    async def _message(self, alert: Alert) -> dict[str, object]:
+        return incident_blocks.notification_message(
+            alert, await self._people(alert), private_link=self._private
         )
 
-    async def refresh(
-        self, channel: str, ts: str, result: LogsResult, event: PipelineEvent
-    ) -> None:
-        await self._poster.update(
-            channel,
-            ts,
-            incident_blocks.notification_message(result, event, private_link=self._private),
+    async def _people(self, alert: Alert) -> dict[str, str]:
+        """Slack users of the run's trigger and commit author, by email (mention=author)."""
+        if not alert.mention:
+            return {}
+        origin = alert.result.execution.origin
+        emails = {alert.event.triggered_by_email}
+        if origin is not None:
+            emails |= {p.email for p in (origin.triggered_by, origin.author) if p is not None}
+        people = {}
+        for email in sorted(e.lower() for e in emails if e):
+            user = await self._user_by_email(email)
+            if user:
+                people[email] = user
+        return people
+
+    async def unmuted(self, channel: str, subscription: Subscription, mute: Mute) -> None:
+        await self._poster.post(
+            channel, incident_blocks.recovery_unmuted_message(subscription, mute)
         )
 
     async def event(
@@ -44,9 +76,14 @@ class SlackIncidentPosts:
         return await self._poster.post(channel, line, thread_ts=thread_ts)
 
     async def recovered(
-        self, channel: str, thread_ts: str, execution: Execution, execution_url: str
+        self,
+        channel: str,
+        thread_ts: str,
+        execution: Execution,
+        execution_url: str,
+        failed_runs: int | None,
     ) -> None:
         line = incident_blocks.recovered_line(
-            execution.pipeline_name, execution.run_sequence, execution_url
+            execution.pipeline_name, execution.run_sequence, execution_url, failed_runs
         )
         await self._poster.post(channel, line, thread_ts=thread_ts)

@@ -9,6 +9,8 @@ BOT_SCOPES: dict[str, str] = {
     "channels:read": "conversations.info: is the bot in this public channel before subscribing",
     "groups:read": "conversations.info: is the bot in this private channel before subscribing",
     "usergroups:read": "the access policy's @user-group handles (usergroups.list, .users.list)",
+    "users:read": "users.lookupByEmail (with users:read.email): who triggered a failed run",
+    "users:read.email": "users.lookupByEmail: mention a run's trigger and commit author",
 }
 
 BOT_EVENTS: tuple[str, ...] = ("link_shared", "app_home_opened")

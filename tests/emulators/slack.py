@@ -6,6 +6,8 @@
   per second per channel, `post_burst` at once): beyond them, HTTP 429 with
   `Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`.
 - Scripted faults: `fail_next(method, error, status, times, retry_after)`.
+- `users.lookupByEmail` finds `people` (email -> user id) when the token has
+  `users:read.email`, else `missing_scope`; an unknown email is `users_not_found`.
 - `POST /response/<id>` receives `response_url` replies and records them.
 - `apps.connections.open` (app token) hands out `ws://.../socket`, where the
   emulator says `hello`, delivers envelopes with `send_envelope()` and
@@ -68,6 +70,8 @@ class SlackEmulator:
         self.channel_names: dict[str, str] = {}  # id -> name; else the id in lower case
         # User groups: handle -> (id, member user ids).
         self.usergroups: dict[str, tuple[str, list[str]]] = {}
+        # People of the workspace by email (users.lookupByEmail), as Slack stores them.
+        self.people: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
         # The bot token's scopes, as the installed app granted them.
@@ -262,6 +266,25 @@ class SlackEmulator:
             if group_id == args.get("usergroup"):
                 return {"ok": True, "users": members}
         return {"ok": False, "error": "no_such_subteam"}
+
+    async def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "users:read.email" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read.email"}
+        email = str(args.get("email") or "")
+        user = next((u for e, u in self.people.items() if e.lower() == email.lower()), None)
+        if user is None:
+            return {"ok": False, "error": "users_not_found"}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "team_id": TEAM_ID,
+                "name": email.split("@")[0],
+                "deleted": False,
+                "is_bot": False,
+                "profile": {"email": email, "real_name": email.split("@")[0].title()},
+            },
+        }
 
     def posts(self, channel: str | None = None) -> list[ApiCall]:
         """chat.postMessage calls that Slack accepted, oldest first."""

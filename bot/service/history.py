@@ -1,0 +1,68 @@
+"""A pipeline's recent runs, for "first failure", "failing since" and "recovered after".
+
+One summary call per pipeline serves every channel and event for a few seconds
+(`KEEP`): a failure fanned out to thirty channels, or a StageFailed followed by
+its PipelineFailed, asks Harness once. The cache holds at most `PIPELINES`
+pipelines. History is a nicety: when Harness cannot say, the post goes out without
+it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+
+from bot.domain import Execution, History, Run
+from bot.domain.triage import failures_before, history_of
+from bot.harness.errors import HarnessError
+from bot.harness.executions import PipelineApi
+from bot.singleflight import SingleFlight
+
+log = logging.getLogger(__name__)
+
+KEEP = 15.0  # seconds a pipeline's run list serves
+PIPELINES = 256  # pipelines whose run lists are kept
+RUNS = 20  # runs read per pipeline (the flapping window is 10)
+
+
+class RunHistories:
+    def __init__(self, pipelines: PipelineApi, keep: float = KEEP) -> None:
+        self._pipelines = pipelines
+        self._keep = keep
+        self._kept: OrderedDict[tuple[str, str, str], tuple[float, list[Run]]] = OrderedDict()
+        self._flights: SingleFlight[list[Run]] = SingleFlight()
+
+    async def history(self, execution: Execution) -> History | None:
+        """Where this failed run stands (None when Harness cannot say)."""
+        runs = await self._runs(execution)
+        return None if runs is None else history_of(runs, execution.run_sequence)
+
+    async def failed_before(self, execution: Execution) -> int | None:
+        """How many failed runs this (successful) run ended."""
+        runs = await self._runs(execution)
+        return None if runs is None else failures_before(runs, execution.run_sequence)
+
+    async def _runs(self, execution: Execution) -> list[Run] | None:
+        key = (execution.org, execution.project, execution.pipeline_identifier)
+        kept = self._kept.get(key)
+        if kept is not None and time.monotonic() - kept[0] < self._keep:
+            self._kept.move_to_end(key)
+            return kept[1]
+
+        async def read() -> list[Run]:
+            runs = await self._pipelines.runs(execution.scope, key[2], size=RUNS)
+            self._kept[key] = (time.monotonic(), runs)
+            self._kept.move_to_end(key)
+            while len(self._kept) > PIPELINES:
+                self._kept.popitem(last=False)
+            return runs
+
+        try:
+            return await self._flights.run("/".join(key), read)
+        except HarnessError as exc:
+            log.warning("no run history for %s: %s", "/".join(key), exc)
+            return None
+
+
+__all__ = ["RunHistories"]

@@ -1,0 +1,175 @@
+"""The triage controls of a failure alert: "Retry failed stages" and "Mute here ▾".
+
+A press is recorded as work before Slack gets its acknowledgement (like every
+other button), then checked against the access policy: retrying needs a `retry`
+rule naming the person for the run's org/project; muting, only the right to use
+the bot and to read the project in that channel. What happened is said where
+people look: a retry in the alert's thread, a mute in the channel, and refusals
+privately to the person who pressed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.domain import Lane, PipelineKey, Scope, Work
+from bot.domain.identifiers import IDENTIFIER, whole
+from bot.service import ChannelUnavailable, Subscriptions
+from bot.service.access import Access, Refused
+from bot.service.retries import Retried, Retries
+from bot.service.workers import Workers
+from bot.slack import blocks, incident_blocks
+from bot.slack.actions import ButtonValue, where_pressed
+from bot.slack.poster import Poster
+from bot.slack.responder import reply_or_log
+
+log = logging.getLogger(__name__)
+
+KIND = "triage"
+RESPONSE_URL_LIFE = 30 * 60.0
+
+
+class MuteChoice(BaseModel):
+    """A mute menu option's value, checked like any outside input."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    org: str = Field(alias="o", pattern=whole(IDENTIFIER), max_length=128)
+    project: str = Field(alias="p", pattern=whole(IDENTIFIER), max_length=128)
+    pipeline: str = Field(alias="pl", pattern=whole(IDENTIFIER), max_length=128)
+    how: Literal["1h", "24h", "recovery"] = Field(alias="m")
+
+
+class TriageHandler:
+    def __init__(
+        self,
+        retries: Retries,
+        subscriptions: Subscriptions,
+        workers: Workers,
+        poster: Poster,
+        access: Access,
+        *,
+        account: str,
+    ) -> None:
+        self._retries = retries
+        self._subscriptions = subscriptions
+        self._workers = workers
+        self._poster = poster
+        self._access = access
+        self._account = account
+        workers.handle(KIND, self._run)
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(blocks.RETRY)(self.on_press)
+        app.action(blocks.MUTE)(self.on_press)
+
+    async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        channel, thread_ts = where_pressed(body)
+        value = action.get("value") or (action.get("selected_option") or {}).get("value")
+        press = {
+            "action_id": action.get("action_id"),
+            "value": value,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "response_url": body.get("response_url"),
+            "user": (body.get("user") or {}).get("id"),
+        }
+        trigger = body.get("trigger_id")
+        work = Work(
+            KIND,
+            press,
+            deadline=time.time() + RESPONSE_URL_LIFE,
+            lane=Lane.INTERACTIVE,
+            key=f"triage:{trigger}" if trigger else None,
+        )
+        try:
+            await self._workers.submit(work)
+        except Exception as exc:
+            log.error("could not record a %s press: %r", action.get("action_id"), exc)
+            await ack()
+            if press["response_url"]:
+                await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
+            return
+        await ack()
+
+    async def _run(self, work: Work) -> None:
+        press = work.payload
+        user, channel = str(press.get("user") or ""), str(press.get("channel") or "")
+        response_url = str(press.get("response_url") or "")
+        if press.get("action_id") == blocks.MUTE:
+            await self._mute(press, user, channel, response_url)
+        else:
+            await self._retry(press, user, channel, response_url)
+
+    async def _refusal(self, user: str, channel: str, scope: Scope) -> Refused | None:
+        decision = await self._access.may_use(user)
+        if not isinstance(decision, Refused):
+            decision = await self._access.may_read(channel, scope)
+        return decision if isinstance(decision, Refused) else None
+
+    async def _mute(
+        self, press: dict[str, Any], user: str, channel: str, response_url: str
+    ) -> None:
+        try:
+            choice = MuteChoice.model_validate_json(press.get("value") or "")
+        except ValidationError:
+            log.warning("ignored a mute with a malformed value")
+            return
+        refused = await self._refusal(user, channel, Scope(choice.org, choice.project))
+        if refused is not None:
+            await self._tell(response_url, blocks.refused_message(refused.rule))
+            return
+        key = PipelineKey(self._account, choice.org, choice.project, choice.pipeline)
+        mute = await self._subscriptions.mutes.mute(channel, key, user, choice.how)
+        listed = await self._subscriptions.of_channel(channel)
+        name = next(
+            (i.subscription.pipeline_name for i in listed if i.subscription.pipeline == key),
+            choice.pipeline,
+        )
+        message = incident_blocks.muted_message(user, name, mute)
+        try:
+            await self._poster.post(channel, message, patient=True)
+        except ChannelUnavailable:
+            await self._tell(response_url, {**message, "response_type": "in_channel"})
+
+    async def _retry(
+        self, press: dict[str, Any], user: str, channel: str, response_url: str
+    ) -> None:
+        button = ButtonValue.read(press)
+        if button is None:
+            return
+        scope = button.target.scope
+        refused = await self._refusal(user, channel, scope)
+        if refused is None:
+            decision = await self._access.may_retry(user, scope)
+            refused = decision if isinstance(decision, Refused) else None
+        if refused is not None:
+            await self._tell(response_url, blocks.refused_message(refused.rule))
+            return
+        thread_ts = press.get("thread_ts")
+        thread = (channel, str(thread_ts)) if channel and thread_ts else None
+        outcome = await self._retries.retry(user, scope, button.execution, thread)
+        if not isinstance(outcome, Retried):
+            await self._tell(response_url, incident_blocks.retry_refused_message(outcome))
+            return
+        message = incident_blocks.retried_message(user, outcome)
+        try:
+            await self._poster.post(channel, message, thread_ts=thread_ts, patient=True)
+        except ChannelUnavailable:
+            await self._tell(
+                response_url, {**message, "response_type": "in_channel", "thread_ts": thread_ts}
+            )
+
+    @staticmethod
+    async def _tell(response_url: str, message: dict[str, Any]) -> None:
+        """To the person who pressed, leaving the alert as it is."""
+        if response_url:
+            await reply_or_log(response_url, {**message, "replace_original": False})
+
+
+__all__ = ["MuteChoice", "TriageHandler"]
