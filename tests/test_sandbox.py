@@ -22,6 +22,8 @@ SCRIPT = """\
 !press Refresh link
 /harness-logs deploy_chekout
 !fail deploy_checkout
+!press Retry
+!press mute for 1 hour
 !quit
 /harness-logs never reached
 """
@@ -40,6 +42,12 @@ async def test_a_script_prints_the_whole_session(capsys: pytest.CaptureFixture[s
     assert "Did you mean `Deploy Checkout`, `deploy_checkout`?" in out
     assert "── posted in #incident" in out and "Preparing the logs export" in out
     assert "── updated in #incident" in out
+    # The alert's triage: who started the run, its history, retry and mute.
+    assert "Triggered by @U0SANDBOX1 (manual)" in out
+    assert ":new: First failure: was green in run #41" in out
+    assert "(Slack asks first: Retry failed stages?" in out
+    assert "retried the failed stages (*Deploy Prod*) → run #43" in out
+    assert "muted *Deploy Checkout* in this channel until" in out
     assert "never reached" not in out.split("> !quit", 1)[1]
 
 

@@ -340,3 +340,15 @@ async def test_harness_refusals_are_told_plainly_and_a_refused_retry_becomes_a_f
     )
     assert "(Harness would not retry run #42: Execution is older than 30 days)" in text_of(said[0])
     assert [how for how, _run in harness.started] == ["rerun"]
+
+
+async def test_one_run_list_serves_every_channel_of_a_failure(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await run(bot, "subscribe deploy_checkout")
+    await run(bot, "subscribe deploy_checkout", channel="C0OPS00001")
+    harness.requests.clear()
+    await notify(bot, event_body(harness))
+    assert len(slack.posts()) == 2
+    assert all("First failure" in text_of(p) for p in slack.posts())
+    assert len(harness.calls("executions.summary")) == 1

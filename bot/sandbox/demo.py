@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from tests.emulators.executions import ndjson, step_key
 from tests.emulators.harness import HarnessEmulator
+from tests.emulators.slack import SlackEmulator
 from tests.world import build_world
 
 CHANNEL = "C0INCIDENT"
@@ -28,13 +29,17 @@ ROLLOUT_LOG = [
 ]
 
 
-def build_demo(harness: HarnessEmulator) -> None:
+def build_demo(harness: HarnessEmulator, slack: SlackEmulator, you: str) -> None:
+    """The world, with you as the person who started the failed run (so its alert
+    mentions you) and a history: #42 is the first failure after green runs."""
     build_world(harness)
     run = next(
         r
         for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs
         if r.run_sequence == 42
     )
+    run.triggered_by, run.triggered_by_email = "you", "you@acme.test"
+    slack.people["you@acme.test"] = you
     key = step_key(harness.account, run, "deploy_prod", "rollout")
     harness.logs[f"{key}-commandUnit:Execute"] = ndjson(ROLLOUT_LOG, minute=1)
 

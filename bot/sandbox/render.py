@@ -32,6 +32,9 @@ def _element(element: dict[str, Any]) -> str:
     if kind == "button":
         label = _text_of(element.get("text"))
         return f"[{label}] <{element['url']}>" if element.get("url") else f"[{label}]"
+    if kind == "static_select":
+        options = " | ".join(_text_of(o.get("text")) for o in element.get("options") or [])
+        return f"[{_text_of(element.get('placeholder'))} ▾ {options}]"
     if kind in ("mrkdwn", "plain_text"):
         return plain(str(element.get("text") or ""))
     if kind == "rich_text_section":

@@ -42,7 +42,8 @@ Type what you would type in Slack, or a sandbox command:
   /harness-logs subscriptions              what #incident is subscribed to
   /harness-logs help                       the bot's own help
   !fail <pipeline>                         Harness reports a failure (watch #incident)
-  !press <button>                          press a button of the last post ("Refresh link")
+  !press <button>                          press a button of the last post ("Refresh link",
+                                           "Retry", or a menu's choice: "mute for 1 hour")
   !help  !quit"""
 
 USER = "U0SANDBOX1"
@@ -63,7 +64,10 @@ class Session:
         self._last: dict[str, Any] | None = None
 
     async def start(self) -> None:
-        build_demo(self.harness)
+        build_demo(self.harness, self.slack, USER)
+        policy = self._workdir / "policy.yaml"
+        # Every channel reads everything, and you may retry runs from the posts.
+        policy.write_text(f'default: allow\nretry: {{"*/*": ["{USER}"]}}\n')
         await self.harness.start()
         await self.slack.start()
         settings = Settings(
@@ -81,6 +85,7 @@ class Session:
             work_poll_interval=0.05,
             slack_post_interval=0.0,
             excerpt_compare_last_success=False,
+            access_policy_file=str(policy),
         )
         self._app = await BotApp.create(settings, "http")
         port = await self._app.start("127.0.0.1", 0)
@@ -155,7 +160,11 @@ class Session:
                 "planExecutionId": run.plan_execution_id,
                 "eventType": "PipelineFailed",
                 "nodeStatus": "failed",
-                "triggeredBy": {"triggerType": "WEBHOOK", "name": "ci-bot"},
+                "triggeredBy": {
+                    "triggerType": run.trigger_type,
+                    "name": run.triggered_by,
+                    "email": run.triggered_by_email,
+                },
                 "errorMessage": run.failure or "1 error(s) occurred: exit status 1",
             }
         }
@@ -176,6 +185,12 @@ class Session:
         if button.get("url"):
             self._out(f"(a link button: your browser would open {button['url']})")
             return
+        if button.get("confirm"):
+            title = str(button["confirm"]["title"]["text"])
+            self._out(f"(Slack asks first: {title} You confirm.)")
+        action = {"action_id": button["action_id"], "value": button.get("value", "")}
+        if button.get("type") == "option":
+            action = {"action_id": button["action_id"], "selected_option": button["option"]}
         rid = f"press{next(self._ids)}"
         payload = {
             "type": "block_actions",
@@ -186,7 +201,7 @@ class Session:
             "message": {"ts": "1763700000.000100"},
             "response_url": self.slack.response_url(rid),
             "trigger_id": f"trig.{rid}",
-            "actions": [{"action_id": button["action_id"], "value": button.get("value", "")}],
+            "actions": [action],
         }
         await self._signed(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
@@ -250,9 +265,15 @@ def _latest_failed(harness: HarnessEmulator, pipeline: str) -> RunSpec:
 
 
 def _find_button(message: dict[str, Any] | None, label: str) -> dict[str, Any] | None:
+    """A button by (part of) its label or action id, or a menu's option by its label
+    (`mute for 1 hour`), which comes back as {"type": "option", ...}."""
     wanted = label.lower().strip('"')
     for block in (message or {}).get("blocks") or []:
         for element in block.get("elements") or []:
+            for option in element.get("options") or []:
+                text = str((option.get("text") or {}).get("text") or "").lower()
+                if text and text in wanted:
+                    return {"type": "option", "action_id": element["action_id"], "option": option}
             if element.get("type") != "button":
                 continue
             text = str((element.get("text") or {}).get("text") or "").lower()

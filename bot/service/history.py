@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 KEEP = 15.0  # seconds a pipeline's run list serves
 PIPELINES = 256  # pipelines whose run lists are kept
 RUNS = 20  # runs read per pipeline (the flapping window is 10)
+FRESH = 2.0  # seconds within which a list serves even runs it does not show yet
 
 
 class RunHistories:
@@ -46,9 +47,15 @@ class RunHistories:
     async def _runs(self, execution: Execution) -> list[Run] | None:
         key = (execution.org, execution.project, execution.pipeline_identifier)
         kept = self._kept.get(key)
-        if kept is not None and time.monotonic() - kept[0] < self._keep:
-            self._kept.move_to_end(key)
-            return kept[1]
+        if kept is not None:
+            age = time.monotonic() - kept[0]
+            # A list from before this run was started says nothing of the runs just
+            # before it (they may have been running then): read again, unless it was
+            # just read (Harness may list a run a moment after notifying of it).
+            current = any(r.run_sequence == execution.run_sequence for r in kept[1])
+            if age < self._keep and (current or age < FRESH):
+                self._kept.move_to_end(key)
+                return kept[1]
 
         async def read() -> list[Run]:
             runs = await self._pipelines.runs(execution.scope, key[2], size=RUNS)

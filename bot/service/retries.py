@@ -17,7 +17,8 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.domain import PipelineKey, Scope, ThreadRecord
+from bot.domain import PipelineKey, Reason, Scope, ThreadRecord
+from bot.domain.misses import HarnessRefused
 from bot.domain.triage import Started
 from bot.harness.errors import (
     HarnessAuthError,
@@ -94,8 +95,12 @@ class Retries:
     async def _start(self, user: str, scope: Scope, plan_execution_id: str) -> RetryOutcome:
         try:
             execution = await self._logs.execution(scope, plan_execution_id)
-        except TargetError:
-            return RetryRefused("not_found")
+        except TargetError as exc:
+            passing = isinstance(exc.miss, HarnessRefused) and exc.miss.reason in (
+                Reason.UNAVAILABLE,
+                Reason.TIMEOUT,
+            )
+            return RetryRefused("unavailable" if passing else "not_found")
         what = f"{execution.org}/{execution.project}/{execution.pipeline_identifier}"
         run = f"{what} #{execution.run_sequence}"
         try:

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Subscription
 from bot.service import RecentRequests, Subscriptions
+from bot.slack.incident_blocks import describe_filters
 from bot.slack.kit import COMMAND, context, escape, escape_name, section
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ def home_view(
         (f"{example} #42", "a run by number"),
         (f"{example} #42 deploy_prod/rollout", "one stage or step"),
         (f"subscribe {example}", "alerts for its failures in a channel"),
+        (f"subscribe {example} branch=main stages=deploy_*", "only some of them"),
         ("help", "everything it understands"),
     ]
     blocks: list[dict[str, Any]] = [
@@ -52,7 +54,8 @@ def home_view(
     if subscriptions:
         lines = "\n".join(
             f"• <#{s.channel}>: *{escape_name(s.pipeline_name)}* "
-            f"(`{escape(s.pipeline.org)}/{escape(s.pipeline.project)}`, {s.events})"
+            f"(`{escape(s.pipeline.org)}/{escape(s.pipeline.project)}`) "
+            + describe_filters(s)
             + (f" · broken ({escape(s.broken)})" if s.broken else "")
             for s in subscriptions[:SHOWN_SUBSCRIPTIONS]
         )

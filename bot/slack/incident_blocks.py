@@ -173,12 +173,12 @@ def subscriptions_message(listed: Sequence[Listed]) -> Message:
     }
 
 
-def muted_message(user: str, pipeline_name: str, mute: Mute) -> Message:
+def muted_message(user: str, pipeline_name: str, pipeline: str, mute: Mute) -> Message:
     """Said in the channel: who muted which pipeline here, until when."""
     return {
         "text": f":mute: <@{user}> muted *{escape_name(pipeline_name)}* in this channel "
         f"{mute_words(mute)}. Its posts stop here meanwhile; "
-        f"`{COMMAND} unmute {escape(pipeline_name)}` ends it sooner."
+        f"`{COMMAND} unmute {escape(pipeline)}` ends it sooner."
     }
 
 

@@ -131,7 +131,7 @@ class TriageHandler:
             (i.subscription.pipeline_name for i in listed if i.subscription.pipeline == key),
             choice.pipeline,
         )
-        message = incident_blocks.muted_message(user, name, mute)
+        message = incident_blocks.muted_message(user, name, choice.pipeline, mute)
         try:
             await self._poster.post(channel, message, patient=True)
         except ChannelUnavailable:

@@ -30,7 +30,7 @@ async def test_opening_home_shows_usage_recent_requests_and_subscriptions(
     text = all_text(view)
     assert "/harness-logs deploy_checkout #42 deploy_prod/rollout" in text  # their pipeline
     assert "Your recent requests" in text and "`/harness-logs deploy_checkout #42`" in text
-    assert "<#C0INCIDENT>: *Deploy Checkout* (`default/shop`, failures)" in text
+    assert "<#C0INCIDENT>: *Deploy Checkout* (`default/shop`) `events=failures`" in text
     assert "127.0.0.1" in text and harness.api_key not in json.dumps(view)
     assert slack.invalid == []
 
