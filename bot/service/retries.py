@@ -75,8 +75,12 @@ class Retries:
         self, user: str, scope: Scope, plan_execution_id: str, thread: tuple[str, str] | None
     ) -> RetryOutcome:
         """Retry the run for `user`; `thread` (channel, ts) is where the new run is followed."""
-        if not await self._store.claim(f"retry:{plan_execution_id}", CLAIM):
-            return await self._already(plan_execution_id)
+        done = await self._already(plan_execution_id)
+        if done.by is not None or not await self._store.claim(
+            f"retry:{plan_execution_id}", CLAIM
+        ):
+            # Retried before (a week's memory), or being retried right now.
+            return done
         try:
             outcome = await self._start(user, scope, plan_execution_id)
         except BaseException:
