@@ -21,7 +21,7 @@ def test_the_command_is_declared_with_help_for_people() -> None:
     assert [c["command"] for c in commands] == [COMMAND]
     assert commands[0]["description"]
     assert "#run" in commands[0]["usage_hint"]
-    for word in ("subscribe", "unsubscribe", "subscriptions", "help"):
+    for word in ("subscribe", "unsubscribe", "unmute", "branch=", "subscriptions", "help"):
         assert word in commands[0]["usage_hint"]
     assert len(commands[0]["description"]) <= 100
 

@@ -101,7 +101,12 @@ def usage_message(problem: str | None = None, default_scope: str | None = None) 
             ("deploy_checkout in payments/checkout", "another org/project"),
             ("https://app.harness.io/ng/account/…/executions/…", "an execution link"),
             ("subscribe deploy_checkout [events=all]", "its failures (or every event) posted here"),
+            (
+                "subscribe deploy_checkout branch=main,release/* stages=deploy_* mention=none",
+                "only those branches' and stages' failures, without mentions",
+            ),
             ("unsubscribe deploy_checkout", "no more posts about it here"),
+            ("unmute deploy_checkout", "end a mute (set from an alert's Mute here menu)"),
             ("subscriptions", "what this channel is subscribed to"),
         )
     )
