@@ -76,9 +76,7 @@ class Retries:
     ) -> RetryOutcome:
         """Retry the run for `user`; `thread` (channel, ts) is where the new run is followed."""
         done = await self._already(plan_execution_id)
-        if done.by is not None or not await self._store.claim(
-            f"retry:{plan_execution_id}", CLAIM
-        ):
+        if done.by is not None or not await self._store.claim(f"retry:{plan_execution_id}", CLAIM):
             # Retried before (a week's memory), or being retried right now.
             return done
         try:
