@@ -99,29 +99,10 @@ class ActionHandler:
 
     async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Record the press (so a restart or a fault does not lose it), then acknowledge."""
-        button = ButtonValue.read(action)
-        if button is None:
+        if ButtonValue.read(action) is None:
             await ack()
             return
-        channel, thread_ts = where_pressed(body)
-        press = {
-            "action_id": action.get("action_id"),
-            "value": action.get("value"),
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "response_url": body.get("response_url"),
-            "user": (body.get("user") or {}).get("id"),
-        }
-        work = Work(KIND, press, deadline=time.time() + RESPONSE_URL_LIFE, lane=Lane.INTERACTIVE)
-        try:
-            await self._workers.submit(work)
-        except Exception as exc:
-            log.error("could not record a button press: %r", exc)
-            await ack()
-            if press["response_url"]:
-                await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
-            return
-        await ack()
+        await record_press(self._workers, KIND, ack, body, action)
 
     async def _run(self, work: Work) -> None:
         press = work.payload
@@ -259,6 +240,40 @@ class ActionHandler:
             filename=f"{name}.log",
             title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
         )
+
+
+async def record_press(
+    workers: Workers, kind: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+) -> None:
+    """Record a press as work of `kind` (a button's value, or a menu's choice), then
+    acknowledge it; a press the store cannot take is answered with an apology. The
+    trigger id keys the work, so a replayed request acts once."""
+    channel, thread_ts = where_pressed(body)
+    press = {
+        "action_id": action.get("action_id"),
+        "value": action.get("value") or (action.get("selected_option") or {}).get("value"),
+        "channel": channel,
+        "thread_ts": thread_ts,
+        "response_url": body.get("response_url"),
+        "user": (body.get("user") or {}).get("id"),
+    }
+    trigger = body.get("trigger_id")
+    work = Work(
+        kind,
+        press,
+        deadline=time.time() + RESPONSE_URL_LIFE,
+        lane=Lane.INTERACTIVE,
+        key=f"{kind}:{trigger}" if trigger else None,
+    )
+    try:
+        await workers.submit(work)
+    except Exception as exc:
+        log.error("could not record a %s press: %r", action.get("action_id"), exc)
+        await ack()
+        if press["response_url"]:
+            await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
+        return
+    await ack()
 
 
 def where_pressed(body: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -11,27 +11,25 @@ privately to the person who pressed.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import Lane, PipelineKey, Scope, Work
+from bot.domain import PipelineKey, Scope, Work
 from bot.domain.identifiers import IDENTIFIER, whole
 from bot.service import ChannelUnavailable, Subscriptions
 from bot.service.access import Access, Refused
 from bot.service.retries import Retried, Retries
 from bot.service.workers import Workers
 from bot.slack import blocks, incident_blocks
-from bot.slack.actions import ButtonValue, where_pressed
+from bot.slack.actions import ButtonValue, record_press
 from bot.slack.poster import Poster
 from bot.slack.responder import reply_or_log
 
 log = logging.getLogger(__name__)
 
 KIND = "triage"
-RESPONSE_URL_LIFE = 30 * 60.0
 
 
 class MuteChoice(BaseModel):
@@ -69,33 +67,7 @@ class TriageHandler:
         app.action(blocks.MUTE)(self.on_press)
 
     async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        channel, thread_ts = where_pressed(body)
-        value = action.get("value") or (action.get("selected_option") or {}).get("value")
-        press = {
-            "action_id": action.get("action_id"),
-            "value": value,
-            "channel": channel,
-            "thread_ts": thread_ts,
-            "response_url": body.get("response_url"),
-            "user": (body.get("user") or {}).get("id"),
-        }
-        trigger = body.get("trigger_id")
-        work = Work(
-            KIND,
-            press,
-            deadline=time.time() + RESPONSE_URL_LIFE,
-            lane=Lane.INTERACTIVE,
-            key=f"triage:{trigger}" if trigger else None,
-        )
-        try:
-            await self._workers.submit(work)
-        except Exception as exc:
-            log.error("could not record a %s press: %r", action.get("action_id"), exc)
-            await ack()
-            if press["response_url"]:
-                await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
-            return
-        await ack()
+        await record_press(self._workers, KIND, ack, body, action)
 
     async def _run(self, work: Work) -> None:
         press = work.payload
