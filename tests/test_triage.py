@@ -207,8 +207,10 @@ async def test_a_stage_filter_posts_only_failures_in_those_stages(
 
 
 async def test_mute_from_the_post_stops_posts_says_who_and_lists_it(
-    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+    start_bot: Any, store_url: str, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
+    # On both store backends: mutes are kept values that replicas share.
+    bot = await start_bot(bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN)
     await run(bot, "subscribe deploy_checkout")
     await notify(bot, event_body(harness))
     menu = control(slack, MUTE)
@@ -231,6 +233,14 @@ async def test_mute_from_the_post_stops_posts_says_who_and_lists_it(
     await run(bot, "unmute deploy_checkout")
     await notify(bot, event_body(harness, "StageFailed", run=43, stageIdentifier="deploy_prod"))
     assert len(slack.posts()) == posted + 1
+    # Green again while muted: no post then, and no stale "recovered" after the mute.
+    add_runs(harness, "Success", "Success", first=44)
+    await bot.press(MUTE, hour, select=True)
+    await slack.wait_for(lambda: len(slack.posts()) == posted + 2)  # "muted" again
+    await notify(bot, event_body(harness, "PipelineSuccess", run=44))
+    await run(bot, "unmute deploy_checkout")
+    await notify(bot, event_body(harness, "PipelineSuccess", run=45))
+    assert len(slack.posts()) == posted + 2
 
 
 async def test_a_recovery_ends_a_mute_until_recovery_and_says_so(

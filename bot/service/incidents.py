@@ -195,6 +195,9 @@ class Incidents:
             if mute is not None:
                 if not (event.event_type == "PipelineSuccess" and mute.until_recovery):
                     log.info("notification %s not posted in %s: muted", work.key, channel)
+                    if event.event_type == "PipelineSuccess":
+                        # Recovered while muted: nothing to announce once the mute ends.
+                        await self._store.set_last_failure(channel, key, None)
                     continue
                 ended = await self._mutes.end(channel, key)
                 if ended is not None:
