@@ -73,6 +73,13 @@ class Metrics:
             "Subscriptions found broken (the bot removed from the channel, or it archived).",
             registry=self.registry,
         )
+        self.triage = Counter(
+            "harness_logs_triage",
+            "Presses of an alert's triage controls, by action and outcome "
+            "(retried, rerun, refused, already; muted).",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
 
     def count_harness_request(self, endpoint: str, outcome: str) -> None:
         self.harness_requests.labels(endpoint, outcome).inc()

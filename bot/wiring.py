@@ -204,6 +204,7 @@ def slack_side(
         poster,
         access,
         account=account,
+        on_outcome=lambda action, outcome: metrics.triage.labels(action, outcome).inc(),
     ).register(bolt)
     HomeHandler(subscribed, recent, client, settings.harness_host).register(bolt)
     incidents = Incidents(

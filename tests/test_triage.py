@@ -305,6 +305,10 @@ async def test_retry_from_the_post_starts_the_failed_stages_and_follows_the_new_
     again = await bot.reply(rid)
     assert "<@U0ALICE001> already retried this run" in again["text"]
     assert len(harness.calls("pipeline.retry")) == 1
+    async with bot.session.get(bot.url + "/metrics") as resp:
+        metrics = await resp.text()
+    assert 'harness_logs_triage_total{action="retry",outcome="retried"} 1.0' in metrics
+    assert 'harness_logs_triage_total{action="retry",outcome="already"} 1.0' in metrics
     # The new run's failure lands in the same thread.
     await notify(bot, event_body(harness, run=43))
     last = slack.posts()[-1]

@@ -11,6 +11,7 @@ privately to the person who pressed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,7 +21,7 @@ from bot.domain import PipelineKey, Scope, Work
 from bot.domain.identifiers import IDENTIFIER, whole
 from bot.service import ChannelUnavailable, Subscriptions
 from bot.service.access import Access, Refused
-from bot.service.retries import Retried, Retries
+from bot.service.retries import AlreadyRetried, Retried, Retries, RetryOutcome
 from bot.service.workers import Workers
 from bot.slack import blocks, incident_blocks
 from bot.slack.actions import ButtonValue, record_press
@@ -53,7 +54,9 @@ class TriageHandler:
         access: Access,
         *,
         account: str,
+        on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
+        self._on_outcome = on_outcome or (lambda _action, _outcome: None)
         self._retries = retries
         self._subscriptions = subscriptions
         self._workers = workers
@@ -98,6 +101,7 @@ class TriageHandler:
             return
         key = PipelineKey(self._account, choice.org, choice.project, choice.pipeline)
         mute = await self._subscriptions.mutes.mute(channel, key, user, choice.how)
+        self._on_outcome("mute", choice.how)
         listed = await self._subscriptions.of_channel(channel)
         name = next(
             (i.subscription.pipeline_name for i in listed if i.subscription.pipeline == key),
@@ -121,11 +125,13 @@ class TriageHandler:
             decision = await self._access.may_retry(user, scope)
             refused = decision if isinstance(decision, Refused) else None
         if refused is not None:
+            self._on_outcome("retry", "refused_by_policy")
             await self._tell(response_url, blocks.refused_message(refused.rule))
             return
         thread_ts = press.get("thread_ts")
         thread = (channel, str(thread_ts)) if channel and thread_ts else None
         outcome = await self._retries.retry(user, scope, button.execution, thread)
+        self._on_outcome("retry", _outcome_label(outcome))
         if not isinstance(outcome, Retried):
             await self._tell(response_url, incident_blocks.retry_refused_message(outcome))
             return
@@ -142,6 +148,14 @@ class TriageHandler:
         """To the person who pressed, leaving the alert as it is."""
         if response_url:
             await reply_or_log(response_url, {**message, "replace_original": False})
+
+
+def _outcome_label(outcome: RetryOutcome) -> str:
+    if isinstance(outcome, Retried):
+        return "retried" if outcome.stages else "rerun"
+    if isinstance(outcome, AlreadyRetried):
+        return "already"
+    return f"refused_{outcome.why}"
 
 
 __all__ = ["MuteChoice", "TriageHandler"]
