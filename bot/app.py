@@ -26,7 +26,7 @@ from bot.service.access import Policy, load_policy
 from bot.service.workers import Workers
 from bot.slack.requests import SlackRequests
 from bot.store import Store, open_store
-from bot.web import health_app, web_app
+from bot.web import Arrivals, health_app, web_app
 from bot.webhooks import WebhookReceiver
 from bot.wiring import harness_side, slack_side
 
@@ -43,6 +43,7 @@ class BotApp:
         self.mode = mode
         self.store = store
         self.metrics = Metrics()
+        self.arrivals = Arrivals()
         self.workers = Workers(
             store,
             {
@@ -53,6 +54,7 @@ class BotApp:
             first_retry=settings.work_retry_initial_delay,
             lease=settings.work_lease,
             on_wait=lambda lane, seconds: self.metrics.queue_wait.labels(lane).observe(seconds),
+            yield_to=self.arrivals.quiet,
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
@@ -101,6 +103,7 @@ class BotApp:
             webhooks=webhooks,
             readiness=None if settings.health_port is not None else self.readiness,
             metrics=self.metrics,
+            arrivals=self.arrivals,
         )
         self._runner: web.AppRunner | None = None
         self._health: web.AppRunner | None = None

@@ -9,7 +9,10 @@ post to.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -26,6 +29,47 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 
+class Arrivals:
+    """Requests being acknowledged right now, so new work can let them go first.
+
+    Slack gives an acknowledgement 3 s and Harness's webhook a few: in a burst, the
+    loop's time goes to answering the requests already here before work starts on
+    what they asked for. Work waits at most `longest` for a quiet moment, so a steady
+    stream of requests never starves it.
+    """
+
+    def __init__(self, longest: float = 0.25) -> None:
+        self._longest = longest
+        self._count = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.method != "POST":  # probes and metrics wait for nobody
+            probe: web.StreamResponse = await handler(request)
+            return probe
+        self._count += 1
+        self._quiet.clear()
+        try:
+            response: web.StreamResponse = await handler(request)
+            return response
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._quiet.set()
+
+    @property
+    def in_flight(self) -> int:
+        return self._count
+
+    async def quiet(self) -> None:
+        """Return once no request is being acknowledged (or after `longest`)."""
+        if self._count:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), self._longest)
+
+
 def web_app(
     *,
     bolt: AsyncApp | None,
@@ -33,9 +77,11 @@ def web_app(
     webhooks: WebhookReceiver | None,
     readiness: Readiness | None,
     metrics: Metrics,
+    arrivals: Arrivals | None = None,
 ) -> web.Application:
     """The public server; with `readiness` None the probes are left to `health_app`."""
-    app = web.Application(client_max_size=MAX_BODY)
+    middlewares = [arrivals.middleware] if arrivals is not None else []
+    app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
     if bolt is not None and slack_requests is not None:
 
         async def slack_events(request: web.Request) -> web.Response:

@@ -92,8 +92,11 @@ class Workers:
         remember: float = REMEMBER_DONE,
         first_retry: float = 1.0,
         on_wait: Callable[[str, float], None] | None = None,
+        yield_to: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._on_wait = on_wait
+        # Awaited before taking new work: requests still being acknowledged go first.
+        self._yield_to = yield_to
         self._queue = queue
         self._capacity = capacity
         self.owner = owner or worker_name()
@@ -185,6 +188,8 @@ class Workers:
             wake.clear()
             free = capacity - len(running)
             if free > 0:
+                if self._yield_to is not None:
+                    await self._yield_to()
                 try:
                     taken = await self._queue.take(lane, self.owner, self._lease, free)
                 except Exception as exc:
