@@ -251,8 +251,13 @@ def history_line(history: History) -> str:
         )
         if history.last_green is not None:
             text += f" (last green: run #{history.last_green})"
+    elif history.failed_runs > 1:
+        text = (
+            f":repeat: Still failing: since run #{history.since_run}, "
+            f"{history.failed_runs} runs in a row (no green run among the recent ones)"
+        )
     else:
-        text = f":grey_question: No green run in the last {history.failed_runs} runs"
+        text = ":grey_question: No earlier finished run to compare with"
     if history.flapping:
         text += " · :zap: *Flapping*: it changed between green and red often lately"
     return text

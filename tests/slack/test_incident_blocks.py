@@ -58,7 +58,11 @@ def test_an_author_who_triggered_the_run_is_named_once() -> None:
             History(Standing.STREAK, 3, 40, 39),
             ":repeat: Still failing: since run #40, 3 runs in a row (last green: run #39)",
         ),
-        (History(Standing.UNKNOWN, 20, 23, None), "No green run in the last 20 runs"),
+        (
+            History(Standing.UNKNOWN, 20, 23, None),
+            "since run #23, 20 runs in a row (no green run among the recent ones)",
+        ),
+        (History(Standing.UNKNOWN, 1, 42, None), "No earlier finished run to compare with"),
         (History(Standing.FIRST, 1, 42, 41, flapping=True), "*Flapping*"),
     ],
 )
