@@ -366,3 +366,32 @@ async def test_one_run_list_serves_every_channel_of_a_failure(
     assert len(slack.posts()) == 2
     assert all("First failure" in text_of(p) for p in slack.posts())
     assert len(harness.calls("executions.summary")) == 1
+
+
+async def test_a_shutdown_during_a_retry_lets_it_finish_and_be_recorded(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    from bot.domain import Scope
+    from bot.service.retries import Retried, Retries
+
+    bot = await start_bot(in_process=True)
+    retries = Retries(
+        bot.app.harness.service, bot.app.harness.retries, bot.app.store, account=harness.account
+    )
+    spec = run_of(harness, "deploy_checkout", 42)
+    harness.start_gate = asyncio.Event()
+    retry = asyncio.create_task(
+        retries.retry("U0ALICE001", Scope("default", "shop"), spec.plan_execution_id, None)
+    )
+    await harness.changes.wait_for(lambda: harness.calls("pipeline.retry"))
+    retry.cancel()  # a shutdown, while Harness is starting the run
+    harness.start_gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await retry
+    # The run Harness started is on record: the work coming back cannot start another.
+    again = await retries.retry(
+        "U0BOB00001", Scope("default", "shop"), spec.plan_execution_id, None
+    )
+    assert not isinstance(again, Retried)
+    assert (again.by, again.run) == ("U0ALICE001", 43)  # type: ignore[union-attr]
+    assert len(harness.started) == 1

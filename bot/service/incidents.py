@@ -26,13 +26,12 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from bot.domain import (
     Execution,
@@ -54,12 +53,11 @@ from bot.service.history import RunHistories
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
-from bot.service.workers import GiveUp, Later, SlowDown, Workers, backoff
+from bot.service.workers import GiveUp, Later, SlowDown, Workers, backoff, to_the_end
 from bot.singleflight import SingleFlight
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PARENT_LOCK_TTL = 120.0
 PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
@@ -287,7 +285,7 @@ class Incidents:
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
-            ts = await _to_the_end(self._post_alert(subscription, alert, thread, progress))
+            ts = await to_the_end(self._post_alert(subscription, alert, thread, progress))
         await self._workers.submit(
             Work(
                 FILL,
@@ -394,7 +392,7 @@ class Incidents:
                 )
                 await self._store.save_thread(record)
 
-            await _to_the_end(post_parent())
+            await to_the_end(post_parent())
         else:
             await self._posts.event(channel, event, run, stage_name, thread.ts)
 
@@ -465,17 +463,6 @@ class Incidents:
         except BaseException:
             await self._store.release(f"parent:{channel}:{plan_execution_id}")
             raise
-
-
-async def _to_the_end(step: Awaitable[T]) -> T:
-    """Run `step` to its end even when the work is cancelled meanwhile (a shutdown); the
-    cancellation is passed on once it is done."""
-    task = asyncio.ensure_future(step)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
 
 
 async def _no_name(_channel: str) -> str | None:

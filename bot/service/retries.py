@@ -29,6 +29,7 @@ from bot.harness.errors import (
 from bot.harness.retries import RetryApi
 from bot.service.logs import LogsService
 from bot.service.targets import TargetError
+from bot.service.workers import to_the_end
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -79,9 +80,16 @@ class Retries:
         if done.by is not None or not await self._store.claim(f"retry:{plan_execution_id}", CLAIM):
             # Retried before (a week's memory), or being retried right now.
             return done
+        # Once asked, Harness may start a run: the call and its record go together, even
+        # through a shutdown, so the work coming back later cannot start a second one.
+        return await to_the_end(self._carry_out(user, scope, plan_execution_id, thread))
+
+    async def _carry_out(
+        self, user: str, scope: Scope, plan_execution_id: str, thread: tuple[str, str] | None
+    ) -> RetryOutcome:
         try:
             outcome = await self._start(user, scope, plan_execution_id)
-        except BaseException:
+        except Exception:
             await self._store.release(f"retry:{plan_execution_id}")
             raise
         if isinstance(outcome, RetryRefused) and outcome.why != "unsure":

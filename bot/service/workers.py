@@ -26,11 +26,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from bot.domain import Lane, Work
 from bot.store import WorkQueue
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 REMEMBER_DONE = 24 * 3600.0
 LEASE = 30.0
@@ -74,6 +77,18 @@ Expired = Callable[[Work], Awaitable[None]]
 def backoff(attempts: int, first: float = 1.0, ceiling: float = 60.0) -> float:
     """1, 2, 4, ... seconds after each failed attempt, at most a minute."""
     return float(min(ceiling, first * 2.0 ** max(0, attempts - 1)))
+
+
+async def to_the_end(step: Awaitable[T]) -> T:
+    """Run `step` to its end even when the work is cancelled meanwhile (a shutdown); the
+    cancellation is passed on once it is done. For steps that must not stop halfway
+    (a post and the record of it; a run started in Harness and the record of it)."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 def worker_name() -> str:

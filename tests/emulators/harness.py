@@ -108,6 +108,7 @@ class HarnessEmulator:
         self.no_execute = False  # the key lacks Pipeline Execute permission
         self.input_sets: dict[str, str] = {}  # planExecutionId -> input set YAML
         self.started: list[tuple[str, RunSpec]] = []  # ("retry" | "rerun", the new run)
+        self.start_gate: asyncio.Event | None = None  # while clear, starts wait to answer
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._drops: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
@@ -449,7 +450,7 @@ class HarnessEmulator:
                 status=400,
             )
         first = min(known.index(w) for w in wanted)
-        return self._start("retry", run, first)
+        return await self._start("retry", run, first)
 
     async def _rerun(self, request: web.Request) -> web.Response:
         if (
@@ -461,9 +462,11 @@ class HarnessEmulator:
         run = self._run_in(request, request.match_info["id"])
         if run is None or run.pipeline != request.match_info["pipeline"]:
             return self._not_found("Execution does not exist", status=400)
-        return self._start("rerun", run, 0)
+        return await self._start("rerun", run, 0)
 
-    def _start(self, how: str, run: RunSpec, first_stage: int) -> web.Response:
+    async def _start(self, how: str, run: RunSpec, first_stage: int) -> web.Response:
+        if self.start_gate is not None:
+            await self.start_gate.wait()
         pipeline = self.pipelines[(run.org, run.project)][run.pipeline]
         number = max(r.run_sequence for r in pipeline.runs) + 1
         stages = [
