@@ -395,3 +395,14 @@ async def test_a_shutdown_during_a_retry_lets_it_finish_and_be_recorded(
     assert not isinstance(again, Retried)
     assert (again.by, again.run) == ("U0ALICE001", 43)  # type: ignore[union-attr]
     assert len(harness.started) == 1
+
+
+async def test_one_execution_read_serves_the_filters_and_every_channel(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    await run(bot, "subscribe deploy_checkout events=all stages=deploy_*")
+    await run(bot, "subscribe deploy_checkout events=all", channel="C0OPS00001")
+    harness.requests.clear()
+    await notify(bot, event_body(harness, "StageStart", stageIdentifier="deploy_prod"))
+    assert len(slack.posts()) == 2
+    assert len(harness.calls("executions.v2")) == 1

@@ -262,8 +262,9 @@ class Incidents:
         return await self._fetching.run(key, once)
 
     async def _execution(self, event: PipelineEvent) -> Execution | None:
+        """The event's execution, read once for the fan-out and every channel's post."""
         try:
-            return await self._service.execution(event.scope, event.plan_execution_id)
+            return (await self._preview(event)).execution
         except TargetError as exc:
             if _passing(exc):
                 raise
