@@ -41,6 +41,7 @@ REMEMBER = 7 * 86400.0  # how long "already retried by" is remembered
 
 @dataclass(frozen=True)
 class Retried:
+    pipeline: PipelineKey
     pipeline_name: str
     failed_run: int
     started: Started
@@ -99,7 +100,7 @@ class Retries:
             kept = {"by": user, "run": outcome.started.run_sequence, "url": outcome.url}
             await self._store.put_value(f"retried:{plan_execution_id}", json.dumps(kept), REMEMBER)
             if thread is not None:
-                await self._follow(thread, scope, plan_execution_id, outcome)
+                await self._follow(thread, plan_execution_id, outcome)
         return outcome
 
     async def _start(self, user: str, scope: Scope, plan_execution_id: str) -> RetryOutcome:
@@ -154,7 +155,11 @@ class Retries:
             started.plan_execution_id,
             f"; Harness would not retry it: {rerun_because}" if rerun_because else "",
         )
+        pipeline = PipelineKey(
+            self._account, execution.org, execution.project, execution.pipeline_identifier
+        )
         return Retried(
+            pipeline,
             execution.pipeline_name,
             execution.run_sequence,
             started,
@@ -163,24 +168,16 @@ class Retries:
             url,
         )
 
-    async def _follow(
-        self, thread: tuple[str, str], scope: Scope, failed: str, outcome: Retried
-    ) -> None:
+    async def _follow(self, thread: tuple[str, str], failed: str, outcome: Retried) -> None:
         """The new run's notifications go to the failed run's thread in that channel."""
         channel, ts = thread
         record = await self._store.get_thread(channel, failed)
-        pipeline = record.pipeline if record else None
-        if pipeline is None:
-            execution = await self._logs.execution(scope, failed)
-            pipeline = PipelineKey(
-                self._account, scope.org, scope.project, execution.pipeline_identifier
-            )
         await self._store.save_thread(
             ThreadRecord(
                 channel,
                 outcome.started.plan_execution_id,
                 record.ts if record else ts,
-                pipeline,
+                outcome.pipeline,
                 outcome.started.run_sequence or 0,
                 "Running",
             )
