@@ -64,10 +64,7 @@ class Subscriptions:
         subscription = Subscription(
             channel, key, pipeline.name, events, user, time.time(), filters=filters or Filters()
         )
-        before = next(
-            (s for s in await self._store.channel_subscriptions(channel) if s.pipeline == key),
-            None,
-        )
+        before = await self.of(channel, key)
         await self._store.add_subscription(subscription)
         log.info("channel %s subscribed to %s (%s) by %s", channel, key, events, user)
         return subscription, before
@@ -111,6 +108,11 @@ class Subscriptions:
             raise TargetError(SeveralSubscriptions(name, scopes))
         (match,) = matches
         return match
+
+    async def of(self, channel: str, pipeline: PipelineKey) -> Subscription | None:
+        """The channel's subscription to the pipeline, if it has one."""
+        subscriptions = await self._store.channel_subscriptions(channel)
+        return next((s for s in subscriptions if s.pipeline == pipeline), None)
 
     async def of_channel(self, channel: str) -> list[Listed]:
         subscriptions = await self._store.channel_subscriptions(channel)

@@ -102,11 +102,8 @@ class TriageHandler:
         key = PipelineKey(self._account, choice.org, choice.project, choice.pipeline)
         mute = await self._subscriptions.mutes.mute(channel, key, user, choice.how)
         self._on_outcome("mute", choice.how)
-        listed = await self._subscriptions.of_channel(channel)
-        name = next(
-            (i.subscription.pipeline_name for i in listed if i.subscription.pipeline == key),
-            choice.pipeline,
-        )
+        subscription = await self._subscriptions.of(channel, key)
+        name = subscription.pipeline_name if subscription else choice.pipeline
         message = incident_blocks.muted_message(user, name, choice.pipeline, mute)
         try:
             await self._poster.post(channel, message, patient=True)
