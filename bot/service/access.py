@@ -277,20 +277,18 @@ class Access:
     def offers_retry(self, scope: Scope) -> bool:
         """Whether anyone may retry runs of this org/project (else posts offer no retry)."""
         policy = self.policy
-        wanted = f"{scope.org}/{scope.project}"
         return policy is not None and any(
-            fnmatch.fnmatchcase(wanted, glob) and users for glob, users in policy.retry.items()
+            policy.retry[glob] for glob in _retry_rules(policy, scope)
         )
 
     async def may_retry(self, user: str, scope: Scope) -> Decision:
         """Retrying starts runs: off unless a `retry` rule lists the person for the scope."""
         policy = self.policy
-        wanted = f"{scope.org}/{scope.project}"
         if policy is None:
             return self._refused(user, "retry", "no access policy: retrying is off")
-        rules = [glob for glob in policy.retry if fnmatch.fnmatchcase(wanted, glob)]
+        rules = _retry_rules(policy, scope)
         if not rules:
-            return self._refused(user, "retry", f"no retry rule covers {wanted}")
+            return self._refused(user, "retry", f"no retry rule covers {scope.org}/{scope.project}")
         for glob in rules:
             if await self._member(user, policy.retry[glob]):
                 return Allowed()
@@ -313,6 +311,12 @@ class Access:
     def _refused(who: str, what: str, rule: str) -> Refused:
         log.info("access policy refused %s for %s: %s", what, who, rule)
         return Refused(rule)
+
+
+def _retry_rules(policy: Policy, scope: Scope) -> list[str]:
+    """The policy's `retry` globs that cover the org/project."""
+    wanted = f"{scope.org}/{scope.project}"
+    return [glob for glob in policy.retry if fnmatch.fnmatchcase(wanted, glob)]
 
 
 __all__ = [
