@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 log = logging.getLogger(__name__)
 
 KEEP = 300.0  # seconds
+MOST = 10_000  # answers kept per kind; past it, all are forgotten (a rare, cheap reset)
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class SlackDirectory:
@@ -24,68 +30,73 @@ class SlackDirectory:
         self._keep = keep
         self._names: dict[str, tuple[float, str | None]] = {}
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
-        self._handles: tuple[float, dict[str, str]] | None = None
+        self._handles: dict[str, tuple[float, dict[str, str]]] = {}
         self._people: dict[str, tuple[float, str | None]] = {}
 
     async def channel_name(self, channel: str) -> str | None:
         """The channel's name without '#', or None (a DM, or Slack would not say)."""
-        kept = self._names.get(channel)
-        if kept is not None and time.monotonic() - kept[0] < self._keep:
-            return kept[1]
-        name: str | None = None
-        try:
-            response = await self._client.conversations_info(channel=channel)
+
+        async def look_up() -> str | None:
+            try:
+                response = await self._client.conversations_info(channel=channel)
+            except SlackApiError as exc:
+                log.info("no name for %s: %s", channel, exc.response.get("error"))
+                return None
             info = response.get("channel") or {}
-            name = str(info["name"]) if info.get("name") else None
-        except SlackApiError as exc:
-            log.info("no name for %s: %s", channel, exc.response.get("error"))
-        self._names[channel] = (time.monotonic(), name)
-        return name
+            return str(info["name"]) if info.get("name") else None
+
+        return await self._kept(self._names, channel, look_up)
 
     async def user_by_email(self, email: str) -> str | None:
         """The Slack user with this email (None: nobody, or Slack would not say)."""
         wanted = email.strip().lower()
-        kept = self._people.get(wanted)
-        if kept is not None and time.monotonic() - kept[0] < self._keep:
-            return kept[1]
-        user: str | None = None
-        try:
-            response = await self._client.users_lookupByEmail(email=wanted)
+
+        async def look_up() -> str | None:
+            try:
+                response = await self._client.users_lookupByEmail(email=wanted)
+            except SlackApiError as exc:
+                # users_not_found is the common answer (a bot account, an outside author).
+                log.info("no Slack user for a commit author: %s", exc.response.get("error"))
+                return None
             found = response.get("user") or {}
             if found.get("id") and not found.get("deleted") and not found.get("is_bot"):
-                user = str(found["id"])
-        except SlackApiError as exc:
-            # users_not_found is the common answer (a bot account, an outside author).
-            log.info("no Slack user for a commit author: %s", exc.response.get("error"))
-        if len(self._people) > 10_000:
-            self._people.clear()
-        self._people[wanted] = (time.monotonic(), user)
-        return user
+                return str(found["id"])
+            return None
+
+        return await self._kept(self._people, wanted, look_up)
 
     async def group_members(self, handle: str) -> frozenset[str]:
         """Members of the user group `@handle` (empty when there is no such group)."""
-        kept = self._groups.get(handle)
-        if kept is not None and time.monotonic() - kept[0] < self._keep:
-            return kept[1]
-        group = (await self._handle_ids()).get(handle.lower())
-        members: frozenset[str] = frozenset()
-        if group is not None:
+
+        async def look_up() -> frozenset[str]:
+            group = (await self._kept(self._handles, "", self._handle_ids)).get(handle.lower())
+            if group is None:
+                return frozenset()
             response = await self._client.usergroups_users_list(usergroup=group)
-            members = frozenset(str(u) for u in response.get("users") or [])
-        self._groups[handle] = (time.monotonic(), members)
-        return members
+            return frozenset(str(u) for u in response.get("users") or [])
+
+        return await self._kept(self._groups, handle, look_up)
 
     async def _handle_ids(self) -> dict[str, str]:
-        if self._handles is not None and time.monotonic() - self._handles[0] < self._keep:
-            return self._handles[1]
         response = await self._client.usergroups_list()
-        ids = {
+        return {
             str(g["handle"]).lower(): str(g["id"])
             for g in response.get("usergroups") or []
             if g.get("handle") and g.get("id")
         }
-        self._handles = (time.monotonic(), ids)
-        return ids
+
+    async def _kept(
+        self, kept: dict[K, tuple[float, V]], key: K, look_up: Callable[[], Awaitable[V]]
+    ) -> V:
+        """The answer kept for `key` if it is fresh, else `look_up()`'s, kept from now."""
+        entry = kept.get(key)
+        if entry is not None and time.monotonic() - entry[0] < self._keep:
+            return entry[1]
+        value = await look_up()
+        if len(kept) >= MOST:
+            kept.clear()
+        kept[key] = (time.monotonic(), value)
+        return value
 
 
 __all__ = ["SlackDirectory"]
