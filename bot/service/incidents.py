@@ -427,8 +427,7 @@ class Incidents:
             log.info("parent of %s not marked recovered: %s", failed.plan_execution_id, exc.miss)
             return
         execution = result.execution
-        origin = execution.origin
-        by = origin.triggered_by if origin else None
+        # Who started the run is the execution's own to say (the post falls back to it).
         event = PipelineEvent(
             account=self._account,
             org=execution.org,
@@ -437,9 +436,6 @@ class Incidents:
             plan_execution_id=execution.plan_execution_id,
             event_type="PipelineFailed",
             pipeline_name=execution.pipeline_name,
-            triggered_by=by.shown if by else None,
-            triggered_by_email=by.email if by else None,
-            trigger_type=origin.trigger_type if origin else None,
         )
         alert = self._alert(subscription, result, event, None, (green.run_sequence, count))
         await self._posts.refresh(subscription.channel, failed.ts, alert)
