@@ -216,13 +216,29 @@ def _person(name: str | None, email: str | None, people: Mapping[str, str]) -> s
     return f"*{escape_name(shown)}*" if shown else None
 
 
-def who_line(alert: Alert, people: Mapping[str, str]) -> str | None:
-    """Who triggered the run and, for a CI build, whose commit on which branch."""
+def _trigger_of(alert: Alert) -> tuple[str | None, str | None, str | None]:
+    """Who triggered the run (name, email) and how: the notification's words first, else
+    the execution's."""
     event, origin = alert.event, alert.result.execution.origin
     by = origin.triggered_by if origin else None
     name = event.triggered_by or (by.shown if by else None)
     email = event.triggered_by_email or (by.email if by else None)
     how = event.trigger_type or (origin.trigger_type if origin else None)
+    return name, email, how
+
+
+def emails_shown(alert: Alert) -> list[str]:
+    """The emails of the people `who_line` names (to look up as Slack users), lower case."""
+    _name, email, _how = _trigger_of(alert)
+    origin = alert.result.execution.origin
+    author = origin.author.email if origin and origin.author else None
+    return sorted({e.lower() for e in (email, author) if e})
+
+
+def who_line(alert: Alert, people: Mapping[str, str]) -> str | None:
+    """Who triggered the run and, for a CI build, whose commit on which branch."""
+    origin = alert.result.execution.origin
+    name, email, how = _trigger_of(alert)
     parts = []
     trigger = _person(name, email, people)
     if trigger:

@@ -48,12 +48,8 @@ class SlackIncidentPosts:
         """Slack users of the run's trigger and commit author, by email (mention=author)."""
         if not alert.mention:
             return {}
-        origin = alert.result.execution.origin
-        emails = {alert.event.triggered_by_email}
-        if origin is not None:
-            emails |= {p.email for p in (origin.triggered_by, origin.author) if p is not None}
         people = {}
-        for email in sorted(e.lower() for e in emails if e):
+        for email in incident_blocks.emails_shown(alert):
             user = await self._user_by_email(email)
             if user:
                 people[email] = user
