@@ -105,12 +105,10 @@ class BranchHook(_HarnessModel):
 
 class PullRequestHook(_HarnessModel):
     source_branch: str | None = None
-    target_branch: str | None = None
     commits: list[Commit] = Field(default_factory=list)
 
 
 class CiExecutionInfo(_HarnessModel):
-    event: str | None = None
     author: Author | None = None
     branch: BranchHook | None = None
     pull_request: PullRequestHook | None = None
