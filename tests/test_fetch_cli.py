@@ -4,6 +4,7 @@ Harness emulator; text, JSON and exit codes."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,16 @@ async def fetch(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
 
 @pytest.mark.usefixtures("environment")
 async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
-    capsys: pytest.CaptureFixture[str],
+    harness: HarnessEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    expires = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=20)
+    harness.link_expiry = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     code, out = await fetch(["deploy_checkout", "#42"], capsys)
     assert code == 0, out
     assert out.startswith("Deploy Checkout #42: Failed")
     assert f"Failed in Deploy Prod › Rollout: {ROLLOUT_FAILURE}" in out
     assert "[timeout or out of memory]" in out
-    assert "Download (expires 2026-11-27 10:03 UTC): http://127.0.0.1:" in out
+    assert f"Download (expires {expires:%Y-%m-%d %H:%M} UTC): http://127.0.0.1:" in out
     code, out = await fetch(["deploy_checkout #42", "--json"], capsys)
     answer = json.loads(out)
     assert code == 0

@@ -29,7 +29,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,9 @@ class HarnessEmulator:
         self.export_gate: asyncio.Event | None = None
         self.export_final_status = "success"
         self.too_many_files: set[str] = set()
-        self.link_expiry = "2026-11-27T10:03:21Z"
+        # None: an export link lasts a day from when it is made, as the log service's
+        # pre-signed URLs do; a test may pin its own.
+        self.link_expiry: str | None = None
         self._export_started: dict[str, float] = {}
         self._export_polls: dict[str, int] = defaultdict(int)
         self.exports: dict[str, str] = {}  # export id in a link -> its prefix
@@ -519,10 +521,16 @@ class HarnessEmulator:
             status = "queued" if self._export_polls[prefix] == 1 else "in_progress"
         else:
             status = self.export_final_status
-        answer_body = {"link": link, "status": status, "expires": self.link_expiry}
+        answer_body = {"link": link, "status": status, "expires": self.expiry()}
         if status not in ("success", "queued", "in_progress"):
             answer_body["message"] = "emulated export failure"
         return web.json_response(answer_body)
+
+    def expiry(self) -> str:
+        """When an export link made now expires (RFC 3339, UTC)."""
+        if self.link_expiry is not None:
+            return self.link_expiry
+        return (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def _blob(self, request: web.Request) -> web.StreamResponse:
         if (answer := await self._prologue(request, "logs.blob", "accountID")) is not None:

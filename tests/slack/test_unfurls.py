@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +142,15 @@ async def test_refresh_link_replaces_the_message_in_place(
 ) -> None:
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
     (refresh,) = buttons(reply, "refresh_link")
-    harness.link_expiry = "2026-12-01T08:00:00Z"
+    later = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=3)
+    harness.link_expiry = later.strftime("%Y-%m-%dT%H:%M:%SZ")
     _status, response_id = await bot.press("refresh_link", refresh["value"])
     refreshed = await bot.reply(response_id)
     assert refreshed["replace_original"] is True
     text = json.dumps(refreshed, ensure_ascii=False)
     assert "step Deploy Prod › Rollout" in text
     assert "Link refreshed by <@U0ALICE001>" in text
-    assert "2026-12-01 08:00 UTC" in text
+    assert later.strftime("%Y-%m-%d %H:%M UTC") in text
 
 
 async def test_step_logs_posts_that_steps_logs_in_the_thread(
