@@ -36,6 +36,7 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command
+from bot.clock import Clock
 from bot.store import PipelineKey, Subscription, open_store
 from tests.emulators.executions import RunSpec
 from tests.emulators.harness import HarnessEmulator
@@ -128,7 +129,7 @@ async def fanout_and_command(figures: Figures, workdir: Path) -> None:
     await slack.start()
     channels = [f"C0FAN{n:05d}" for n in range(CHANNELS)]
     slack.members.update(channels)
-    store = await open_store(f"sqlite:///{workdir}/bot.db")
+    store = await open_store(f"sqlite:///{workdir}/bot.db", Clock())
     key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
     for channel in channels:
         await store.add_subscription(Subscription(channel, key, "Deploy Checkout"))

@@ -161,6 +161,7 @@ def _status_kb(field: str) -> int:
 async def measure(kind: str, port: int) -> dict[str, object]:
     import httpx
 
+    from bot.clock import Clock
     from bot.domain import Execution, Node
     from bot.excerpt import ExcerptSettings
     from bot.harness.client import HarnessClient, RetryPolicy
@@ -172,11 +173,16 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(timeout=60) as http:
         client = HarnessClient(
-            http, base_url=base, api_key=API_KEY, account_id=ACCOUNT, retry=RetryPolicy()
+            http,
+            base_url=base,
+            api_key=API_KEY,
+            account_id=ACCOUNT,
+            retry=RetryPolicy(),
+            clock=Clock(),
         )
         exporter = LogExporter(client, timeout=60)
         reader = StepLogReader(
-            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_host="127.0.0.1"
+            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_base=base
         )
         key = BLOB_KEY if kind == "blob" else ZIP_PREFIX
         execution = Execution(

@@ -17,6 +17,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.config import Mode, Settings, StartupError
 from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
@@ -37,9 +38,15 @@ REPLAY_WINDOW = 600.0  # seconds: past Slack's five minutes, a replay is refused
 
 class BotApp:
     def __init__(
-        self, settings: Settings, mode: Mode, store: Store, policy: Policy | None = None
+        self,
+        settings: Settings,
+        mode: Mode,
+        store: Store,
+        clock: Clock,
+        policy: Policy | None = None,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.mode = mode
         self.store = store
         self.metrics = Metrics()
@@ -50,6 +57,7 @@ class BotApp:
                 Lane.INTERACTIVE: settings.max_concurrent_jobs,
                 Lane.BACKGROUND: settings.max_concurrent_jobs,
             },
+            clock=clock,
             poll=settings.work_poll_interval,
             first_retry=settings.work_retry_initial_delay,
             lease=settings.work_lease,
@@ -58,8 +66,10 @@ class BotApp:
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
-        self.harness = harness_side(settings, self.metrics, store)
-        self.slack = slack_side(settings, self.harness, store, self.workers, self.metrics, policy)
+        self.harness = harness_side(settings, self.metrics, store, clock)
+        self.slack = slack_side(
+            settings, self.harness, store, self.workers, self.metrics, policy, clock
+        )
         self.access = self.slack.access
         self.bolt = self.slack.bolt
         # A probe is one call: retrying inside it only delays the answer.
@@ -73,13 +83,15 @@ class BotApp:
                 "slack": slack_probe.auth_test,
                 "harness": partial(self.harness.pipelines.probe, self.harness.default_scope),
                 "store": store.ping,
-            }
+            },
+            clock,
         )
         token = settings.harness_webhook_token
         webhooks = (
             WebhookReceiver(
                 token.get_secret_value(),
                 self.slack.incidents.accept,
+                clock,
                 clean=partial(clean_message, redactor=self.harness.redactor),
                 on_outcome=lambda event, outcome: self.metrics.webhooks.labels(
                     event, outcome
@@ -93,6 +105,7 @@ class BotApp:
             SlackRequests(
                 signing.get_secret_value(),
                 lambda signature: store.claim(f"signed:{signature}", REPLAY_WINDOW),
+                clock,
             )
             if signing is not None
             else None
@@ -111,9 +124,10 @@ class BotApp:
         self._socket: AsyncSocketModeHandler | None = None
 
     @classmethod
-    async def create(cls, settings: Settings, mode: Mode) -> BotApp:
+    async def create(cls, settings: Settings, mode: Mode, clock: Clock) -> BotApp:
         """Read the access policy, open the store (creating and migrating it as needed),
-        then build the app. A policy file that cannot be used raises `PolicyError`."""
+        then build the app, every part reading time from `clock`. A policy file that
+        cannot be used raises `PolicyError`."""
         policy = None
         if settings.access_policy_file:
             policy = load_policy(settings.access_policy_file)
@@ -124,7 +138,8 @@ class BotApp:
             )
         # The failure rules compile once per process; do it now, off the loop.
         await asyncio.to_thread(warm_up)
-        return cls(settings, mode, await open_store(settings.bot_store_url), policy)
+        store = await open_store(settings.bot_store_url, clock)
+        return cls(settings, mode, store, clock, policy)
 
     def reload_policy(self) -> None:
         """SIGHUP: read the policy file again (an invalid one keeps the current policy)."""

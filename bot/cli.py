@@ -101,6 +101,7 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     # Imported here: Bolt, the HTTP clients and the store are not needed by the
     # terminal subcommands, which should start in a blink.
     from bot.app import BotApp
+    from bot.clock import Clock
     from bot.service.access import PolicyError
     from bot.store import StoreUnavailable, StoreUrlError
 
@@ -109,7 +110,7 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        app = await _until(stop, BotApp.create(settings, mode))
+        app = await _until(stop, BotApp.create(settings, mode, Clock()))
     except PolicyError as exc:
         raise StartupError(f"ACCESS_POLICY_FILE: {exc}") from None
     except (StoreUnavailable, StoreUrlError) as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.config import Settings, SettingsError, load_settings
 from bot.harness.errors import HarnessAuthError, HarnessError, HarnessNotFoundError
 from bot.metrics import Metrics
@@ -112,7 +113,7 @@ async def _slack(settings: Settings) -> list[Finding]:
 
 
 async def _harness(settings: Settings) -> Finding:
-    side = harness_side(settings, Metrics(), None)
+    side = harness_side(settings, Metrics(), None, Clock())
     scope = side.default_scope
     try:
         await side.pipelines.probe(scope)
@@ -137,7 +138,7 @@ async def _harness(settings: Settings) -> Finding:
 
 async def _store(settings: Settings) -> Finding:
     try:
-        store = await open_store(settings.bot_store_url)
+        store = await open_store(settings.bot_store_url, Clock())
     except (StoreUnavailable, StoreUrlError) as exc:
         return Finding(False, f"BOT_STORE_URL: cannot open the store ({exc})")
     try:

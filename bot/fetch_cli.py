@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import json
 import sys
-import time
 from typing import Any
 
+from bot.clock import Clock
 from bot.config import SettingsError, load_settings
 from bot.domain import Excerpt, ExportProblem, LogsLink
 from bot.domain.misses import HarnessRefused
@@ -65,8 +65,9 @@ async def run(argv: list[str]) -> int:
 
 async def _fetch(settings: Any, parsed: FetchLogs, as_json: bool) -> int:
     await asyncio.to_thread(warm_up)
-    side = harness_side(settings, Metrics(), None)
-    progress = asyncio.create_task(_progress()) if sys.stderr.isatty() else None
+    clock = Clock()
+    side = harness_side(settings, Metrics(), None, clock)
+    progress = asyncio.create_task(_progress(clock)) if sys.stderr.isatty() else None
     try:
         side.service.check(parsed.target)
         result = await side.service.fetch_logs(parsed.target)
@@ -88,10 +89,10 @@ async def _fetch(settings: Any, parsed: FetchLogs, as_json: bool) -> int:
     return 0 if isinstance(result.export, LogsLink) else 1
 
 
-async def _progress() -> None:
-    started = time.monotonic()
+async def _progress(clock: Clock) -> None:
+    started = clock.monotonic()
     while True:
-        waited = time.monotonic() - started
+        waited = clock.monotonic() - started
         print(f"\rHarness is preparing the export … {waited:.0f} s", end="", file=sys.stderr)
         await asyncio.sleep(0.5)  # a clock for a person to read
 

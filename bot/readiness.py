@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
+from bot.clock import Clock
 from bot.singleflight import SingleFlight
 
 log = logging.getLogger(__name__)
@@ -23,8 +23,9 @@ Check = Callable[[], Awaitable[object]]
 
 
 class Readiness:
-    def __init__(self, checks: dict[str, Check], ttl: float = TTL) -> None:
+    def __init__(self, checks: dict[str, Check], clock: Clock, ttl: float = TTL) -> None:
         self._checks = checks
+        self._clock = clock
         self._ttl = ttl
         self._answer: tuple[float, int, dict[str, str]] | None = None
         self._flight: SingleFlight[tuple[int, dict[str, str]]] = SingleFlight()
@@ -39,7 +40,7 @@ class Readiness:
         if self.stopping:
             # Load balancers stop sending work here while it drains.
             return 503, {"process": "stopping"}
-        if self._answer and time.monotonic() - self._answer[0] < self._ttl:
+        if self._answer and self._clock.monotonic() - self._answer[0] < self._ttl:
             return self._answer[1], self._answer[2]
         return await self._flight.run("readiness", self._check_all)
 
@@ -48,7 +49,7 @@ class Readiness:
         results = await asyncio.gather(*(_probe(n, self._checks[n]()) for n in names))
         checks = dict(zip(names, results, strict=True))
         status = 200 if all(v == "ok" for v in checks.values()) else 503
-        self._answer = (time.monotonic(), status, checks)
+        self._answer = (self._clock.monotonic(), status, checks)
         return status, checks
 
 

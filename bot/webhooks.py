@@ -14,7 +14,6 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from aiohttp import web
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
+from bot.clock import Clock
 from bot.domain import PipelineEvent
 from bot.domain.identifiers import ACCOUNT_ID, EXECUTION_ID, IDENTIFIER, whole
 
@@ -180,10 +180,12 @@ class WebhookReceiver:
         self,
         token: str,
         accept: Callable[[PipelineEvent], Awaitable[bool]],
+        clock: Clock,
         clean: Callable[[str], str] = str,
         on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         self._clean = clean
+        self._clock = clock
         self._token = token.encode()
         self._accept = accept
         self._on_outcome = on_outcome or (lambda _event, _outcome: None)
@@ -228,7 +230,7 @@ class WebhookReceiver:
                 event.pipeline,
             )
             return _answer(202, "accepted")
-        started = time.monotonic()
+        started = self._clock.monotonic()
         try:
             added = await self._accept(event)
         except Exception as exc:
@@ -251,7 +253,7 @@ class WebhookReceiver:
                 "event": event.event_type,
                 "pipeline": f"{event.org}/{event.project}/{event.pipeline}",
                 "outcome": outcome,
-                "duration_s": round(time.monotonic() - started, 4),
+                "duration_s": round(self._clock.monotonic() - started, 4),
             },
         )
         return _answer(202, "accepted")

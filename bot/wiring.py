@@ -14,6 +14,7 @@ import httpx
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import Scope
 from bot.excerpt import ExcerptSettings, ReadLimits
@@ -66,7 +67,9 @@ class HarnessSide:
         await self.downloads.close()
 
 
-def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> HarnessSide:
+def harness_side(
+    settings: Settings, metrics: Metrics, store: Store | None, clock: Clock
+) -> HarnessSide:
     """The Harness clients and the logs use case on top of them (without a store, no
     link cache: the terminal's `fetch`)."""
     http = httpx.AsyncClient(
@@ -88,6 +91,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> H
             deadline=settings.harness_retry_deadline,
             initial_delay=settings.harness_retry_initial_delay,
         ),
+        clock=clock,
         secrets=tuple(settings.secrets()),
         on_request=metrics.count_harness_request,
         per_minute=settings.harness_rate_limit,
@@ -119,6 +123,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> H
         default_scope=default_scope,
         ui_hosts=settings.ui_hosts,
         ui_base_url=settings.harness_base_url,
+        clock=clock,
         log_reader=reader,
         redactor=redactor,
         excerpts=ExcerptOptions(
@@ -129,7 +134,7 @@ def harness_side(settings: Settings, metrics: Metrics, store: Store | None) -> H
             compare_last_success=settings.excerpt_compare_last_success,
         ),
         on_export=metrics.observe_export,
-        links=LinkCache(store) if store is not None else None,
+        links=LinkCache(store, clock) if store is not None else None,
     )
     return HarnessSide(
         http, downloads, pipelines, RetryApi(client), service, redactor, default_scope
@@ -151,6 +156,7 @@ def slack_side(
     workers: Workers,
     metrics: Metrics,
     policy: Policy | None,
+    clock: Clock,
 ) -> SlackSide:
     """The Slack client, the Bolt app with every listener, and the incident flow."""
     client = AsyncWebClient(
@@ -174,14 +180,14 @@ def slack_side(
             base_url=settings.slack_api_url,
             retry_handlers=retry_handlers(rate_limits=False),
         ),
-        Pacer(settings.slack_post_interval),
+        Pacer(clock, settings.slack_post_interval),
         on_error=lambda method, error: metrics.slack_errors.labels(method, error).inc(),
     )
     account = settings.harness_account_id
-    directory = SlackDirectory(client)
+    directory = SlackDirectory(client, clock)
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_name, directory.group_members)
-    subscribed = Subscriptions(service, store, account=account)
+    subscribed = Subscriptions(service, store, account=account, clock=clock)
     subscriptions = SubscriptionHandler(subscribed, poster, access)
     recent = RecentRequests(store)
     CommandHandler(
@@ -189,6 +195,7 @@ def slack_side(
         workers,
         metrics,
         subscriptions,
+        clock=clock,
         request_deadline=settings.request_deadline,
         progress_after=settings.command_progress_after,
         access=access,
@@ -213,9 +220,10 @@ def slack_side(
         SlackIncidentPosts(poster, private_links=private, user_by_email=directory.user_by_email),
         workers,
         account=account,
+        clock=clock,
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
-        histories=RunHistories(harness.pipelines),
+        histories=RunHistories(harness.pipelines, clock),
     )
     return SlackSide(client, bolt, incidents, access)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import BotApp
+from bot.clock import MovableClock
 from bot.config import Settings
 from tests.emulators import slack as slack_emu
 from tests.emulators.harness import HarnessEmulator
@@ -54,6 +54,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/bot.db"
     url: str = request.getfixturevalue("redis_url")
     return url
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    """The time of the test's world: the bot reads it, and a test about time moves it."""
+    return MovableClock()
 
 
 @pytest.fixture
@@ -160,7 +166,7 @@ class RunningBot:
         timestamp: int | None = None,
         content_type: str = "application/x-www-form-urlencoded",
     ) -> tuple[int, dict[str, Any] | str]:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
+        ts = str(timestamp if timestamp is not None else int(self.app.clock.time()))
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
         headers = {
             "content-type": content_type,
@@ -237,14 +243,14 @@ BotFactory = Callable[..., Any]
 
 @pytest.fixture
 async def start_bot(
-    make_settings: SettingsFactory, slack: SlackEmulator
+    make_settings: SettingsFactory, slack: SlackEmulator, clock: MovableClock
 ) -> AsyncIterator[Callable[..., Any]]:
     started: list[tuple[BotApp, aiohttp.ClientSession]] = []
 
     async def factory(
         mode: str = "http", *, in_process: bool = False, **overrides: Any
     ) -> RunningBot:
-        app = await BotApp.create(make_settings(**overrides), mode)  # type: ignore[arg-type]
+        app = await BotApp.create(make_settings(**overrides), mode, clock)  # type: ignore[arg-type]
         session = aiohttp.ClientSession()
         started.append((app, session))
         if in_process:

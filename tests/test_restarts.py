@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.clock import Clock
 from bot.domain import Lane
 from bot.store import PipelineKey, Store, Subscription, open_store
 from tests.emulators.harness import HarnessEmulator
@@ -22,7 +23,7 @@ ARGS = [str(BIN), "--mode", "http", "--host", "127.0.0.1", "--port", "0"]
 
 async def subscribed(url: str, harness: HarnessEmulator) -> Store:
     """The shared store, with #incident subscribed to deploy_checkout."""
-    store = await open_store(url)
+    store = await open_store(url, Clock())
     key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
     await store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
     return store

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from bot.clock import Clock
 from bot.harness.endpoints import Endpoint
 from bot.harness.errors import (
     HarnessAuthError,
@@ -75,8 +75,9 @@ class _TransientError(Exception):
         self.retry_after = retry_after
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date)."""
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds, or an HTTP date
+    compared with `now`, the wall time in seconds)."""
     if not value:
         return None
     value = value.strip()
@@ -86,7 +87,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when.timestamp() - now)
 
 
 class _BackoffHonouringRetryAfter:
@@ -151,12 +152,14 @@ class HarnessClient:
         api_key: str,
         account_id: str,
         retry: RetryPolicy,
+        clock: Clock,
         secrets: tuple[str, ...] = (),
         on_request: Callable[[str, str], None] | None = None,
         streams: StreamOpener | None = None,
         per_minute: float = 900,
     ) -> None:
         self._http = http
+        self.clock = clock
         # Every call and every retry draws from one budget below Harness's limit per key
         # (about 1,000 a minute), so an outage cannot turn into a retry storm.
         self._budget = AsyncLimiter(per_minute, 60)
@@ -191,7 +194,7 @@ class HarnessClient:
         url, query = self._gateway(endpoint, path, params)
         label = endpoint.name
         method = endpoint.method
-        started = time.monotonic()
+        started = self.clock.monotonic()
         body = _Body(json, yaml)
         if not retry or not endpoint.retried:
             try:
@@ -204,7 +207,7 @@ class HarnessClient:
                     retrying = attempt.retry_state.attempt_number > 1
                     return await self._send_once(method, url, query, body, label, retrying)
         except _TransientError as exc:
-            waited = time.monotonic() - started
+            waited = self.clock.monotonic() - started
             log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
             raise HarnessUnavailableError(exc.reason) from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -281,7 +284,7 @@ class HarnessClient:
         if response.status in TRANSIENT_STATUSES and not any(
             needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
         ):
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.time())
             raise _TransientError(f"HTTP {response.status} {detail}".strip(), retry_after)
         raise map_error(failed, detail)
 
@@ -319,7 +322,9 @@ class HarnessClient:
                 needle in detail.lower() for needle, _ in _PERMANENT_TEXTS
             ):
                 self._count(label, str(status))
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                retry_after = parse_retry_after(
+                    response.headers.get("retry-after"), self.clock.time()
+                )
                 raise _TransientError(f"HTTP {status} {detail}".strip(), retry_after)
             self._count(label, str(status))
             raise map_error(response, detail)

@@ -8,7 +8,6 @@ two) and backs off to a ceiling so a long export does not hammer Harness.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -48,7 +47,8 @@ class LogExporter:
         return await self._flights.run(prefix, lambda: self._export(prefix))
 
     async def _export(self, prefix: str) -> LogsLink:
-        started = time.monotonic()
+        clock = self._client.clock
+        started = clock.monotonic()
         delays = poll_delays(self._first_poll)
         while True:
             answer = await self._request(prefix)
@@ -59,7 +59,7 @@ class LogExporter:
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
-            waited = time.monotonic() - started
+            waited = clock.monotonic() - started
             delay = next(delays)
             if waited + delay > self._timeout:
                 raise ExportTimeoutError(waited)

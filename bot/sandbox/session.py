@@ -13,7 +13,6 @@ import asyncio
 import itertools
 import json
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import BotApp
+from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.demo import CHANNEL, build_demo
 from bot.sandbox.render import render
@@ -52,6 +52,7 @@ USER = "U0SANDBOX1"
 class Session:
     def __init__(self, out: Callable[[str], None] = print) -> None:
         self._out = out
+        self._clock = Clock()
         self.harness = HarnessEmulator()
         self.slack = SlackEmulator()
         self._workdir = Path(tempfile.mkdtemp(prefix="harness-logs-sandbox-"))
@@ -87,13 +88,13 @@ class Session:
             excerpt_compare_last_success=False,
             access_policy_file=str(policy),
         )
-        self._app = await BotApp.create(settings, "http")
+        self._app = await BotApp.create(settings, "http", self._clock)
         port = await self._app.start("127.0.0.1", 0)
         self._url = f"http://127.0.0.1:{port}"
         self._http = aiohttp.ClientSession()
         key = PipelineKey(self.harness.account, "default", "shop", "deploy_checkout")
         await self._app.store.add_subscription(
-            Subscription(CHANNEL, key, "Deploy Checkout", "failures", USER, time.time())
+            Subscription(CHANNEL, key, "Deploy Checkout", "failures", USER, self._clock.time())
         )
 
     async def stop(self) -> None:
@@ -134,7 +135,7 @@ class Session:
                 "command": "/harness-logs",
                 "text": text,
                 "response_url": self.slack.response_url(rid),
-                "trigger_id": f"trig.{rid}.{time.time()}",
+                "trigger_id": f"trig.{rid}.{self._clock.time()}",
             }
         )
         status, answer = await self._signed(body, "application/x-www-form-urlencoded")
@@ -209,7 +210,7 @@ class Session:
         await self._settle()
 
     async def _signed(self, body: str, content_type: str) -> tuple[int, Any]:
-        ts = str(int(time.time()))
+        ts = str(int(self._clock.time()))
         signature = SignatureVerifier(slack_emu.SIGNING_SECRET).generate_signature(
             timestamp=ts, body=body
         )

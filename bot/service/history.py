@@ -10,9 +10,9 @@ it.
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
 
+from bot.clock import Clock
 from bot.domain import Execution, History, Run
 from bot.domain.triage import failures_before, history_of
 from bot.harness.errors import HarnessError
@@ -28,8 +28,9 @@ FRESH = 2.0  # seconds within which a list serves even runs it does not show yet
 
 
 class RunHistories:
-    def __init__(self, pipelines: PipelineApi, keep: float = KEEP) -> None:
+    def __init__(self, pipelines: PipelineApi, clock: Clock, keep: float = KEEP) -> None:
         self._pipelines = pipelines
+        self._clock = clock
         self._keep = keep
         self._kept: OrderedDict[tuple[str, str, str], tuple[float, list[Run]]] = OrderedDict()
         self._flights: SingleFlight[list[Run]] = SingleFlight()
@@ -48,7 +49,7 @@ class RunHistories:
         key = (execution.org, execution.project, execution.pipeline_identifier)
         kept = self._kept.get(key)
         if kept is not None:
-            age = time.monotonic() - kept[0]
+            age = self._clock.monotonic() - kept[0]
             # A list from before this run was started says nothing of the runs just
             # before it (they may have been running then): read again, unless it was
             # just read (Harness may list a run a moment after notifying of it).
@@ -59,7 +60,7 @@ class RunHistories:
 
         async def read() -> list[Run]:
             runs = await self._pipelines.runs(execution.scope, key[2], size=RUNS)
-            self._kept[key] = (time.monotonic(), runs)
+            self._kept[key] = (self._clock.monotonic(), runs)
             self._kept.move_to_end(key)
             while len(self._kept) > PIPELINES:
                 self._kept.popitem(last=False)

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from bot.clock import Clock
 from bot.domain import (
     Execution,
     Filters,
@@ -127,13 +127,15 @@ class Incidents:
         workers: Workers,
         *,
         account: str,
+        clock: Clock,
         access: Access | None = None,
         on_broken: Callable[[], None] | None = None,
         histories: RunHistories | None = None,
     ) -> None:
         self._on_broken = on_broken or (lambda: None)
         self._histories = histories
-        self._mutes = Mutes(store)
+        self._clock = clock
+        self._mutes = Mutes(store, clock)
         self._service = service
         self._access = access or Access(None, _no_name, _no_members)
         self._store = store
@@ -152,7 +154,7 @@ class Incidents:
             Work(
                 WEBHOOK,
                 {"event": event_to_json(event)},
-                deadline=time.time() + ALERT_DEADLINE,
+                deadline=self._workers.deadline_in(ALERT_DEADLINE),
                 key=_delivery(event),
             )
         )
@@ -249,13 +251,14 @@ class Incidents:
     ) -> LogsResult:
         key = f"{what}:{_delivery(event)}"
         cached = self._results.get(key)
-        if cached is not None and time.monotonic() - cached[0] < RESULT_TTL:
+        if cached is not None and self._clock.monotonic() - cached[0] < RESULT_TTL:
             return cached[1]
 
         async def once() -> LogsResult:
             result = await fetch(ExecutionTarget(event.scope, event.plan_execution_id))
-            self._results[key] = (time.monotonic(), result)
-            for stale in [k for k, (at, _r) in self._results.items() if _old(at)]:
+            now = self._clock.monotonic()
+            self._results[key] = (now, result)
+            for stale in [k for k, (at, _r) in self._results.items() if now - at >= RESULT_TTL]:
                 del self._results[stale]
             return result
 
@@ -525,10 +528,6 @@ def _passing(exc: TargetError) -> bool:
     """Harness failing for now (down, rate limiting): worth another try later."""
     miss = exc.miss
     return isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT)
-
-
-def _old(at: float) -> bool:
-    return time.monotonic() - at >= RESULT_TTL
 
 
 def _sub_json(subscription: Subscription) -> dict[str, Any]:

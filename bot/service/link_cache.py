@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
+from bot.clock import Clock
 from bot.domain import LogsLink
 from bot.store import Store
 
@@ -22,8 +23,9 @@ MIN_TTL = 30.0  # not worth keeping for less
 
 
 class LinkCache:
-    def __init__(self, store: Store, margin: float = MARGIN) -> None:
+    def __init__(self, store: Store, clock: Clock, margin: float = MARGIN) -> None:
         self._store = store
+        self._clock = clock
         self._margin = margin
 
     async def get(self, prefix: str) -> LogsLink | None:
@@ -36,12 +38,15 @@ class LinkCache:
             return None
         data = json.loads(raw)
         expires = datetime.fromisoformat(data["expires"]) if data.get("expires") else None
+        # The store's own expiry runs on its clock (Redis's); the link's is what counts.
+        if expires is None or (expires - self._clock.now()).total_seconds() < self._margin:
+            return None
         return LogsLink(data["url"], expires)
 
     async def put(self, prefix: str, link: LogsLink) -> None:
         if link.expires_at is None:
             return  # without an expiry it cannot be known to stay good
-        ttl = (link.expires_at - datetime.now(UTC)).total_seconds() - self._margin
+        ttl = (link.expires_at - self._clock.now()).total_seconds() - self._margin
         if ttl < MIN_TTL:
             return
         value = json.dumps({"url": link.url, "expires": link.expires_at.isoformat()})

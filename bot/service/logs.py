@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from functools import partial
 from urllib.parse import urlsplit
 
+from bot.clock import Clock
 from bot.domain import (
     Execution,
     ExportProblem,
@@ -61,6 +61,7 @@ class LogsService:
         default_scope: Scope,
         ui_hosts: Collection[str],
         ui_base_url: str,
+        clock: Clock,
         log_reader: StepLogReader | None = None,
         redactor: Redactor | None = None,
         excerpts: ExcerptOptions | None = None,
@@ -68,6 +69,7 @@ class LogsService:
         links: LinkCache | None = None,
     ) -> None:
         self._exporter = exporter
+        self._clock = clock
         self._links = links
         self._kept_exports: SingleFlight[LogsLink | ExportProblem] = SingleFlight()
         self._clean = partial(clean_message, redactor=redactor or Redactor())
@@ -178,7 +180,7 @@ class LogsService:
     async def _timed_export(
         self, prefix: str, *, finished: bool, fresh: bool = False
     ) -> LogsLink | ExportProblem:
-        started = time.monotonic()
+        started = self._clock.monotonic()
         if finished and not fresh and self._links is not None:
             cached = await self._links.get(prefix)
             if cached is not None:
@@ -211,7 +213,7 @@ class LogsService:
 
     def _report_export(self, outcome: str, started: float) -> None:
         if self._on_export is not None:
-            self._on_export(outcome, time.monotonic() - started)
+            self._on_export(outcome, self._clock.monotonic() - started)
 
 
 __all__ = ["LogsService"]

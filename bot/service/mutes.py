@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
+from bot.clock import Clock
 from bot.domain import Mute, PipelineKey
 from bot.store import Store
 
@@ -27,12 +27,13 @@ def _key(channel: str, pipeline: PipelineKey) -> str:
 
 
 class Mutes:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
 
     async def mute(self, channel: str, pipeline: PipelineKey, user: str, how: str) -> Mute:
         """`how`: "1h", "24h" or "recovery"; replaces any mute in force."""
-        now = time.time()
+        now = self._clock.time()
         lasts = DURATIONS.get(how)
         mute = Mute(user, now, None if lasts is None else now + lasts)
         kept = {"by": mute.by, "at": mute.at, "until": mute.until}
@@ -42,23 +43,25 @@ class Mutes:
 
     async def of(self, channel: str, pipeline: PipelineKey) -> Mute | None:
         """The mute in force, if any."""
-        return _read(await self._store.get_value(_key(channel, pipeline)))
+        return self._in_force(await self._store.get_value(_key(channel, pipeline)))
 
     async def end(self, channel: str, pipeline: PipelineKey) -> Mute | None:
         """End the mute; it is returned to the one caller that ended it."""
-        return _read(await self._store.take_value(_key(channel, pipeline)))
+        return self._in_force(await self._store.take_value(_key(channel, pipeline)))
 
-
-def _read(raw: str | None) -> Mute | None:
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-        until = data.get("until")
-        mute = Mute(str(data["by"]), float(data["at"]), None if until is None else float(until))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return None
-    return mute if mute.active(time.time()) else None
+    def _in_force(self, raw: str | None) -> Mute | None:
+        """The kept mute, unless it is unreadable or over (a store keeps it a little past
+        its end: Redis expires keys lazily, SQLite on the next read)."""
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            until = data.get("until")
+            by, at = str(data["by"]), float(data["at"])
+            mute = Mute(by, at, None if until is None else float(until))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return mute if mute.active(self._clock.time()) else None
 
 
 __all__ = ["DURATIONS", "LONGEST", "Mutes"]

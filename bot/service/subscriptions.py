@@ -9,9 +9,9 @@ is the edge's question, asked between `find` and `subscribe`.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
+from bot.clock import Clock
 from bot.domain import Events, Filters, Mute, PipelineKey, PipelineRef, Scope, Subscription
 from bot.domain.misses import NotSubscribed, SeveralSubscriptions
 from bot.service.logs import LogsService
@@ -32,11 +32,12 @@ class Listed:
 
 
 class Subscriptions:
-    def __init__(self, logs: LogsService, store: Store, *, account: str) -> None:
+    def __init__(self, logs: LogsService, store: Store, *, account: str, clock: Clock) -> None:
         self._logs = logs
         self._store = store
         self._account = account
-        self.mutes = Mutes(store)
+        self._clock = clock
+        self.mutes = Mutes(store, clock)
 
     @property
     def default_scope(self) -> Scope:
@@ -62,7 +63,13 @@ class Subscriptions:
         """Store it, as given; with the subscription it replaced (None: a new one)."""
         key = PipelineKey(self._account, scope.org, scope.project, pipeline.identifier)
         subscription = Subscription(
-            channel, key, pipeline.name, events, user, time.time(), filters=filters or Filters()
+            channel,
+            key,
+            pipeline.name,
+            events,
+            user,
+            self._clock.time(),
+            filters=filters or Filters(),
         )
         before = await self.of(channel, key)
         await self._store.add_subscription(subscription)

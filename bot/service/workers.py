@@ -22,12 +22,12 @@ import functools
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from bot.clock import Clock
 from bot.domain import Lane, Work
 from bot.store import WorkQueue
 
@@ -101,6 +101,7 @@ class Workers:
         queue: WorkQueue,
         capacity: dict[Lane, int],
         *,
+        clock: Clock,
         owner: str | None = None,
         lease: float = LEASE,
         poll: float = 0.5,
@@ -113,6 +114,7 @@ class Workers:
         # Awaited before taking new work: requests still being acknowledged go first.
         self._yield_to = yield_to
         self._queue = queue
+        self._clock = clock
         self._capacity = capacity
         self.owner = owner or worker_name()
         self._lease = lease
@@ -131,6 +133,10 @@ class Workers:
     def handle(self, kind: str, handler: Handler, expired: Expired | None = None) -> None:
         self._handlers[kind] = (handler, expired)
 
+    def deadline_in(self, seconds: float) -> float:
+        """The deadline of work that may take `seconds` from now (epoch seconds)."""
+        return self._clock.time() + seconds
+
     @property
     def in_flight(self) -> int:
         return sum(len(tasks) for tasks in self._running.values())
@@ -143,7 +149,7 @@ class Workers:
         """Record the work (raises when the store cannot); False for a duplicate key."""
         if work.kind not in self._handlers:
             raise ValueError(f"no handler for work of kind {work.kind!r}")
-        stamped = work if work.created_at else _stamped(work)
+        stamped = work if work.created_at else replace(work, created_at=self._clock.time())
         added = await self._queue.enqueue(stamped)
         if added and work.lane in self._wake:
             self._wake[work.lane].set()
@@ -194,7 +200,7 @@ class Workers:
             work = self._works.get(task)
             if work is not None and work.id not in self._returned:
                 with contextlib.suppress(Exception):
-                    await self._queue.retry(work.again(time.time(), failed=False))
+                    await self._queue.retry(work.again(self._clock.time(), failed=False))
         log.info("%d piece(s) of work put back in the queue", len(pending))
 
     async def _lane_loop(self, lane: Lane) -> None:
@@ -236,7 +242,7 @@ class Workers:
             log.error("no handler for work of kind %r; dropped", work.kind)
             await self._queue.drop(work)
             return
-        now = time.time()
+        now = self._clock.time()
         if self._on_wait is not None:
             self._on_wait(work.lane.value, max(0.0, now - max(work.not_before, work.created_at)))
         left = work.deadline - now
@@ -254,7 +260,9 @@ class Workers:
         except asyncio.CancelledError:
             # Shutting down: the work goes back at once for whoever runs next.
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._queue.retry(work.again(time.time(), failed=False)))
+                await asyncio.shield(
+                    self._queue.retry(work.again(self._clock.time(), failed=False))
+                )
                 self._returned.add(work.id)
             raise
         except Exception:
@@ -270,10 +278,10 @@ class Workers:
                 await self._queue.finish(work, self._remember)
             elif isinstance(outcome, GiveUp):
                 await self._give_up(work, expired, outcome.why)
-            elif time.time() + outcome.seconds >= work.deadline:
+            elif self._clock.time() + outcome.seconds >= work.deadline:
                 await self._give_up(work, expired, outcome.why or "deadline passed")
             else:
-                at = time.time() + outcome.seconds
+                at = self._clock.time() + outcome.seconds
                 await self._queue.retry(work.again(at, failed=outcome.failed))
                 self._wake_later(work.lane, outcome.seconds)
         except Exception as exc:
@@ -301,10 +309,6 @@ class Workers:
                 await self._queue.extend(work, self.owner, self._lease)
             except Exception as exc:
                 log.warning("could not extend a lease: %r", exc)
-
-
-def _stamped(work: Work) -> Work:
-    return replace(work, created_at=time.time())
 
 
 __all__ = [

@@ -15,7 +15,6 @@ reached through `response_url`), they fall back to the action's `response_url`.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -261,7 +260,7 @@ async def record_press(
     work = Work(
         kind,
         press,
-        deadline=time.time() + RESPONSE_URL_LIFE,
+        deadline=workers.deadline_in(RESPONSE_URL_LIFE),
         lane=Lane.INTERACTIVE,
         key=f"{kind}:{trigger}" if trigger else None,
     )

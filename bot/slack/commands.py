@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.clock import Clock
 from bot.domain import Lane, LogsLink, Scope, Work
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
@@ -57,6 +57,7 @@ class CommandHandler:
         metrics: Metrics,
         subscriptions: SubscriptionHandler,
         *,
+        clock: Clock,
         request_deadline: float = 120.0,
         progress_after: float = 10.0,
         access: Access,
@@ -64,6 +65,7 @@ class CommandHandler:
         on_request: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
         self._on_request = on_request
+        self._clock = clock
         self._service = service
         self._workers = workers
         self._metrics = metrics
@@ -83,7 +85,7 @@ class CommandHandler:
         work = Work(
             KIND,
             {k: command.get(k) for k in _KEPT},
-            deadline=time.time() + RESPONSE_URL_LIFE,
+            deadline=self._workers.deadline_in(RESPONSE_URL_LIFE),
             lane=Lane.INTERACTIVE,
             key=f"command:{trigger}" if trigger else None,
         )
@@ -191,7 +193,7 @@ class CommandHandler:
                 "channel": command.get("channel_id"),
                 "command": str(command.get("text") or "")[:200],
                 "outcome": outcome,
-                "duration_s": round(time.time() - work.created_at, 3),
+                "duration_s": round(self._clock.time() - work.created_at, 3),
             },
         )
         if private is not None:
@@ -205,11 +207,11 @@ class CommandHandler:
     async def _progress(self, response_url: str, target: Target, said: list[float]) -> None:
         """While Harness works, the "Fetching" note says for how long (at most twice:
         a response_url takes five replies); each update is noted in `said`."""
-        started = time.monotonic()
+        started = self._clock.monotonic()
         for after in (self._progress_after, self._progress_after * 4):
             # A timer for a person to read, not synchronisation.
-            await asyncio.sleep(max(0.0, started + after - time.monotonic()))
-            waited = time.monotonic() - started
+            await asyncio.sleep(max(0.0, started + after - self._clock.monotonic()))
+            waited = self._clock.monotonic() - started
             try:
                 await reply(response_url, blocks.progress_message(target, waited))
             except ResponseUrlError as exc:

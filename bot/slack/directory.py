@@ -8,12 +8,13 @@ or an alert costs at most one Slack call per channel, group or person in that ti
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,9 @@ V = TypeVar("V")
 
 
 class SlackDirectory:
-    def __init__(self, client: AsyncWebClient, keep: float = KEEP) -> None:
+    def __init__(self, client: AsyncWebClient, clock: Clock, keep: float = KEEP) -> None:
         self._client = client
+        self._clock = clock
         self._keep = keep
         self._names: dict[str, tuple[float, str | None]] = {}
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
@@ -90,12 +92,12 @@ class SlackDirectory:
     ) -> V:
         """The answer kept for `key` if it is fresh, else `look_up()`'s, kept from now."""
         entry = kept.get(key)
-        if entry is not None and time.monotonic() - entry[0] < self._keep:
+        if entry is not None and self._clock.monotonic() - entry[0] < self._keep:
             return entry[1]
         value = await look_up()
         if len(kept) >= MOST:
             kept.clear()
-        kept[key] = (time.monotonic(), value)
+        kept[key] = (self._clock.monotonic(), value)
         return value
 
 

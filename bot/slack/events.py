@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -52,7 +51,7 @@ class UnfurlHandler:
         work = Work(
             KIND,
             {k: event.get(k) for k in _KEPT},
-            deadline=time.time() + UNFURL_DEADLINE,
+            deadline=self._workers.deadline_in(UNFURL_DEADLINE),
             lane=Lane.INTERACTIVE,
             key=f"unfurl:{event_id}" if event_id else None,
         )

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import Clock
 from bot.service.incidents import ChannelUnavailable
 from bot.service.workers import SlowDown
 
@@ -37,13 +37,14 @@ POST_INTERVAL = 1.0  # seconds between posts to one channel
 class Pacer:
     """One post per `interval` per channel, in this process."""
 
-    def __init__(self, interval: float = POST_INTERVAL) -> None:
+    def __init__(self, clock: Clock, interval: float = POST_INTERVAL) -> None:
+        self._clock = clock
         self._interval = interval
         self._next: dict[str, float] = {}
 
     def wait(self, channel: str) -> float:
         """0 when the channel may post now (and the turn is taken), else seconds to wait."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         due = self._next.get(channel, 0.0)
         if due > now:
             return due - now
@@ -55,22 +56,24 @@ class Pacer:
     def sent(self, channel: str) -> None:
         """Counted from when Slack answered, so two posts never arrive closer than the
         interval, whatever the network did to the first."""
-        self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + self._interval)
+        self._next[channel] = max(
+            self._next.get(channel, 0.0), self._clock.monotonic() + self._interval
+        )
 
     def after(self, channel: str, seconds: float) -> None:
         """Slack asked this channel to wait: nothing more goes there until then."""
-        self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + seconds)
+        self._next[channel] = max(self._next.get(channel, 0.0), self._clock.monotonic() + seconds)
 
 
 class Poster:
     def __init__(
         self,
         client: AsyncWebClient,
-        pacer: Pacer | None = None,
+        pacer: Pacer,
         on_error: Callable[[str, str], None] | None = None,
     ) -> None:
         self._client = client
-        self._pacer = pacer or Pacer()
+        self._pacer = pacer
         self._on_error = on_error or (lambda _method, _error: None)
 
     async def post(

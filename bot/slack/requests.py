@@ -18,9 +18,10 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,11 @@ class Accepted:
 
 
 class SlackRequests:
-    def __init__(self, signing_secret: str, first_time: Callable[[str], Awaitable[bool]]) -> None:
+    def __init__(
+        self, signing_secret: str, first_time: Callable[[str], Awaitable[bool]], clock: Clock
+    ) -> None:
         self._secret = signing_secret.encode()
+        self._clock = clock
         self._first_time = first_time
 
     async def check(self, headers: dict[str, str], raw: bytes) -> Accepted | Refused:
@@ -50,7 +54,7 @@ class SlackRequests:
         signature = headers.get("x-slack-signature", "")
         if not timestamp.isdigit() or len(timestamp) > 12:
             return Refused(401, "missing or malformed timestamp")
-        if abs(time.time() - int(timestamp)) > WINDOW:
+        if abs(self._clock.time() - int(timestamp)) > WINDOW:
             return Refused(401, "stale timestamp")
         if not _SIGNATURE.fullmatch(signature):
             return Refused(401, "missing or malformed signature")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
+from bot.clock import Clock
 from bot.domain import Events
 from bot.store.base import PipelineKey, Store, Subscription, ThreadRecord, WorkQueue
 
@@ -19,7 +20,7 @@ class StoreUnavailable(Exception):
     """The store could not be opened; the message names why (never a password)."""
 
 
-async def open_store(url: str) -> Store:
+async def open_store(url: str, clock: Clock) -> Store:
     """`sqlite:///relative.db`, `sqlite:////absolute.db` or `redis://host:port/db`.
 
     Raises `StoreUrlError` for a URL of another kind and `StoreUnavailable` when
@@ -27,7 +28,7 @@ async def open_store(url: str) -> Store:
     """
     try:
         async with asyncio.timeout(OPEN_TIMEOUT):
-            return await _open(url)
+            return await _open(url, clock)
     except StoreUrlError:
         raise
     except TimeoutError:
@@ -40,18 +41,18 @@ async def open_store(url: str) -> Store:
         raise StoreUnavailable(reason.splitlines()[0][:300]) from None
 
 
-async def _open(url: str) -> Store:
+async def _open(url: str, clock: Clock) -> Store:
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         from bot.store.sqlite import SqliteStore
 
         path = url.removeprefix("sqlite://")
         path = path[1:] if path.startswith("/") else path
-        return await SqliteStore.open(path or "data/bot.db")
+        return await SqliteStore.open(path or "data/bot.db", clock)
     if scheme in ("redis", "rediss", "unix"):
         from bot.store.redis import RedisStore
 
-        return await RedisStore.open(url)
+        return await RedisStore.open(url, clock)
     raise StoreUrlError("must start with sqlite:/// or redis://")
 
 

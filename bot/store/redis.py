@@ -16,12 +16,12 @@ its work is queued and remembered once it is done.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from bot.clock import Clock
 from bot.domain import Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
@@ -90,16 +90,17 @@ def _sub_from_json(channel: str, raw: str | bytes) -> Subscription:
 
 
 class RedisStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, clock: Clock) -> None:
         self._redis = redis
+        self._clock = clock
 
     @classmethod
-    async def open(cls, url: str) -> RedisStore:
+    async def open(cls, url: str, clock: Clock) -> RedisStore:
         redis = Redis.from_url(
             url, decode_responses=True, socket_timeout=5, socket_connect_timeout=5
         )
         await redis.ping()
-        store = cls(redis)
+        store = cls(redis, clock)
         for lane in Lane:
             try:
                 await redis.xgroup_create(_stream(lane), GROUP, id="0", mkstream=True)
@@ -114,7 +115,7 @@ class RedisStore:
         stored = Subscription(
             **{
                 **subscription.__dict__,
-                "created_at": subscription.created_at or time.time(),
+                "created_at": subscription.created_at or self._clock.time(),
                 "broken": None,
             }
         )
@@ -261,7 +262,7 @@ class RedisStore:
 
     async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
         stream = _stream(lane)
-        await self._redis.eval(_PROMOTE, 2, _delayed(lane), stream, time.time(), limit)
+        await self._redis.eval(_PROMOTE, 2, _delayed(lane), stream, self._clock.time(), limit)
         idle_ms = max(1, int(lease * 1000))
         # [next start, [(id, fields), ...], [ids deleted meanwhile]]
         reclaimed: Any = await self._redis.xautoclaim(
@@ -289,7 +290,7 @@ class RedisStore:
 
     async def retry(self, work: Work) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
-            if work.not_before > time.time():
+            if work.not_before > self._clock.time():
                 pipe.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
             else:
                 pipe.xadd(_stream(work.lane), {"w": work.to_json()})
@@ -313,7 +314,7 @@ class RedisStore:
         return int(in_stream) + int(waiting)
 
     async def _add(self, work: Work) -> None:
-        if work.not_before > time.time():
+        if work.not_before > self._clock.time():
             await self._redis.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
         else:
             await self._redis.xadd(_stream(work.lane), {"w": work.to_json()})

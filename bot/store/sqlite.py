@@ -7,11 +7,11 @@ loop. Migrations run at start-up, in order, each in a transaction.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import aiosqlite
 
+from bot.clock import Clock
 from bot.domain import Events, Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
@@ -82,11 +82,12 @@ def _sub(row: aiosqlite.Row) -> Subscription:
 
 
 class SqliteStore:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, clock: Clock) -> None:
         self._db = db
+        self._clock = clock
 
     @classmethod
-    async def open(cls, path: str) -> SqliteStore:
+    async def open(cls, path: str, clock: Clock) -> SqliteStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
@@ -94,13 +95,12 @@ class SqliteStore:
         await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA busy_timeout=5000")
         await db.execute("PRAGMA synchronous=NORMAL")
-        store = cls(db)
+        store = cls(db, clock)
         await store._migrate()
-        await db.execute(
-            "DELETE FROM threads WHERE updated_at < ?", (time.time() - THREAD_RETENTION,)
-        )
-        await db.execute("DELETE FROM claims WHERE expires_at < ?", (time.time(),))
-        await db.execute("DELETE FROM kept WHERE expires_at < ?", (time.time(),))
+        now = clock.time()
+        await db.execute("DELETE FROM threads WHERE updated_at < ?", (now - THREAD_RETENTION,))
+        await db.execute("DELETE FROM claims WHERE expires_at < ?", (now,))
+        await db.execute("DELETE FROM kept WHERE expires_at < ?", (now,))
         return store
 
     async def _migrate(self) -> None:
@@ -137,7 +137,7 @@ class SqliteStore:
                 subscription.pipeline_name,
                 subscription.events,
                 subscription.created_by,
-                subscription.created_at or time.time(),
+                subscription.created_at or self._clock.time(),
                 json.dumps(subscription.filters.as_dict()),
             ),
         )
@@ -207,7 +207,7 @@ class SqliteStore:
                 key.pipeline,
                 record.run_sequence,
                 record.status,
-                time.time(),
+                self._clock.time(),
             ),
         )
 
@@ -235,12 +235,13 @@ class SqliteStore:
 
     async def put_value(self, key: str, value: str, ttl_seconds: float) -> None:
         await self._db.execute(
-            "INSERT OR REPLACE INTO kept VALUES (?, ?, ?)", (key, value, time.time() + ttl_seconds)
+            "INSERT OR REPLACE INTO kept VALUES (?, ?, ?)",
+            (key, value, self._clock.time() + ttl_seconds),
         )
 
     async def get_value(self, key: str) -> str | None:
         row = await self._one(
-            "SELECT value FROM kept WHERE key = ? AND expires_at > ?", (key, time.time())
+            "SELECT value FROM kept WHERE key = ? AND expires_at > ?", (key, self._clock.time())
         )
         return str(row["value"]) if row else None
 
@@ -249,10 +250,10 @@ class SqliteStore:
             "DELETE FROM kept WHERE key = ? RETURNING value, expires_at", (key,)
         ) as cursor:
             row = await cursor.fetchone()
-        return str(row["value"]) if row and row["expires_at"] > time.time() else None
+        return str(row["value"]) if row and row["expires_at"] > self._clock.time() else None
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
-        now = time.time()
+        now = self._clock.time()
         cursor = await self._db.execute(
             """INSERT INTO claims VALUES (?, ?)
                ON CONFLICT (key) DO UPDATE SET expires_at=excluded.expires_at
@@ -278,13 +279,13 @@ class SqliteStore:
                 work.key,
                 work.not_before,
                 _DONE + (work.key or ""),
-                time.time(),
+                self._clock.time(),
             ),
         )
         return cursor.rowcount == 1
 
     async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
-        now = time.time()
+        now = self._clock.time()
         async with self._db.execute(
             """UPDATE work SET owner = ?, lease_until = ?
                WHERE id IN (
@@ -301,7 +302,7 @@ class SqliteStore:
     async def extend(self, work: Work, owner: str, lease: float) -> None:
         await self._db.execute(
             "UPDATE work SET lease_until = ? WHERE id = ? AND owner = ?",
-            (time.time() + lease, int(work.id), owner),
+            (self._clock.time() + lease, int(work.id), owner),
         )
 
     async def finish(self, work: Work, remember: float) -> None:

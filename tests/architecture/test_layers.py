@@ -15,6 +15,7 @@ BOT = Path(__file__).resolve().parents[2] / "bot"
 # The part of the architecture each module belongs to (by its longest matching prefix).
 PARTS: dict[str, str] = {
     "bot.domain": "domain",
+    "bot.clock": "util",
     "bot.config": "util",
     "bot.logging_setup": "util",
     "bot.metrics": "util",
@@ -109,3 +110,57 @@ def test_the_list_of_known_breaches_only_shrinks() -> None:
 def test_every_module_belongs_to_a_part() -> None:
     for path in BOT.rglob("*.py"):
         _part(_module_name(path))
+
+
+# Reading the time: the clock's, and nobody else's (bot/clock.py says why).
+_CLOCK_MODULE = "bot.clock"
+_TIME_READS = {
+    "time": {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"},
+    "datetime": {"now", "utcnow", "today"},
+    "date": {"today"},
+}
+
+
+def time_reads(tree: ast.AST) -> list[str]:
+    """Where a module reads the clock itself: `time.time()`, `datetime.now()`,
+    `from time import monotonic`, an event loop's `.time()`..."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "time":
+            found += [
+                f"from time import {a.name}" for a in node.names if a.name in _TIME_READS["time"]
+            ]
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        owner, attr = node.func.value, node.func.attr
+        name = owner.id if isinstance(owner, ast.Name) else None
+        if name in _TIME_READS and attr in _TIME_READS[name]:
+            found.append(f"line {node.lineno}: {name}.{attr}()")
+        elif attr == "time" and isinstance(owner, ast.Call):
+            inner = owner.func
+            if isinstance(inner, ast.Attribute) and inner.attr in (
+                "get_running_loop",
+                "get_event_loop",
+            ):
+                found.append(f"line {node.lineno}: loop.time()")
+    return found
+
+
+def test_only_the_clock_reads_the_time() -> None:
+    readers = {}
+    for path in BOT.rglob("*.py"):
+        module = _module_name(path)
+        if module != _CLOCK_MODULE and (found := time_reads(ast.parse(path.read_text()))):
+            readers[module] = found
+    assert not readers, f"read the time from bot.clock.Clock instead: {readers}"
+
+
+def test_the_time_check_sees_every_form() -> None:
+    source = """
+import time, asyncio
+from datetime import datetime, date
+from time import monotonic
+a = time.time(); b = datetime.now(); c = date.today(); d = asyncio.get_running_loop().time()
+e = datetime.fromtimestamp(3)
+"""
+    assert len(time_reads(ast.parse(source))) == 5

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from tenacity import RetryCallState
 
+from bot.clock import Clock
 from bot.harness.client import (
     HarnessClient,
     RetryPolicy,
@@ -45,12 +46,13 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 
 
 def test_retry_after_in_both_http_forms() -> None:
-    assert parse_retry_after("3") == 3.0
-    now = time.time()
+    now = 1_000_000_000.0
+    assert parse_retry_after("3", now) == 3.0
     when = datetime.fromtimestamp(now, UTC) + timedelta(seconds=10)
-    assert 9 <= (parse_retry_after(format_datetime(when, usegmt=True), now) or 0) <= 11
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
+    assert parse_retry_after(format_datetime(when, usegmt=True), now) == 10.0
+    assert parse_retry_after(format_datetime(when, usegmt=True), now + 60) == 0.0  # passed
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
 
 
 @pytest.mark.parametrize(
@@ -79,6 +81,7 @@ def client_for(harness: HarnessEmulator, http: httpx.AsyncClient, deadline: floa
         api_key=harness.api_key,
         account_id=harness.account,
         retry=RetryPolicy(deadline=deadline, initial_delay=0.01),
+        clock=Clock(),
     )
 
 
@@ -119,6 +122,7 @@ async def test_every_endpoint_carries_its_account_parameter_and_counts_under_its
             api_key=harness.api_key,
             account_id=harness.account,
             retry=RetryPolicy(deadline=1),
+            clock=Clock(),
             on_request=lambda label, outcome: seen.append((label, outcome)),
         )
         if endpoint.method == "GET" and "{id}" not in endpoint.path:
@@ -145,6 +149,7 @@ async def test_an_outage_cannot_turn_into_a_retry_storm(harness: HarnessEmulator
             api_key=harness.api_key,
             account_id=harness.account,
             retry=RetryPolicy(deadline=1.0, initial_delay=0.001, max_delay=0.01),
+            clock=Clock(),
             per_minute=5,  # the budget, shared by every call and retry of this process
         )
         with pytest.raises(HarnessUnavailableError):

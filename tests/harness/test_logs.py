@@ -8,6 +8,7 @@ import itertools
 import httpx
 import pytest
 
+from bot.clock import Clock
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
 from bot.harness.logs import LogExporter, poll_delays, reachable_link
@@ -33,6 +34,7 @@ def exporter(
         api_key=harness.api_key,
         account_id=harness.account,
         retry=RetryPolicy(deadline=5, initial_delay=0.01),
+        clock=Clock(),
     )
     return LogExporter(client, timeout=timeout, first_poll=0.005)
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from bot.clock import Clock
 from bot.domain import Scope
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import HarnessAuthError, HarnessUnavailableError
@@ -29,6 +30,7 @@ async def client(harness: HarnessEmulator) -> AsyncIterator[HarnessClient]:
             api_key=harness.api_key,
             account_id=harness.account,
             retry=RetryPolicy(deadline=2, initial_delay=0.01),
+            clock=Clock(),
         )
 
 

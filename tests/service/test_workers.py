@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.clock import Clock
 from bot.domain import Lane, Work
 from bot.service.workers import Done, GiveUp, Handler, Later, SlowDown, Workers
 from bot.store import Store, open_store
@@ -19,7 +20,7 @@ INTERACTIVE, BACKGROUND = Lane.INTERACTIVE, Lane.BACKGROUND
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    opened = await open_store(store_url)
+    opened = await open_store(store_url, Clock())
     yield opened
     await opened.close()
 
@@ -27,7 +28,7 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 def workers(store: Store, **options: Any) -> Workers:
     settings: dict[str, Any] = {"poll": 0.05, "first_retry": 0.01, "lease": 5.0}
     settings.update(options)
-    return Workers(store, {INTERACTIVE: 2, BACKGROUND: 2}, **settings)
+    return Workers(store, {INTERACTIVE: 2, BACKGROUND: 2}, clock=Clock(), **settings)
 
 
 @asynccontextmanager

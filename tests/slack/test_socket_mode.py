@@ -115,11 +115,12 @@ async def test_a_refused_app_token_stops_start_up_with_one_clear_line(
     make_settings: Any,
 ) -> None:
     from bot.app import BotApp
+    from bot.clock import Clock
     from bot.config import StartupError
 
     wrong = "xapp-1-A0123456789-1111111111-ffffffffffffffffffffffffffffffff"
     app = await BotApp.create(
-        make_settings(slack_app_token=wrong, slack_signing_secret=None), "socket"
+        make_settings(slack_app_token=wrong, slack_signing_secret=None), "socket", Clock()
     )
     try:
         with pytest.raises(StartupError) as caught:

@@ -71,7 +71,9 @@ async def test_unmute_ends_a_mute_and_says_so_in_the_channel(bot: RunningBot) ->
     assert not_muted["response_type"] == "ephemeral"
     assert "is not muted" in not_muted["text"]
     subscription = (await bot.app.store.channel_subscriptions("C0INCIDENT"))[0]
-    await Mutes(bot.app.store).mute("C0INCIDENT", subscription.pipeline, "U0BOB00001", "1h")
+    await Mutes(bot.app.store, bot.app.clock).mute(
+        "C0INCIDENT", subscription.pipeline, "U0BOB00001", "1h"
+    )
     listing = await run(bot, "subscriptions")
     assert ":mute: muted by <@U0BOB00001> until <!date^" in json.dumps(listing)
     reply = await run(bot, 'unmute "Deploy Checkout"')

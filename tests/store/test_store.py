@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import Clock
 from bot.store import PipelineKey, Store, StoreUrlError, Subscription, ThreadRecord, open_store
 
 CHECKOUT = PipelineKey("acc", "default", "shop", "deploy_checkout")
@@ -16,7 +17,7 @@ PAYMENTS = PipelineKey("acc", "payments", "checkout", "deploy_payments")
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    opened = await open_store(store_url)
+    opened = await open_store(store_url, Clock())
     yield opened
     await opened.close()
 
@@ -90,7 +91,7 @@ async def test_a_claim_is_taken_once_until_it_expires(store: Store) -> None:
 
 async def test_concurrent_claims_have_one_winner(store_url: str) -> None:
     # Two clients, as two replicas would have.
-    first, second = await open_store(store_url), await open_store(store_url)
+    first, second = await open_store(store_url, Clock()), await open_store(store_url, Clock())
     try:
         results = await asyncio.gather(
             *(s.claim("webhook:x", 60) for s in (first, second) for _ in range(5))
@@ -102,10 +103,10 @@ async def test_concurrent_claims_have_one_winner(store_url: str) -> None:
 
 
 async def test_state_survives_reopening(store_url: str) -> None:
-    store = await open_store(store_url)
+    store = await open_store(store_url, Clock())
     await store.add_subscription(sub("C1"))
     await store.close()
-    reopened = await open_store(store_url)
+    reopened = await open_store(store_url, Clock())
     assert [s.channel for s in await reopened.pipeline_subscriptions(CHECKOUT)] == ["C1"]
     await reopened.ping()
     await reopened.close()
@@ -115,7 +116,7 @@ async def test_sqlite_creates_its_file_migrates_and_uses_wal(tmp_path: Path) -> 
     from bot.store.sqlite import MIGRATIONS, SqliteStore
 
     path = tmp_path / "nested" / "dir" / "bot.db"
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(f"sqlite:///{path}", Clock())
     assert isinstance(store, SqliteStore)
     assert path.exists()
     assert await store.schema_version() == len(MIGRATIONS)
@@ -144,7 +145,7 @@ async def test_a_version_1_database_keeps_its_threads_through_the_migrations(
             ("C1", "exec1", "1.2", *astuple(CHECKOUT), 42, "Failed", "{}", time.time()),
         )
         db.execute("PRAGMA user_version = 1")
-    store = await open_store(f"sqlite:///{path}")
+    store = await open_store(f"sqlite:///{path}", Clock())
     try:
         thread = await store.get_thread("C1", "exec1")
         assert thread == ThreadRecord("C1", "exec1", "1.2", CHECKOUT, 42, "Failed")
@@ -154,7 +155,7 @@ async def test_a_version_1_database_keeps_its_threads_through_the_migrations(
 
 async def test_an_unknown_store_url_is_refused() -> None:
     with pytest.raises(StoreUrlError):
-        await open_store("mysql://db/bot")
+        await open_store("mysql://db/bot", Clock())
 
 
 async def test_kept_values_expire(store: Store) -> None:

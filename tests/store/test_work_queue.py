@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.clock import Clock
 from bot.domain import Lane, Work
 from bot.store import Store, open_store
 
@@ -16,7 +17,7 @@ BACKGROUND, INTERACTIVE = Lane.BACKGROUND, Lane.INTERACTIVE
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    opened = await open_store(store_url)
+    opened = await open_store(store_url, Clock())
     yield opened
     await opened.close()
 
@@ -119,10 +120,10 @@ async def test_work_of_a_worker_that_stopped_extending_its_lease_is_taken_over(
 
 
 async def test_the_queue_survives_a_reopen(store_url: str) -> None:
-    first = await open_store(store_url)
+    first = await open_store(store_url, Clock())
     await first.enqueue(work(1, key="k"))
     await first.close()
-    second = await open_store(store_url)
+    second = await open_store(store_url, Clock())
     try:
         (taken,) = await second.take(BACKGROUND, "w", LEASE, 10)
         assert taken.payload["n"] == 1 and taken.key == "k"
