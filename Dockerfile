@@ -10,8 +10,8 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-COPY tests/__init__.py ./tests/__init__.py
-COPY tests/emulators ./tests/emulators
+# The emulators ship beside the bot: `harness-logs-bot sandbox` runs against them.
+COPY emulators ./emulators
 RUN pip install --no-cache-dir --no-deps .
 
 FROM python:3.11-slim

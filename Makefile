@@ -43,14 +43,14 @@ test: $(VENV)/.installed-dev redis-server
 	$(BIN)/python -m pytest -n auto
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot tests benchmarks
-	$(BIN)/ruff format --check bot tests benchmarks
-	$(BIN)/mypy bot tests
+	$(BIN)/ruff check bot emulators tests benchmarks
+	$(BIN)/ruff format --check bot emulators tests benchmarks
+	$(BIN)/mypy bot emulators tests
 	$(BIN)/python -m pytest -q tests/architecture
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format bot tests benchmarks
-	$(BIN)/ruff check --fix bot tests benchmarks
+	$(BIN)/ruff format bot emulators tests benchmarks
+	$(BIN)/ruff check --fix bot emulators tests benchmarks
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.quality

@@ -40,11 +40,11 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command, wait_until_up
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec, step_key
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec, StageSpec, StepSpec, step_key
+from emulators.harness.world import build_world
+from emulators.slack import SlackEmulator
 from tests.processes import BIN, bot_env, serving
-from tests.world import build_world
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -38,12 +38,12 @@ from benchmarks.readme import replace_section
 from benchmarks.support import signed_command
 from bot.clock import Clock
 from bot.store import PipelineKey, Subscription, open_store
-from tests.emulators.executions import RunSpec
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec
+from emulators.harness.world import build_world, checkout_stages
+from emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
 from tests.processes import BIN, Serving, bot_env, serving
-from tests.world import build_world, checkout_stages
 
 FAILURES = 10
 CHANNELS = 30

@@ -138,7 +138,7 @@ def inputs() -> tuple[Path, Path]:
 
 
 async def serve(blob: Path, archive: Path) -> None:
-    from tests.emulators.harness import HarnessEmulator
+    from emulators.harness import HarnessEmulator
 
     emulator = HarnessEmulator(account=ACCOUNT, api_key=API_KEY)
     emulator.files = {BLOB_KEY: blob, ZIP_PREFIX: archive}

@@ -30,11 +30,11 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command, wait_until_up
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.world import build_world
+from emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
 from tests.processes import BIN, bot_env, serving
-from tests.world import build_world
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,7 +114,7 @@ async def bare_bolt(api_url: str) -> None:
     from slack_bolt.async_app import AsyncAck, AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET
+    from emulators.slack import BOT_TOKEN, SIGNING_SECRET
 
     # The same Slack emulator as the bot's, for Bolt's own authorisation call.
     client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url)

@@ -18,11 +18,11 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import BotApp
 from bot.clock import MovableClock
 from bot.config import Settings
-from tests.emulators import slack as slack_emu
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators import slack as slack_emu
+from emulators.harness import HarnessEmulator
+from emulators.harness.world import build_world
+from emulators.slack import SlackEmulator
 from tests.redis_server import RedisServer, redis_server
-from tests.world import build_world
 
 _trigger_ids = itertools.count(1)
 
@@ -63,8 +63,8 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-async def harness() -> AsyncIterator[HarnessEmulator]:
-    emulator = HarnessEmulator()
+async def harness(clock: MovableClock) -> AsyncIterator[HarnessEmulator]:
+    emulator = HarnessEmulator(clock=clock)
     build_world(emulator)
     await emulator.start()
     yield emulator
@@ -72,8 +72,8 @@ async def harness() -> AsyncIterator[HarnessEmulator]:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator()
+async def slack(clock: MovableClock) -> AsyncIterator[SlackEmulator]:
+    emulator = SlackEmulator(clock=clock)
     await emulator.start()
     yield emulator
     await emulator.stop()

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from emulators import slack as slack_emu
+from emulators.harness import HarnessEmulator
 from tests.conftest import RunningBot
-from tests.emulators import slack as slack_emu
-from tests.emulators.harness import HarnessEmulator
 
 WEBHOOK_TOKEN = "whk-4f1c2a9e7d3b5c8a"
 SAMPLE = json.loads(

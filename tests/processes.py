@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackEmulator
 
 BIN = Path(sys.executable).with_name("harness-logs-bot")
 

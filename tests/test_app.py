@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from emulators.harness import HarnessEmulator
+from emulators.slack import BOT_TOKEN
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN
 
 
 async def test_healthz_answers_while_the_process_lives(bot: RunningBot) -> None:

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 
 from bot.cli import main
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
 from tests.processes import BIN, bot_env, clean_env, run, serving, signed_command, use_environment
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from bot.doctor import check
 from bot.doctor import main as doctor_main
+from emulators.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackEmulator
 from tests.conftest import SettingsFactory
-from tests.emulators.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackEmulator
 from tests.processes import clean_env, use_environment
 
 

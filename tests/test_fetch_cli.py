@@ -11,10 +11,10 @@ import pytest
 
 from bot.cli import main
 from bot.fetch_cli import run as fetch_run
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.world import ROLLOUT_FAILURE
+from emulators.slack import SlackEmulator
 from tests.processes import bot_env, clean_env, use_environment
-from tests.world import ROLLOUT_FAILURE
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 
 import pytest
 
+from emulators.harness import HarnessEmulator
+from emulators.harness.world import ROLLOUT_FAILURE
+from emulators.slack import SIGNING_SECRET, SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SIGNING_SECRET, SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook
 from tests.slack.support import ask, buttons
-from tests.world import ROLLOUT_FAILURE
 
 
 def signature(body: bytes, ts: str) -> str:

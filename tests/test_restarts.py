@@ -13,8 +13,8 @@ import aiohttp
 from bot.clock import Clock
 from bot.domain import Lane
 from bot.store import PipelineKey, Store, Subscription, open_store
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators.harness import HarnessEmulator
+from emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body
 from tests.processes import BIN, bot_env, serving, signed_command
 

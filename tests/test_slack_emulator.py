@@ -7,8 +7,8 @@ import json
 import aiohttp
 import pytest
 
-from tests.blockkit import block_problems
-from tests.emulators.slack import BOT_TOKEN, SlackEmulator
+from emulators.slack import BOT_TOKEN, SlackEmulator
+from emulators.slack.blockkit import block_problems
 
 GOOD = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}
 MISSPELT = {

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from bot.slack.blocks import MUTE, RETRY
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec
+from emulators.harness.world import checkout_stages
+from emulators.slack import SlackEmulator
 from tests.conftest import RunningBot
-from tests.emulators.executions import RunSpec
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, blocks_of, event_body, post_webhook, run_of, text_of
-from tests.world import checkout_stages
 
 RETRY_POLICY = """\
 default: allow

@@ -1,7 +1,7 @@
 """`harness-logs-bot sandbox [--script FILE]`: try the bot without any account.
 
-The real app runs against the Harness and Slack emulators of `tests/emulators/`
-(so the sandbox needs the source checkout, as `make run` has). Interactively, each
+The real app runs against the Harness and Slack emulators (the `emulators`
+package, installed beside `bot`). Interactively, each
 line you type is sent as Slack would send it and the answer is printed; with
 `--script FILE`, one line at a time from the file, the transcript printed, exit 0.
 """

@@ -4,10 +4,10 @@ failed `deploy_checkout #42` that prints a secret, so its redaction shows."""
 
 from __future__ import annotations
 
-from tests.emulators.executions import ndjson, step_key
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
-from tests.world import build_world
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import ndjson, step_key
+from emulators.harness.world import build_world
+from emulators.slack import SlackEmulator
 
 CHANNEL = "C0INCIDENT"
 
@@ -41,7 +41,9 @@ def build_demo(harness: HarnessEmulator, slack: SlackEmulator, you: str) -> None
     run.triggered_by, run.triggered_by_email = "you", "you@acme.test"
     slack.people["you@acme.test"] = you
     key = step_key(harness.account, run, "deploy_prod", "rollout")
-    harness.logs[f"{key}-commandUnit:Execute"] = ndjson(ROLLOUT_LOG, minute=1)
+    harness.logs[f"{key}-commandUnit:Execute"] = ndjson(
+        ROLLOUT_LOG, run.started_at or 0.0, minute=1
+    )
 
 
 __all__ = ["CHANNEL", "build_demo"]

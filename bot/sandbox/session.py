@@ -27,10 +27,10 @@ from bot.config import Settings
 from bot.sandbox.demo import CHANNEL, build_demo
 from bot.sandbox.render import render
 from bot.store import PipelineKey, Subscription
-from tests.emulators import slack as slack_emu
-from tests.emulators.executions import RunSpec
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
+from emulators import slack as slack_emu
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec
+from emulators.slack import SlackEmulator
 
 WEBHOOK_TOKEN = "sandbox-webhook-token-0001"  # noqa: S105 (the emulated world's own)
 

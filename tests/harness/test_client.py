@@ -22,7 +22,7 @@ from bot.harness.client import (
 )
 from bot.harness.endpoints import ENDPOINTS, PIPELINES_LIST, Endpoint
 from bot.harness.errors import HarnessError, HarnessUnavailableError
-from tests.emulators.harness import HarnessEmulator
+from emulators.harness import HarnessEmulator
 
 
 def state_after(exc: Exception, attempt: int) -> RetryCallState:

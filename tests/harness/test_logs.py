@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
 from bot.harness.logs import LogExporter, poll_delays, reachable_link
-from tests.emulators.harness import HarnessEmulator
+from emulators.harness import HarnessEmulator
 
 
 def test_polling_starts_fast_and_backs_off_to_five_seconds() -> None:

@@ -10,7 +10,7 @@ from bot.domain import Execution, Scope
 from bot.harness.executions import to_execution
 from bot.harness.models import Envelope, ExecutionDetail
 from bot.harness.prefixes import node_prefix, pipeline_prefix
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec, execution_json
+from emulators.harness.runs import RunSpec, StageSpec, StepSpec, execution_json
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures"
 ACC = "a1B2c3D4e5F6g7H8i9J0kL"
@@ -20,6 +20,11 @@ def parse(payload: dict) -> Execution:  # type: ignore[type-arg]
     detail = Envelope[ExecutionDetail].model_validate(payload).data
     assert detail is not None
     return to_execution(detail, ACC, Scope("web", "storefront"))
+
+
+def started(run: RunSpec) -> RunSpec:
+    """The run as the emulator would serve it (its start is what it sets when added)."""
+    return dataclasses.replace(run, started_at=1_000_000.0)
 
 
 def sample() -> Execution:
@@ -61,7 +66,7 @@ def test_legacy_keys_spell_out_every_level() -> None:
         simplified_keys=False,
         node_log_keys=False,
     )
-    execution = parse(execution_json(ACC, run))
+    execution = parse(execution_json(ACC, started(run)))
     base = f"accountId:{ACC}/orgId:web/projectId:storefront/pipelineId:release_web/runSequence:7"
     step = execution.steps()[0]
     assert pipeline_prefix(execution) == f"{base}/level0:pipeline"
@@ -91,7 +96,7 @@ def test_steps_inside_step_groups_keep_the_group_in_a_simplified_key() -> None:
         ],
         node_log_keys=False,
     )
-    execution = parse(execution_json(ACC, run))
+    execution = parse(execution_json(ACC, started(run)))
     (step,) = execution.steps()
     assert node_prefix(execution, step).endswith("/api/suite/contract")
     assert execution.stage_of(step) == execution.stages()[0]
@@ -116,7 +121,7 @@ def test_rollback_steps_are_keyed_beside_the_stages_steps() -> None:
         ],
         node_log_keys=False,
     )
-    execution = parse(execution_json(ACC, run))
+    execution = parse(execution_json(ACC, started(run)))
     undo = next(n for n in execution.steps() if n.identifier == "undo")
     assert undo.fqn == "pipeline.stages.prod.spec.execution.rollbackSteps.undo"
     assert execution.stage_of(undo) == execution.stages()[0]

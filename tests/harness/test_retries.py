@@ -13,10 +13,10 @@ from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import HarnessAuthError, HarnessUnavailableError
 from bot.harness.executions import PipelineApi
 from bot.harness.retries import RetryApi
-from tests.emulators.executions import RunSpec
-from tests.emulators.harness import HarnessEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec
+from emulators.harness.world import checkout_stages
 from tests.incident import run_of
-from tests.world import checkout_stages
 
 SHOP = Scope("default", "shop")
 

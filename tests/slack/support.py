@@ -6,10 +6,10 @@ import asyncio
 import json
 from typing import Any
 
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import step_key
 from tests.blockkit import assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import step_key
-from tests.emulators.harness import HarnessEmulator
 
 ACK_TIMEOUT = 3.0  # what Slack allows for an acknowledgement
 

@@ -12,10 +12,10 @@ import pytest
 from bot.domain import Scope
 from bot.service.access import Access, Allowed, PolicyError, Refused, load_policy
 from bot.store import PipelineKey, Subscription
+from emulators.harness import HarnessEmulator
+from emulators.slack import SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
 from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook, slack_event
 from tests.slack.support import ask, buttons
 from tests.slack.test_unfurls import link, shared

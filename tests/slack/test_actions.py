@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulators.harness import HarnessEmulator
+from emulators.slack import BOT_TOKEN
 from tests.blockkit import assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN
 from tests.slack.support import ask, buttons, key_of, line
 
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RECORDED_KEYS, RunSpec, StageSpec, StepSpec, uid
+from emulators.harness.world import ROLLOUT_FAILURE, checkout_stages
+from emulators.slack import BOT_TOKEN, SIGNING_SECRET
 from tests.blockkit import all_text, assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import RECORDED_KEYS, RunSpec, StageSpec, StepSpec, uid
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN, SIGNING_SECRET
 from tests.slack.support import ACK_TIMEOUT, ask
-from tests.world import ROLLOUT_FAILURE, checkout_stages
 
 
 async def refused_in_ack(bot: RunningBot, harness: HarnessEmulator, text: str) -> str:

@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RunSpec, StageSpec, StepSpec
+from emulators.harness.world import HELM_FAILURE, ROLLOUT_FAILURE
+from emulators.slack import BOT_TOKEN
 from tests.blockkit import all_text, assert_valid_message
 from tests.conftest import RunningBot
-from tests.emulators.executions import RunSpec, StageSpec, StepSpec
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import BOT_TOKEN
 from tests.slack.support import ask, buttons, code_blocks, key_of, line
-from tests.world import HELM_FAILURE, ROLLOUT_FAILURE
 
 
 async def test_failed_run_shows_the_failing_steps_log_in_time_order(bot: RunningBot) -> None:

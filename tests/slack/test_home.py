@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulators.harness import HarnessEmulator
+from emulators.slack import SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
 from tests.incident import slack_event
 from tests.slack.support import ask
 

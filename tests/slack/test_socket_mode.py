@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from emulators.harness import HarnessEmulator
+from emulators.slack import APP_TOKEN, SlackEmulator
 from tests.blockkit import all_text
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import APP_TOKEN, SlackEmulator
 
 
 async def test_command_over_socket_mode_is_acked_then_answered(

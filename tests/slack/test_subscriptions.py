@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.service.mutes import Mutes
+from emulators.harness import HarnessEmulator
+from emulators.slack import SlackEmulator
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from emulators.harness import HarnessEmulator
+from emulators.harness.world import ROLLOUT_FAILURE
+from emulators.slack import SlackEmulator
 from tests.conftest import RunningBot
-from tests.emulators.harness import HarnessEmulator
-from tests.emulators.slack import SlackEmulator
 from tests.incident import run_of, slack_event, text_of
 from tests.slack.support import ask, buttons
-from tests.world import ROLLOUT_FAILURE
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ groups, rollback steps and legacy `accountId:` keys spell theirs out, as recorde
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-BASE_TS = 1_763_632_800_000  # 2025-11-20T10:00:00Z in epoch ms
+RUN_LENGTH = 222.0  # seconds a finished run took (3m 42s)
 
 
 def uid(*parts: object) -> str:
@@ -73,6 +75,14 @@ class RunSpec:
     branch: str | None = None
     author: tuple[str, str] | None = None
     commit: str | None = None
+    # When it started (epoch seconds); the emulator sets it from its clock when it
+    # is added (a few minutes before then) unless the test says otherwise.
+    started_at: float | None = None
+
+    @property
+    def start_ms(self) -> int:
+        assert self.started_at is not None, "a run's start is set when it is added"
+        return int(self.started_at * 1000)
 
     @property
     def plan_execution_id(self) -> str:
@@ -96,7 +106,7 @@ def module_info(run: RunSpec) -> dict[str, Any]:
                 "ownerName": name,
                 "ownerId": name.lower().replace(" ", ""),
                 "ownerEmail": email,
-                "timeStamp": BASE_TS // 1000,
+                "timeStamp": run.start_ms // 1000,
             }
         )
     info: dict[str, Any] = {"event": "branch", "branch": {"name": run.branch, "commits": commits}}
@@ -203,8 +213,8 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
             "status": status,
             "stepType": step_type,
             "logBaseKey": key if run.node_log_keys else "",
-            "startTs": BASE_TS + 1000,
-            "endTs": BASE_TS + 60_000,
+            "startTs": run.start_ms + 1000,
+            "endTs": run.start_ms + 60_000,
             **extra,
         }
         node_map[uuid] = entry
@@ -273,8 +283,8 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
         "name": run.pipeline_name,
         "status": run.status,
         "runSequence": run.run_sequence,
-        "startTs": BASE_TS,
-        "endTs": BASE_TS + 222_000,
+        "startTs": run.start_ms,
+        "endTs": run.start_ms + int(RUN_LENGTH * 1000),
         "shouldUseSimplifiedKey": run.simplified_keys,
         "executionTriggerInfo": {
             "triggerType": run.trigger_type,
@@ -328,19 +338,15 @@ def default_log(step: StepSpec) -> list[tuple[str, str]]:
     return lines
 
 
-def ndjson(lines: list[tuple[str, str]], minute: int = 0) -> bytes:
-    import json
+def ndjson(lines: list[tuple[str, str]], start: float, minute: int = 0) -> bytes:
+    """Log lines as the log service stores them, one a second from `start` + `minute`."""
+
+    def stamp(i: int) -> str:
+        when = datetime.fromtimestamp(start + minute * 60 + i, UTC)
+        return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     return b"".join(
-        json.dumps(
-            {
-                "level": level,
-                "pos": i,
-                "out": out,
-                "time": f"2025-11-20T10:{minute:02d}:{i % 60:02d}.000Z",
-                "args": None,
-            }
-        ).encode()
+        json.dumps({"level": level, "pos": i, "out": out, "time": stamp(i), "args": None}).encode()
         + b"\n"
         for i, (level, out) in enumerate(lines)
     )
@@ -350,6 +356,7 @@ def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
     """What each step wrote, by log-service key (one key per command unit when it has units)."""
     logs: dict[str, bytes] = {}
     keys = Keys(account, run)
+    assert run.started_at is not None, "a run's start is set when it is added"
     for stage in run.stages:
         for step in stage.steps:
             if not step.has_log or step.status in ("Skipped", "NotStarted"):
@@ -357,12 +364,12 @@ def step_logs(account: str, run: RunSpec) -> dict[str, bytes]:
             key = keys.of_step(stage, step)
             lines = step.log if step.log is not None else default_log(step)
             if not step.units:
-                logs[key] = ndjson(lines)
+                logs[key] = ndjson(lines, run.started_at)
                 continue
             # Execute carries the step's lines; the other units frame it in time.
             for minute, unit in enumerate(step.units):
                 body = lines if unit == "Execute" else [("info", f"{unit} done\n")]
-                logs[f"{key}-commandUnit:{unit}"] = ndjson(body, minute=minute)
+                logs[f"{key}-commandUnit:{unit}"] = ndjson(body, run.started_at, minute=minute)
     return logs
 
 

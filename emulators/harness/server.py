@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -37,7 +36,8 @@ from aiohttp import web
 from stream_zip import ZIP_32, stream_zip
 
 from bot.harness.endpoints import ENDPOINTS
-from tests.emulators.executions import (
+from emulators.clock import SYSTEM, WallClock
+from emulators.harness.runs import (
     RunSpec,
     child_stage_run,
     execution_json,
@@ -45,10 +45,10 @@ from tests.emulators.executions import (
     summary_json,
     uid,
 )
-from tests.emulators.waiting import Changes
+from emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
-BASE_CREATED = 1_763_633_000_000
+LINK_LIFE = timedelta(days=1)  # the log service signs its links for a day
 API_KEY = "pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4"
 
 
@@ -80,7 +80,10 @@ class Pipeline:
 
 
 class HarnessEmulator:
-    def __init__(self, account: str = ACCOUNT, api_key: str = API_KEY) -> None:
+    def __init__(
+        self, account: str = ACCOUNT, api_key: str = API_KEY, clock: WallClock = SYSTEM
+    ) -> None:
+        self.clock = clock
         self.account = account
         self.api_key = api_key
         self.pipelines: dict[tuple[str, str], dict[str, Pipeline]] = defaultdict(dict)
@@ -126,6 +129,8 @@ class HarnessEmulator:
         return pipeline
 
     def add_run(self, run: RunSpec) -> RunSpec:
+        if run.started_at is None:
+            run.started_at = self.clock.time() - 300.0
         for stage in run.stages:
             if stage.child is not None:
                 child = stage.child
@@ -240,7 +245,7 @@ class HarnessEmulator:
                 endpoint,
             )
         )
-        self.request_times.append(time.monotonic())
+        self.request_times.append(self.clock.time())
         await self.changes.notify()
         if self._drops[endpoint] > 0:
             self._drops[endpoint] -= 1
@@ -402,7 +407,7 @@ class HarnessEmulator:
                         "name": stage.name,
                         "identifier": stage.identifier,
                         "status": stage.status.upper(),
-                        "createdAt": BASE_CREATED,
+                        "createdAt": run.start_ms,
                         "parentId": uid("parent", run.plan_execution_id),
                         "nextId": "",
                     }
@@ -475,7 +480,14 @@ class HarnessEmulator:
             replace(stage, status="Running" if i >= first_stage else stage.status)
             for i, stage in enumerate(run.stages)
         ]
-        new = replace(run, run_sequence=number, status="Running", stages=stages, failure=None)
+        new = replace(
+            run,
+            run_sequence=number,
+            status="Running",
+            stages=stages,
+            failure=None,
+            started_at=self.clock.time(),
+        )
         self.add_run(new)
         self.started.append((how, new))
         plan = {
@@ -483,7 +495,7 @@ class HarnessEmulator:
             "planId": uid("plan", new.plan_execution_id),
             "status": "RUNNING",
             "metadata": {"runSequence": number, "executionUuid": new.plan_execution_id},
-            "startTs": BASE_CREATED,
+            "startTs": int(self.clock.time() * 1000),
         }
         return web.json_response(
             {"status": "SUCCESS", "data": {"planExecution": plan, "gitDetails": None}}
@@ -503,7 +515,7 @@ class HarnessEmulator:
             )
         if not prefix or not self.keys_under(prefix):
             return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
-        started = self._export_started.setdefault(prefix, time.monotonic())
+        started = self._export_started.setdefault(prefix, self.clock.time())
         self._export_polls[prefix] += 1
         export_id = uid("export", prefix)
         self.exports[export_id] = prefix
@@ -516,7 +528,7 @@ class HarnessEmulator:
             status = "in_progress"
         elif (
             self._export_polls[prefix] < self.ready_after_polls
-            or time.monotonic() - started < self.export_delay
+            or self.clock.time() - started < self.export_delay
         ):
             status = "queued" if self._export_polls[prefix] == 1 else "in_progress"
         else:
@@ -530,7 +542,8 @@ class HarnessEmulator:
         """When an export link made now expires (RFC 3339, UTC)."""
         if self.link_expiry is not None:
             return self.link_expiry
-        return (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        made = datetime.fromtimestamp(self.clock.time(), UTC)
+        return (made + LINK_LIFE).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def _blob(self, request: web.Request) -> web.StreamResponse:
         if (answer := await self._prologue(request, "logs.blob", "accountID")) is not None:
@@ -564,7 +577,7 @@ class HarnessEmulator:
             return await self._stream(
                 request, {"content-type": "application/zip"}, _file_chunks(self.files[prefix])
             )
-        modified = datetime(2025, 11, 20, 10, 0, 0)
+        modified = datetime.fromtimestamp(self.clock.time(), UTC).replace(tzinfo=None)
         files = [
             (key, modified, 0o600, ZIP_32, self.log_chunks(key)) for key in self.keys_under(prefix)
         ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.emulators.executions import RECORDED_KEYS, RunSpec, StageSpec, StepSpec
-from tests.emulators.harness import HarnessEmulator
+from emulators.harness import HarnessEmulator
+from emulators.harness.runs import RECORDED_KEYS, RunSpec, StageSpec, StepSpec
 
 HELM_FAILURE = "helm upgrade failed: timed out waiting for the condition"
 ROLLOUT_FAILURE = "kubectl rollout status deployment/checkout timed out: 0 of 3 pods ready"

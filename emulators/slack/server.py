@@ -21,7 +21,6 @@ import asyncio
 import itertools
 import json
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,8 +29,9 @@ from urllib.parse import parse_qs
 from aiohttp import WSMsgType, web
 
 from bot.slack.scopes import BOT_SCOPES
-from tests.blockkit import block_problems
-from tests.emulators.waiting import Changes
+from emulators.clock import SYSTEM, WallClock
+from emulators.slack.blockkit import block_problems
+from emulators.waiting import Changes
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
 APP_TOKEN = "xapp-1-A0123456789-1111111111-0123456789abcdef0123456789abcdef"
@@ -56,7 +56,8 @@ class Reply:
 
 
 class SlackEmulator:
-    def __init__(self) -> None:
+    def __init__(self, clock: WallClock = SYSTEM) -> None:
+        self.clock = clock
         self.api_calls: list[ApiCall] = []
         self.replies: list[Reply] = []
         # Messages refused as Slack would refuse them (invalid_blocks): a test that
@@ -184,7 +185,7 @@ class SlackEmulator:
         """Seconds until the channel may post again (0: now, and a token is spent)."""
         if self.post_rate is None:
             return 0.0
-        now = time.monotonic()
+        now = self.clock.time()
         tokens, when = self._buckets.get(channel, (float(self.post_burst), now))
         tokens = min(float(self.post_burst), tokens + (now - when) * self.post_rate)
         if tokens >= 1.0:
@@ -215,7 +216,8 @@ class SlackEmulator:
         channel = str(args.get("channel", ""))
         if error := self._posting_error(channel):
             return {"ok": False, "error": error}
-        ts = f"1763700000.{next(self._ts):06d}"
+        # A message's ts is the second it was posted and a counter (docs: chat.postMessage).
+        ts = f"{int(self.clock.time())}.{next(self._ts):06d}"
         self.posted.append(ApiCall("chat.postMessage", {**args, "ts": ts}, BOT_TOKEN))
         return {"ok": True, "channel": channel, "ts": ts}
 

@@ -1,1 +1,0 @@
-"""Loopback stand-ins for Harness and Slack, shared by tests, the sandbox and benchmarks."""
