@@ -182,7 +182,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
         )
         exporter = LogExporter(client, timeout=60)
         reader = StepLogReader(
-            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_base=base
+            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_origins=(base,)
         )
         key = BLOB_KEY if kind == "blob" else ZIP_PREFIX
         execution = Execution(

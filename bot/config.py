@@ -20,7 +20,9 @@ from bot.domain.identifiers import ACCOUNT_ID, IDENTIFIER
 
 Mode = Literal["socket", "http"]
 
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
+# A vanity host: `acme.harness.io`, with a port (`harness.internal:8443`) or a scheme
+# (`http://harness.internal:8080`) where it is not https on 443.
+_HOST = re.compile(r"^(https?://)?[A-Za-z0-9.-]+(:\d{1,5})?/?$")
 
 
 def _http_url(value: str) -> str:
@@ -154,7 +156,10 @@ class Settings(BaseSettings):
     def _hosts(cls, value: str) -> str:
         for host in _split_hosts(value):
             if not _HOST.fullmatch(host):
-                raise ValueError("must be host names separated by commas, e.g. acme.harness.io")
+                raise ValueError(
+                    "must be host names separated by commas, e.g. acme.harness.io "
+                    "(or http://host:port where it is not https)"
+                )
         return value
 
     @field_validator("bot_store_url")
@@ -179,7 +184,24 @@ class Settings(BaseSettings):
     @property
     def ui_hosts(self) -> frozenset[str]:
         """Hosts whose execution URLs are accepted: the API host plus any vanity hosts."""
-        return frozenset({self.harness_host, *_split_hosts(self.harness_ui_hosts)})
+        vanity = (urlsplit(origin).hostname or "" for origin in self.vanity_origins)
+        return frozenset({self.harness_host, *vanity})
+
+    @property
+    def vanity_origins(self) -> tuple[str, ...]:
+        """The declared vanity hosts as `scheme://host:port` (https on 443 unless said)."""
+        origins = []
+        for entry in _split_hosts(self.harness_ui_hosts):
+            parts = urlsplit(entry if "://" in entry else f"https://{entry}")
+            default = 443 if parts.scheme == "https" else 80
+            origins.append(f"{parts.scheme}://{parts.hostname}:{parts.port or default}")
+        return tuple(origins)
+
+    @property
+    def download_origins(self) -> tuple[str, ...]:
+        """Where the log service may hand out export links besides GCS and S3: the
+        Harness base URL and the vanity hosts (it may sign links on either)."""
+        return (self.harness_base_url, *self.vanity_origins)
 
     def default_mode(self) -> Mode:
         if self.bot_mode is not None:

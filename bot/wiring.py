@@ -109,7 +109,7 @@ def harness_side(
         streams,
         exporter,
         redactor,
-        harness_base=settings.harness_base_url,
+        harness_origins=settings.download_origins,
         limits=ReadLimits(
             max_bytes=settings.log_read_max_bytes,
             max_decompressed=settings.log_read_max_uncompressed_bytes,
@@ -123,6 +123,7 @@ def harness_side(
         default_scope=default_scope,
         ui_hosts=settings.ui_hosts,
         ui_base_url=settings.harness_base_url,
+        download_origins=settings.download_origins,
         clock=clock,
         log_reader=reader,
         redactor=redactor,

@@ -115,7 +115,7 @@ async def test_a_replayed_signed_request_is_answered_once(
 async def test_an_export_link_to_another_host_is_never_shown(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    harness.link_host = "logs.evil.example"
+    harness.link_origin = "https://logs.evil.example"
     _, reply = await ask(bot, "deploy_checkout")
     text = json.dumps(reply)
     assert "The export link was refused" in text

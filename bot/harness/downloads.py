@@ -3,14 +3,15 @@
 An export link comes from Harness, but it is still a URL the bot will fetch (and
 a pre-signed link people may be shown), so it is checked like any outside input
 (server-side request forgery): the exact scheme, host and port of the Harness
-base URL (https, or http only when the base itself is http), and Google Cloud
+base URL or of a vanity host the operator declared (the log service may sign links
+on the account's vanity host: log-service `handler/store.go`), and Google Cloud
 Storage and S3 over https on port 443. Every redirect is checked again; nothing
 else is ever contacted.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from urllib.parse import urljoin, urlsplit
 
@@ -44,12 +45,14 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return scheme, host, port or _DEFAULT_PORTS[scheme]
 
 
-def download_allowed(url: str, harness_base: str) -> bool:
-    link, base = _origin(url), _origin(harness_base)
+def download_allowed(url: str, harness_origins: Collection[str]) -> bool:
+    """Whether the bot may fetch `url` (and show it): one of `harness_origins` exactly
+    (the base URL, declared vanity hosts), else GCS or S3 over https."""
+    link = _origin(url)
     if link is None:
         return False
-    if base is not None and link == base:
-        return True  # the Harness host itself, as the bot reaches it
+    if any(link == _origin(origin) for origin in harness_origins):
+        return True  # Harness itself, as the operator declared it
     scheme, host, port = link
     if scheme != "https" or port != 443:
         return False
@@ -62,11 +65,11 @@ def download_allowed(url: str, harness_base: str) -> bool:
 
 @asynccontextmanager
 async def open_download(
-    streams: StreamOpener, url: str, harness_base: str
+    streams: StreamOpener, url: str, harness_origins: Collection[str]
 ) -> AsyncIterator[ByteStream]:
     """GET a pre-signed link (no credentials sent), following only allowed redirects."""
     for _ in range(MAX_REDIRECTS + 1):
-        if not download_allowed(url, harness_base):
+        if not download_allowed(url, harness_origins):
             raise DownloadRefusedError(
                 f"refused to fetch logs from {urlsplit(url).hostname or 'that link'}"
             )

@@ -61,6 +61,7 @@ class LogsService:
         default_scope: Scope,
         ui_hosts: Collection[str],
         ui_base_url: str,
+        download_origins: tuple[str, ...],
         clock: Clock,
         log_reader: StepLogReader | None = None,
         redactor: Redactor | None = None,
@@ -74,6 +75,7 @@ class LogsService:
         self._kept_exports: SingleFlight[LogsLink | ExportProblem] = SingleFlight()
         self._clean = partial(clean_message, redactor=redactor or Redactor())
         self._ui_base_url = ui_base_url
+        self._download_origins = download_origins
         self._on_export = on_export
         self._resolver = Resolver(
             pipelines,
@@ -200,7 +202,7 @@ class LogsService:
             self._report_export(problem.reason, started)
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
             return problem
-        if not download_allowed(link.url, self._ui_base_url):
+        if not download_allowed(link.url, self._download_origins):
             # A pre-signed link is a credential: one the bot would not fetch is not shown.
             host = urlsplit(link.url).hostname or "?"
             log.warning("export of %s refused: its link points at %s", prefix, host)

@@ -48,7 +48,7 @@ class StepLogReader:
         exporter: LogExporter,
         redactor: Redactor,
         *,
-        harness_base: str,
+        harness_origins: tuple[str, ...],
         limits: ReadLimits | None = None,
         concurrency: int = 4,
     ) -> None:
@@ -56,7 +56,7 @@ class StepLogReader:
         self._streams = streams
         self._exporter = exporter
         self._redactor = redactor
-        self._harness_base = harness_base
+        self._harness_origins = harness_origins
         self._limits = limits or ReadLimits()
         # Each read holds a worker thread while it streams; keep the pool free for others.
         self._slots = asyncio.Semaphore(concurrency)
@@ -116,7 +116,7 @@ class StepLogReader:
                 link = await self._exporter.export(key)
             except NoLogsError:
                 return None
-            async with open_download(self._streams, link.url, self._harness_base) as response:
+            async with open_download(self._streams, link.url, self._harness_origins) as response:
                 return await self._scan(response, scan)
 
     async def _scan(

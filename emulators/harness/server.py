@@ -105,7 +105,9 @@ class HarnessEmulator:
         self.logs: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
         self.gzip_blobs = False  # serve blobs with Content-Encoding: gzip
         self.gzip_downloads = False  # serve export zips with Content-Encoding: gzip
-        self.link_host: str | None = None  # hand out export links naming another host
+        # Hand out export links on another origin (the account's vanity host, or a
+        # hostile one): "scheme://host[:port]".
+        self.link_origin: str | None = None
         self.downloads: list[str] = []  # export ids whose zip was fetched
         # Pre-built files (benchmarks): a `.gz` blob by key, or a `.zip` export by prefix.
         self.files: dict[str, Path] = {}
@@ -519,7 +521,7 @@ class HarnessEmulator:
         self._export_polls[prefix] += 1
         export_id = uid("export", prefix)
         self.exports[export_id] = prefix
-        host = f"https://{self.link_host}" if self.link_host else self.base_url
+        host = self.link_origin or self.base_url
         link = (
             f"{host}/storage/harness-download/{self.account}/{export_id}/logs.zip"
             "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400&X-Amz-Signature=3f9a0c"

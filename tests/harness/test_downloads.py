@@ -27,7 +27,7 @@ BASE = f"https://{HOST}"
     ],
 )
 def test_harness_gcs_and_s3_links_are_allowed(url: str) -> None:
-    assert download_allowed(url, BASE)
+    assert download_allowed(url, [BASE])
 
 
 @pytest.mark.parametrize(
@@ -50,13 +50,13 @@ def test_harness_gcs_and_s3_links_are_allowed(url: str) -> None:
     ],
 )
 def test_anything_else_is_refused(url: str) -> None:
-    assert not download_allowed(url, BASE)
+    assert not download_allowed(url, [BASE])
 
 
 def test_plain_http_only_when_harness_itself_is_plain_http() -> None:
-    assert download_allowed(f"http://{HOST}:8080/x/logs.zip", f"http://{HOST}:8080")
-    assert not download_allowed(f"http://{HOST}:8081/x/logs.zip", f"http://{HOST}:8080")
-    assert not download_allowed(f"https://{HOST}/x/logs.zip", f"http://{HOST}:8080")
+    assert download_allowed(f"http://{HOST}:8080/x/logs.zip", [f"http://{HOST}:8080"])
+    assert not download_allowed(f"http://{HOST}:8081/x/logs.zip", [f"http://{HOST}:8080"])
+    assert not download_allowed(f"https://{HOST}/x/logs.zip", [f"http://{HOST}:8080"])
 
 
 @pytest.fixture
@@ -85,8 +85,42 @@ async def redirector() -> AsyncIterator[str]:
 
 async def test_redirects_are_followed_only_to_allowed_hosts(redirector: str) -> None:
     streams = StreamOpener()
-    async with open_download(streams, f"{redirector}/to-self", redirector) as response:
+    async with open_download(streams, f"{redirector}/to-self", [redirector]) as response:
         assert await response.read() == b"zip bytes"
     with pytest.raises(DownloadRefusedError, match=r"evil\.example"):
-        async with open_download(streams, f"{redirector}/to-evil", redirector):
+        async with open_download(streams, f"{redirector}/to-evil", [redirector]):
             pass
+
+
+def test_a_declared_vanity_host_is_allowed_exactly_as_declared() -> None:
+    origins = [BASE, "https://acme.harness.io:443", "http://harness.internal:8080"]
+    assert download_allowed("https://acme.harness.io/storage/x/logs.zip?sig=1", origins)
+    assert download_allowed("http://harness.internal:8080/storage/x/logs.zip", origins)
+    for url in (
+        "http://acme.harness.io/storage/x/logs.zip",  # another scheme
+        "https://acme.harness.io:8443/storage/x/logs.zip",  # another port
+        "https://evil.acme.harness.io/storage/x/logs.zip",  # a subdomain
+        "https://harness.internal:8080/storage/x/logs.zip",
+        "http://harness.internal/storage/x/logs.zip",
+    ):
+        assert not download_allowed(url, origins), url
+
+
+def test_vanity_hosts_are_read_as_origins() -> None:
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-1",
+        harness_api_key="pat.1",
+        harness_account_id="acc",
+        harness_default_project="shop",
+        harness_ui_hosts="Acme.Harness.io, harness.internal:8443, http://127.0.0.1:8080",
+    )
+    assert settings.vanity_origins == (
+        "https://acme.harness.io:443",
+        "https://harness.internal:8443",
+        "http://127.0.0.1:8080",
+    )
+    assert settings.ui_hosts == {"app.harness.io", "acme.harness.io", "harness.internal", "127.0.0.1"}
+    assert settings.download_origins[0] == "https://app.harness.io"

@@ -222,6 +222,22 @@ async def test_a_pasted_execution_url(start_bot: Any, harness: HarnessEmulator) 
     assert exported_prefixes(harness) == {base, base + "/deploy_prod/rollout"}
 
 
+async def test_an_export_link_on_the_accounts_vanity_host_is_posted_and_read(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    """The log service may sign its links on the account's vanity host (log-service
+    handler/store.go): a host the operator declared in HARNESS_UI_HOSTS is fetched
+    from, with its exact scheme and port, and shown."""
+    vanity = f"http://localhost:{harness.port}"  # another name for the emulator
+    harness.link_origin = vanity
+    bot = await start_bot(harness_ui_hosts=vanity)
+    _, reply = await ask(bot, "deploy_checkout #42")
+    said = all_text(reply)
+    assert f"{vanity}/storage/harness-download/" in said
+    assert ROLLOUT_FAILURE in said  # the excerpt, read from the link
+    assert harness.downloads  # fetched on the vanity host
+
+
 async def test_url_stage_and_step_parameters_select_nodes(
     start_bot: Any, harness: HarnessEmulator
 ) -> None:

@@ -135,7 +135,7 @@ async def test_the_download_cap_stops_reading(start_bot: Any, harness: HarnessEm
 async def test_a_link_on_a_foreign_host_is_never_fetched(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    harness.link_host = "logs.evil.example"
+    harness.link_origin = "https://logs.evil.example"
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
     text = all_text(reply)
     assert "the export link was refused" in text
