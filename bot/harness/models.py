@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import (
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -202,8 +203,16 @@ class RetryStage(_HarnessModel):
     status: str | None = None
 
 
+def _null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+# The pipeline service writes out nulls: a list it did not fill comes as `null`.
+NullableList = BeforeValidator(_null_as_empty)
+
+
 class RetryGroup(_HarnessModel):
-    info: list[RetryStage] = Field(default_factory=list)
+    info: Annotated[list[RetryStage], NullableList] = Field(default_factory=list)
 
 
 class RetryInfo(_HarnessModel):
@@ -215,7 +224,8 @@ class RetryInfo(_HarnessModel):
         default=False, validation_alias=AliasChoices("resumable", "isResumable")
     )
     error_message: str | None = None
-    groups: list[RetryGroup] = Field(default_factory=list)
+    # Null when Harness will not retry the run (RetryExecutionHelper#validateRetry).
+    groups: Annotated[list[RetryGroup], NullableList] = Field(default_factory=list)
 
 
 class InputSet(_HarnessModel):

@@ -417,9 +417,11 @@ class HarnessEmulator:
             }
             for stage in run.stages
         ]
+        # A run Harness will not retry gets no groups at all: `groups` is null, and the
+        # pipeline service writes nulls out (RetryExecutionHelper#validateRetry).
         data: dict[str, Any] = {
             "errorMessage": refusal,
-            "groups": [] if refusal else groups,
+            "groups": None if refusal else groups,
             "resumable": refusal is None,
         }
         return web.json_response({"status": "SUCCESS", "data": data})
