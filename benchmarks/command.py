@@ -40,6 +40,7 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command, wait_until_up
+from bot.slack.scopes import BOT_SCOPES
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec, StageSpec, StepSpec, step_key
 from emulators.harness.world import build_world
@@ -259,7 +260,7 @@ async def measure(name: str) -> Row:
         text=True,
     )
     workdir = Path(tempfile.mkdtemp())
-    slack = SlackEmulator()
+    slack = SlackEmulator(scopes=BOT_SCOPES)
     await slack.start()
     try:
         assert emulator.stdout is not None

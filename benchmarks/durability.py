@@ -37,6 +37,7 @@ import aiohttp
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command
 from bot.clock import Clock
+from bot.slack.scopes import BOT_SCOPES
 from bot.store import PipelineKey, Subscription, open_store
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
@@ -123,7 +124,7 @@ async def command(
 
 
 async def fanout_and_command(figures: Figures, workdir: Path) -> None:
-    harness, slack = HarnessEmulator(), SlackEmulator()
+    harness, slack = HarnessEmulator(), SlackEmulator(scopes=BOT_SCOPES)
     runs = world(harness)
     await harness.start()
     await slack.start()
@@ -168,7 +169,7 @@ def _run_of(args: dict[str, object]) -> str:
 
 
 async def log_service_calls(people: int, workdir: Path) -> int:
-    harness, slack = HarnessEmulator(), SlackEmulator()
+    harness, slack = HarnessEmulator(), SlackEmulator(scopes=BOT_SCOPES)
     build_world(harness)
     await harness.start()
     await slack.start()
@@ -190,7 +191,7 @@ async def log_service_calls(people: int, workdir: Path) -> int:
 
 
 async def hung(workdir: Path) -> float:
-    harness, slack = HarnessEmulator(), SlackEmulator()
+    harness, slack = HarnessEmulator(), SlackEmulator(scopes=BOT_SCOPES)
     build_world(harness)
     harness.export_gate = asyncio.Event()  # the export never finishes
     await harness.start()

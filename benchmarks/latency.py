@@ -30,6 +30,7 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command, wait_until_up
+from bot.slack.scopes import BOT_SCOPES
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import build_world
 from emulators.slack import SlackEmulator
@@ -95,7 +96,7 @@ async def load(make: list[tuple[str, bytes, dict[str, str]]]) -> list[float]:
 
 async def serve() -> None:
     """The emulators, in a process of their own so they do not share the client's loop."""
-    harness, slack = HarnessEmulator(), SlackEmulator()
+    harness, slack = HarnessEmulator(), SlackEmulator(scopes=BOT_SCOPES)
     build_world(harness)
     harness.export_delay = 2.0
     await harness.start()
@@ -170,7 +171,7 @@ async def run() -> list[Figures]:
         assert emulators.stdout is not None
         ports = json.loads(emulators.stdout.readline())
         # Stand-ins with the emulators' addresses, for the helpers that build settings and bodies.
-        harness, slack = HarnessEmulator(), SlackEmulator()
+        harness, slack = HarnessEmulator(), SlackEmulator(scopes=BOT_SCOPES)
         build_world(harness)
         harness.port, slack.port = ports["harness"], ports["slack"]
         env = bot_env(

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+import yaml
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -71,9 +72,18 @@ async def harness(clock: MovableClock) -> AsyncIterator[HarnessEmulator]:
     await emulator.stop()
 
 
+MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
+
+
+def installed_scopes() -> list[str]:
+    """The bot scopes Slack grants when the app is installed from manifest.yml."""
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
+
 @pytest.fixture
 async def slack(clock: MovableClock) -> AsyncIterator[SlackEmulator]:
-    emulator = SlackEmulator(clock=clock)
+    emulator = SlackEmulator(scopes=installed_scopes(), clock=clock)
     await emulator.start()
     yield emulator
     await emulator.stop()

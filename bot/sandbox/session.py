@@ -26,6 +26,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.demo import CHANNEL, build_demo
 from bot.sandbox.render import render
+from bot.slack.scopes import BOT_SCOPES
 from bot.store import PipelineKey, Subscription
 from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator
@@ -54,7 +55,7 @@ class Session:
         self._out = out
         self._clock = Clock()
         self.harness = HarnessEmulator()
-        self.slack = SlackEmulator()
+        self.slack = SlackEmulator(scopes=BOT_SCOPES)
         self._workdir = Path(tempfile.mkdtemp(prefix="harness-logs-sandbox-"))
         self._app: BotApp | None = None
         self._url = ""

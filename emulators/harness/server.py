@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import zlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,8 +36,8 @@ from typing import Any
 from aiohttp import web
 from stream_zip import ZIP_32, stream_zip
 
-from bot.harness.endpoints import ENDPOINTS
 from emulators.clock import SYSTEM, WallClock
+from emulators.harness.routes import ROUTES, Route
 from emulators.harness.runs import (
     RunSpec,
     child_stage_run,
@@ -79,6 +80,31 @@ class Pipeline:
     runs: list[RunSpec] = field(default_factory=list)
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class RateLimits:
+    """Harness's API rate limit: so many calls per key in any sliding window; beyond
+    it a 429 with `Retry-After` (whole seconds until the oldest call leaves the window)."""
+
+    def __init__(self, calls: int | None = 1000, window: float = 60.0) -> None:
+        self.calls = calls
+        self.window = window
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def wait(self, key: str, now: float) -> str | None:
+        """None when the call is within the limit (and it is counted), else Retry-After."""
+        if self.calls is None:
+            return None
+        seen = self._seen[key]
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        if len(seen) >= self.calls:
+            return str(max(1, math.ceil(seen[0] + self.window - now)))
+        seen.append(now)
+        return None
+
+
 class HarnessEmulator:
     def __init__(
         self, account: str = ACCOUNT, api_key: str = API_KEY, clock: WallClock = SYSTEM
@@ -118,6 +144,8 @@ class HarnessEmulator:
         self.start_gate: asyncio.Event | None = None  # while clear, starts wait to answer
         self._faults: dict[str, list[Fault]] = defaultdict(list)
         self._drops: dict[str, int] = defaultdict(int)
+        self.rate_limits = RateLimits()  # calls a minute per key, as Harness allows
+        self.rate_limited = 0  # 429s answered
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -199,9 +227,7 @@ class HarnessEmulator:
 
     async def start(self) -> None:
         app = web.Application()
-        # Routed by the bot's own description of the API (bot/harness/endpoints.py):
-        # the paths are the contract, what answers behind them is this emulator's.
-        handlers = {
+        handlers: dict[str, Handler] = {
             "pipelines.list": self._pipelines_list,
             "executions.summary": self._summary,
             "executions.v2": self._execution,
@@ -212,9 +238,9 @@ class HarnessEmulator:
             "logs.export": self._export,
             "logs.blob": self._blob,
         }
-        for endpoint in ENDPOINTS:
+        for route in ROUTES:
             app.router.add_route(
-                endpoint.method, "/gateway/" + endpoint.path, handlers[endpoint.name]
+                route.method, route.path, self._serving(route, handlers[route.name])
             )
         app.router.add_get("/storage/harness-download/{account}/{export}/logs.zip", self._download)
         self._runner = web.AppRunner(app, access_log=None)
@@ -223,13 +249,22 @@ class HarnessEmulator:
         await site.start()
         self.port = self._runner.addresses[0][1]
 
+    def _serving(self, route: Route, handler: Handler) -> Handler:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            refused = await self._prologue(request, route)
+            return refused if refused is not None else await handler(request)
+
+        return serve
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def _prologue(
-        self, request: web.Request, endpoint: str, account_param: str
-    ) -> web.Response | None:
+    async def _prologue(self, request: web.Request, route: Route) -> web.Response | None:
+        """What every call goes through before its handler: recorded, then refused as
+        Harness would refuse it (scripted faults, the rate limit, auth, the account,
+        a missing parameter, the wrong body type), else None."""
+        endpoint = route.name
         body: Any = None
         raw = await request.read()
         if raw:
@@ -270,23 +305,36 @@ class HarnessEmulator:
         key = request.headers.get("x-api-key") or request.headers.get(
             "authorization", ""
         ).removeprefix("Bearer ")
+        if (wait := self.rate_limits.wait(key, self.clock.time())) is not None:
+            self.rate_limited += 1
+            return self._error(
+                route, 429, "TOO_MANY_REQUESTS", "Too many requests", {"Retry-After": wait}
+            )
         if key != self.api_key:
-            if endpoint.startswith("logs."):  # the log service answers in its own shape
+            if route.log_service:
                 return web.json_response({"error_msg": "unauthorized"}, status=401)
-            return web.json_response(
-                {"status": "ERROR", "code": "INVALID_TOKEN", "message": "Token is not valid."},
-                status=401,
-            )
+            return self._error(route, 401, "INVALID_TOKEN", "Token is not valid.")
+        account_param = "accountID" if route.log_service else "accountIdentifier"
         if request.query.get(account_param) != self.account:
-            return web.json_response(
-                {
-                    "status": "ERROR",
-                    "code": "ACCESS_DENIED",
-                    "message": "Not authorized for account",
-                },
-                status=403,
-            )
+            return self._error(route, 403, "ACCESS_DENIED", "Not authorized for account")
+        missing = [name for name in route.required if not request.query.get(name)]
+        if missing:
+            return self._error(route, 400, "INVALID_REQUEST", f"{missing[0]}: must not be null")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        wanted = {"json": "application/json", "yaml": "application/yaml"}.get(route.body or "")
+        if wanted is not None and content_type != wanted:
+            return self._error(route, 415, "UNSUPPORTED_MEDIA_TYPE", f"{route.body} body expected")
         return None
+
+    @staticmethod
+    def _error(
+        route: Route, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> web.Response:
+        """An error in the answering service's own shape."""
+        if route.log_service:
+            return web.json_response({"error_msg": message}, status=status, headers=headers)
+        body = {"status": "ERROR", "code": code, "message": message}
+        return web.json_response(body, status=status, headers=headers)
 
     def _project(self, request: web.Request) -> dict[str, Pipeline] | None:
         key = (request.query.get("orgIdentifier", ""), request.query.get("projectIdentifier", ""))
@@ -317,10 +365,6 @@ class HarnessEmulator:
         }
 
     async def _pipelines_list(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "pipelines.list", "accountIdentifier")
-        ) is not None:
-            return answer
         project = self._project(request)
         if project is None:
             return self._not_found(
@@ -335,10 +379,6 @@ class HarnessEmulator:
         return web.json_response(self._page(items, request))
 
     async def _summary(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "executions.summary", "accountIdentifier")
-        ) is not None:
-            return answer
         project = self._project(request)
         pipeline = project.get(request.query.get("pipelineIdentifier", "")) if project else None
         runs = pipeline.runs if pipeline else []
@@ -346,18 +386,14 @@ class HarnessEmulator:
         return web.json_response(self._page(items, request))
 
     async def _execution(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "executions.v2", "accountIdentifier")
-        ) is not None:
-            return answer
-        run = self.run_by_id(request.match_info["id"])
+        run = self.run_by_id(request.match_info["planExecutionId"])
         if run is None or (run.org, run.project) != (
             request.query.get("orgIdentifier"),
             request.query.get("projectIdentifier"),
         ):
             return self._not_found(
                 "Plan Execution Summary does not exist or has been deleted for planExecutionId: "
-                + request.match_info["id"],
+                + request.match_info["planExecutionId"],
                 status=400,
             )
         body = execution_json(self.account, run)
@@ -390,13 +426,9 @@ class HarnessEmulator:
         )
 
     async def _retry_stages(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "pipeline.retry_stages", "accountIdentifier")
-        ) is not None:
-            return answer
         if self.no_execute:
             return self._denied()
-        run = self._run_in(request, request.match_info["id"])
+        run = self._run_in(request, request.match_info["planExecutionId"])
         if run is None:
             return self._not_found("Execution does not exist", status=400)
         refusal = self.retry_refusals.get(run.plan_execution_id)
@@ -427,11 +459,7 @@ class HarnessEmulator:
         return web.json_response({"status": "SUCCESS", "data": data})
 
     async def _input_set(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "executions.inputset", "accountIdentifier")
-        ) is not None:
-            return answer
-        run = self._run_in(request, request.match_info["id"])
+        run = self._run_in(request, request.match_info["planExecutionId"])
         if run is None:
             return self._not_found("Execution does not exist", status=400)
         yaml = self.input_sets.get(run.plan_execution_id)
@@ -439,14 +467,10 @@ class HarnessEmulator:
         return web.json_response({"status": "SUCCESS", "data": data})
 
     async def _retry(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "pipeline.retry", "accountIdentifier")
-        ) is not None:
-            return answer
         if self.no_execute:
             return self._denied()
         run = self._run_in(request, request.query.get("planExecutionId", ""))
-        if run is None or run.pipeline != request.match_info["id"]:
+        if run is None or run.pipeline != request.match_info["pipelineIdentifier"]:
             return self._not_found("Execution does not exist", status=400)
         refusal = self.retry_refusals.get(run.plan_execution_id)
         if refusal is not None:
@@ -464,14 +488,10 @@ class HarnessEmulator:
         return await self._start("retry", run, first)
 
     async def _rerun(self, request: web.Request) -> web.Response:
-        if (
-            answer := await self._prologue(request, "pipeline.rerun", "accountIdentifier")
-        ) is not None:
-            return answer
         if self.no_execute:
             return self._denied()
-        run = self._run_in(request, request.match_info["id"])
-        if run is None or run.pipeline != request.match_info["pipeline"]:
+        run = self._run_in(request, request.match_info["originalExecutionId"])
+        if run is None or run.pipeline != request.match_info["pipelineIdentifier"]:
             return self._not_found("Execution does not exist", status=400)
         return await self._start("rerun", run, 0)
 
@@ -506,13 +526,7 @@ class HarnessEmulator:
         )
 
     async def _export(self, request: web.Request) -> web.Response:
-        if (answer := await self._prologue(request, "logs.export", "accountID")) is not None:
-            return answer
         prefix = request.query.get("prefix", "")
-        if request.headers.get("content-type", "").split(";")[0] != "application/json":
-            return web.json_response(
-                {"error_msg": "content-type must be application/json"}, status=400
-            )
         if prefix in self.too_many_files:
             return web.json_response(
                 {"error_msg": "Prefix Key Exceeds Maximum Download Limit"}, status=500
@@ -550,8 +564,6 @@ class HarnessEmulator:
         return (made + LINK_LIFE).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     async def _blob(self, request: web.Request) -> web.StreamResponse:
-        if (answer := await self._prologue(request, "logs.blob", "accountID")) is not None:
-            return answer
         key = request.query.get("key", "")
         if key in self.files:
             headers = {"content-type": "application/x-ndjson"}

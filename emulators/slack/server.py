@@ -6,8 +6,12 @@
   per second per channel, `post_burst` at once): beyond them, HTTP 429 with
   `Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`.
 - Scripted faults: `fail_next(method, error, status, times, retry_after)`.
-- `users.lookupByEmail` finds `people` (email -> user id) when the token has
-  `users:read.email`, else `missing_scope`; an unknown email is `users_not_found`.
+- Scopes: the bot token holds the scopes the app was installed with (`scopes`); a
+  method whose scope it lacks answers `missing_scope` with `needed` and `provided`
+  (`emulators.slack.scopes`), and every answer names the token's scopes in
+  `x-oauth-scopes`, as Slack's do.
+- `users.lookupByEmail` finds `people` (email -> user id); an unknown email is
+  `users_not_found`.
 - `POST /response/<id>` receives `response_url` replies and records them.
 - `apps.connections.open` (app token) hands out `ws://.../socket`, where the
   emulator says `hello`, delivers envelopes with `send_envelope()` and
@@ -21,16 +25,16 @@ import asyncio
 import itertools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
 
-from bot.slack.scopes import BOT_SCOPES
 from emulators.clock import SYSTEM, WallClock
 from emulators.slack.blockkit import block_problems
+from emulators.slack.scopes import CONVERSATION_SCOPES, METHOD_SCOPES
 from emulators.waiting import Changes
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrStUvWx"
@@ -56,7 +60,7 @@ class Reply:
 
 
 class SlackEmulator:
-    def __init__(self, clock: WallClock = SYSTEM) -> None:
+    def __init__(self, *, scopes: Iterable[str], clock: WallClock = SYSTEM) -> None:
         self.clock = clock
         self.api_calls: list[ApiCall] = []
         self.replies: list[Reply] = []
@@ -75,8 +79,9 @@ class SlackEmulator:
         self.people: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
-        # The bot token's scopes, as the installed app granted them.
-        self.scopes: list[str] = sorted(BOT_SCOPES)
+        # The bot token's scopes: what the app was installed with (its manifest's).
+        self.scopes: list[str] = sorted(scopes)
+        self.private_channels: set[str] = set()  # else by id: C public, G private, D a DM
         self.post_rate: float | None = None  # per channel per second; None: no limit
         self.post_burst = 1
         self.rate_limited = 0  # 429s answered
@@ -152,6 +157,16 @@ class SlackEmulator:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method != "apps.connections.open" and (needed := self._missing_scope(method, args)):
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": needed,
+                    "provided": ",".join(self.scopes),
+                },
+                headers={"x-oauth-scopes": ",".join(self.scopes)},
+            )
         if self._faults.get(method):
             status, error, retry_after = self._faults[method].pop(0)
             headers = {"Retry-After": retry_after} if retry_after is not None else {}
@@ -180,6 +195,18 @@ class SlackEmulator:
     ) -> None:
         """The next `times` calls of `method` fail (a 200 with ok=false, or an HTTP error)."""
         self._faults.setdefault(method, []).extend([(status, error, retry_after)] * times)
+
+    def _missing_scope(self, method: str, args: dict[str, Any]) -> str | None:
+        """The scope the token lacks for this call, if any."""
+        needed = list(METHOD_SCOPES.get(method, ()))
+        if method == "conversations.info":
+            needed.append(CONVERSATION_SCOPES[self._kind(str(args.get("channel") or ""))])
+        return next((scope for scope in needed if scope not in self.scopes), None)
+
+    def _kind(self, channel: str) -> str:
+        if channel in self.private_channels or channel.startswith("G"):
+            return "private"
+        return {"D": "im"}.get(channel[:1], "public")
 
     def _rate_wait(self, channel: str) -> float:
         """Seconds until the channel may post again (0: now, and a token is spent)."""
@@ -270,8 +297,6 @@ class SlackEmulator:
         return {"ok": False, "error": "no_such_subteam"}
 
     async def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
-        if "users:read.email" not in self.scopes:
-            return {"ok": False, "error": "missing_scope", "needed": "users:read.email"}
         email = str(args.get("email") or "")
         user = next((u for e, u in self.people.items() if e.lower() == email.lower()), None)
         if user is None:

@@ -8,9 +8,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
-BOT = Path(__file__).resolve().parents[2] / "bot"
+ROOT = Path(__file__).resolve().parents[2]
+BOT = ROOT / "bot"
+EMULATORS = ROOT / "emulators"
 
 # The part of the architecture each module belongs to (by its longest matching prefix).
 PARTS: dict[str, str] = {
@@ -69,28 +72,49 @@ def _part(module: str) -> str:
     raise AssertionError(f"{module} belongs to no part: add it to PARTS")
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(BOT.parent).with_suffix("").parts
+def _module_name(path: Path, root: Path = ROOT) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    found = set()
+def _is_module(name: str, root: Path) -> bool:
+    base = root.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
+    """Every module `path` imports, absolute or relative, by its full name
+    (`from bot.slack import blocks` names `bot.slack.blocks`)."""
+    importer = _module_name(path, root)
+    package = importer if path.name == "__init__.py" else importer.rpartition(".")[0]
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
+        if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-    return {name for name in found if name == "bot" or name.startswith("bot.")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            for alias in node.names:
+                child = f"{base}.{alias.name}"
+                found.add(child if _is_module(child, root) else base)
+    return found
 
 
-def breaches() -> set[tuple[str, str]]:
+def _imports(path: Path, root: Path) -> set[str]:
+    return {name for name in imported_modules(path, root) if name.split(".")[0] == "bot"}
+
+
+def breaches(root: Path = ROOT) -> set[tuple[str, str]]:
     """(importer, imported) module pairs against the rule."""
-    found = set()
-    for path in BOT.rglob("*.py"):
-        importer = _module_name(path)
+    found: set[tuple[str, str]] = set()
+    for path in (root / "bot").rglob("*.py"):
+        importer = _module_name(path, root)
         mine = _part(importer)
-        for imported in _imports(path):
+        for imported in _imports(path, root):
             theirs = _part(imported)
             if theirs != mine and theirs not in ALLOWED[mine]:
                 found.add((importer, imported))
@@ -112,8 +136,57 @@ def test_every_module_belongs_to_a_part() -> None:
         _part(_module_name(path))
 
 
+# Between the top-level packages: the bot never reaches into the tests; the emulators
+# are independent references, so they know nothing of the bot (nor of the tests); only
+# the sandbox, which runs the real bot against them, knows the emulators.
+FOREIGN: dict[str, set[str]] = {"bot": {"tests", "emulators"}, "emulators": {"bot", "tests"}}
+MAY_KNOW_EMULATORS = "bot.sandbox"
+
+
+def package_breaches(root: Path = ROOT) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for top, forbidden in FOREIGN.items():
+        for path in (root / top).rglob("*.py"):
+            importer = _module_name(path, root)
+            for imported in imported_modules(path, root):
+                theirs = imported.split(".")[0]
+                if theirs not in forbidden:
+                    continue
+                if theirs == "emulators" and (importer + ".").startswith(MAY_KNOW_EMULATORS + "."):
+                    continue
+                found.add((importer, imported))
+    return found
+
+
+def test_the_bot_and_the_emulators_stay_apart() -> None:
+    assert not package_breaches(), sorted(package_breaches())
+
+
+def test_relative_imports_count_like_absolute_ones(tmp_path: Path) -> None:
+    """`from ..store import sqlite` in the Slack edge, or `from ... import bot` in an
+    emulator, is caught as its absolute spelling would be."""
+    files = {
+        "bot/__init__.py": "",
+        "bot/slack/__init__.py": "",
+        "bot/slack/edge.py": "from ..store import sqlite\nfrom . import edge\n",
+        "bot/store/__init__.py": "",
+        "bot/store/sqlite.py": "",
+        "emulators/__init__.py": "",
+        "emulators/slack/__init__.py": "from ...bot.store import sqlite\nfrom .. import clock\n",
+        "emulators/clock.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    edge = imported_modules(tmp_path / "bot/slack/edge.py", tmp_path)
+    assert edge == {"bot.store.sqlite", "bot.slack.edge"}
+    assert ("bot.slack.edge", "bot.store.sqlite") in breaches(tmp_path)
+    emulator = imported_modules(tmp_path / "emulators/slack/__init__.py", tmp_path)
+    assert emulator == {"bot.store.sqlite", "emulators.clock"}
+    assert ("emulators.slack", "bot.store.sqlite") in package_breaches(tmp_path)
+
+
 # Reading the time: the clock's, and nobody else's (bot/clock.py says why).
-_CLOCK_MODULE = "bot.clock"
 _TIME_READS = {
     "time": {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"},
     "datetime": {"now", "utcnow", "today"},
@@ -147,12 +220,53 @@ def time_reads(tree: ast.AST) -> list[str]:
 
 
 def test_only_the_clock_reads_the_time() -> None:
+    """In the bot and in the emulators alike: each has one clock, passed in."""
     readers = {}
-    for path in BOT.rglob("*.py"):
-        module = _module_name(path)
-        if module != _CLOCK_MODULE and (found := time_reads(ast.parse(path.read_text()))):
-            readers[module] = found
-    assert not readers, f"read the time from bot.clock.Clock instead: {readers}"
+    for clock, package in (("bot.clock", BOT), ("emulators.clock", EMULATORS)):
+        for path in package.rglob("*.py"):
+            module = _module_name(path)
+            if module != clock and (found := time_reads(ast.parse(path.read_text()))):
+                readers[module] = found
+    assert not readers, f"read the time from the package's clock instead: {readers}"
+
+
+# A date written into code: an ISO date, a datetime(...) of a year, or an epoch in
+# seconds or milliseconds from this century (10 or 13 digits, underscores or not).
+_DATE_LITERALS = re.compile(
+    r"\b(?:19|20)\d\d-[01]\d-[0-3]\d|datetime\(\s*(?:19|20)\d\d\b|(?<![\w/-])1[_\d]{9,16}(?![\w/-])"
+)
+
+
+def date_literals(source: str) -> list[str]:
+    found = []
+    for match in _DATE_LITERALS.finditer(source):
+        text = match[0]
+        if text[0] == "1" and "-" not in text and len(text.replace("_", "")) not in (10, 13):
+            continue  # a number, not an epoch
+        found.append(text)
+    return found
+
+
+def test_the_emulators_write_no_date_of_their_own() -> None:
+    """Every time they hand out is relative to their clock, so they work on any day."""
+    found = {
+        _module_name(path): dates
+        for path in EMULATORS.rglob("*.py")
+        if (dates := date_literals(path.read_text()))
+    }
+    assert not found, found
+
+
+def test_the_date_check_sees_every_form() -> None:
+    source = 'a = "2026-11-27T10:03:21Z"; b = datetime(2025, 11, 20); c = 1_763_632_800_000\n'
+    source += "d = 1763700000.000100; e = 86_400; f = 1_000_000.0\n"
+    source += 'g = "xoxb-1111111111-2222222222"; h = "/commands/T0/1234567890/r1"\n'
+    assert date_literals(source) == [
+        "2026-11-27",
+        "datetime(2025",
+        "1_763_632_800_000",
+        "1763700000",
+    ]
 
 
 def test_the_time_check_sees_every_form() -> None:

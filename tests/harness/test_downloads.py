@@ -122,5 +122,10 @@ def test_vanity_hosts_are_read_as_origins() -> None:
         "https://harness.internal:8443",
         "http://127.0.0.1:8080",
     )
-    assert settings.ui_hosts == {"app.harness.io", "acme.harness.io", "harness.internal", "127.0.0.1"}
+    assert settings.ui_hosts == {
+        "app.harness.io",
+        "acme.harness.io",
+        "harness.internal",
+        "127.0.0.1",
+    }
     assert settings.download_origins[0] == "https://app.harness.io"
