@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -31,6 +32,7 @@ MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness 
 KIND = "unfurl"
 UNFURL_DEADLINE = 10 * 60.0  # an unfurl much later than the message is noise
 _KEPT = ("links", "channel", "message_ts", "unfurl_id", "source")
+_TS = re.compile(r"\d+\.\d+")  # a message's ts: seconds and a counter
 
 
 class UnfurlHandler:
@@ -80,13 +82,8 @@ class UnfurlHandler:
         unfurls = {url: {"blocks": b} for url, b in zip(targets, found, strict=True) if b}
         if not unfurls:
             return
-        where: dict[str, Any] = {}
-        if event.get("channel") and event.get("message_ts"):
-            where = {"channel": event["channel"], "ts": event["message_ts"]}
-        else:
-            where = {"unfurl_id": event.get("unfurl_id"), "source": event.get("source")}
         try:
-            await self._client.chat_unfurl(unfurls=unfurls, **where)
+            await self._client.chat_unfurl(unfurls=unfurls, **_message_of(event))
         except SlackApiError as exc:
             log.warning(
                 "chat.unfurl refused: %s", exc.response.get("error") if exc.response else exc
@@ -101,3 +98,14 @@ class UnfurlHandler:
         return incident_blocks.unfurl_blocks(
             execution, failures, self._service.execution_url(execution)
         )
+
+
+def _message_of(event: dict[str, Any]) -> dict[str, Any]:
+    """How chat.unfurl names the message: a sent one by channel and ts; a link still in
+    the message composer (`channel` "COMPOSER", `source` "composer", a `message_ts`
+    that is no timestamp) only by the event's `unfurl_id` and `source`."""
+    channel, ts = event.get("channel"), str(event.get("message_ts") or "")
+    sent = event.get("source") != "composer" and channel != "COMPOSER" and _TS.fullmatch(ts)
+    if sent and channel:
+        return {"channel": channel, "ts": ts}
+    return {"unfurl_id": event.get("unfurl_id"), "source": event.get("source") or "composer"}

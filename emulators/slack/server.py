@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -79,6 +80,7 @@ class SlackEmulator:
         self.people: dict[str, str] = {}
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
+        self.unfurled: list[ApiCall] = []  # chat.unfurl calls Slack accepted
         # The bot token's scopes: what the app was installed with (its manifest's).
         self.scopes: list[str] = sorted(scopes)
         self.private_channels: set[str] = set()  # else by id: C public, G private, D a DM
@@ -255,6 +257,20 @@ class SlackEmulator:
         return {"ok": True, "channel": channel, "ts": args.get("ts")}
 
     async def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
+        """An unfurl names its message by `channel` + `ts`, or, for a link still being
+        typed in the message composer (`link_shared` with `channel: "COMPOSER"`,
+        `source: "composer"` and a `message_ts` that is no timestamp), by the event's
+        `unfurl_id` + `source` (https://api.slack.com/methods/chat.unfurl)."""
+        if args.get("unfurl_id") or args.get("source"):
+            if not args.get("unfurl_id") or args.get("source") not in _UNFURL_SOURCES:
+                return {"ok": False, "error": "invalid_arguments"}
+        else:
+            channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+            if not _CONVERSATION_ID.fullmatch(channel):
+                return {"ok": False, "error": "channel_not_found"}
+            if not _MESSAGE_TS.fullmatch(ts):
+                return {"ok": False, "error": "cannot_unfurl_message"}
+        self.unfurled.append(ApiCall("chat.unfurl", args, BOT_TOKEN))
         return {"ok": True}
 
     async def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -410,6 +426,10 @@ class SlackEmulator:
         )
         return envelope_id
 
+
+_UNFURL_SOURCES = frozenset({"composer", "conversations_history"})
+_CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{8,}")
+_MESSAGE_TS = re.compile(r"\d{10}\.\d{6}")
 
 _MESSAGE_METHODS = frozenset(
     {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.unfurl"}

@@ -74,6 +74,30 @@ async def test_a_pasted_link_unfurls_into_its_summary(
     assert harness.calls("logs.export") == []  # a summary only: no export until someone asks
 
 
+async def test_a_link_typed_in_the_composer_previews_before_it_is_sent(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """A link not yet sent arrives with `channel: "COMPOSER"`, `source: "composer"` and
+    a `message_ts` that names no message; Slack takes its unfurl by `unfurl_id` and
+    `source` only (https://api.slack.com/methods/chat.unfurl)."""
+    draft = "U0ALICE001-909b5454-75f8-4ac4-b325-1b40e230bbd8-gryl3kb80b3wm49ihzoo35fyqoq08n2y"
+    event = {
+        **shared(link(harness)),
+        "channel": "COMPOSER",
+        "is_bot_user_member": False,
+        "message_ts": draft,
+        "unfurl_id": draft,
+        "source": "composer",
+    }
+    assert await slack_event(bot, event) == 200
+    await slack.wait_for(lambda: slack.calls("chat.unfurl"))
+    await idle(bot)
+    (accepted,) = slack.unfurled
+    assert (accepted.args["unfurl_id"], accepted.args["source"]) == (draft, "composer")
+    assert "channel" not in accepted.args and "ts" not in accepted.args
+    assert "Deploy Checkout #42" in json.dumps(accepted.args["unfurls"], ensure_ascii=False)
+
+
 async def test_slack_retries_and_repeated_links_unfurl_once(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
