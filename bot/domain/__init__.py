@@ -20,6 +20,7 @@ from bot.domain.excerpt import (
 )
 from bot.domain.executions import (
     FAILED_STATUSES,
+    ChildRun,
     Events,
     Execution,
     ExecutionRef,
@@ -46,6 +47,7 @@ __all__ = [
     "FULL_CHARS",
     "MESSAGE_CHARS",
     "MESSAGE_LINE_CHARS",
+    "ChildRun",
     "Events",
     "Excerpt",
     "ExcerptLine",

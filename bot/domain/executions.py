@@ -107,6 +107,19 @@ class Node:
 
 
 @dataclass(frozen=True)
+class ChildRun:
+    """The run a Pipeline stage started, which may be in another org or project."""
+
+    org: str
+    project: str
+    plan_execution_id: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.org, self.project)
+
+
+@dataclass(frozen=True)
 class Execution:
     """One run of a pipeline with its graph."""
 
@@ -125,8 +138,10 @@ class Execution:
     nodes: tuple[Node, ...] = ()
     # (layout key, stage identifier): UI links name stages by their layout key.
     stage_layout: tuple[tuple[str, str], ...] = ()
-    # Layout keys of stages that run another pipeline (pipeline chaining).
+    # Layout keys of stages that run another pipeline (pipeline chaining), and where
+    # their runs are when Harness says so in the stage's step details.
     pipeline_stages: frozenset[str] = frozenset()
+    child_runs: tuple[tuple[str, ChildRun], ...] = ()
     origin: Origin | None = None  # who started it, which branch and commit
 
     def layout_key(self, stage: Node) -> str | None:
@@ -135,6 +150,9 @@ class Execution:
     def runs_child_pipeline(self, stage: Node) -> bool:
         key = self.layout_key(stage)
         return key is not None and key in self.pipeline_stages
+
+    def child_run(self, stage_layout_key: str) -> ChildRun | None:
+        return dict(self.child_runs).get(stage_layout_key)
 
     @property
     def scope(self) -> Scope:

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.domain import Execution, Node, Origin, Person, PipelineRef, Run, Scope
+from bot.domain import ChildRun, Execution, Node, Origin, Person, PipelineRef, Run, Scope
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import EXECUTION_V2, EXECUTIONS_SUMMARY, PIPELINES_LIST
 from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
@@ -15,6 +15,7 @@ from bot.harness.models import (
     ExecutionDetail,
     ExecutionSummary,
     GraphNode,
+    LayoutNode,
     Page,
     PipelineListItem,
     ms_to_datetime,
@@ -115,25 +116,34 @@ class PipelineApi:
         return to_execution(detail, self._client.account_id, scope)
 
     async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
-        """The run of the pipeline that a Pipeline stage chained to, with its graph."""
+        """The run of the pipeline that a Pipeline stage chained to, with its whole graph.
+
+        Where the run is comes from the stage's step details when Harness publishes
+        them (`childPipelineExecutionDetails`), else from asking for the stage: with
+        `stageNodeId` alone, `childGraph` holds the child's summary but no graph
+        (PipelineStageHelper#getChildGraph adds one only for a `childStageNodeId`, a
+        stage of the child). Either way the child run is then read on its own, in its
+        own org and project, as any run is."""
+        child = parent.child_run(stage_layout_key) or await self._child_of(parent, stage_layout_key)
+        if child is None:
+            return None
+        return await self.execution(child.scope, child.plan_execution_id)
+
+    async def _child_of(self, parent: Execution, stage_layout_key: str) -> ChildRun | None:
         payload = await self._client.request_json(
             EXECUTION_V2,
             path={"id": parent.plan_execution_id},
-            params={
-                **self._scope_params(parent.scope),
-                "renderFullBottomGraph": "true",
-                "stageNodeId": stage_layout_key,
-            },
+            params={**self._scope_params(parent.scope), "stageNodeId": stage_layout_key},
         )
         detail = unwrap(payload, ExecutionDetail, "executions.v2")
-        child = detail.child_graph
-        if child is None or child.pipeline_execution_summary is None:
-            return None
-        inner = ExecutionDetail(
-            pipeline_execution_summary=child.pipeline_execution_summary,
-            execution_graph=child.execution_graph,
+        summary = detail.child_graph.pipeline_execution_summary if detail.child_graph else None
+        if summary is None or not summary.plan_execution_id:
+            return None  # the child has not started yet
+        return ChildRun(
+            summary.org_identifier or parent.org,
+            summary.project_identifier or parent.project,
+            summary.plan_execution_id,
         )
-        return to_execution(inner, self._client.account_id, parent.scope)
 
 
 def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Execution:
@@ -161,6 +171,11 @@ def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Executi
         ),
         pipeline_stages=frozenset(
             key for key, node in summary.layout_node_map.items() if node.node_type == "Pipeline"
+        ),
+        child_runs=tuple(
+            (key, child)
+            for key, node in summary.layout_node_map.items()
+            if node.node_type == "Pipeline" and (child := _child_run(node, scope)) is not None
         ),
         origin=origin_of(summary),
     )
@@ -195,6 +210,15 @@ def origin_of(summary: ExecutionSummary) -> Origin:
         author=author,
         branch=branch,
         commit=commits[0].id if commits else None,
+    )
+
+
+def _child_run(stage: LayoutNode, scope: Scope) -> ChildRun | None:
+    details = stage.step_details.child_pipeline_execution_details if stage.step_details else None
+    if details is None or not details.plan_execution_id:
+        return None
+    return ChildRun(
+        details.org_id or scope.org, details.project_id or scope.project, details.plan_execution_id
     )
 
 

@@ -53,16 +53,9 @@ class PipelineListItem(_HarnessModel):
     name: str = ""
 
 
-class LayoutNode(_HarnessModel):
-    node_type: str | None = None
-    node_identifier: str | None = None
-    node_uuid: str | None = None
-    name: str | None = None
-    status: str | None = None
-
-
 def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """Who started a run is a nicety: a shape we do not know must not cost the post."""
+    """For the niceties (who started a run, where a chained run is): a shape we do not
+    know must not cost the post."""
     try:
         return handler(value)
     except ValidationError:
@@ -70,6 +63,28 @@ def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
 
 Lenient = WrapValidator(_or_none)
+
+
+class ChildPipelineDetails(_HarnessModel):
+    """Where a Pipeline stage's own run is: published by the stage as its step details
+    (pipeline-service PipelineStageStep, "childPipelineExecutionDetails")."""
+
+    plan_execution_id: str | None = None
+    org_id: str | None = None
+    project_id: str | None = None
+
+
+class StepDetails(_HarnessModel):
+    child_pipeline_execution_details: ChildPipelineDetails | None = None
+
+
+class LayoutNode(_HarnessModel):
+    node_type: str | None = None
+    node_identifier: str | None = None
+    node_uuid: str | None = None
+    name: str | None = None
+    status: str | None = None
+    step_details: Annotated[StepDetails | None, Lenient] = None
 
 
 class TriggeredBy(_HarnessModel):

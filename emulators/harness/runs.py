@@ -186,7 +186,13 @@ def step_fqn(stage: StageSpec, step: StepSpec) -> str:
     return f"{base}.{step.identifier}"
 
 
-def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
+def execution_json(account: str, run: RunSpec, child_details: bool = True) -> dict[str, Any]:
+    """The full answer of `execution/v2` for `run`: its summary and whole graph.
+
+    A Pipeline stage names its child run in its step details
+    (`childPipelineExecutionDetails`), as the pipeline service's PipelineStageStep
+    publishes them (newer versions); `child_details=False` leaves them out, as older
+    versions did."""
     node_map: dict[str, Any] = {}
     layout: dict[str, Any] = {}
     keys = Keys(account, run)
@@ -222,7 +228,21 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
     node("pipeline", run.pipeline_name, "pipeline", run.status, "PIPELINE_SECTION", keys.of_run())
     for stage in run.stages:
         fqn = f"pipeline.stages.{stage.identifier}"
-        failure = {"failureInfo": {"message": stage.failure}} if stage.failure else {}
+        failure: dict[str, Any] = (
+            {"failureInfo": {"message": stage.failure}} if stage.failure else {}
+        )
+        details: dict[str, Any] = {}
+        if stage.child is not None and child_details:
+            child = stage.child
+            details = {
+                "stepDetails": {
+                    "childPipelineExecutionDetails": {
+                        "planExecutionId": child.plan_execution_id,
+                        "orgId": child.org,
+                        "projectId": child.project,
+                    }
+                }
+            }
         stage_type = "PIPELINE_STAGE" if stage.child else "DEPLOYMENT_STAGE_STEP"
         node(
             stage.identifier,
@@ -232,6 +252,7 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
             stage_type,
             keys.of_stage(stage),
             **failure,
+            **details,
         )
         layout[uid("setup", fqn)] = {
             "nodeType": "Pipeline" if stage.child else "Deployment",
@@ -241,6 +262,7 @@ def execution_json(account: str, run: RunSpec) -> dict[str, Any]:
             "nodeUuid": uid("setup", fqn),
             "status": stage.status,
             "edgeLayoutList": {"currentNodeChildren": [], "nextIds": []},
+            **details,
         }
         node("execution", "Execution", f"{fqn}.spec.execution", stage.status, "NG_EXECUTION")
         groups = {(s.group, s.rollback) for s in stage.steps if s.group}

@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec, StageSpec, StepSpec
 from emulators.harness.world import HELM_FAILURE, ROLLOUT_FAILURE
@@ -303,21 +305,32 @@ async def test_hostile_and_long_log_lines_keep_the_message_within_slack_limits(
     assert "lines omitted" in "".join(code_blocks(reply))
 
 
+@pytest.mark.parametrize(
+    "step_details", [True, False], ids=["stage-names-its-run", "only-childGraph-says"]
+)
 async def test_a_failed_chained_pipeline_is_followed_into_its_own_run(
-    bot: RunningBot, harness: HarnessEmulator
+    bot: RunningBot, harness: HarnessEmulator, step_details: bool
 ) -> None:
+    # Newer Harness names the child run in the Pipeline stage's step details; older
+    # Harness only in `childGraph`, whose graph comes only for a `childStageNodeId`.
+    harness.child_details = step_details
     _, reply = await ask(bot, "release_train")
     text = all_text(reply)
     assert "Failed in Deploy Services › Deploy › Helm Upgrade" in text
     (code,) = code_blocks(reply)
     assert HELM_FAILURE in code
-    # The child run is asked for through its parent's Pipeline stage.
-    assert any("stageNodeId" in r.query for r in harness.calls("executions.v2"))
+    child_run = harness.pipelines[("payments", "checkout")]["payments_service"].runs[0]
+    reads = harness.calls("executions.v2")
+    # Asked through the parent's Pipeline stage only when the stage does not say.
+    assert any("stageNodeId" in r.query for r in reads) is not step_details
+    # The child run is read on its own, in its own project, with its whole graph.
+    (own,) = [r for r in reads if r.path.endswith("/" + child_run.plan_execution_id)]
+    assert (own.query["orgIdentifier"], own.query["projectIdentifier"]) == ("payments", "checkout")
+    assert own.query["renderFullBottomGraph"] == "true"
     # The button points at the child's own run, so the full excerpt finds the step.
     (button,) = buttons(reply, "show_full_excerpt")
     ref = json.loads(button["value"])
-    child = harness.pipelines[("payments", "checkout")]["payments_service"].runs[0]
-    assert (ref["o"], ref["p"], ref["e"]) == ("payments", "checkout", child.plan_execution_id)
+    assert (ref["o"], ref["p"], ref["e"]) == ("payments", "checkout", child_run.plan_execution_id)
     await bot.press("show_full_excerpt", button["value"])
     posted = await bot.slack.wait_for(lambda: bot.slack.calls("chat.postMessage"))
     assert HELM_FAILURE in json.dumps(posted[0].args)
