@@ -45,6 +45,7 @@ from bot.slack.events import UnfurlHandler
 from bot.slack.home import HomeHandler
 from bot.slack.notifier import SlackIncidentPosts
 from bot.slack.poster import Pacer, Poster
+from bot.slack.requests import ClockedVerification
 from bot.slack.retries import retry_handlers
 from bot.slack.subscriptions import SubscriptionHandler
 from bot.slack.triage import TriageHandler
@@ -168,10 +169,15 @@ def slack_side(
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")
     bolt_logger.addFilter(_SameTokenWarning())
+    secret = signing_secret.get_secret_value() if signing_secret else ""
     bolt = AsyncApp(
-        signing_secret=signing_secret.get_secret_value() if signing_secret else "",
+        signing_secret=secret,
         client=client,
         logger=bolt_logger,
+        # Bolt's signature check in its usual place, on the bot's clock (Socket Mode
+        # requests are not signed, and come without a secret).
+        request_verification_enabled=False,
+        before_authorize=ClockedVerification(secret, clock) if secret else None,
     )
     service = harness.service
     # Posts run as queued work: a 429 comes back at once and the queue waits it out.

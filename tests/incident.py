@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import time
 from pathlib import Path
 from typing import Any
+
+from slack_sdk.signature import SignatureVerifier
 
 from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator
@@ -92,14 +93,13 @@ async def slack_event(
             "event": event,
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(_event_ids):08d}",
-            "event_time": int(time.time()),
+            "event_time": int(bot.app.clock.time()),
             "authorizations": [
                 {"team_id": slack_emu.TEAM_ID, "user_id": slack_emu.BOT_USER_ID, "is_bot": True}
             ],
         }
     )
-    ts = str(int(time.time()))
-    from slack_sdk.signature import SignatureVerifier
+    ts = str(int(bot.app.clock.time()))
 
     headers = {
         "content-type": "application/json",

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import sys
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.clock import Clock
 from emulators.harness import HarnessEmulator
 from emulators.slack import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackEmulator
 
@@ -86,7 +86,7 @@ def signed_command(
             "trigger_id": f"trig.{response_id}",
         }
     )
-    ts = str(int(time.time()))
+    ts = str(int(Clock().time()))  # the process's clock is the system's
     signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
     return body.encode(), {
         "content-type": "application/x-www-form-urlencoded",

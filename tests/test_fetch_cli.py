@@ -4,7 +4,7 @@ Harness emulator; text, JSON and exit codes."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ async def fetch(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
 async def test_fetch_prints_what_failed_and_the_link_and_json_for_scripts(
     harness: HarnessEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    expires = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=20)
+    expires = harness.clock_now().replace(second=0, microsecond=0) + timedelta(hours=20)
     harness.link_expiry = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     code, out = await fetch(["deploy_checkout", "#42"], capsys)
     assert code == 0, out

@@ -21,6 +21,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from slack_bolt.middleware.request_verification.async_request_verification import (
+    AsyncRequestVerification,
+)
+from slack_sdk import signature
+
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -88,4 +93,21 @@ class SlackRequests:
         return Accepted(body, replay=not first)
 
 
-__all__ = ["Accepted", "Refused", "SlackRequests"]
+class ClockedVerification(AsyncRequestVerification):
+    """Bolt's own signature check, as Bolt makes it, reading the time from the bot's
+    clock: its five-minute window is then the same one `SlackRequests` applies."""
+
+    def __init__(self, signing_secret: str, clock: Clock) -> None:
+        super().__init__(signing_secret)
+        self._verifier = signature.SignatureVerifier(signing_secret, clock=_SlackClock(clock))
+
+
+class _SlackClock(signature.Clock):
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def now(self) -> float:
+        return self._clock.time()
+
+
+__all__ = ["Accepted", "ClockedVerification", "Refused", "SlackRequests"]

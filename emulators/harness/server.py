@@ -64,6 +64,13 @@ class Recorded:
 
 
 @dataclass
+class _ExportJob:
+    started: float
+    expires: float  # set when the job is queued: the link's and the cache entry's end
+    polls: int = 0
+
+
+@dataclass
 class Fault:
     status: int
     times: int
@@ -124,8 +131,7 @@ class HarnessEmulator:
         # None: an export link lasts a day from when it is made, as the log service's
         # pre-signed URLs do; a test may pin its own.
         self.link_expiry: str | None = None
-        self._export_started: dict[str, float] = {}
-        self._export_polls: dict[str, int] = defaultdict(int)
+        self._jobs: dict[str, _ExportJob] = {}  # the log service's export cache, by prefix
         self.exports: dict[str, str] = {}  # export id in a link -> its prefix
         # What was logged, by log-service key: bytes, or a function making chunks (huge logs).
         self.logs: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
@@ -139,6 +145,9 @@ class HarnessEmulator:
         self.files: dict[str, Path] = {}
         self.retry_refusals: dict[str, str] = {}  # planExecutionId -> why not resumable
         self.no_execute = False  # the key lacks Pipeline Execute permission
+        # Pipeline stages name their child run in their step details (newer Harness);
+        # False: only `childGraph` says where it is (older Harness).
+        self.child_details = True
         self.input_sets: dict[str, str] = {}  # planExecutionId -> input set YAML
         self.started: list[tuple[str, RunSpec]] = []  # ("retry" | "rerun", the new run)
         self.start_gate: asyncio.Event | None = None  # while clear, starts wait to answer
@@ -396,14 +405,27 @@ class HarnessEmulator:
                 + request.match_info["planExecutionId"],
                 status=400,
             )
-        body = execution_json(self.account, run)
-        child = child_stage_run(run, request.query.get("stageNodeId", ""))
+        # What is answered follows ExecutionHelper#getResponseDTO (pipeline service).
+        body = execution_json(self.account, run, child_details=self.child_details)
+        data = body["data"]
+        stage_node = request.query.get("stageNodeId", "")
+        child = child_stage_run(run, stage_node)
         if child is not None:
-            child_body = execution_json(self.account, child)["data"]
-            body["data"]["childGraph"] = {
-                "pipelineExecutionSummary": child_body["pipelineExecutionSummary"],
-                "executionGraph": child_body["executionGraph"],
+            # A Pipeline stage: the child run's summary, and a graph of the child only for
+            # one of its stages (`childStageNodeId`); never the parent's graph.
+            child_data = execution_json(self.account, child, self.child_details)["data"]
+            child_graph: dict[str, Any] = {
+                "pipelineExecutionSummary": child_data["pipelineExecutionSummary"]
             }
+            child_stage = request.query.get("childStageNodeId")
+            if child_stage:
+                child_graph["executionGraph"] = _stage_graph(child_data, child_stage)
+            del data["executionGraph"]
+            data["childGraph"] = child_graph
+        elif stage_node:
+            data["executionGraph"] = _stage_graph(data, stage_node)
+        elif request.query.get("renderFullBottomGraph") != "true":
+            del data["executionGraph"]  # the summary only, as the UI's first read asks
         return web.json_response(body)
 
     def _run_in(self, request: web.Request, plan_execution_id: str) -> RunSpec | None:
@@ -533,8 +555,15 @@ class HarnessEmulator:
             )
         if not prefix or not self.keys_under(prefix):
             return web.json_response({"error_msg": "cannot list files for prefix"}, status=404)
-        started = self._export_started.setdefault(prefix, self.clock.time())
-        self._export_polls[prefix] += 1
+        # log-service handler HandleZipLinkPrefix and middleware CacheRequest: the first
+        # call queues a job (the link and its expiry are set then), later calls answer
+        # from the job's cache entry until it expires; an `error` is answered once and
+        # forgotten, so the next call starts a new job.
+        now = self.clock.time()
+        job = self._jobs.get(prefix)
+        if job is None or job.expires <= now:
+            job = self._jobs[prefix] = _ExportJob(started=now, expires=self._expires_at(now))
+        job.polls += 1
         export_id = uid("export", prefix)
         self.exports[export_id] = prefix
         host = self.link_origin or self.base_url
@@ -544,24 +573,25 @@ class HarnessEmulator:
         )
         if self.export_gate is not None and not self.export_gate.is_set():
             status = "in_progress"
-        elif (
-            self._export_polls[prefix] < self.ready_after_polls
-            or self.clock.time() - started < self.export_delay
-        ):
-            status = "queued" if self._export_polls[prefix] == 1 else "in_progress"
+        elif job.polls < self.ready_after_polls or now - job.started < self.export_delay:
+            status = "queued" if job.polls == 1 else "in_progress"
         else:
             status = self.export_final_status
-        answer_body = {"link": link, "status": status, "expires": self.expiry()}
-        if status not in ("success", "queued", "in_progress"):
+        expires = datetime.fromtimestamp(job.expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        answer_body = {"link": link, "status": status, "expires": expires}
+        if status == "error":
             answer_body["message"] = "emulated export failure"
+            del self._jobs[prefix]
         return web.json_response(answer_body)
 
-    def expiry(self) -> str:
-        """When an export link made now expires (RFC 3339, UTC)."""
+    def _expires_at(self, now: float) -> float:
         if self.link_expiry is not None:
-            return self.link_expiry
-        made = datetime.fromtimestamp(self.clock.time(), UTC)
-        return (made + LINK_LIFE).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return datetime.fromisoformat(self.link_expiry).timestamp()
+        return now + LINK_LIFE.total_seconds()
+
+    def clock_now(self) -> datetime:
+        """The emulator's now, as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.clock.time(), UTC)
 
     async def _blob(self, request: web.Request) -> web.StreamResponse:
         key = request.query.get("key", "")
@@ -617,6 +647,19 @@ class HarnessEmulator:
             return response  # the reader stopped early, as it may
         await response.write_eof()
         return response
+
+
+def _stage_graph(data: dict[str, Any], layout_key: str) -> dict[str, Any]:
+    """The part of an execution graph under one stage (by its layout key)."""
+    layout = data["pipelineExecutionSummary"]["layoutNodeMap"].get(layout_key) or {}
+    prefix = f"pipeline.stages.{layout.get('nodeIdentifier', '')}"
+    graph = data["executionGraph"]
+    nodes = {
+        uuid: node
+        for uuid, node in graph["nodeMap"].items()
+        if node["baseFqn"] == prefix or node["baseFqn"].startswith(prefix + ".")
+    }
+    return {**graph, "nodeMap": nodes}
 
 
 def _file_chunks(path: Path) -> Iterator[bytes]:

@@ -235,6 +235,8 @@ class SlackEmulator:
         }
 
     def _posting_error(self, channel: str) -> str | None:
+        if not _CONVERSATION_ID.fullmatch(channel):
+            return "channel_not_found"  # "COMPOSER" too: it names no conversation
         if channel in self.archived:
             return "is_archived"
         if channel not in self.members:
@@ -257,32 +259,41 @@ class SlackEmulator:
         return {"ok": True, "channel": channel, "ts": args.get("ts")}
 
     async def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
-        """An unfurl names its message by `channel` + `ts`, or, for a link still being
-        typed in the message composer (`link_shared` with `channel: "COMPOSER"`,
-        `source: "composer"` and a `message_ts` that is no timestamp), by the event's
-        `unfurl_id` + `source` (https://api.slack.com/methods/chat.unfurl)."""
-        if args.get("unfurl_id") or args.get("source"):
-            if not args.get("unfurl_id") or args.get("source") not in _UNFURL_SOURCES:
+        """An unfurl names its message by `unfurl_id` + `source`, or by `channel` + `ts`
+        (both of a pair, https://api.slack.com/methods/chat.unfurl). A link still being
+        typed in the message composer comes with `channel: "COMPOSER"` and a
+        `message_ts` that is no timestamp; those "always work to supply chat.unfurl"
+        and fail anywhere else (https://api.slack.com/events/link_shared)."""
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        unfurl_id, source = args.get("unfurl_id"), args.get("source")
+        if unfurl_id or source:
+            if not unfurl_id or source not in _UNFURL_SOURCES:
                 return {"ok": False, "error": "invalid_arguments"}
-        else:
-            channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        elif not (channel and ts):
+            return {"ok": False, "error": "invalid_arguments"}
+        elif channel != COMPOSER:
             if not _CONVERSATION_ID.fullmatch(channel):
-                return {"ok": False, "error": "channel_not_found"}
+                return {"ok": False, "error": "cannot_find_channel"}
             if not _MESSAGE_TS.fullmatch(ts):
-                return {"ok": False, "error": "cannot_unfurl_message"}
+                return {"ok": False, "error": "cannot_find_message"}
         self.unfurled.append(ApiCall("chat.unfurl", args, BOT_TOKEN))
         return {"ok": True}
 
     async def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
-        if not channel.startswith("C"):
+        if not _CONVERSATION_ID.fullmatch(channel):
             return {"ok": False, "error": "channel_not_found"}
+        kind = self._kind(channel)
+        if kind == "im":  # a DM has no name, only the person on the other side
+            return {"ok": True, "channel": {"id": channel, "is_im": True, "user": "U0ALICE001"}}
         return {
             "ok": True,
             "channel": {
                 "id": channel,
                 "name": self.channel_names.get(channel, channel.lower()),
-                "is_channel": True,
+                "is_channel": kind == "public",
+                "is_group": kind == "private",
+                "is_private": kind == "private",
                 "is_member": channel in self.members,
                 "is_archived": channel in self.archived,
             },
@@ -428,6 +439,7 @@ class SlackEmulator:
 
 
 _UNFURL_SOURCES = frozenset({"composer", "conversations_history"})
+COMPOSER = "COMPOSER"  # the channel of a link_shared event from the message composer
 _CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{8,}")
 _MESSAGE_TS = re.compile(r"\d{10}\.\d{6}")
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
-from bot.clock import Clock
+from bot.clock import Clock, MovableClock
 from bot.domain import Lane, Work
 from bot.service.workers import Done, GiveUp, Handler, Later, SlowDown, Workers
 from bot.store import Store, open_store
@@ -19,16 +18,16 @@ INTERACTIVE, BACKGROUND = Lane.INTERACTIVE, Lane.BACKGROUND
 
 
 @pytest.fixture
-async def store(store_url: str) -> AsyncIterator[Store]:
-    opened = await open_store(store_url, Clock())
+async def store(store_url: str, clock: MovableClock) -> AsyncIterator[Store]:
+    opened = await open_store(store_url, clock)
     yield opened
     await opened.close()
 
 
-def workers(store: Store, **options: Any) -> Workers:
+def workers(store: Store, clock: Clock | None = None, **options: Any) -> Workers:
     settings: dict[str, Any] = {"poll": 0.05, "first_retry": 0.01, "lease": 5.0}
     settings.update(options)
-    return Workers(store, {INTERACTIVE: 2, BACKGROUND: 2}, clock=Clock(), **settings)
+    return Workers(store, {INTERACTIVE: 2, BACKGROUND: 2}, clock=clock or Clock(), **settings)
 
 
 @asynccontextmanager
@@ -45,7 +44,7 @@ async def running(store: Store, **handlers: Handler) -> AsyncIterator[Workers]:
 
 
 def job(kind: str = "job", *, key: str | None = None, lane: Lane = BACKGROUND, **data: Any) -> Work:
-    return Work(kind, dict(data), deadline=time.time() + 60, lane=lane, key=key)
+    return Work(kind, dict(data), deadline=Clock().time() + 60, lane=lane, key=key)
 
 
 async def test_submitted_work_runs_once_and_its_key_is_remembered(store: Store) -> None:
@@ -84,7 +83,7 @@ async def test_a_slow_down_waits_without_counting_an_attempt(store: Store) -> No
     seen: list[tuple[int, float]] = []
 
     async def rate_limited(work: Work) -> None:
-        seen.append((work.attempts, time.monotonic()))
+        seen.append((work.attempts, Clock().monotonic()))
         if len(seen) < 3:
             raise SlowDown(0.05)
 
@@ -95,20 +94,23 @@ async def test_a_slow_down_waits_without_counting_an_attempt(store: Store) -> No
     assert seen[2][1] - seen[0][1] >= 0.1  # it waited as asked, twice
 
 
-async def test_work_past_its_deadline_is_given_up_told_and_its_key_freed(store: Store) -> None:
+async def test_work_past_its_deadline_is_given_up_told_and_its_key_freed(
+    store: Store, clock: MovableClock
+) -> None:
     told: list[str] = []
 
     async def never(work: Work) -> Later:
+        clock.advance(30)  # each attempt takes half a minute
         return Later(0.01)
 
     async def expired(work: Work) -> None:
         told.append(work.payload["who"])
 
-    pool = workers(store)
+    pool = workers(store, clock)
     pool.handle("job", never, expired)
     pool.start()
     try:
-        late = Work("job", {"who": "alice"}, deadline=time.time() + 0.2, key="k")
+        late = Work("job", {"who": "alice"}, deadline=pool.deadline_in(60), key="k")
         await pool.submit(late)
         await asyncio.wait_for(pool.idle(), 5)
         assert told == ["alice"]

@@ -9,10 +9,12 @@ and the Harness emulator what was asked.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.clock import MovableClock
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RECORDED_KEYS, RunSpec, StageSpec, StepSpec, uid
 from emulators.harness.world import ROLLOUT_FAILURE, checkout_stages
@@ -411,7 +413,7 @@ async def test_export_that_never_finishes_times_out_and_says_how_long(
 async def test_export_that_fails_reports_harness_message(
     bot: RunningBot, harness: HarnessEmulator
 ) -> None:
-    harness.export_final_status = "failed"
+    harness.export_final_status = "error"
     _, reply = await ask(bot, "deploy_checkout")
     assert "could not export the logs*: emulated export failure" in all_text(reply)
 
@@ -488,10 +490,8 @@ async def test_the_ack_does_not_wait_for_harness(bot: RunningBot, harness: Harne
 async def test_unsigned_or_stale_requests_get_401_and_run_nothing(
     dispatch: RunningBot, harness: HarnessEmulator, secret: str, age: int
 ) -> None:
-    import time
-
     status, _body, rid = await dispatch.command(
-        "deploy_checkout", secret=secret, timestamp=int(time.time()) - age
+        "deploy_checkout", secret=secret, timestamp=int(dispatch.app.clock.time()) - age
     )
     assert status == 401
     assert harness.requests == []
@@ -584,9 +584,12 @@ async def test_many_people_asking_at_once_share_one_export(
     assert polls() - before == 1
 
 
-async def test_a_finished_runs_link_is_reused_and_a_running_ones_never(
-    bot: RunningBot, harness: HarnessEmulator
+async def test_a_finished_runs_link_is_reused_until_it_nears_expiry_and_a_running_ones_never(
+    start_bot: Any, store_url: str, harness: HarnessEmulator, clock: MovableClock
 ) -> None:
+    # On both stores: Redis expires the kept link on its own clock, the bot on the link's.
+    bot = await start_bot(bot_store_url=store_url)
+
     def exports_of(prefix: str) -> int:
         return sum(c.query["prefix"] == prefix for c in harness.calls("logs.export"))
 
@@ -595,6 +598,19 @@ async def test_a_finished_runs_link_is_reused_and_a_running_ones_never(
         _, reply = await ask(bot, "deploy_checkout #42")
         assert "download_logs" in all_text(reply)
     assert exports_of(finished) == 2  # one export (queued, then ready), then the kept link
+
+    clock.advance(23 * 3600)  # the link (a day's) has an hour left: still handed out
+    await ask(bot, "deploy_checkout #42")
+    assert exports_of(finished) == 2
+    clock.advance(3600 - 120)  # two minutes left: too little to keep handing out
+    _, reply = await ask(bot, "deploy_checkout #42")
+    assert exports_of(finished) == 3  # asked again; the log service still has that link
+    assert "download_logs" in all_text(reply)
+    clock.advance(180)  # gone: the log service makes a new export, with a new day
+    _, reply = await ask(bot, "deploy_checkout #42")
+    assert exports_of(finished) == 5  # queued, then ready
+    tomorrow = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    assert tomorrow in all_text(reply)
 
     harness.add_run(
         RunSpec("deploy_checkout", "Deploy Checkout", 43, "Running", checkout_stages(False))

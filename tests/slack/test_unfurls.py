@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.clock import MovableClock
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import ROLLOUT_FAILURE
 from emulators.slack import SlackEmulator
@@ -162,19 +163,19 @@ async def test_get_logs_posts_the_logs_in_the_thread_of_the_link(
 
 
 async def test_refresh_link_replaces_the_message_in_place(
-    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator, clock: MovableClock
 ) -> None:
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
     (refresh,) = buttons(reply, "refresh_link")
-    later = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=3)
-    harness.link_expiry = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock.advance(2 * 86400)  # the link expired; a refresh makes a new one
+    later = clock.now() + timedelta(days=1)
     _status, response_id = await bot.press("refresh_link", refresh["value"])
     refreshed = await bot.reply(response_id)
     assert refreshed["replace_original"] is True
     text = json.dumps(refreshed, ensure_ascii=False)
     assert "step Deploy Prod › Rollout" in text
     assert "Link refreshed by <@U0ALICE001>" in text
-    assert later.strftime("%Y-%m-%d %H:%M UTC") in text
+    assert later.strftime("%Y-%m-%d") in text
 
 
 async def test_step_logs_posts_that_steps_logs_in_the_thread(
