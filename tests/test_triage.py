@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.clock import MovableClock
 from bot.slack.blocks import MUTE, RETRY
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
@@ -354,6 +355,34 @@ async def test_harness_refusals_are_told_plainly_and_a_refused_retry_becomes_a_f
     )
     assert "(Harness would not retry run #42: Execution is older than 30 days)" in text_of(said[0])
     assert [how for how, _run in harness.started] == ["rerun"]
+
+
+@pytest.mark.parametrize("as_error", [False, True], ids=["resumable-false", "a-400"])
+async def test_a_run_past_harness_30_days_gets_a_fresh_run(
+    retrying_bot: RunningBot,
+    harness: HarnessEmulator,
+    slack: SlackEmulator,
+    clock: MovableClock,
+    as_error: bool,
+) -> None:
+    """Harness retries runs up to 30 days old; older ones it refuses, with
+    `resumable: false` (and `groups: null`) or, in newer versions, a 400. Either way
+    the press starts a fresh run with the same inputs."""
+    bot = retrying_bot
+    harness.old_runs_refused_with_error = as_error
+    await run(bot, "subscribe deploy_checkout")
+    await notify(bot, event_body(harness))
+    button = control(slack, RETRY)
+    assert button is not None
+    clock.advance(31 * 86400)
+    await bot.press(RETRY, button["value"])
+    said = await slack.wait_for(
+        lambda: [p for p in slack.posts() if "started a fresh run" in text_of(p)]
+    )
+    assert "more than 30 days old" in text_of(said[0])
+    assert [how for how, _run in harness.started] == ["rerun"]
+    (rerun,) = harness.calls("pipeline.rerun")
+    assert rerun.query["moduleType"] == "cd"  # the run's module, as Harness's UI sends it
 
 
 async def test_one_run_list_serves_every_channel_of_a_failure(

@@ -143,6 +143,7 @@ class Execution:
     pipeline_stages: frozenset[str] = frozenset()
     child_runs: tuple[tuple[str, ChildRun], ...] = ()
     origin: Origin | None = None  # who started it, which branch and commit
+    modules: tuple[str, ...] = ()  # Harness modules the run belongs to ("cd", "ci", ...)
 
     def layout_key(self, stage: Node) -> str | None:
         return next((key for key, ident in self.stage_layout if ident == stage.identifier), None)

@@ -178,6 +178,7 @@ def to_execution(detail: ExecutionDetail, account: str, scope: Scope) -> Executi
             if node.node_type == "Pipeline" and (child := _child_run(node, scope)) is not None
         ),
         origin=origin_of(summary),
+        modules=tuple(m.lower() for m in summary.modules if isinstance(m, str)),
     )
 
 

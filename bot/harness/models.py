@@ -65,6 +65,14 @@ def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 Lenient = WrapValidator(_or_none)
 
 
+def _null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+# The pipeline service writes out nulls: a list it did not fill comes as `null`.
+NullableList = BeforeValidator(_null_as_empty)
+
+
 class ChildPipelineDetails(_HarnessModel):
     """Where a Pipeline stage's own run is: published by the stage as its step details
     (pipeline-service PipelineStageStep, "childPipelineExecutionDetails")."""
@@ -160,6 +168,7 @@ class ExecutionSummary(_HarnessModel):
     layout_node_map: dict[str, LayoutNode] = Field(default_factory=dict)
     execution_trigger_info: Annotated[TriggerInfo | None, Lenient] = None
     module_info: Annotated[ModuleInfo | None, Lenient] = None
+    modules: Annotated[list[str], NullableList] = Field(default_factory=list)
 
 
 class GraphNode(_HarnessModel):
@@ -216,14 +225,6 @@ class RetryStage(_HarnessModel):
     identifier: str = ""
     name: str | None = None
     status: str | None = None
-
-
-def _null_as_empty(value: Any) -> Any:
-    return [] if value is None else value
-
-
-# The pipeline service writes out nulls: a list it did not fill comes as `null`.
-NullableList = BeforeValidator(_null_as_empty)
 
 
 class RetryGroup(_HarnessModel):

@@ -13,6 +13,7 @@ from bot.domain.executions import FAILED_STATUSES
 from bot.domain.triage import RetryPlan, Started
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import INPUT_SET, RERUN, RETRY, RETRY_STAGES
+from bot.harness.errors import HarnessRequestError
 from bot.harness.executions import unwrap
 from bot.harness.models import InputSet, PlanExecutionResponse, RetryInfo
 
@@ -29,9 +30,18 @@ class RetryApi:
         }
 
     async def plan(self, execution: Execution) -> RetryPlan:
-        payload = await self._client.request_json(
-            RETRY_STAGES, path={"id": execution.plan_execution_id}, params=self._params(execution)
-        )
+        try:
+            payload = await self._client.request_json(
+                RETRY_STAGES,
+                path={"id": execution.plan_execution_id},
+                params=self._params(execution),
+            )
+        except HarnessRequestError as exc:
+            if exc.status != 400:
+                raise
+            # Newer Harness refuses some runs with an error instead of `resumable: false`
+            # (RetryExecutionHelper#validateParentExecution: "...more than 30 days old").
+            return RetryPlan(False, exc.detail or None, ())
         info = unwrap(payload, RetryInfo, RETRY_STAGES.name)
         stages = _failed_group(info)
         if not info.is_resumable:
@@ -44,6 +54,7 @@ class RetryApi:
         """Retry from `stages` (one parallel group), running every stage after them."""
         params = {
             **self._params(execution),
+            "moduleType": module_type(execution),
             "planExecutionId": execution.plan_execution_id,
             "retryStages": [identifier for identifier, _name in stages],
             "runAllStages": "true",
@@ -60,6 +71,7 @@ class RetryApi:
         """A fresh run with the inputs of `execution`."""
         params = self._params(execution)
         del params["pipelineIdentifier"]
+        params["moduleType"] = module_type(execution)
         payload = await self._client.request_json(
             RERUN,
             path={"id": execution.plan_execution_id, "pipeline": execution.pipeline_identifier},
@@ -79,6 +91,14 @@ class RetryApi:
             },
         )
         return unwrap(payload, InputSet, INPUT_SET.name).input_set_yaml or ""
+
+
+def module_type(execution: Execution) -> str:
+    """The `moduleType` a start names: the run's module, as Harness's UI sends it ("cd"
+    for a deployment, "ci" for a build); optional on the server, required by the
+    generated Go SDK (harness-go-sdk nextgen/api_execute.go, RetryPipeline)."""
+    known = [module for module in execution.modules if module != "pms"]
+    return known[0] if known else "cd"
 
 
 def _failed_group(info: RetryInfo) -> tuple[tuple[str, str], ...]:

@@ -50,6 +50,12 @@ from emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
 LINK_LIFE = timedelta(days=1)  # the log service signs its links for a day
+RETRY_WINDOW = 30 * 86400.0  # Harness retries runs up to 30 days old
+TOO_OLD = "Execution is more than 30 days old. Cannot retry"
+TOO_OLD_ERROR = (
+    "The pipeline execution cannot be retried because the previous execution is more than "
+    "30 days old"
+)
 API_KEY = "pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4"
 
 
@@ -145,6 +151,9 @@ class HarnessEmulator:
         self.files: dict[str, Path] = {}
         self.retry_refusals: dict[str, str] = {}  # planExecutionId -> why not resumable
         self.no_execute = False  # the key lacks Pipeline Execute permission
+        # Runs past Harness's 30 days: refused in `retryStages` as `resumable: false`
+        # (by default), or with a 400 as newer versions do.
+        self.old_runs_refused_with_error = False
         # Pipeline stages name their child run in their step details (newer Harness);
         # False: only `childGraph` says where it is (older Harness).
         self.child_details = True
@@ -453,23 +462,32 @@ class HarnessEmulator:
         run = self._run_in(request, request.match_info["planExecutionId"])
         if run is None:
             return self._not_found("Execution does not exist", status=400)
-        refusal = self.retry_refusals.get(run.plan_execution_id)
+        refusal = self._retry_refusal(run)
         if refusal is None and run.status not in ("Failed", "Aborted", "Expired", "Rejected"):
             refusal = "Pipeline execution is not finished or has not failed"
+        if refusal == TOO_OLD and self.old_runs_refused_with_error:
+            # Newer Harness (RetryExecutionHelper#validateParentExecution) throws instead.
+            return web.json_response(
+                {"status": "ERROR", "code": "INVALID_REQUEST", "message": TOO_OLD_ERROR},
+                status=400,
+            )
+        # One group per stage in order, skipped stages left out; statuses as the
+        # ExecutionStatus enum writes them (RetryExecutionHelper#getRetryInfo).
+        shown = [stage for stage in run.stages if stage.status != "Skipped"]
         groups = [
             {
                 "info": [
                     {
                         "name": stage.name,
                         "identifier": stage.identifier,
-                        "status": stage.status.upper(),
+                        "status": stage.status,
                         "createdAt": run.start_ms,
                         "parentId": uid("parent", run.plan_execution_id),
-                        "nextId": "",
+                        "nextId": uid("next", run.plan_execution_id, index),
                     }
                 ]
             }
-            for stage in run.stages
+            for index, stage in enumerate(shown)
         ]
         # A run Harness will not retry gets no groups at all: `groups` is null, and the
         # pipeline service writes nulls out (RetryExecutionHelper#validateRetry).
@@ -479,6 +497,14 @@ class HarnessEmulator:
             "resumable": refusal is None,
         }
         return web.json_response({"status": "SUCCESS", "data": data})
+
+    def _retry_refusal(self, run: RunSpec) -> str | None:
+        """Why Harness will not retry the run, if it will not (a scripted reason, or its
+        age: PlanResourceUtility#validateInTimeLimitForRetry allows 30 days)."""
+        refusal = self.retry_refusals.get(run.plan_execution_id)
+        if refusal is None and self.clock.time() - (run.started_at or 0.0) > RETRY_WINDOW:
+            refusal = TOO_OLD
+        return refusal
 
     async def _input_set(self, request: web.Request) -> web.Response:
         run = self._run_in(request, request.match_info["planExecutionId"])
@@ -494,7 +520,8 @@ class HarnessEmulator:
         run = self._run_in(request, request.query.get("planExecutionId", ""))
         if run is None or run.pipeline != request.match_info["pipelineIdentifier"]:
             return self._not_found("Execution does not exist", status=400)
-        refusal = self.retry_refusals.get(run.plan_execution_id)
+        # The start checks again (PlanExecutionResourceImpl#retryPipelineWithInputSet...).
+        refusal = self._retry_refusal(run)
         if refusal is not None:
             return web.json_response(
                 {"status": "ERROR", "code": "INVALID_REQUEST", "message": refusal}, status=400
