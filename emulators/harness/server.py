@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import zlib
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -50,6 +51,8 @@ from emulators.waiting import Changes
 
 ACCOUNT = "acc8Hd72kLmQ0pZx1yVw2A"
 LINK_LIFE = timedelta(days=1)  # the log service signs its links for a day
+# Prefixes the log service exports: a legacy key, or a simplified one down to a run.
+_EXPORTABLE = re.compile(r"runSequence:[\d+]|\w+/pipeline/\w+/[1-9]\d*/")
 RETRY_WINDOW = 30 * 86400.0  # Harness retries runs up to 30 days old
 TOO_OLD = "Execution is more than 30 days old. Cannot retry"
 TOO_OLD_ERROR = (
@@ -66,7 +69,12 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
-    endpoint: str = ""  # its name in bot/harness/endpoints.py ("" for downloads)
+    endpoint: str = ""  # the route's name (emulators.harness.routes; "" for downloads)
+    pairs: tuple[tuple[str, str], ...] = ()  # the query in order, repeated names included
+
+    def values(self, name: str) -> list[str]:
+        """Every value of a query parameter sent once per value (`retryStages`)."""
+        return [value for key, value in self.pairs if key == name]
 
 
 @dataclass
@@ -234,7 +242,7 @@ class HarnessEmulator:
         self._drops[endpoint] += times
 
     def calls(self, endpoint: str) -> list[Recorded]:
-        """Requests to one endpoint, by its name in bot/harness/endpoints.py."""
+        """Requests to one route, by its name (emulators.harness.routes)."""
         return [r for r in self.requests if r.endpoint == endpoint]
 
     @property
@@ -298,6 +306,7 @@ class HarnessEmulator:
                 dict(request.headers),
                 body,
                 endpoint,
+                tuple(request.query.items()),
             )
         )
         self.request_times.append(self.clock.time())
@@ -336,6 +345,9 @@ class HarnessEmulator:
         if request.query.get(account_param) != self.account:
             return self._error(route, 403, "ACCESS_DENIED", "Not authorized for account")
         missing = [name for name in route.required if not request.query.get(name)]
+        if missing and route.log_service:
+            # log-service middleware RequiredQueryParams answers a 404.
+            return self._error(route, 404, "", f"parameter {missing[0]} is required.")
         if missing:
             return self._error(route, 400, "INVALID_REQUEST", f"{missing[0]}: must not be null")
         content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -576,6 +588,10 @@ class HarnessEmulator:
 
     async def _export(self, request: web.Request) -> web.Response:
         prefix = request.query.get("prefix", "")
+        if not _EXPORTABLE.search(prefix):  # log-service middleware ValidatePrefixRequest
+            return web.json_response(
+                {"error_msg": f"operation not permitted for prefix: {prefix}"}, status=400
+            )
         if prefix in self.too_many_files:
             return web.json_response(
                 {"error_msg": "Prefix Key Exceeds Maximum Download Limit"}, status=500
