@@ -244,6 +244,27 @@ async def test_mute_from_the_post_stops_posts_says_who_and_lists_it(
     assert len(slack.posts()) == posted + 2
 
 
+async def test_a_mute_for_an_hour_ends_by_itself_when_the_hour_is_over(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator, clock: MovableClock
+) -> None:
+    await run(bot, "subscribe deploy_checkout")
+    await notify(bot, event_body(harness))
+    menu = control(slack, MUTE)
+    assert menu is not None
+    await bot.press(MUTE, menu["options"][0]["value"], select=True)  # for 1 hour
+    await slack.wait_for(lambda: [p for p in slack.posts() if " muted " in text_of(p)])
+    posted = len(slack.posts())
+    add_runs(harness, "Failed", "Failed")
+    clock.advance(59 * 60)
+    await notify(bot, event_body(harness, run=43))
+    assert len(slack.posts()) == posted  # still muted
+    clock.advance(2 * 60)
+    await notify(bot, event_body(harness, run=44))
+    assert len(slack.posts()) == posted + 1  # the hour is over: posted again
+    assert "Deploy Checkout #44" in text_of(slack.posts()[-1])
+    assert ":mute:" not in json.dumps(await run(bot, "subscriptions"))
+
+
 async def test_a_recovery_ends_a_mute_until_recovery_and_says_so(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:

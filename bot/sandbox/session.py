@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -105,6 +106,7 @@ class Session:
             await self._app.stop()
         await self.slack.stop()
         await self.harness.stop()
+        shutil.rmtree(self._workdir, ignore_errors=True)  # its store and policy file
 
     async def handle(self, line: str) -> bool:
         """Run one line; False when the session should end."""
