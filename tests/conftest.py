@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+import httpx
 import pytest
 import yaml
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -19,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import BotApp
 from bot.clock import MovableClock
 from bot.config import Settings
+from bot.harness.client import HarnessClient, RetryPolicy
 from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import build_world
@@ -70,6 +72,22 @@ async def harness(clock: MovableClock) -> AsyncIterator[HarnessEmulator]:
     await emulator.start()
     yield emulator
     await emulator.stop()
+
+
+@pytest.fixture
+async def harness_client(
+    harness: HarnessEmulator, clock: MovableClock
+) -> AsyncIterator[HarnessClient]:
+    """The bot's Harness client on its own, talking to the emulator (few retries)."""
+    async with httpx.AsyncClient() as http:
+        yield HarnessClient(
+            http,
+            base_url=harness.base_url,
+            api_key=harness.api_key,
+            account_id=harness.account,
+            retry=RetryPolicy(deadline=2, initial_delay=0.01),
+            clock=clock,
+        )
 
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"

@@ -105,12 +105,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class RateLimits:
-    """Harness's API rate limit: so many calls per key in any sliding window; beyond
-    it a 429 with `Retry-After` (whole seconds until the oldest call leaves the window)."""
+    """Harness's API rate limit: "1000 requests per API key per minute" in any sliding
+    window (developer.harness.io/docs/platform/rate-limits). Beyond it a 429 from the
+    edge, not from the services: "Retry-After in the 429 error responses is not
+    currently supported by Google Cloud Armor" (same page), so none is sent unless
+    `retry_after` asks for one (whole seconds until the oldest call leaves the window)."""
 
-    def __init__(self, calls: int | None = 1000, window: float = 60.0) -> None:
+    def __init__(
+        self, calls: int | None = 1000, window: float = 60.0, retry_after: bool = False
+    ) -> None:
         self.calls = calls
         self.window = window
+        self.retry_after = retry_after
         self._seen: dict[str, deque[float]] = defaultdict(deque)
 
     def wait(self, key: str, now: float) -> str | None:
@@ -334,8 +340,13 @@ class HarnessEmulator:
         ).removeprefix("Bearer ")
         if (wait := self.rate_limits.wait(key, self.clock.time())) is not None:
             self.rate_limited += 1
-            return self._error(
-                route, 429, "TOO_MANY_REQUESTS", "Too many requests", {"Retry-After": wait}
+            headers = {"Retry-After": wait} if self.rate_limits.retry_after else {}
+            # The edge's own page, not a Harness JSON error.
+            return web.Response(
+                status=429,
+                text="<html><body>429 Too Many Requests</body></html>",
+                content_type="text/html",
+                headers=headers,
             )
         if key != self.api_key:
             if route.log_service:

@@ -21,16 +21,12 @@ Sources:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-import httpx
-import pytest
-
-from bot.clock import Clock
 from bot.domain import Execution, Scope
 from bot.excerpt import ExcerptSettings
-from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
@@ -58,19 +54,6 @@ def contract(name: str) -> Callable[[F], F]:
     return mark
 
 
-@pytest.fixture
-async def client(harness: HarnessEmulator) -> AsyncIterator[HarnessClient]:
-    async with httpx.AsyncClient() as http:
-        yield HarnessClient(
-            http,
-            base_url=harness.base_url,
-            api_key=harness.api_key,
-            account_id=harness.account,
-            retry=RetryPolicy(deadline=2, initial_delay=0.01),
-            clock=Clock(),
-        )
-
-
 def sent(harness: HarnessEmulator, method: str, path: str) -> Recorded:
     """The one request made to `method path`."""
     found = [r for r in harness.requests if (r.method, r.path) == (method, GATEWAY + path)]
@@ -90,6 +73,15 @@ def check(request: Recorded, harness: HarnessEmulator, body: str | None, **requi
         assert headers.get("content-type", "").split(";")[0] == expected
 
 
+def shop(harness: HarnessEmulator) -> dict[str, str]:
+    """The scope every pipeline-service call names (account, org, project: @NotNull)."""
+    return {
+        "accountIdentifier": harness.account,
+        "orgIdentifier": "default",
+        "projectIdentifier": "shop",
+    }
+
+
 def run(harness: HarnessEmulator, pipeline: str, number: int) -> Any:
     return next(
         r
@@ -100,45 +92,43 @@ def run(harness: HarnessEmulator, pipeline: str, number: int) -> Any:
     )
 
 
-async def execution(client: HarnessClient, harness: HarnessEmulator, pipeline: str) -> Execution:
+async def execution(
+    harness_client: HarnessClient, harness: HarnessEmulator, pipeline: str
+) -> Execution:
     spec = run(harness, pipeline, {"deploy_checkout": 42, "release_train": 3}.get(pipeline, 5))
-    found = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    found = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     harness.requests.clear()
     return found
 
 
 @contract("pipelines.list")
-async def test_pipelines_list(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_pipelines_list(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # PipelineResource#getListOfPipelines: POST pipelines/list; account, org, project
     # @NotNull; a FilterPropertiesDTO body whose filterType is "PipelineSetup".
-    await PipelineApi(client).pipelines(SHOP, "deploy")
+    await PipelineApi(harness_client).pipelines(SHOP, "deploy")
     request = sent(harness, "POST", "/pipeline/api/pipelines/list")
     check(
         request,
         harness,
         "json",
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         searchTerm="deploy",
     )
     assert request.body == {"filterType": "PipelineSetup"}
 
 
 @contract("executions.summary")
-async def test_executions_summary(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_executions_summary(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # ExecutionDetailsResource#getListOfExecutions: POST pipelines/execution/summary;
     # account, org, project @NotNull, pipelineIdentifier to name one pipeline, size at
     # most 1000; body filterType "PipelineExecution".
-    await PipelineApi(client).runs(SHOP, "deploy_checkout", size=20)
+    await PipelineApi(harness_client).runs(SHOP, "deploy_checkout", size=20)
     request = sent(harness, "POST", "/pipeline/api/pipelines/execution/summary")
     check(
         request,
         harness,
         "json",
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         pipelineIdentifier="deploy_checkout",
     )
     assert 0 < int(request.query["size"]) <= 1000
@@ -146,21 +136,19 @@ async def test_executions_summary(harness: HarnessEmulator, client: HarnessClien
 
 
 @contract("executions.v2")
-async def test_execution_v2(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_execution_v2(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # ExecutionDetailsResource#getExecutionDetailV2: GET pipelines/execution/v2/{id};
     # account, org, project @NotNull; the step graph of every stage only with
     # renderFullBottomGraph=true and no stageNodeId (PMSExecutionServiceImpl#
     # getOrchestrationGraph).
     spec = run(harness, "deploy_checkout", 42)
-    await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     request = sent(harness, "GET", f"/pipeline/api/pipelines/execution/v2/{spec.plan_execution_id}")
     check(
         request,
         harness,
         None,
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         renderFullBottomGraph="true",
     )
     assert "stageNodeId" not in request.query
@@ -168,10 +156,10 @@ async def test_execution_v2(harness: HarnessEmulator, client: HarnessClient) -> 
     # A Pipeline stage asked for by its layout key (`stageNodeId`, a key of
     # layoutNodeMap: PipelineStageHelper#validateChildGraphToGenerate) names its run.
     harness.child_details = False  # older Harness: only childGraph says where it is
-    parent = await execution(client, harness, "release_train")
+    parent = await execution(harness_client, harness, "release_train")
     (stage,) = [s for s in parent.stages() if parent.runs_child_pipeline(s)]
     layout_key = parent.layout_key(stage)
-    child = await PipelineApi(client).child_execution(parent, layout_key or "")
+    child = await PipelineApi(harness_client).child_execution(parent, layout_key or "")
     assert child is not None
     asked = sent(harness, "GET", f"/pipeline/api/pipelines/execution/v2/{parent.plan_execution_id}")
     check(asked, harness, None, orgIdentifier="default", projectIdentifier="shop")
@@ -179,12 +167,12 @@ async def test_execution_v2(harness: HarnessEmulator, client: HarnessClient) -> 
 
 
 @contract("pipeline.retry_stages")
-async def test_retry_stages(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_retry_stages(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # PlanExecutionResource#getRetryStages: GET pipeline/execute/{planExecutionId}/
     # retryStages; account, org, project @NotNull; pipelineIdentifier @NotEmpty (the
     # pipeline is loaded by it in RetryExecutionHelper#validateRetry).
-    failed = await execution(client, harness, "deploy_checkout")
-    await RetryApi(client).plan(failed)
+    failed = await execution(harness_client, harness, "deploy_checkout")
+    await RetryApi(harness_client).plan(failed)
     request = sent(
         harness, "GET", f"/pipeline/api/pipeline/execute/{failed.plan_execution_id}/retryStages"
     )
@@ -192,24 +180,22 @@ async def test_retry_stages(harness: HarnessEmulator, client: HarnessClient) -> 
         request,
         harness,
         None,
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         pipelineIdentifier="deploy_checkout",
     )
 
 
 @contract("executions.inputset")
 @contract("pipeline.retry")
-async def test_retry(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_retry(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # ExecutionDetailsResource#getInputsetYamlV2: GET pipelines/execution/{id}/inputsetV2
     # (account, org, project @NotNull), then PlanExecutionResource#retryPipeline...:
     # POST pipeline/execute/retry/{pipelineIdentifier}; planExecutionId and retryStages
     # @NotNull (repeated once per stage), moduleType (the SDK always sends it), the
     # input set as an application/yaml body (Harness UI RetryPipeline.tsx).
-    failed = await execution(client, harness, "deploy_checkout")
+    failed = await execution(harness_client, harness, "deploy_checkout")
     harness.input_sets[failed.plan_execution_id] = "pipeline:\n  identifier: deploy_checkout\n"
-    await RetryApi(client).retry(failed, (("deploy_prod", "Deploy Prod"),))
+    await RetryApi(harness_client).retry(failed, (("deploy_prod", "Deploy Prod"),))
     inputs = sent(
         harness, "GET", f"/pipeline/api/pipelines/execution/{failed.plan_execution_id}/inputsetV2"
     )
@@ -217,18 +203,14 @@ async def test_retry(harness: HarnessEmulator, client: HarnessClient) -> None:
         inputs,
         harness,
         None,
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
     )
     request = sent(harness, "POST", "/pipeline/api/pipeline/execute/retry/deploy_checkout")
     check(
         request,
         harness,
         "yaml",
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         planExecutionId=failed.plan_execution_id,
         moduleType="cd",
     )
@@ -237,35 +219,33 @@ async def test_retry(harness: HarnessEmulator, client: HarnessClient) -> None:
 
 
 @contract("pipeline.rerun")
-async def test_rerun(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_rerun(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # PlanExecutionResource#rerunPipelineWithInputSetPipelineYaml: POST pipeline/execute/
     # rerun/{originalExecutionId}/{pipelineIdentifier}; account, org, project @NotNull,
     # moduleType; the input set as an application/yaml body (harness-go-sdk
     # RePostPipelineExecuteWithInputSetYaml: "For YAML InputSets, we must use
     # application/yaml").
-    failed = await execution(client, harness, "deploy_checkout")
-    await RetryApi(client).rerun(failed)
+    failed = await execution(harness_client, harness, "deploy_checkout")
+    await RetryApi(harness_client).rerun(failed)
     path = f"/pipeline/api/pipeline/execute/rerun/{failed.plan_execution_id}/deploy_checkout"
     check(
         sent(harness, "POST", path),
         harness,
         "yaml",
-        accountIdentifier=harness.account,
-        orgIdentifier="default",
-        projectIdentifier="shop",
+        **shop(harness),
         moduleType="cd",
     )
 
 
 @contract("logs.export")
-async def test_log_export(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_log_export(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # log-service handler.go: POST /blob/download?accountID=&prefix= (both required by
     # RequiredQueryParams), polled with the same call until `status` is success.
     prefix = (
         f"{harness.account}/pipeline/deploy_checkout/42/-"
         + run(harness, "deploy_checkout", 42).plan_execution_id
     )
-    await LogExporter(client, timeout=10, first_poll=0.005).export(prefix)
+    await LogExporter(harness_client, timeout=10, first_poll=0.005).export(prefix)
     polls = [r for r in harness.requests if r.path == GATEWAY + "/log-service/blob/download"]
     assert len(polls) == 2 and {r.method for r in polls} == {"POST"}
     for request in polls:
@@ -274,14 +254,14 @@ async def test_log_export(harness: HarnessEmulator, client: HarnessClient) -> No
 
 
 @contract("logs.blob")
-async def test_log_blob(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_log_blob(harness: HarnessEmulator, harness_client: HarnessClient) -> None:
     # log-service handler.go: GET /blob?accountID=&key= streams one key's NDJSON
     # (store.go HandleDownload).
-    failed = await execution(client, harness, "integration")
+    failed = await execution(harness_client, harness, "integration")
     step = next(n for n in failed.steps() if n.identifier == "e2e")
-    exporter = LogExporter(client, timeout=10, first_poll=0.005)
+    exporter = LogExporter(harness_client, timeout=10, first_poll=0.005)
     reader = StepLogReader(
-        client, StreamOpener(), exporter, Redactor(), harness_origins=(harness.base_url,)
+        harness_client, StreamOpener(), exporter, Redactor(), harness_origins=(harness.base_url,)
     )
     assert await reader.excerpt(failed, step, ExcerptSettings()) is not None
     request = sent(harness, "GET", "/log-service/blob")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from bot.harness.client import (
 )
 from bot.harness.endpoints import ENDPOINTS, PIPELINES_LIST, Endpoint
 from bot.harness.errors import HarnessError, HarnessUnavailableError
-from emulators.harness import HarnessEmulator
+from emulators.harness import HarnessEmulator, RateLimits
 
 
 def state_after(exc: Exception, attempt: int) -> RetryCallState:
@@ -97,6 +98,27 @@ async def test_retry_after_is_honoured_on_the_wire(harness: HarnessEmulator) -> 
     gap = harness.request_times[1] - harness.request_times[0]
     assert gap >= 1.0, f"retried after {gap:.2f}s despite Retry-After: 1"
     assert first.headers["x-api-key"] == second.headers["x-api-key"] == harness.api_key
+
+
+async def test_past_harness_rate_limit_calls_back_off_until_they_get_through(
+    harness: HarnessEmulator,
+) -> None:
+    # Harness's edge answers 429 without Retry-After past a key's calls a minute; the
+    # window is shrunk here so the test takes a moment, not a minute.
+    harness.rate_limits = RateLimits(calls=3, window=0.3)
+    async with httpx.AsyncClient() as http:
+        client = client_for(harness, http, deadline=10)
+        answers = await asyncio.gather(
+            *(
+                client.request_json(
+                    PIPELINES_LIST,
+                    params={"orgIdentifier": "default", "projectIdentifier": "shop"},
+                )
+                for _ in range(6)
+            )
+        )
+    assert all(answer["status"] == "SUCCESS" for answer in answers)
+    assert harness.rate_limited > 0  # some were refused, and tried again
 
 
 async def test_gives_up_at_the_deadline(harness: HarnessEmulator) -> None:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 
-from bot.clock import Clock
 from bot.domain import Scope
-from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessAuthError, HarnessUnavailableError
 from bot.harness.executions import PipelineApi
 from bot.harness.retries import RetryApi
@@ -21,21 +17,8 @@ from tests.incident import run_of
 SHOP = Scope("default", "shop")
 
 
-@pytest.fixture
-async def client(harness: HarnessEmulator) -> AsyncIterator[HarnessClient]:
-    async with httpx.AsyncClient() as http:
-        yield HarnessClient(
-            http,
-            base_url=harness.base_url,
-            api_key=harness.api_key,
-            account_id=harness.account,
-            retry=RetryPolicy(deadline=2, initial_delay=0.01),
-            clock=Clock(),
-        )
-
-
 async def test_a_ci_build_names_its_trigger_author_branch_and_commit(
-    harness: HarnessEmulator, client: HarnessClient
+    harness: HarnessEmulator, harness_client: HarnessClient
 ) -> None:
     spec = harness.add_run(
         RunSpec(
@@ -52,7 +35,7 @@ async def test_a_ci_build_names_its_trigger_author_branch_and_commit(
             commit="4f2a9c1e",
         )
     )
-    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     origin = execution.origin
     assert origin is not None
     assert (origin.trigger_type, origin.branch, origin.commit) == (
@@ -65,10 +48,10 @@ async def test_a_ci_build_names_its_trigger_author_branch_and_commit(
 
 
 async def test_a_cd_run_has_a_trigger_and_no_branch(
-    harness: HarnessEmulator, client: HarnessClient
+    harness: HarnessEmulator, harness_client: HarnessClient
 ) -> None:
     spec = run_of(harness, "deploy_checkout", 42)
-    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     assert execution.origin is not None
     assert execution.origin.triggered_by is not None
     assert execution.origin.triggered_by.name == "alice"
@@ -76,12 +59,12 @@ async def test_a_cd_run_has_a_trigger_and_no_branch(
 
 
 async def test_a_failed_run_retries_from_its_failed_stage_with_its_input_set(
-    harness: HarnessEmulator, client: HarnessClient
+    harness: HarnessEmulator, harness_client: HarnessClient
 ) -> None:
     spec = run_of(harness, "deploy_checkout", 42)
     harness.input_sets[spec.plan_execution_id] = "pipeline:\n  identifier: deploy_checkout\n"
-    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
-    retries = RetryApi(client)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
+    retries = RetryApi(harness_client)
     plan = await retries.plan(execution)
     assert plan.resumable and plan.stages == (("deploy_prod", "Deploy Prod"),)
     started = await retries.retry(execution, plan.stages)
@@ -98,25 +81,27 @@ async def test_a_failed_run_retries_from_its_failed_stage_with_its_input_set(
     )
 
 
-async def test_harness_refusals_are_plain(harness: HarnessEmulator, client: HarnessClient) -> None:
+async def test_harness_refusals_are_plain(
+    harness: HarnessEmulator, harness_client: HarnessClient
+) -> None:
     spec = run_of(harness, "deploy_checkout", 42)
-    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     harness.retry_refusals[spec.plan_execution_id] = "Execution is older than 30 days"
-    plan = await RetryApi(client).plan(execution)
+    plan = await RetryApi(harness_client).plan(execution)
     assert (plan.resumable, plan.reason) == (False, "Execution is older than 30 days")
-    started = await RetryApi(client).rerun(execution)
+    started = await RetryApi(harness_client).rerun(execution)
     assert harness.started[-1][0] == "rerun" and started.run_sequence == 43
     harness.no_execute = True
     with pytest.raises(HarnessAuthError, match="core_pipeline_execute"):
-        await RetryApi(client).plan(execution)
+        await RetryApi(harness_client).plan(execution)
 
 
 async def test_a_lost_answer_to_a_retry_is_not_sent_twice(
-    harness: HarnessEmulator, client: HarnessClient
+    harness: HarnessEmulator, harness_client: HarnessClient
 ) -> None:
     spec = run_of(harness, "deploy_checkout", 42)
-    execution = await PipelineApi(client).execution(SHOP, spec.plan_execution_id)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
     harness.fail_next("pipeline.retry", 502)
     with pytest.raises(HarnessUnavailableError):
-        await RetryApi(client).retry(execution, (("deploy_prod", "Deploy Prod"),))
+        await RetryApi(harness_client).retry(execution, (("deploy_prod", "Deploy Prod"),))
     assert len(harness.calls("pipeline.retry")) == 1
