@@ -252,7 +252,8 @@ def baseline(kind: str, port: int) -> float:
 
 def run_measure(kind: str, port: int) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", kind, "--port", str(port)],
+        [sys.executable, "-m", "benchmarks.excerpt", "--measure", kind, "--port", str(port)],
+        cwd=Path(__file__).resolve().parents[1],
         capture_output=True,
         check=True,
         text=True,
