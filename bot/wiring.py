@@ -193,7 +193,7 @@ def slack_side(
     account = settings.harness_account_id
     directory = SlackDirectory(client, clock)
     private = settings.link_visibility == "requester"
-    access = Access(policy, directory.channel_name, directory.group_members)
+    access = Access(policy, directory.channel_facts, directory.group_members)
     subscribed = Subscriptions(service, store, account=account, clock=clock)
     subscriptions = SubscriptionHandler(subscribed, poster, access)
     recent = RecentRequests(store)
@@ -220,7 +220,9 @@ def slack_side(
         account=account,
         on_outcome=lambda action, outcome: metrics.triage.labels(action, outcome).inc(),
     ).register(bolt)
-    HomeHandler(subscribed, recent, client, settings.harness_host).register(bolt)
+    HomeHandler(
+        subscribed, recent, client, settings.harness_host, access, directory.channels_of
+    ).register(bolt)
     incidents = Incidents(
         service,
         store,

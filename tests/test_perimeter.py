@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -108,6 +109,27 @@ async def test_an_export_link_to_another_host_is_never_shown(
     assert "The export link was refused" in text
     assert "logs.evil.example" not in text and "X-Amz-Signature" not in text
     assert "download_logs" not in text
+
+
+async def test_a_link_planted_in_the_store_is_never_posted(
+    start_bot: Any, store_url: str, harness: HarnessEmulator
+) -> None:
+    """The store is shared with whoever can reach it (Redis above all): a kept link is
+    checked against the download hosts as a fresh one is, right before it is shown."""
+    bot = await start_bot(bot_store_url=store_url)
+    spec = next(
+        r
+        for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs
+        if r.run_sequence == 42
+    )
+    prefix = f"{harness.account}/pipeline/deploy_checkout/42/-{spec.plan_execution_id}"
+    expires = (bot.app.clock.now() + timedelta(hours=12)).isoformat()
+    planted = json.dumps({"url": "https://logs.evil.example/logs.zip?sig=1", "expires": expires})
+    await bot.app.store.put_value(f"link:{prefix}", planted, 3600)
+    _, reply = await ask(bot, "deploy_checkout #42")
+    text = json.dumps(reply)
+    assert "logs.evil.example" not in text
+    assert f"{harness.base_url}/storage/harness-download/" in text  # exported afresh
 
 
 async def test_with_links_for_the_requester_only_the_channel_never_sees_one(

@@ -234,6 +234,11 @@ class Failure:
     node: NodeRef | None = None
     # The excerpt of its log, or why there is none (None: not read, e.g. a stage).
     excerpt: Excerpt | ExcerptUnavailable | None = None
+    # For a failure inside a chained pipeline's run: the parent's Pipeline stage.
+    via: str | None = None
+    # Set instead of the rest when that run is in an org/project ("org/project") the
+    # channel may not read: the failure is named by the parent's stage only.
+    hidden_in: str | None = None
 
 
 @dataclass(frozen=True)

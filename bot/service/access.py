@@ -1,36 +1,47 @@
-"""The access policy: which channels may read which org/projects, and who may use the bot.
+"""The access policy, and the one gate every read and every action goes through.
 
 `ACCESS_POLICY_FILE` names a YAML file (the format is a contract other tooling reads):
 
     default: deny                        # deny | allow, for channels no key matches
     channels:
       C0INCIDENT: ["default/payments"]   # a channel id, exact
-      "#inc-*": ["default/*"]            # or "#" + a glob on the channel's name
+      "#inc-*":                          # or "#" + a glob on the channel's name,
+        read: ["default/*"]              #   for channels created with such a name
+        created_by: ["U0INCIDENTS", "@platform-oncall"]   # by these people only
       C0GENERAL: []                      # listed with nothing: may read nothing
     users:                               # optional: who may use the bot at all
       allow: ["U0ALICE", "@platform-oncall"]
-    subscribe: ["@platform-oncall"]      # optional: who may subscribe/unsubscribe
+    subscribe: ["@platform-oncall"]      # optional: who may (un)subscribe, (un)mute
     retry: {"default/payments": ["@payments-leads"]}
 
 Values are `org/project` globs; a channel matching several keys reads the union.
+A channel's name is anyone's to choose, so a name rule alone would let any member
+claim it by creating or renaming a channel: a name rule covers a channel only when
+the channel was created with a matching name (Slack's `previous_names`: no rename
+into it) by someone its `created_by` lists (an incident tool's bot user, on-call).
 Without a file every channel reads everything the bot's key can (and start-up says
 so). A refusal names the rule that refused, so people and operators can see why.
+
+`Access.decide` is the gate: the Slack edge asks it, for a person in a channel, about
+one act on one org/project, and decides nothing itself.
 """
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.domain import Scope
+from bot.domain import Failure, Scope
+from bot.service.targets import LogsResult
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +65,63 @@ class _Users(BaseModel):
         return _checked_users(values)
 
 
+class _NameRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    read: list[str]
+    created_by: list[str]
+
+    @field_validator("read")
+    @classmethod
+    def _read(cls, values: list[str]) -> list[str]:
+        _checked_scopes(values)
+        return values
+
+    @field_validator("created_by")
+    @classmethod
+    def _creators(cls, values: list[str]) -> list[str]:
+        if not values:
+            raise ValueError("created_by must name who creates the channels the rule covers")
+        return _checked_users(values)
+
+
 class _Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default: Literal["deny", "allow"] = "deny"
-    channels: dict[str, list[str]] = Field(default_factory=dict)
+    # An id's list of org/projects, or a name rule (checked below, so that a mistake is
+    # told in the words of the form the key calls for).
+    channels: dict[str, Any] = Field(default_factory=dict)
     users: _Users | None = None
     subscribe: list[str] | None = None
     retry: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("channels")
     @classmethod
-    def _channels(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for key, scopes in value.items():
-            if not (_CHANNEL_ID.fullmatch(key) or (key.startswith("#") and len(key) > 1)):
+    def _channels(cls, value: dict[str, Any]) -> dict[str, list[str] | _NameRule]:
+        checked: dict[str, list[str] | _NameRule] = {}
+        for key, rule in value.items():
+            if key.startswith("#") and len(key) > 1:
+                if not isinstance(rule, dict):
+                    raise ValueError(
+                        f"{key!r} needs read: and created_by: (who creates the channels it "
+                        "covers): a name alone can be claimed by any member naming a channel"
+                    )
+                try:
+                    checked[key] = _NameRule.model_validate(rule)
+                except ValidationError as exc:
+                    error = exc.errors(include_url=False, include_input=False)[0]
+                    where = ".".join(str(part) for part in error["loc"])
+                    message = str(error["msg"]).removeprefix("Value error, ")
+                    raise ValueError(f"{key!r}.{where}: {message}") from None
+            elif not _CHANNEL_ID.fullmatch(key):
                 raise ValueError(f"{key!r} is neither a channel id nor '#' and a name glob")
-            _checked_scopes(scopes)
-        return value
+            elif not isinstance(rule, list) or not all(isinstance(v, str) for v in rule):
+                raise ValueError(f"{key!r} is a channel id: list its org/projects")
+            else:
+                _checked_scopes(rule)
+                checked[key] = rule
+        return checked
 
     @field_validator("subscribe")
     @classmethod
@@ -113,9 +164,41 @@ class Refused:
 
 Decision = Allowed | Refused
 
-# Ports the edge provides: a channel's name (for "#" rules), a user group's members.
-ChannelName = Callable[[str], Awaitable[str | None]]
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What Slack says of a channel, for name rules (conversations.info)."""
+
+    name: str | None
+    first_name: str | None  # the name it was created with (the last of previous_names)
+    creator: str | None
+
+
+# Ports the edge provides: a channel's facts (for "#" rules), a user group's members.
+ChannelInfo = Callable[[str], Awaitable[ChannelFacts | None]]
 GroupMembers = Callable[[str], Awaitable[frozenset[str]]]
+
+# Where a link typed in the message composer goes is not known yet (link_shared's
+# channel is then "COMPOSER"); nor is it for work with no channel at all.
+COMPOSER = "COMPOSER"
+
+
+class Act(enum.StrEnum):
+    """What someone asks to do; each asks the policy its own questions."""
+
+    READ = "read"  # logs, links, excerpts, unfurls, the buttons that read
+    LIST = "list"  # a channel's own subscriptions, App Home
+    SUBSCRIBE = "subscribe"  # subscribe (the channel must read the project too)
+    MANAGE = "manage"  # unsubscribe, mute, unmute: the subscribe rule
+    RETRY = "retry"  # start a run
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks and where the answer goes; `user` None for Harness's own notifications."""
+
+    user: str | None
+    channel: str
 
 
 @dataclass(frozen=True)
@@ -124,6 +207,7 @@ class Policy:
 
     default: str
     channels: dict[str, tuple[str, ...]]
+    creators: dict[str, tuple[str, ...]]  # name rules: who may create their channels
     users: tuple[str, ...] | None
     subscribe: tuple[str, ...] | None
     retry: dict[str, tuple[str, ...]]
@@ -131,7 +215,7 @@ class Policy:
 
     @property
     def needs_names(self) -> bool:
-        return any(key.startswith("#") for key in self.channels)
+        return bool(self.creators)
 
 
 def load_policy(path: str) -> Policy:
@@ -161,7 +245,15 @@ def load_policy(path: str) -> Policy:
         raise PolicyError(f"{path}: line {line}: {'.'.join(loc)}: {message}") from None
     return Policy(
         default=parsed.default,
-        channels={k: tuple(v) for k, v in parsed.channels.items()},
+        channels={
+            key: tuple(rule.read if isinstance(rule, _NameRule) else rule)
+            for key, rule in parsed.channels.items()
+        },
+        creators={
+            key: tuple(rule.created_by)
+            for key, rule in parsed.channels.items()
+            if isinstance(rule, _NameRule)
+        },
         users=tuple(parsed.users.allow) if parsed.users is not None else None,
         subscribe=tuple(parsed.subscribe) if parsed.subscribe is not None else None,
         retry={k: tuple(v) for k, v in parsed.retry.items()},
@@ -210,16 +302,16 @@ def _key_line(text: str, loc: tuple[str, ...]) -> int:
 
 
 class Access:
-    """The policy in force (or none), reloadable; decisions for the use cases."""
+    """The policy in force (or none), reloadable; `decide` is the gate."""
 
     def __init__(
         self,
         policy: Policy | None,
-        channel_name: ChannelName,
+        channel_info: ChannelInfo,
         group_members: GroupMembers,
     ) -> None:
         self.policy = policy
-        self._channel_name = channel_name
+        self._channel_info = channel_info
         self._group_members = group_members
 
     def reload(self, path: str) -> None:
@@ -231,23 +323,65 @@ class Access:
             return
         log.info("access policy reloaded from %s", path)
 
-    async def may_read(
-        self, channel: str, scope: Scope, channel_name: str | None = None
-    ) -> Decision:
+    async def decide(self, asker: Asker, act: Act, scope: Scope | None = None) -> Decision:
+        """May `asker` do `act` (on `scope`, for the acts on a project)? Every command,
+        link, button, unfurl, App Home, subscription, mute and retry asks this."""
+        decision: Decision = Allowed()
+        if asker.user is not None:
+            decision = await self._may_use(asker.user)
+        if isinstance(decision, Refused) or act is Act.LIST:
+            return decision
+        if act in (Act.SUBSCRIBE, Act.MANAGE):
+            decision = await self._may_subscribe(asker.user or "")
+            if isinstance(decision, Refused) or act is Act.MANAGE:
+                return decision
+        if scope is None:
+            raise ValueError(f"{act} needs an org/project")
+        decision = await self._may_read(asker.channel, scope)
+        if isinstance(decision, Allowed) and act is Act.RETRY:
+            decision = await self._may_retry(asker.user or "", scope)
+        return decision
+
+    async def shown_in(self, channel: str, result: LogsResult) -> LogsResult:
+        """The result as this channel may see it: a failure inside a chained pipeline's
+        run in an org/project the channel may not read becomes one line naming its
+        parent stage and that org/project, with no step, message or excerpt."""
+        own = result.execution.scope
+        shown: list[Failure] = []
+        hidden: set[tuple[str | None, str]] = set()
+        for failure in result.failures:
+            node = failure.node
+            if node is None or Scope(node.org, node.project) == own:
+                shown.append(failure)
+                continue
+            where = f"{node.org}/{node.project}"
+            if isinstance(await self._may_read(channel, Scope(node.org, node.project)), Allowed):
+                shown.append(failure)
+            elif (failure.via, where) not in hidden:
+                hidden.add((failure.via, where))
+                shown.append(Failure(failure.via, None, None, hidden_in=where))
+        return replace(result, failures=shown)
+
+    def offers_retry(self, scope: Scope) -> bool:
+        """Whether anyone may retry runs of this org/project (else posts offer no retry)."""
+        policy = self.policy
+        return policy is not None and any(
+            policy.retry[glob] for glob in _retry_rules(policy, scope)
+        )
+
+    async def _may_read(self, channel: str, scope: Scope) -> Decision:
         """May this channel (a DM or group DM counts by its id) read this org/project?"""
         policy = self.policy
         if policy is None:
             return Allowed()
+        wanted = f"{scope.org}/{scope.project}"
+        if channel in ("", COMPOSER):
+            return self._refused(
+                channel or "no channel", wanted, "where the message goes is not known yet"
+            )
         keys = [key for key in policy.channels if key == channel]
         if policy.needs_names:
-            name = channel_name or await self._channel_name(channel)
-            if name:
-                keys += [
-                    key
-                    for key in policy.channels
-                    if key.startswith("#") and fnmatch.fnmatchcase(name.lower(), key[1:].lower())
-                ]
-        wanted = f"{scope.org}/{scope.project}"
+            keys += await self._name_rules(channel, policy)
         if not keys:
             if policy.default == "allow":
                 return Allowed()
@@ -258,7 +392,31 @@ class Access:
         rules = ", ".join(f"channels.{key}" for key in keys)
         return self._refused(channel, wanted, f"{rules} does not include {wanted}")
 
-    async def may_use(self, user: str) -> Decision:
+    async def _name_rules(self, channel: str, policy: Policy) -> list[str]:
+        """The "#" rules that cover the channel: its name and the name it was created
+        with both match, and someone the rule's created_by lists created it."""
+        facts = await self._channel_info(channel)
+        if facts is None or not facts.name:
+            return []
+        covered = []
+        for key, creators in policy.creators.items():
+            glob = key[1:].lower()
+            names = (facts.name, facts.first_name or facts.name)
+            if not all(fnmatch.fnmatchcase(name.lower(), glob) for name in names):
+                continue
+            if facts.creator and await self._member(facts.creator, creators):
+                covered.append(key)
+            else:
+                log.warning(
+                    "channel %s is named like %s but was not created by its created_by "
+                    "(created by %s): the rule does not cover it",
+                    channel,
+                    key,
+                    facts.creator or "nobody known",
+                )
+        return covered
+
+    async def _may_use(self, user: str) -> Decision:
         policy = self.policy
         if policy is None or policy.users is None:
             return Allowed()
@@ -266,7 +424,7 @@ class Access:
             return Allowed()
         return self._refused(user, "the bot", "users.allow does not list you")
 
-    async def may_subscribe(self, user: str) -> Decision:
+    async def _may_subscribe(self, user: str) -> Decision:
         policy = self.policy
         if policy is None or policy.subscribe is None:
             return Allowed()
@@ -274,14 +432,7 @@ class Access:
             return Allowed()
         return self._refused(user, "subscriptions", "subscribe does not list you")
 
-    def offers_retry(self, scope: Scope) -> bool:
-        """Whether anyone may retry runs of this org/project (else posts offer no retry)."""
-        policy = self.policy
-        return policy is not None and any(
-            policy.retry[glob] for glob in _retry_rules(policy, scope)
-        )
-
-    async def may_retry(self, user: str, scope: Scope) -> Decision:
+    async def _may_retry(self, user: str, scope: Scope) -> Decision:
         """Retrying starts runs: off unless a `retry` rule lists the person for the scope."""
         policy = self.policy
         if policy is None:
@@ -320,8 +471,12 @@ def _retry_rules(policy: Policy, scope: Scope) -> list[str]:
 
 
 __all__ = [
+    "COMPOSER",
     "Access",
+    "Act",
     "Allowed",
+    "Asker",
+    "ChannelFacts",
     "Decision",
     "Policy",
     "PolicyError",

@@ -163,6 +163,7 @@ class Failures:
             step_name=None if node.is_stage else node.name,
             message=self._clean(node.failure_message),
             node=NodeRef(execution.org, execution.project, execution.plan_execution_id, node.uuid),
+            via=via,
         )
 
     async def _read_excerpt(

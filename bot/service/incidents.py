@@ -47,7 +47,7 @@ from bot.domain import (
     Work,
 )
 from bot.domain.misses import HarnessRefused
-from bot.service.access import Access, Refused
+from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
 from bot.service.events import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.logs import LogsService
@@ -137,7 +137,7 @@ class Incidents:
         self._clock = clock
         self._mutes = Mutes(store, clock)
         self._service = service
-        self._access = access or Access(None, _no_name, _no_members)
+        self._access = access or Access(None, _no_facts, _no_members)
         self._store = store
         self._posts = posts
         self._workers = workers
@@ -181,7 +181,7 @@ class Incidents:
             if not _wanted(subscription.filters, event, execution):
                 log.info("notification %s filtered out for %s", work.key, channel)
                 continue
-            decision = await self._access.may_read(channel, event.scope)
+            decision = await self._access.decide(Asker(None, channel), Act.READ, event.scope)
             if isinstance(decision, Refused):
                 log.warning(
                     "notification for %s not posted in %s: the access policy refuses it (%s)",
@@ -285,7 +285,7 @@ class Incidents:
             preview = await self._preview(event)
             found = await self._history(preview.execution)
             history = history_to_json(found)
-            alert = self._alert(subscription, preview, event, found)
+            alert = await self._alert(subscription, preview, event, found)
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
@@ -299,7 +299,7 @@ class Incidents:
             )
         )
 
-    def _alert(
+    async def _alert(
         self,
         subscription: Subscription,
         result: LogsResult,
@@ -307,8 +307,10 @@ class Incidents:
         history: History | None,
         recovered: tuple[int, int | None] | None = None,
     ) -> Alert:
+        """The alert as this channel may see it (a chained run in a project the channel
+        may not read is named, not shown: the result is shared by every channel)."""
         return Alert(
-            result,
+            await self._access.shown_in(subscription.channel, result),
             event,
             history,
             mention=subscription.filters.mention == "author",
@@ -360,7 +362,7 @@ class Incidents:
         try:
             result = await self._result(event)
             history = history_from_json(work.payload.get("history"))
-            alert = self._alert(subscription, result, event, history)
+            alert = await self._alert(subscription, result, event, history)
             await self._posts.refresh(channel, work.payload["ts"], alert)
         except ChannelUnavailable as exc:
             return GiveUp(exc.reason)
@@ -440,7 +442,7 @@ class Incidents:
             event_type="PipelineFailed",
             pipeline_name=execution.pipeline_name,
         )
-        alert = self._alert(subscription, result, event, None, (green.run_sequence, count))
+        alert = await self._alert(subscription, result, event, None, (green.run_sequence, count))
         await self._posts.refresh(subscription.channel, failed.ts, alert)
         await self._store.save_thread(replace(failed, status=execution.status))
 
@@ -465,7 +467,7 @@ class Incidents:
             raise
 
 
-async def _no_name(_channel: str) -> str | None:
+async def _no_facts(_channel: str) -> ChannelFacts | None:
     return None
 
 

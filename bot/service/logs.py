@@ -185,7 +185,8 @@ class LogsService:
         started = self._clock.monotonic()
         if finished and not fresh and self._links is not None:
             cached = await self._links.get(prefix)
-            if cached is not None:
+            # The store is anyone's who can reach it: a kept link is checked as a new one.
+            if cached is not None and self._safe(cached, prefix, "kept"):
                 self._report_export("cached", started)
                 return cached
         if finished and self._links is not None:
@@ -202,16 +203,22 @@ class LogsService:
             self._report_export(problem.reason, started)
             log.warning("export of %s failed: %s %s", prefix, problem.reason, problem.detail)
             return problem
-        if not download_allowed(link.url, self._download_origins):
-            # A pre-signed link is a credential: one the bot would not fetch is not shown.
-            host = urlsplit(link.url).hostname or "?"
-            log.warning("export of %s refused: its link points at %s", prefix, host)
+        if not self._safe(link, prefix, "exported"):
             self._report_export(Reason.UNSAFE_LINK, started)
-            return ExportProblem(Reason.UNSAFE_LINK, host)
+            return ExportProblem(Reason.UNSAFE_LINK, urlsplit(link.url).hostname or "?")
         self._report_export("success", started)
         if keep and self._links is not None:
             await self._links.put(prefix, link)
         return link
+
+    def _safe(self, link: LogsLink, prefix: str, how: str) -> bool:
+        """Whether a link may be shown: a pre-signed link is a credential, and one the
+        bot would not fetch (not Harness, a declared vanity host, GCS or S3) is not."""
+        if download_allowed(link.url, self._download_origins):
+            return True
+        host = urlsplit(link.url).hostname or "?"
+        log.warning("%s link of %s refused: it points at %s", how, prefix, host)
+        return False
 
     def _report_export(self, outcome: str, started: float) -> None:
         if self._on_export is not None:

@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import Excerpt, Lane, LogsLink, NodeRef, Scope, Work
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
-from bot.service.access import Access, Refused
+from bot.service.access import Access, Act, Asker, Refused
 from bot.service.workers import Workers
 from bot.slack import blocks
 from bot.slack.poster import Poster
@@ -111,9 +111,8 @@ class ActionHandler:
         action_id = press.get("action_id")
         channel, thread_ts = press.get("channel"), press.get("thread_ts")
         response_url, user = press.get("response_url"), press.get("user")
-        decision = await self._access.may_use(str(user or ""))
-        if not isinstance(decision, Refused):
-            decision = await self._access.may_read(str(channel or ""), button.target.scope)
+        asker = Asker(str(user or ""), str(channel or ""))
+        decision = await self._access.decide(asker, Act.READ, button.target.scope)
         if isinstance(decision, Refused):
             if response_url:
                 await reply_or_log(response_url, blocks.refused_message(decision.rule))
@@ -123,24 +122,24 @@ class ActionHandler:
                 await self._private_link(button.target, response_url)
         elif action_id == blocks.REFRESH_LINK:
             if response_url:
-                await self._refresh(button.target, response_url, user)
+                await self._refresh(button.target, response_url, asker)
         elif action_id == blocks.SHOW_FULL_EXCERPT:
             if button.node is not None:
                 ref = NodeRef(button.org, button.project, button.execution, button.node)
                 await self._post_full_excerpt(ref, channel, thread_ts, response_url)
         else:
-            await self._post_logs(button.target, channel, thread_ts, response_url, user)
+            await self._post_logs(button.target, asker, thread_ts, response_url)
 
     async def _post_logs(
         self,
         target: ExecutionTarget,
-        channel: str | None,
+        asker: Asker,
         thread_ts: str | None,
         response_url: str | None,
-        user: str | None,
     ) -> None:
+        channel, user = asker.channel, asker.user
         try:
-            result = await self._service.fetch_logs(target)
+            result = await self._access.shown_in(channel, await self._service.fetch_logs(target))
         except TargetError as exc:
             if response_url:
                 await reply_or_log(
@@ -171,9 +170,12 @@ class ActionHandler:
             return
         await reply_or_log(response_url, blocks.private_link_message(result))
 
-    async def _refresh(self, target: ExecutionTarget, response_url: str, user: str | None) -> None:
+    async def _refresh(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
+        user = asker.user
         try:
-            result = await self._service.fetch_logs(target, fresh=True)
+            result = await self._access.shown_in(
+                asker.channel, await self._service.fetch_logs(target, fresh=True)
+            )
         except TargetError as exc:
             await reply_or_log(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}

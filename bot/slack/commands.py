@@ -19,10 +19,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.clock import Clock
-from bot.domain import Lane, LogsLink, Scope, Work
+from bot.domain import Lane, LogsLink, Work
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
-from bot.service.access import Access, Refused
+from bot.service.access import Access, Act, Asker, Refused
 from bot.service.workers import GiveUp, Workers
 from bot.slack import blocks
 from bot.slack.grammar import (
@@ -157,8 +157,9 @@ class CommandHandler:
         target = parsed.target
         kind = "url" if isinstance(target, UrlTarget) else "named"
         response_url = str(command.get("response_url") or "")
-        refusal = await self._refusal(command, self._service.scope_of(target))
-        if refusal is not None:
+        asker = Asker(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
+        refusal = await self._access.decide(asker, Act.READ, self._service.scope_of(target))
+        if isinstance(refusal, Refused):
             self._metrics.commands.labels(kind, "refused").inc()
             await reply_or_log(response_url, blocks.refused_message(refusal.rule))
             return None
@@ -167,9 +168,7 @@ class CommandHandler:
         private: dict[str, Any] | None = None
         try:
             async with asyncio.timeout(self._request_deadline):
-                outcome, message, private = await self._result_message(
-                    target, command.get("user_id")
-                )
+                outcome, message, private = await self._result_message(target, asker)
         except TimeoutError:
             outcome, message = "timeout", blocks.deadline_message(self._request_deadline)
             private = None
@@ -219,23 +218,17 @@ class CommandHandler:
                 return
             said.append(waited)
 
-    async def _refusal(self, command: dict[str, Any], scope: Scope) -> Refused | None:
-        """The access policy's no (who may use the bot, what this channel may read)."""
-        decision = await self._access.may_use(str(command.get("user_id") or ""))
-        if not isinstance(decision, Refused):
-            channel = str(command.get("channel_id") or "")
-            decision = await self._access.may_read(channel, scope, command.get("channel_name"))
-        return decision if isinstance(decision, Refused) else None
-
     async def _expired(self, work: Work) -> None:
         await reply_or_log(str(work.payload.get("response_url") or ""), blocks.gave_up_message())
 
     async def _result_message(
-        self, target: Target, user_id: str | None
+        self, target: Target, asker: Asker
     ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         """(outcome, the reply, the private link message when links go to the asker only)."""
         try:
-            result = await self._service.fetch_logs(target)
+            result = await self._access.shown_in(
+                asker.channel, await self._service.fetch_logs(target)
+            )
         except TargetError as exc:
             return (
                 "not_found",
@@ -248,5 +241,5 @@ class CommandHandler:
         export = result.export
         outcome = "link" if isinstance(export, LogsLink) else str(export.reason if export else "")
         private = self._private_links and isinstance(export, LogsLink)
-        message = blocks.logs_message(result, user_id, private_link=private)
+        message = blocks.logs_message(result, asker.user, private_link=private)
         return outcome, message, blocks.private_link_message(result) if private else None

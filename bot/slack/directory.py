@@ -1,5 +1,6 @@
-"""What the bot asks Slack about people and places: a channel's name and a user
-group's members (for the access policy), and who has an email (for mentions).
+"""What the bot asks Slack about people and places: a channel's name, first name and
+creator and a user group's members (for the access policy), the channels a person is
+in (for App Home), and who has an email (for mentions).
 
 Each is looked up with the bot token and kept for a few minutes, so a policy check
 or an alert costs at most one Slack call per channel, group or person in that time.
@@ -15,11 +16,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
+from bot.service.access import ChannelFacts
 
 log = logging.getLogger(__name__)
 
 KEEP = 300.0  # seconds
 MOST = 10_000  # answers kept per kind; past it, all are forgotten (a rare, cheap reset)
+MEMBERSHIP_PAGES = 10  # of 200 channels: App Home lists what it finds in those
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -30,24 +33,56 @@ class SlackDirectory:
         self._client = client
         self._clock = clock
         self._keep = keep
-        self._names: dict[str, tuple[float, str | None]] = {}
+        self._facts: dict[str, tuple[float, ChannelFacts | None]] = {}
+        self._memberships: dict[str, tuple[float, frozenset[str]]] = {}
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._handles: dict[str, tuple[float, dict[str, str]]] = {}
         self._people: dict[str, tuple[float, str | None]] = {}
 
-    async def channel_name(self, channel: str) -> str | None:
-        """The channel's name without '#', or None (a DM, or Slack would not say)."""
+    async def channel_facts(self, channel: str) -> ChannelFacts | None:
+        """The channel's name (without '#'), the name it was created with and its
+        creator, or None (a DM, or Slack would not say)."""
 
-        async def look_up() -> str | None:
+        async def look_up() -> ChannelFacts | None:
             try:
                 response = await self._client.conversations_info(channel=channel)
             except SlackApiError as exc:
                 log.info("no name for %s: %s", channel, exc.response.get("error"))
                 return None
             info = response.get("channel") or {}
-            return str(info["name"]) if info.get("name") else None
+            if not info.get("name"):
+                return None
+            # previous_names lists earlier names, most recent first.
+            previous = [str(n) for n in info.get("previous_names") or [] if n]
+            return ChannelFacts(
+                name=str(info["name"]),
+                first_name=previous[-1] if previous else str(info["name"]),
+                creator=str(info["creator"]) if info.get("creator") else None,
+            )
 
-        return await self._kept(self._names, channel, look_up)
+        return await self._kept(self._facts, channel, look_up)
+
+    async def channels_of(self, user: str) -> frozenset[str]:
+        """The public and private channels the person is in (users.conversations)."""
+
+        async def look_up() -> frozenset[str]:
+            found: set[str] = set()
+            cursor = None
+            for _page in range(MEMBERSHIP_PAGES):
+                response = await self._client.users_conversations(
+                    user=user,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+                found.update(str(c["id"]) for c in response.get("channels") or [] if c.get("id"))
+                cursor = (response.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+            return frozenset(found)
+
+        return await self._kept(self._memberships, user, look_up)
 
     async def user_by_email(self, email: str) -> str | None:
         """The Slack user with this email (None: nobody, or Slack would not say)."""

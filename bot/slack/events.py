@@ -3,8 +3,10 @@
 `link_shared` arrives once per message; Slack retries it when not answered in
 time (`X-Slack-Retry-Num`), so each event is recorded as work keyed by its event
 id, which acts once across retries, replicas and restarts; a link repeated in one
-message unfurls once. Links that do not parse, or name
-executions Harness does not know, are left alone without a word.
+message unfurls once. Links that do not parse, or name executions Harness does not
+know, are left alone without a word. Where the access policy cannot tell which
+channel a link goes to (one still being written in the composer), it is not
+unfolded there: it is once it is sent.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import logging
 import re
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Lane, Scope, Work
 from bot.service import LogsService, TargetError
-from bot.service.access import Access, Refused
+from bot.service.access import COMPOSER, Access, Act, Asker, Refused
 from bot.service.workers import Workers
 from bot.slack import incident_blocks
 
@@ -31,8 +34,49 @@ MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness 
 
 KIND = "unfurl"
 UNFURL_DEADLINE = 10 * 60.0  # an unfurl much later than the message is noise
-_KEPT = ("links", "channel", "message_ts", "unfurl_id", "source")
 _TS = re.compile(r"\d+\.\d+")  # a message's ts: seconds and a counter
+
+
+class SharedLink(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: str = Field(max_length=4000)
+
+
+class LinkShared(BaseModel):
+    """A `link_shared` event, checked like any outside input: a malformed one is
+    dropped at once (never recorded, so never retried).
+
+    A link typed in the message composer, not yet sent, comes with `channel`
+    "COMPOSER" (or only `channel_id`, in Slack's unfurling guide), `source` "composer"
+    and a `message_ts` that names no message."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    links: list[SharedLink] = Field(max_length=100)
+    user: str | None = None
+    channel: str | None = None
+    channel_id: str | None = None
+    message_ts: str | None = None
+    unfurl_id: str | None = None
+    source: str | None = None
+
+    @property
+    def composer(self) -> bool:
+        return self.source == "composer" or COMPOSER in (self.channel, self.channel_id)
+
+    @property
+    def where(self) -> str:
+        """The channel the links were sent to (COMPOSER while still being written)."""
+        return COMPOSER if self.composer else (self.channel or self.channel_id or "")
+
+    def message(self) -> dict[str, Any]:
+        """How chat.unfurl names the message: a sent one by channel and ts; a link still
+        in the composer only by the event's `unfurl_id` and `source`."""
+        ts = self.message_ts or ""
+        if not self.composer and self.channel and _TS.fullmatch(ts):
+            return {"channel": self.channel, "ts": ts}
+        return {"unfurl_id": self.unfurl_id, "source": self.source or "composer"}
 
 
 class UnfurlHandler:
@@ -50,9 +94,14 @@ class UnfurlHandler:
 
     async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         event_id = str(body.get("event_id") or "")
+        try:
+            shared = LinkShared.model_validate(event)
+        except ValidationError:
+            log.warning("ignored a malformed link_shared event %s", event_id or "(no id)")
+            return
         work = Work(
             KIND,
-            {k: event.get(k) for k in _KEPT},
+            shared.model_dump(),
             deadline=self._workers.deadline_in(UNFURL_DEADLINE),
             lane=Lane.INTERACTIVE,
             key=f"unfurl:{event_id}" if event_id else None,
@@ -61,17 +110,22 @@ class UnfurlHandler:
             log.info("link_shared %s already handled (Slack retry)", event_id)
 
     async def _run(self, work: Work) -> None:
-        await self._unfurl(work.payload)
+        try:
+            shared = LinkShared.model_validate(work.payload)
+        except ValidationError:
+            log.warning("dropped unfurl work that is not a link_shared event")
+            return
+        await self._unfurl(shared)
 
-    async def _unfurl(self, event: dict[str, Any]) -> None:
-        urls = list(dict.fromkeys(str(link.get("url") or "") for link in event.get("links") or []))
+    async def _unfurl(self, shared: LinkShared) -> None:
+        urls = list(dict.fromkeys(link.url for link in shared.links))
         targets: dict[str, tuple[Scope, str]] = {}
-        channel = str(event.get("channel") or "")
+        asker = Asker(shared.user or "", shared.where)
         for url in urls[:MAX_LINKS]:
             named = self._service.execution_of_link(url)
             if named is None:
                 continue
-            if isinstance(await self._access.may_read(channel, named[0]), Refused):
+            if isinstance(await self._access.decide(asker, Act.READ, named[0]), Refused):
                 continue  # not unfolded here; the policy's refusal is logged
             targets[url] = named
         if not targets:
@@ -83,7 +137,7 @@ class UnfurlHandler:
         if not unfurls:
             return
         try:
-            await self._client.chat_unfurl(unfurls=unfurls, **_message_of(event))
+            await self._client.chat_unfurl(unfurls=unfurls, **shared.message())
         except SlackApiError as exc:
             log.warning(
                 "chat.unfurl refused: %s", exc.response.get("error") if exc.response else exc
@@ -98,14 +152,3 @@ class UnfurlHandler:
         return incident_blocks.unfurl_blocks(
             execution, failures, self._service.execution_url(execution)
         )
-
-
-def _message_of(event: dict[str, Any]) -> dict[str, Any]:
-    """How chat.unfurl names the message: a sent one by channel and ts; a link still in
-    the message composer (`channel` "COMPOSER", `source` "composer", a `message_ts`
-    that is no timestamp) only by the event's `unfurl_id` and `source`."""
-    channel, ts = event.get("channel"), str(event.get("message_ts") or "")
-    sent = event.get("source") != "composer" and channel != "COMPOSER" and _TS.fullmatch(ts)
-    if sent and channel:
-        return {"channel": channel, "ts": ts}
-    return {"unfurl_id": event.get("unfurl_id"), "source": event.get("source") or "composer"}

@@ -52,6 +52,11 @@ STEP_LOGS = "step_logs"
 def failure_header(failure: Failure, limit: int = _FAILURE_MESSAGE_LIMIT) -> str:
     where = " › ".join(escape_name(n) for n in (failure.stage_name, failure.step_name) if n)
     head = f":rotating_light: *Failed in {where}*" if where else ":rotating_light: *Failed*"
+    if failure.hidden_in:
+        head += (
+            f"\n_It ran a pipeline in `{escape(failure.hidden_in)}`, which this channel "
+            "may not read: what failed there is not shown here._"
+        )
     if failure.message:
         head += "\n" + code_block(failure.message, limit)
     return head

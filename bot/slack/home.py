@@ -1,13 +1,16 @@
 """App Home: the Home tab of the bot, published when someone opens it.
 
-It shows how to use the command (with this workspace's subscribed pipelines as
-examples), the person's recent requests, the channels' subscriptions and the
-Harness host the bot talks to (never its key).
+It shows how to use the command (with the subscribed pipelines the viewer can see as
+examples), the person's recent requests, the subscriptions of the channels the person
+is in (no other channel's, private or not: App Home shows only what its viewer could
+read in Slack anyway), and the Harness host the bot talks to (never its key). Someone
+the access policy does not let use the bot sees how to ask for it, and nothing more.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -16,12 +19,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Subscription
 from bot.service import RecentRequests, Subscriptions
+from bot.service.access import Access, Act, Asker, Refused
 from bot.slack.incident_blocks import describe_filters
 from bot.slack.kit import COMMAND, context, escape, escape_name, section
 
 log = logging.getLogger(__name__)
 
 SHOWN_SUBSCRIPTIONS = 20
+HOME_SCAN = 2_000  # subscriptions looked through for the viewer's channels
+
+
+def refused_view(rule: str) -> dict[str, Any]:
+    """The Home tab for someone the access policy does not let use the bot."""
+    return {
+        "type": "home",
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": "Harness logs, in Slack"}},
+            section(
+                "The access policy does not let you use this bot "
+                f"({escape(rule)}). Ask whoever runs it to add you."
+            ),
+        ],
+    }
 
 
 def home_view(
@@ -59,9 +78,9 @@ def home_view(
             + (f" · broken ({escape(s.broken)})" if s.broken else "")
             for s in subscriptions[:SHOWN_SUBSCRIPTIONS]
         )
-        blocks.append(section(f"*Subscriptions in this workspace*\n{lines}"))
+        blocks.append(section(f"*Subscriptions in your channels*\n{lines}"))
     else:
-        blocks.append(section("*Subscriptions in this workspace*\nNone yet."))
+        blocks.append(section("*Subscriptions in your channels*\nNone yet."))
     blocks.append(context(f"Talking to Harness at `{escape(harness_host)}`."))
     return {"type": "home", "blocks": blocks}
 
@@ -73,7 +92,11 @@ class HomeHandler:
         recent: RecentRequests,
         client: AsyncWebClient,
         harness_host: str,
+        access: Access,
+        channels_of: Callable[[str], Awaitable[frozenset[str]]],
     ) -> None:
+        self._access = access
+        self._channels_of = channels_of
         self._subscriptions = subscriptions
         self._recent = recent
         self._client = client
@@ -87,16 +110,24 @@ class HomeHandler:
             return
         user = str(event.get("user") or "")
         try:
-            view = home_view(
-                await self._recent.of(user),
-                await self._subscriptions.everywhere(SHOWN_SUBSCRIPTIONS),
-                self._harness_host,
-            )
+            decision = await self._access.decide(Asker(user, ""), Act.LIST)
+            if isinstance(decision, Refused):
+                view = refused_view(decision.rule)
+            else:
+                view = home_view(
+                    await self._recent.of(user), await self._visible(user), self._harness_host
+                )
             await self._client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("could not publish the Home tab: %s", exc.response.get("error"))
         except Exception:
             log.exception("could not build the Home tab")
 
+    async def _visible(self, user: str) -> list[Subscription]:
+        """Subscriptions of the channels the person is in."""
+        mine = await self._channels_of(user)
+        everything = await self._subscriptions.everywhere(HOME_SCAN)
+        return [s for s in everything if s.channel in mine][:SHOWN_SUBSCRIPTIONS]
 
-__all__ = ["HomeHandler", "home_view"]
+
+__all__ = ["HomeHandler", "home_view", "refused_view"]

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from bot.service import Subscriptions, TargetError
-from bot.service.access import Access, Allowed, Refused
+from bot.service.access import Access, Act, Asker, Refused
 from bot.slack import blocks, incident_blocks
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
 from bot.slack.poster import Poster
@@ -62,14 +62,14 @@ class SubscriptionHandler:
     async def _refusal(
         self, parsed: SubscriptionCommand, command: dict[str, Any]
     ) -> Refused | None:
-        user = str(command.get("user_id") or "")
-        decision = await self._access.may_use(user)
-        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe | Unsubscribe | Unmute):
-            decision = await self._access.may_subscribe(user)
-        if isinstance(decision, Allowed) and isinstance(parsed, Subscribe):
+        asker = Asker(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
+        if isinstance(parsed, Subscribe):
             scope = parsed.scope or self._subscriptions.default_scope
-            channel = str(command.get("channel_id") or "")
-            decision = await self._access.may_read(channel, scope, command.get("channel_name"))
+            decision = await self._access.decide(asker, Act.SUBSCRIBE, scope)
+        elif isinstance(parsed, Unsubscribe | Unmute):
+            decision = await self._access.decide(asker, Act.MANAGE)
+        else:
+            decision = await self._access.decide(asker, Act.LIST)
         return decision if isinstance(decision, Refused) else None
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:

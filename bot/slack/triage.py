@@ -20,7 +20,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.domain import PipelineKey, Scope, Work
 from bot.domain.identifiers import IDENTIFIER, whole
 from bot.service import ChannelUnavailable, Subscriptions
-from bot.service.access import Access, Refused
+from bot.service.access import Access, Act, Asker, Refused
 from bot.service.retries import AlreadyRetried, Retried, Retries, RetryOutcome
 from bot.service.workers import Workers
 from bot.slack import blocks, incident_blocks
@@ -81,10 +81,8 @@ class TriageHandler:
         else:
             await self._retry(press, user, channel, response_url)
 
-    async def _refusal(self, user: str, channel: str, scope: Scope) -> Refused | None:
-        decision = await self._access.may_use(user)
-        if not isinstance(decision, Refused):
-            decision = await self._access.may_read(channel, scope)
+    async def _refusal(self, user: str, channel: str, act: Act, scope: Scope) -> Refused | None:
+        decision = await self._access.decide(Asker(user, channel), act, scope)
         return decision if isinstance(decision, Refused) else None
 
     async def _mute(
@@ -95,7 +93,8 @@ class TriageHandler:
         except ValidationError:
             log.warning("ignored a mute with a malformed value")
             return
-        refused = await self._refusal(user, channel, Scope(choice.org, choice.project))
+        # Silencing a channel's alerts is the subscribe rule's to allow.
+        refused = await self._refusal(user, channel, Act.MANAGE, Scope(choice.org, choice.project))
         if refused is not None:
             await self._tell(response_url, blocks.refused_message(refused.rule))
             return
@@ -117,10 +116,7 @@ class TriageHandler:
         if button is None:
             return
         scope = button.target.scope
-        refused = await self._refusal(user, channel, scope)
-        if refused is None:
-            decision = await self._access.may_retry(user, scope)
-            refused = decision if isinstance(decision, Refused) else None
+        refused = await self._refusal(user, channel, Act.RETRY, scope)
         if refused is not None:
             self._on_outcome("retry", "refused_by_policy")
             await self._tell(response_url, blocks.refused_message(refused.rule))

@@ -5,7 +5,7 @@ slackapi/slack-api-specs `web-api/slack_web_openapi_v2.json`, each operation's
 
 `conversations.info` needs the read scope of the conversation's kind: a public
 channel `channels:read`, a private one `groups:read`, a DM `im:read`, a group DM
-`mpim:read`.
+`mpim:read`; `users.conversations` the scopes of every kind its `types` asks for.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "usergroups.users.list": ("usergroups:read",),
     "users.lookupByEmail": ("users:read.email",),
     "users.info": ("users:read",),
+    # users.conversations: as conversations.info, by the kinds its `types` names.
+    "users.conversations": (),
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     # An app-level token's scope, not a bot token's.

@@ -74,6 +74,12 @@ class SlackEmulator:
         self.members: set[str] = {"C0INCIDENT", "C0OPS00001"}
         self.archived: set[str] = set()
         self.channel_names: dict[str, str] = {}  # id -> name; else the id in lower case
+        # Who is in which channel (users.conversations), beyond the bot's own `members`.
+        self.user_channels: dict[str, set[str]] = {}
+        # Who created a channel, and the names it had before (newest first), as
+        # conversations.info gives them.
+        self.creators: dict[str, str] = {}
+        self.previous_names: dict[str, list[str]] = {}
         # User groups: handle -> (id, member user ids).
         self.usergroups: dict[str, tuple[str, list[str]]] = {}
         # People of the workspace by email (users.lookupByEmail), as Slack stores them.
@@ -203,6 +209,11 @@ class SlackEmulator:
         needed = list(METHOD_SCOPES.get(method, ()))
         if method == "conversations.info":
             needed.append(CONVERSATION_SCOPES[self._kind(str(args.get("channel") or ""))])
+        if method == "users.conversations":
+            kinds = str(args.get("types") or "public_channel").split(",")
+            needed += [
+                CONVERSATION_SCOPES[_TYPE_KINDS[kind]] for kind in kinds if kind in _TYPE_KINDS
+            ]
         return next((scope for scope in needed if scope not in self.scopes), None)
 
     def _kind(self, channel: str) -> str:
@@ -296,7 +307,25 @@ class SlackEmulator:
                 "is_private": kind == "private",
                 "is_member": channel in self.members,
                 "is_archived": channel in self.archived,
+                "creator": self.creators.get(channel, "U0CREATOR1"),
+                "previous_names": self.previous_names.get(channel, []),
+                "created": int(self.clock.time()) - 86400,
             },
+        }
+
+    async def _api_users_conversations(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channels a person is in, one page (cursor paging, as Slack pages)."""
+        user = str(args.get("user") or "")
+        kinds = {_TYPE_KINDS.get(k) for k in str(args.get("types") or "public_channel").split(",")}
+        found = sorted(c for c in self.user_channels.get(user, set()) if self._kind(c) in kinds)
+        start = int(str(args.get("cursor") or "0") or 0)
+        limit = int(args.get("limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "ok": True,
+            "channels": [{"id": c, "name": self.channel_names.get(c, c.lower())} for c in page],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     async def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -439,6 +468,7 @@ class SlackEmulator:
 
 
 _UNFURL_SOURCES = frozenset({"composer", "conversations_history"})
+_TYPE_KINDS = {"public_channel": "public", "private_channel": "private", "im": "im", "mpim": "mpim"}
 COMPOSER = "COMPOSER"  # the channel of a link_shared event from the message composer
 _CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{8,}")
 _MESSAGE_TS = re.compile(r"\d{10}\.\d{6}")

@@ -37,6 +37,9 @@ SLACK_METHODS: dict[str, tuple[str, ...]] = {
     "usergroups.list": ("usergroups:read",),  # /methods/usergroups.list
     "usergroups.users.list": ("usergroups:read",),  # /methods/usergroups.users.list
     "users.lookupByEmail": ("users:read.email",),  # /methods/users.lookupByEmail
+    # /methods/users.conversations: the read scope of each kind in `types` (App Home asks
+    # for public and private channels).
+    "users.conversations": ("channels:read", "groups:read"),
     # files_upload_v2 (python-slack-sdk) calls these two and uploads in between.
     "files.getUploadURLExternal": ("files:write",),  # /methods/files.getUploadURLExternal
     "files.completeUploadExternal": ("files:write",),  # /methods/files.completeUploadExternal
@@ -100,6 +103,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "users.lookupByEmail": {"email": "dana@acme.test"},
     "files.getUploadURLExternal": {"filename": "x.log", "length": 3},
     "files.completeUploadExternal": {"files": [{"id": "F1"}], "channel_id": "C0INCIDENT"},
+    "users.conversations": {"user": "U0DANA0001", "types": "public_channel,private_channel"},
 }
 
 

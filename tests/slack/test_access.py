@@ -10,9 +10,20 @@ from typing import Any
 import pytest
 
 from bot.domain import Scope
-from bot.service.access import Access, Allowed, PolicyError, Refused, load_policy
+from bot.service.access import (
+    Access,
+    Act,
+    Allowed,
+    Asker,
+    ChannelFacts,
+    PolicyError,
+    Refused,
+    load_policy,
+)
+from bot.slack.blocks import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator
+from emulators.harness.world import HELM_FAILURE
 from emulators.slack import SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
@@ -24,7 +35,9 @@ POLICY = """\
 default: deny
 channels:
   C0INCIDENT: ["default/*"]
-  "#inc-*": ["default/shop"]
+  "#inc-*":
+    read: ["default/shop"]
+    created_by: ["U0INCIDENTS", "@platform-oncall"]
   C0GENERAL: []
 users:
   allow: ["U0ALICE001", "U0BOB00001", "@platform-oncall"]
@@ -45,6 +58,7 @@ async def bot(start_bot: Any, policy_file: Path, slack: SlackEmulator) -> Runnin
     # Unfurls carry no channel name: "#" rules are read with conversations.info.
     slack.members.update({"C0GENERAL", "C0INC00042", "C0RANDOM01"})
     slack.channel_names.update({"C0INC00042": "inc-checkout", "C0RANDOM01": "random"})
+    slack.creators["C0INC00042"] = "U0INCIDENTS"  # the incident tool made it
     slack.usergroups["platform-oncall"] = ("S0ONCALL01", ["U0CAROL001"])
     running: RunningBot = await start_bot(
         access_policy_file=str(policy_file),
@@ -71,6 +85,7 @@ def test_the_documented_example_loads(policy_file: Path) -> None:
     policy = load_policy(str(policy_file))
     assert policy.default == "deny"
     assert policy.channels["#inc-*"] == ("default/shop",)
+    assert policy.creators["#inc-*"] == ("U0INCIDENTS", "@platform-oncall")
     assert policy.users == ("U0ALICE001", "U0BOB00001", "@platform-oncall")
     assert policy.retry == {"default/shop": ("@payments-leads",)}
 
@@ -85,6 +100,9 @@ def test_the_documented_example_loads(policy_file: Path) -> None:
         ("channels: [\n", "line 2"),
         ("- a\n- b\n", "line 1: the policy must be a mapping"),
         ("colour: blue\n", "line 1: colour: Extra inputs are not permitted"),
+        # A name alone is anyone's to claim: a name rule says who creates its channels.
+        ("channels:\n  '#inc-*': ['a/b']\n", "line 2: channels: '#inc-*' needs read: and"),
+        ("channels:\n  '#inc-*': {read: ['a/b'], created_by: []}\n", "created_by must name"),
     ],
 )
 def test_a_broken_file_names_its_line(tmp_path: Path, text: str, says: str) -> None:
@@ -97,21 +115,21 @@ def test_a_broken_file_names_its_line(tmp_path: Path, text: str, says: str) -> N
 
 
 async def test_a_reload_with_a_broken_file_keeps_the_policy_in_force(policy_file: Path) -> None:
-    async def no_name(_channel: str) -> str | None:
+    async def no_facts(_channel: str) -> ChannelFacts | None:
         return None
 
     async def no_members(_handle: str) -> frozenset[str]:
         return frozenset()
 
-    access = Access(load_policy(str(policy_file)), no_name, no_members)
-    scope = Scope("default", "shop")
-    assert await access.may_read("C0INCIDENT", scope) == Allowed()
+    access = Access(load_policy(str(policy_file)), no_facts, no_members)
+    scope, alice = Scope("default", "shop"), Asker("U0ALICE001", "C0INCIDENT")
+    assert await access.decide(alice, Act.READ, scope) == Allowed()
     policy_file.write_text("channels: {C0INCIDENT: []}\n")  # noqa: ASYNC240
     access.reload(str(policy_file))
-    assert isinstance(await access.may_read("C0INCIDENT", scope), Refused)
+    assert isinstance(await access.decide(alice, Act.READ, scope), Refused)
     policy_file.write_text("channels: [broken\n")  # noqa: ASYNC240
     access.reload(str(policy_file))  # logged, and the last good policy stays
-    assert isinstance(await access.may_read("C0INCIDENT", scope), Refused)
+    assert isinstance(await access.decide(alice, Act.READ, scope), Refused)
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -147,6 +165,29 @@ async def test_a_channel_name_glob_reads_only_its_projects(
     harness.requests.clear()
     said = await refused(bot, harness, "deploy_payments in payments/checkout", **where)
     assert "channels.#inc-* does not include payments/checkout" in said
+
+
+@pytest.mark.parametrize(
+    ("creator", "previous", "why"),
+    [
+        ("U0MALLORY1", [], "a member created a channel with a name the rule covers"),
+        ("U0INCIDENTS", ["random-chat"], "a member renamed a channel into the rule's names"),
+    ],
+)
+async def test_a_member_cannot_claim_a_name_rule_by_naming_a_channel(
+    bot: RunningBot,
+    harness: HarnessEmulator,
+    slack: SlackEmulator,
+    creator: str,
+    previous: list[str],
+    why: str,
+) -> None:
+    slack.members.add("C0INC00666")
+    slack.channel_names["C0INC00666"] = "inc-mine"
+    slack.creators["C0INC00666"] = creator
+    slack.previous_names["C0INC00666"] = previous
+    said = await refused(bot, harness, "deploy_checkout", channel_id="C0INC00666")
+    assert "default: deny" in said, why
 
 
 async def test_a_pasted_link_is_checked_against_its_own_project(
@@ -221,3 +262,95 @@ async def test_links_unfurl_only_where_the_policy_allows(
     await slack.wait_for(lambda: slack.calls("chat.unfurl"))
     await asyncio.wait_for(bot.app.idle(), 20)
     assert [c.args["channel"] for c in slack.calls("chat.unfurl")] == ["C0INCIDENT"]
+
+
+async def test_a_link_still_being_written_is_not_unfolded_under_a_policy(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator, policy_file: Path
+) -> None:
+    """In the composer Slack cannot say where the message goes: under a policy the
+    preview waits until it is sent, and is then checked against its channel, even
+    where the policy's default allows (a restricted channel may be where it goes)."""
+    policy_file.write_text(POLICY.replace("default: deny", "default: allow"))  # noqa: ASYNC240
+    bot.app.reload_policy()
+    draft = "U0ALICE001-909b5454-75f8-4ac4-b325-1b40e230bbd8-gryl3kb80b3wm49ihzoo35fyqoq08n2y"
+    composer = {
+        **shared(link(harness)),
+        "channel": "COMPOSER",
+        "message_ts": draft,
+        "unfurl_id": draft,
+        "source": "composer",
+    }
+    assert await slack_event(bot, composer) == 200
+    await asyncio.wait_for(bot.app.idle(), 20)
+    assert slack.calls("chat.unfurl") == []
+    assert await slack_event(bot, shared(link(harness))) == 200  # sent, in C0INCIDENT
+    (call,) = await slack.wait_for(lambda: slack.calls("chat.unfurl"))
+    assert call.args["channel"] == "C0INCIDENT"
+
+
+# -- chained pipelines ------------------------------------------------------------------
+
+
+async def test_a_chained_run_in_a_project_the_channel_may_not_read_is_named_not_shown(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """release_train (default/shop) runs payments_service (payments/checkout): a channel
+    allowed only default/shop sees that its stage failed, not the child's steps."""
+    where = {"channel_id": "C0INC00042"}
+    _, reply = await ask(bot, "release_train #3", **where)
+    said = all_text(reply)
+    assert "Failed in Deploy Services" in said
+    assert "payments/checkout" in said and "may not read" in said
+    assert "Helm Upgrade" not in said and HELM_FAILURE not in said
+    assert buttons(reply, "show_full_excerpt") == [] and buttons(reply, "step_logs") == []
+    # (Where both projects may be read, the child's failing step is shown:
+    # tests/slack/test_excerpts.py.)
+
+    # The alert path: a subscription of the narrow channel.
+    key = PipelineKey(harness.account, "default", "shop", "release_train")
+    await bot.app.store.add_subscription(Subscription("C0INC00042", key, "Release Train"))
+    status, _ = await post_webhook(bot, event_body(harness, pipeline="release_train", run=3))
+    assert status == 202
+    await asyncio.wait_for(bot.app.idle(), 20)
+    posted = [c for c in slack.calls("chat.postMessage") + slack.calls("chat.update")]
+    alert = "\n".join(all_text(c.args) for c in posted if c.args.get("channel") == "C0INC00042")
+    assert "may not read" in alert and HELM_FAILURE not in alert and "Helm Upgrade" not in alert
+
+
+# -- App Home, mute -----------------------------------------------------------------------
+
+
+async def test_app_home_shows_only_the_viewers_channels_and_nothing_to_outsiders(
+    bot: RunningBot, slack: SlackEmulator
+) -> None:
+    for channel in ("C0INCIDENT", "C0INC00042"):
+        key = PipelineKey("acc8Hd72kLmQ0pZx1yVw2A", "default", "shop", "deploy_checkout")
+        await bot.app.store.add_subscription(Subscription(channel, key, "Deploy Checkout"))
+    slack.user_channels["U0BOB00001"] = {"C0INC00042"}  # not in #incident
+    opened = {"type": "app_home_opened", "channel": "D0HOME0001", "tab": "home"}
+    assert await slack_event(bot, {**opened, "user": "U0BOB00001"}) == 200
+    (view,) = await slack.wait_for(lambda: slack.calls("views.publish"))
+    text = all_text(view.args)
+    assert "<#C0INC00042>" in text and "<#C0INCIDENT>" not in text
+    assert await slack_event(bot, {**opened, "user": "U0MALLORY1"}) == 200
+    _, refused_view = await slack.wait_for(
+        lambda: calls if len(calls := slack.calls("views.publish")) == 2 else None
+    )
+    text = all_text(refused_view.args)
+    assert "users.allow does not list you" in text and "<#C0INC00042>" not in text
+
+
+async def test_muting_follows_the_subscribe_rule(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    key = PipelineKey(harness.account, "default", "shop", "deploy_checkout")
+    await bot.app.store.add_subscription(Subscription("C0INCIDENT", key, "Deploy Checkout"))
+    value = '{"o":"default","p":"shop","pl":"deploy_checkout","m":"24h"}'
+    # alice may read #incident but is not on the subscribe list.
+    _status, rid = await bot.press(MUTE, value, select=True, user_id="U0ALICE001")
+    answer = await bot.reply(rid)
+    assert "subscribe does not list you" in all_text(answer)
+    listing = await bot.command("subscriptions", user_id="U0CAROL001")
+    assert ":mute:" not in all_text(await bot.reply(listing[2]))
+    _status, _rid = await bot.press(MUTE, value, select=True, user_id="U0CAROL001")
+    await slack.wait_for(lambda: [p for p in slack.posts() if " muted " in all_text(p.args)])

@@ -1,5 +1,5 @@
-"""App Home: opening the bot's Home tab publishes usage with this workspace's
-pipelines, the person's recent requests, the subscriptions and the Harness host."""
+"""App Home: opening the bot's Home tab publishes usage with the pipelines the person
+sees, their recent requests, the subscriptions of their channels and the Harness host."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ async def test_opening_home_shows_usage_recent_requests_and_subscriptions(
 ) -> None:
     _status, _ack, rid = await bot.command("subscribe deploy_checkout")
     await bot.reply(rid)
+    slack.user_channels["U0ALICE001"] = {"C0INCIDENT"}  # alice is in #incident
     await ask(bot, "deploy_checkout #42")
     assert await slack_event(bot, OPENED) == 200
     (call,) = await slack.wait_for(lambda: slack.calls("views.publish"))
