@@ -82,6 +82,10 @@ def configure_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> 
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Request lines of the HTTP clients carry pre-signed links, and aiosqlite's debug
-    # lines every stored value (queued work holds response_urls); keep them out.
+    # lines every stored value (queued work holds response_urls); keep them out. The
+    # Slack SDK's and Bolt's debug lines print whole request and response bodies:
+    # messages, the e-mails of users.lookupByEmail; at DEBUG they stay at INFO.
     for noisy in ("httpx", "httpcore", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for chatty in ("slack_sdk", "slack_bolt", "bot.slack.bolt"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLevelName(level)))

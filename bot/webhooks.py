@@ -31,6 +31,30 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 _EVENT_TYPE = r"^[A-Za-z_]{1,64}$"
 _EXECUTION_EVENT = re.compile(r"^(?:Pipeline|Stage|Step)[A-Z]")
+# The event types Harness sends (harness-core PipelineEventTypeConstants, and the
+# trigger's own failure): the metric counts these by name and anything else as
+# "other", so a sender cannot grow a label series per request.
+HARNESS_EVENTS = frozenset(
+    {
+        "PipelineStart",
+        "PipelineSuccess",
+        "PipelineFailed",
+        "PipelineEnd",
+        "PipelinePaused",
+        "PipelineResumed",
+        "StageStart",
+        "StageSuccess",
+        "StageFailed",
+        "StepFailed",
+        "TriggerFailed",
+    }
+)
+
+
+def event_label(event_type: str) -> str:
+    return event_type if event_type in HARNESS_EVENTS else "other"
+
+
 MAX_ERROR_MESSAGE = 10_000
 MAX_NAME = 256
 MAX_URL = 2048
@@ -221,7 +245,7 @@ class WebhookReceiver:
                     400, "not a Harness notification: eventData.planExecutionId is missing"
                 )
             # TriggerFailed and other events about no execution: noted, nothing to post.
-            self._on_outcome(event.event_type, "noted")
+            self._on_outcome(event_label(event.event_type), "noted")
             log.info(
                 "webhook %s for %s/%s/%s noted (no execution to act on)",
                 event.event_type,
@@ -236,10 +260,10 @@ class WebhookReceiver:
         except Exception as exc:
             # Not recorded, so not accepted: Harness retries a 5xx.
             log.error("could not record a notification: %r", exc)
-            self._on_outcome(event.event_type, "unrecorded")
+            self._on_outcome(event_label(event.event_type), "unrecorded")
             return _answer(503, "could not record the notification; try again")
         outcome = "accepted" if added else "duplicate"
-        self._on_outcome(event.event_type, outcome)
+        self._on_outcome(event_label(event.event_type), outcome)
         log.info(
             "webhook %s for %s/%s/%s execution %s: %s",
             event.event_type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import signal
 import sys
@@ -14,7 +15,9 @@ import pytest
 
 from bot.cli import main
 from emulators.harness import HarnessEmulator
+from emulators.harness.world import ROLLOUT_FAILURE
 from emulators.slack import BOT_TOKEN, SIGNING_SECRET, SlackEmulator
+from tests.incident import WEBHOOK_TOKEN, event_body
 from tests.processes import BIN, bot_env, clean_env, run, serving, signed_command, use_environment
 
 
@@ -80,18 +83,32 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly_and_logs_no_secre
         LOG_FORMAT="json",
         BOT_MODE="http",
         HOST="127.0.0.1",
+        HARNESS_WEBHOOK_TOKEN=WEBHOOK_TOKEN,
     )
     args = [sys.executable, "-m", "bot"]
     rid = "secretmodule"
+    slack.people["dana@acme.test"] = "U0DANA0001"
     async with serving(args, env, tmp_path) as bot:
         async with aiohttp.ClientSession() as session:
             async with session.get(bot.url + "/readyz") as resp:
                 assert resp.status == 200
-            body, headers = signed_command(slack, "deploy_checkout", rid)
             url = bot.url + "/slack/events"
-            async with session.post(url, data=body, headers=headers) as resp:
-                assert resp.status == 200
-        (reply,) = await slack.wait_for(lambda: slack.replies_to(rid))
+            for text, answer in (
+                ("subscribe deploy_checkout", "subscribe"),
+                ("deploy_checkout", rid),
+            ):
+                body, headers = signed_command(slack, text, answer)
+                async with session.post(url, data=body, headers=headers) as resp:
+                    assert resp.status == 200
+                await slack.wait_for(functools.partial(slack.replies_to, answer))
+            # An alert: a Slack post, and an e-mail looked up for its mention.
+            hook = event_body(harness, triggeredBy={"name": "dana", "email": "dana@acme.test"})
+            webhook = f"{bot.url}/harness/webhook?token={WEBHOOK_TOKEN}"
+            async with session.post(webhook, json=hook) as resp:
+                assert resp.status == 202
+        await slack.wait_for(lambda: slack.posts())
+        await slack.wait_for(lambda: slack.calls("users.lookupByEmail"))
+        (reply,) = slack.replies_to(rid)
         assert await bot.stop(signal.SIGTERM) == 0
     logs = bot.log_text()
     assert "listening on 127.0.0.1" in logs
@@ -102,6 +119,8 @@ async def test_the_bot_serves_until_sigterm_then_exits_cleanly_and_logs_no_secre
     assert f"/1234567890/{rid}" not in logs  # nor the response_url
     for secret in (BOT_TOKEN, SIGNING_SECRET, harness.api_key):
         assert secret not in logs
+    # Nor what Slack was sent (message bodies) or asked (e-mails), even at DEBUG.
+    assert ROLLOUT_FAILURE not in logs and "dana@acme.test" not in logs
     entries = [json.loads(line) for line in logs.splitlines() if line.strip()]
     follow = [e for e in entries if e.get("request_id") == f"trig.{rid}"]
     assert [e["message"] for e in follow] == ["command accepted", "command answered: link"]

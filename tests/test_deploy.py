@@ -67,10 +67,35 @@ def test_kubernetes_runs_two_replicas_with_probes_a_secret_and_redis() -> None:
     assert ("Secret", refs[0]) in objects and ("ConfigMap", refs[1]) in objects
     secret = objects[("Secret", "harness-logs")]["stringData"]
     assert {"SLACK_BOT_TOKEN", "HARNESS_API_KEY"} <= set(secret)
-    config = objects[("ConfigMap", "harness-logs")]["data"]
-    assert config["BOT_STORE_URL"].startswith("redis://harness-logs-redis:")
     assert ("Service", "harness-logs-redis") in objects
     assert pod["terminationGracePeriodSeconds"] > 20  # the bot's SHUTDOWN_GRACE
+
+
+def test_kubernetes_locks_the_bot_down_and_redis_needs_a_password_and_keeps_its_data() -> None:
+    objects = kubernetes()
+    pod = objects[("Deployment", "harness-logs")]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    env = {e["name"]: e for e in container["env"]}
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "REDIS_PASSWORD"
+    assert env["BOT_STORE_URL"]["value"].startswith("redis://:$(REDIS_PASSWORD)@")
+    assert "BOT_STORE_URL" not in objects[("ConfigMap", "harness-logs")]["data"]
+
+    redis = objects[("Deployment", "harness-logs-redis")]["spec"]["template"]["spec"]
+    (server,) = redis["containers"]
+    assert server["args"][-2:] == ["--requirepass", "$(REDIS_PASSWORD)"]
+    (volume,) = redis["volumes"]
+    assert ("PersistentVolumeClaim", volume["persistentVolumeClaim"]["claimName"]) in objects
+    policy = objects[("NetworkPolicy", "harness-logs-redis")]["spec"]
+    assert policy["podSelector"]["matchLabels"] == {"app": "harness-logs-redis"}
+    (rule,) = policy["ingress"]
+    assert rule["from"] == [{"podSelector": {"matchLabels": {"app": "harness-logs"}}}]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 6379}]
 
 
 def test_compose_runs_the_bot_with_redis() -> None:
@@ -79,6 +104,10 @@ def test_compose_runs_the_bot_with_redis() -> None:
     assert bot["environment"]["BOT_STORE_URL"] == "redis://redis:6379/0"
     assert "redis" in compose["services"]
     assert bot["env_file"] == "../.env"
+    # /readyz and /metrics answer on HEALTH_PORT, which is not published.
+    health = bot["environment"]["HEALTH_PORT"]
+    assert all(not str(port).startswith(f"{health}:") for port in bot["ports"])
+    assert "ports" not in compose["services"]["redis"]
 
 
 def test_the_lock_pins_every_run_time_dependency_with_hashes() -> None:

@@ -9,7 +9,7 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 
@@ -18,7 +18,7 @@ from emulators.harness.world import ROLLOUT_FAILURE
 from emulators.slack import SIGNING_SECRET, SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
-from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook
+from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook, slack_event
 from tests.slack.support import ask, buttons
 
 
@@ -29,6 +29,8 @@ def signature(body: bytes, ts: str) -> str:
 
 FORM = b"command=%2Fharness-logs&text=help&user_id=U0ALICE001&channel_id=C0INCIDENT"
 NOW = "now"  # the request's time, read from the bot's clock when it is sent
+NO_ACTIONS = {"type": "block_actions", "user": {"id": "U0ALICE001"}, "actions": []}
+BAD_ACTION = {"type": "block_actions", "user": {"id": "U0ALICE001"}, "actions": ["x"]}
 SIGNED = b"signed"  # signed as Slack signs it, over the body sent
 
 
@@ -42,6 +44,10 @@ SIGNED = b"signed"  # signed as Slack signs it, over the body sent
         (NOW, SIGNED, b"\xff\xfe", None, 400),
         (NOW, SIGNED, FORM, "application/json", 400),
         (NOW, SIGNED, b"{not json", "application/json", 400),
+        (NOW, SIGNED, b"payload=%7Bnot-json", None, 400),
+        (NOW, SIGNED, b"payload=%5B1%2C2%5D", None, 400),
+        (NOW, SIGNED, b"payload=" + quote(json.dumps(NO_ACTIONS)).encode(), None, 400),
+        (NOW, SIGNED, b"payload=" + quote(json.dumps(BAD_ACTION)).encode(), None, 400),
     ],
     ids=[
         "timestamp-abc",
@@ -51,6 +57,10 @@ SIGNED = b"signed"  # signed as Slack signs it, over the body sent
         "signed-non-utf8",
         "signed-form-as-json",
         "signed-broken-json",
+        "signed-payload-not-json",
+        "signed-payload-a-list",
+        "signed-block-actions-without-actions",
+        "signed-block-actions-with-a-junk-action",
     ],
 )
 async def test_junk_on_slack_events_is_a_4xx_and_no_traceback(
@@ -157,3 +167,28 @@ async def test_with_links_for_the_requester_only_the_channel_never_sees_one(
     await asyncio.wait_for(bot.app.idle(), 20)
     sent = json.dumps([c.args for c in slack.posts() + slack.calls("chat.update")])
     assert "X-Amz-Signature" not in sent and "get_link" in sent
+
+
+async def test_a_malformed_link_shared_is_dropped_not_retried(
+    bot: RunningBot, slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    event = {"type": "link_shared", "channel": "C0INCIDENT", "links": "https://acme/x"}
+    with caplog.at_level(logging.INFO):
+        assert await slack_event(bot, event) == 200
+        await asyncio.wait_for(bot.app.idle(), 10)
+    assert "ignored a malformed link_shared" in caplog.text
+    assert "work failed" not in caplog.text  # never recorded, so never tried again
+    assert slack.calls("chat.unfurl") == []
+
+
+async def test_an_unknown_webhook_event_type_counts_as_other(
+    start_bot: Any, harness: HarnessEmulator
+) -> None:
+    bot = await start_bot(harness_webhook_token=WEBHOOK_TOKEN)
+    for name in ("MadeUpEventA", "MadeUpEventB", "MadeUpEventC"):
+        status, _ = await post_webhook(bot, event_body(harness, name))
+        assert status == 202
+    async with bot.session.get(bot.url + "/metrics") as resp:
+        metrics = await resp.text()
+    assert 'harness_logs_webhooks_total{event="other",outcome="accepted"} 3.0' in metrics
+    assert "MadeUpEvent" not in metrics

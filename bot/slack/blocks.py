@@ -55,6 +55,7 @@ from bot.slack.kit import (
     duration,
     escape,
     escape_name,
+    inline,
     link_button,
     node_ref_value,
     safe_url,
@@ -272,7 +273,7 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
             "check `HARNESS_BASE_URL`."
         )
     detail = trim(problem.detail or "no reason given", 300)
-    return f":warning: *Harness could not export the logs*: {escape(detail)}"
+    return f":warning: *Harness could not export the logs*: {inline(detail)}"
 
 
 def logs_message(

@@ -29,6 +29,7 @@ from bot.slack.kit import (
     context,
     escape,
     escape_name,
+    inline,
     node_ref_value,
     section,
     trim,
@@ -166,7 +167,7 @@ def failure_blocks(failure: Failure, step_logs: bool = False) -> list[dict[str, 
                 action_button("Show full excerpt", SHOW_FULL_EXCERPT, node_ref_value(failure.node))
             )
     elif excerpt is not None:
-        blocks.append(context(f":page_facing_up: No excerpt: {escape(missing_excerpt(excerpt))}"))
+        blocks.append(context(f":page_facing_up: No excerpt: {inline(missing_excerpt(excerpt))}"))
     if step_logs and failure.node is not None and failure.step_name:
         buttons.append(action_button("Step logs", STEP_LOGS, node_ref_value(failure.node)))
     if buttons:
@@ -193,8 +194,8 @@ def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
         note = missing_excerpt(failure.excerpt) if failure.excerpt else "this step was not read"
         return [
             {
-                "text": f"No excerpt: {note}",
-                "blocks": [head, context(f"No excerpt: {escape(note)}")],
+                "text": f"No excerpt: {inline(note)}",
+                "blocks": [head, context(f"No excerpt: {inline(note)}")],
             }
         ]
     shown = failure.excerpt.render_lines(FULL_CHARS)

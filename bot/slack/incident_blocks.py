@@ -43,6 +43,7 @@ from bot.slack.blocks import (
     target_value,
     trim,
 )
+from bot.slack.kit import inline
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
@@ -382,7 +383,7 @@ def event_line(event: PipelineEvent, run: int | None, stage_name: str | None = N
         what = f"*{name}{number}*"
     text = f"{emoji} {what} {word}"
     if word == "failed" and event.error_message:
-        text += ": " + escape(event.error_message[:300])
+        text += ": " + inline(event.error_message[:300])
     trigger = _trigger(event)
     if event.event_type == "PipelineStart" and trigger:
         text += f" · {trigger}"
@@ -442,7 +443,7 @@ def retried_message(user: str, outcome: Retried) -> Message:
         if outcome.rerun_because:
             text += (
                 f" (Harness would not retry run #{outcome.failed_run}: "
-                + escape(trim(outcome.rerun_because, 300))
+                + inline(trim(outcome.rerun_because, 300))
                 + ")"
             )
     return {"text": text + ". Its news follows in this thread."}
@@ -470,5 +471,5 @@ def retry_refused_message(outcome: RetryRefused | AlreadyRetried) -> Message:
         return {"response_type": "ephemeral", "text": f":information_source: {text}"}
     text = _REFUSALS[outcome.why]
     if outcome.why == "refused":
-        text += f": {escape(trim(outcome.detail, 300))}." if outcome.detail else "."
+        text += f": {inline(trim(outcome.detail, 300))}." if outcome.detail else "."
     return {"response_type": "ephemeral", "text": f":no_entry: {text}"}

@@ -73,6 +73,12 @@ def unfence(text: str) -> str:
     return _BACKTICK_RUN.sub("`\u200b", text)
 
 
+def inline(text: str) -> str:
+    """Outside text (a Harness error, a reason) for a line of mrkdwn: it renders
+    literally, and cannot open a code block the line would not close."""
+    return escape(unfence(text))
+
+
 def code_block(text: str, limit: int) -> str:
     """A fenced block that stays closed however long or hostile the text is."""
     body = escape(unfence(text)).strip("\n") or " "
@@ -165,6 +171,7 @@ __all__ = [
     "duration",
     "escape",
     "escape_name",
+    "inline",
     "link_button",
     "node_ref_value",
     "safe_url",

@@ -6,7 +6,11 @@ line at INFO, never a 500 or a traceback:
 - `X-Slack-Request-Timestamp` must be a number within five minutes of now, and
   `X-Slack-Signature` the HMAC-SHA256 of `v0:<timestamp>:<body>` with the signing
   secret (compared in constant time): else 401.
-- The body must be UTF-8, and what its content type says (JSON, or a form): else 400.
+- The body must be UTF-8, and what its content type says (JSON, or a form whose
+  `payload`, if any, is a JSON object, and a `block_actions` one with its actions):
+  else 400. Slack signs what it sends, but a signed request can still be junk (a
+  replayed body edited before signing by whoever holds the secret, a Slack bug):
+  junk is refused here, so it never reaches Bolt as a 500.
 - A signed request seen before (the same signature within Slack's five-minute
   window) is a replay: it is answered once, across replicas (a claim in the store).
 """
@@ -20,6 +24,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from slack_bolt.middleware.request_verification.async_request_verification import (
     AsyncRequestVerification,
@@ -84,6 +89,8 @@ class SlackRequests:
                 return Refused(400, "body is not a JSON object")
         elif content_type != "application/x-www-form-urlencoded":
             return Refused(400, "unsupported content type")
+        elif (problem := _form_problem(body)) is not None:
+            return Refused(400, problem)
         try:
             first = await self._first_time(signature)
         except Exception as exc:
@@ -91,6 +98,26 @@ class SlackRequests:
             log.warning("could not check a request for replay: %r", exc)
             first = True
         return Accepted(body, replay=not first)
+
+
+def _form_problem(body: str) -> str | None:
+    """What is wrong with an interactivity form (its JSON `payload`), if anything."""
+    payload = parse_qs(body, keep_blank_values=True).get("payload")
+    if payload is None:
+        return None  # a slash command: its fields are plain form fields
+    try:
+        data = json.loads(payload[0])
+    except (ValueError, RecursionError):
+        return "payload is not JSON"
+    if not isinstance(data, dict):
+        return "payload is not a JSON object"
+    if data.get("type") == "block_actions":
+        actions = data.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            return "block_actions with a malformed action"
+    return None
 
 
 class ClockedVerification(AsyncRequestVerification):

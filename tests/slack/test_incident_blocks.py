@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
-from bot.domain import History, Origin, Person, PipelineEvent, Standing
+from bot.domain import (
+    ExcerptUnavailable,
+    ExportProblem,
+    Failure,
+    History,
+    Origin,
+    Person,
+    PipelineEvent,
+    PipelineKey,
+    Reason,
+    Standing,
+)
+from bot.domain.triage import Started
 from bot.service.incidents import Alert
+from bot.service.retries import Retried, RetryRefused
+from bot.service.targets import FullExcerpt
 from bot.slack import incident_blocks
-from bot.slack.blocks import MUTE, RETRY
+from bot.slack.blocks import MUTE, RETRY, logs_message
+from bot.slack.failure_blocks import full_excerpt_messages
 from tests.blockkit import all_text, assert_valid_message
 from tests.slack.test_blocks import EXECUTION, result
 
@@ -101,3 +117,50 @@ def test_identifiers_too_long_for_a_menu_value_leave_the_menu_out() -> None:
     assert incident_blocks.mute_select("o" * 60, "p" * 60, "x" * 60) is None
     menu = incident_blocks.mute_select("default", "shop", "deploy_checkout")
     assert menu is not None and len(menu["options"]) == 3
+
+
+HOSTILE = "<!channel> <@U0BOSS> ``` then ``x"
+
+
+def strings(message: object) -> list[str]:
+    """Every string of a message: its `text` fallback and all its blocks."""
+    return all_text(message).split("\n")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: incident_blocks.event_line(dataclasses.replace(EVENT, error_message=HOSTILE), 42),
+        lambda: incident_blocks.retried_message(
+            "U0ALICE001",
+            Retried(
+                PipelineKey("acc", "default", "shop", "deploy_checkout"),
+                "Deploy Checkout",
+                42,
+                Started("exec2", 43),
+                (),
+                HOSTILE,
+                "https://app.harness.io/ng/x",
+            ),
+        ),
+        lambda: incident_blocks.retry_refused_message(RetryRefused("refused", HOSTILE)),
+        lambda: full_excerpt_messages(
+            FullExcerpt(
+                EXECUTION,
+                Failure(
+                    "Deploy", "Rollout", None, excerpt=ExcerptUnavailable(Reason.FAILED, HOSTILE)
+                ),
+                "https://app.harness.io/ng/x",
+            )
+        )[0],
+        lambda: logs_message(result(export=ExportProblem(Reason.FAILED, HOSTILE)), None),
+    ],
+    ids=["thread-event-line", "rerun-reason", "retry-refusal", "full-excerpt-note", "export-error"],
+)
+def test_outside_text_renders_literally_in_the_fallback_and_the_blocks(build: Any) -> None:
+    """A Harness error that says `<!channel>` or opens a code fence is shown as written,
+    in the `text` fallback (notifications, screen readers) as in the blocks."""
+    message = build()
+    for text in strings(message):
+        assert "<!channel>" not in text and "<@U0BOSS>" not in text, text
+        assert text.count("```") % 2 == 0, text  # every fence it opens, it closes
