@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     harness_retry_deadline: float = Field(default=600.0, gt=0)
     harness_retry_initial_delay: float = Field(default=0.5, gt=0)
     harness_export_timeout: float = Field(default=600.0, gt=0)
-    # Calls per minute this process makes to Harness at most (Harness allows ~1,000 per key).
+    # Calls a minute the bot makes to Harness at most, all replicas sharing a store together
+    # (Harness allows 1,000 per key in any sliding minute).
     harness_rate_limit: float = Field(default=900.0, gt=0)
     # First wait between export polls; it doubles up to 5 s.
     harness_export_poll_interval: float = Field(default=0.25, gt=0, le=5.0)

@@ -42,6 +42,11 @@ class Metrics:
             buckets=(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
             registry=self.registry,
         )
+        self.harness_budget_left = Gauge(
+            "harness_logs_harness_budget_left",
+            "Calls left in the Harness key's budget for the current minute (as last seen).",
+            registry=self.registry,
+        )
         self.jobs_in_flight = Gauge(
             "harness_logs_jobs_in_flight",
             "Requests acknowledged to Slack and still being worked on.",

@@ -17,7 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain import Scope
+from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
+from bot.harness.budget import Budget
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
@@ -95,8 +97,13 @@ def harness_side(
         clock=clock,
         secrets=tuple(settings.secrets()),
         on_request=metrics.count_harness_request,
-        per_minute=settings.harness_rate_limit,
+        # Replicas sharing a store share one budget for the key.
+        budget=Budget(
+            store.window("harness") if store is not None else LocalWindow(clock.monotonic),
+            calls=int(settings.harness_rate_limit),
+        ),
     )
+    metrics.harness_budget_left.set_function(lambda: client.budget.left)
     pipelines = PipelineApi(client)
     default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
     exporter = LogExporter(

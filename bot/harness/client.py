@@ -3,7 +3,8 @@
 One `httpx.AsyncClient` serves the whole process (connection pooling). Transient
 failures (429, 5xx, network errors) are retried with exponential backoff and
 jitter, waiting at least as long as `Retry-After` asks, until an overall
-deadline; everything else maps to a `HarnessError` subclass at once.
+deadline; everything else maps to a `HarnessError` subclass at once. Every call
+and every retry first takes a turn in the key's budget (`bot/harness/budget.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -27,10 +27,13 @@ from tenacity import (
 )
 
 from bot.clock import Clock
+from bot.domain.windows import LocalWindow
+from bot.harness.budget import Budget, BudgetSkipped
 from bot.harness.endpoints import Endpoint
 from bot.harness.errors import (
     HarnessAuthError,
     HarnessBadResponseError,
+    HarnessBudgetError,
     HarnessError,
     HarnessNotFoundError,
     HarnessRequestError,
@@ -156,13 +159,13 @@ class HarnessClient:
         secrets: tuple[str, ...] = (),
         on_request: Callable[[str, str], None] | None = None,
         streams: StreamOpener | None = None,
-        per_minute: float = 900,
+        budget: Budget | None = None,
     ) -> None:
         self._http = http
         self.clock = clock
-        # Every call and every retry draws from one budget below Harness's limit per key
-        # (about 1,000 a minute), so an outage cannot turn into a retry storm.
-        self._budget = AsyncLimiter(per_minute, 60)
+        # Every call and every retry draws from one budget below Harness's limit per key,
+        # so an outage cannot turn into a retry storm (in-process unless one is shared).
+        self.budget = budget or Budget(LocalWindow(clock.monotonic), calls=900)
         self._streams = streams or StreamOpener()
         self._base_url = base_url.rstrip("/")
         self._api_key = api_key
@@ -337,12 +340,19 @@ class HarnessClient:
             ) from None
 
     async def _spend(self, label: str, retrying: bool) -> None:
-        """A first call waits its turn in the budget; a retry with the budget spent is
-        not sent at all (it counts as another transient failure until the deadline)."""
-        if retrying and not self._budget.has_capacity():
-            self._count(label, "over_budget")
-            raise _TransientError("the bot's budget of Harness calls is spent for now")
-        await self._budget.acquire()
+        """A first call waits its turn in the budget (an extra is skipped instead); a
+        retry with the budget spent is not sent at all (it counts as another transient
+        failure until the deadline)."""
+        if retrying:
+            if not await self.budget.spend_now():
+                self._count(label, "over_budget")
+                raise _TransientError("the bot's budget of Harness calls is spent for now")
+            return
+        try:
+            await self.budget.spend()
+        except BudgetSkipped as exc:
+            self._count(label, "skipped")
+            raise HarnessBudgetError(str(exc)) from None
 
     def _count(self, label: str, outcome: str) -> None:
         if self._on_request is not None:

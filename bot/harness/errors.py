@@ -20,6 +20,11 @@ class HarnessNotFoundError(HarnessError):
     """404 or Harness's own "not found" answer for an entity."""
 
 
+class HarnessBudgetError(HarnessError):
+    """Not asked at all: an extra (history, a comparison) while the key's budget is
+    kept for people and alerts."""
+
+
 class HarnessRequestError(HarnessError):
     """Harness rejected the request (4xx other than auth and not-found)."""
 

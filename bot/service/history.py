@@ -15,6 +15,7 @@ from collections import OrderedDict
 from bot.clock import Clock
 from bot.domain import Execution, History, Run
 from bot.domain.triage import failures_before, history_of
+from bot.harness.budget import Priority, priority
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
 from bot.singleflight import SingleFlight
@@ -59,7 +60,9 @@ class RunHistories:
                 return kept[1]
 
         async def read() -> list[Run]:
-            runs = await self._pipelines.runs(execution.scope, key[2], size=RUNS)
+            # A nice-to-have: skipped when the Harness budget is short.
+            with priority(Priority.EXTRAS):
+                runs = await self._pipelines.runs(execution.scope, key[2], size=RUNS)
             self._kept[key] = (self._clock.monotonic(), runs)
             self._kept.move_to_end(key)
             while len(self._kept) > PIPELINES:

@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict
 
 from bot.domain import Execution, GreenLog, Node, Run, normalise_status
+from bot.harness.budget import Priority, priority
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
 from bot.service.steplogs import StepLogReader
@@ -40,34 +41,35 @@ class LastSuccess:
         a small cache; a comparison that cannot be made in time is simply left out.
         """
         try:
-            async with asyncio.timeout(self._timeout):
-                runs = await self._pipelines.runs(
-                    execution.scope, execution.pipeline_identifier, size=LOOKBACK
-                )
-                green = next(
-                    (
-                        r
-                        for r in runs
-                        if normalise_status(r.status) == "success"
-                        and r.run_sequence < execution.run_sequence
-                    ),
-                    None,
-                )
-                if green is None:
-                    return None
-                key = (
-                    str(execution.scope),
-                    execution.pipeline_identifier,
-                    node.fqn,
-                    green.plan_execution_id,
-                )
-                if key in self._cache:
-                    self._cache.move_to_end(key)
-                    return self._cache[key]
-                found = await self._flights.run(key, lambda: self._read(execution, node, green))
+            # A nice-to-have: skipped when the Harness budget is short (bot/harness/budget.py).
+            with priority(Priority.EXTRAS):
+                return await self._of(execution, node)
         except (HarnessError, TimeoutError) as exc:
             log.info("no comparison with the last success for %s: %r", node.fqn, exc)
             return None
+
+    async def _of(self, execution: Execution, node: Node) -> GreenLog | None:
+        async with asyncio.timeout(self._timeout):
+            runs = await self._pipelines.runs(
+                execution.scope, execution.pipeline_identifier, size=LOOKBACK
+            )
+            green = next(
+                (
+                    r
+                    for r in runs
+                    if normalise_status(r.status) == "success"
+                    and r.run_sequence < execution.run_sequence
+                ),
+                None,
+            )
+            if green is None:
+                return None
+            pipeline = (str(execution.scope), execution.pipeline_identifier)
+            key = (*pipeline, node.fqn, green.plan_execution_id)
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            found = await self._flights.run(key, lambda: self._read(execution, node, green))
         self._cache[key] = found
         while len(self._cache) > CACHED:
             self._cache.popitem(last=False)

@@ -29,6 +29,7 @@ from typing import TypeVar
 
 from bot.clock import Clock
 from bot.domain import Lane, Work
+from bot.harness.budget import Priority, priority
 from bot.store import WorkQueue
 
 log = logging.getLogger(__name__)
@@ -250,9 +251,12 @@ class Workers:
             await self._give_up(work, expired, "deadline passed")
             return
         keeper = asyncio.create_task(self._keep_lease(work))
+        # Someone waits on interactive work: its Harness calls come first in the budget.
+        level = Priority.PEOPLE if work.lane is Lane.INTERACTIVE else Priority.ALERTS
         try:
             async with asyncio.timeout(left):
-                outcome = await handler(work) or Done()
+                with priority(level):
+                    outcome = await handler(work) or Done()
         except SlowDown as slow:
             outcome = Later(slow.seconds, failed=False, why=slow.why)
         except TimeoutError:

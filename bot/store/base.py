@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
+from bot.domain.windows import SlidingWindow
 from bot.domain.work import Lane, Work
 
 __all__ = ["PipelineKey", "Store", "Subscription", "ThreadRecord", "WorkQueue"]
@@ -84,6 +85,9 @@ class Store(WorkQueue, Protocol):
         """True for the first caller within `ttl_seconds`, False for every other."""
 
     async def release(self, key: str) -> None: ...
+
+    def window(self, name: str) -> SlidingWindow:
+        """A sliding window of calls shared by every process using this store."""
 
     async def ping(self) -> None: ...
 

@@ -24,6 +24,7 @@ from redis.exceptions import ResponseError
 from bot.clock import Clock
 from bot.domain import Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
+from bot.store.windows import RedisWindow
 
 THREAD_TTL = 30 * 86400
 GROUP = "workers"
@@ -93,6 +94,7 @@ class RedisStore:
     def __init__(self, redis: Redis, clock: Clock) -> None:
         self._redis = redis
         self._clock = clock
+        self._windows: dict[str, RedisWindow] = {}
 
     @classmethod
     async def open(cls, url: str, clock: Clock) -> RedisStore:
@@ -241,6 +243,11 @@ class RedisStore:
                 f"hl:claim:{key}", "1", nx=True, px=max(1, int(ttl_seconds * 1000))
             )
         )
+
+    def window(self, name: str) -> RedisWindow:
+        if name not in self._windows:
+            self._windows[name] = RedisWindow(self._redis, f"hl:window:{name}")
+        return self._windows[name]
 
     async def release(self, key: str) -> None:
         await self._redis.delete(f"hl:claim:{key}")

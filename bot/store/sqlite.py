@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.clock import Clock
 from bot.domain import Events, Filters, Lane, Work
+from bot.domain.windows import LocalWindow
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
 
 MIGRATIONS: tuple[str, ...] = (
@@ -85,6 +86,7 @@ class SqliteStore:
     def __init__(self, db: aiosqlite.Connection, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._windows: dict[str, LocalWindow] = {}
 
     @classmethod
     async def open(cls, path: str, clock: Clock) -> SqliteStore:
@@ -261,6 +263,12 @@ class SqliteStore:
             (key, now + ttl_seconds, now),
         )
         return cursor.rowcount == 1
+
+    def window(self, name: str) -> LocalWindow:
+        # One process owns a SQLite file: its window is the process's own.
+        if name not in self._windows:
+            self._windows[name] = LocalWindow(self._clock.monotonic)
+        return self._windows[name]
 
     async def release(self, key: str) -> None:
         await self._db.execute("DELETE FROM claims WHERE key=?", (key,))

@@ -13,6 +13,8 @@ import pytest
 from tenacity import RetryCallState
 
 from bot.clock import Clock
+from bot.domain.windows import LocalWindow
+from bot.harness.budget import Budget
 from bot.harness.client import (
     HarnessClient,
     RetryPolicy,
@@ -172,7 +174,8 @@ async def test_an_outage_cannot_turn_into_a_retry_storm(harness: HarnessEmulator
             account_id=harness.account,
             retry=RetryPolicy(deadline=1.0, initial_delay=0.001, max_delay=0.01),
             clock=Clock(),
-            per_minute=5,  # the budget, shared by every call and retry of this process
+            # The budget, shared by every call and retry of this process.
+            budget=Budget(LocalWindow(Clock().monotonic), calls=5),
         )
         with pytest.raises(HarnessUnavailableError):
             await client.request_json(

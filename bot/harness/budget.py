@@ -1,0 +1,86 @@
+"""The Harness API budget of the bot's key, shared by every replica and spent by priority.
+
+Harness allows "1000 requests per API key per minute" in any sliding window
+(developer.harness.io/docs/platform/rate-limits) and answers a 429, without
+`Retry-After`, beyond it. The bot keeps under its own ceiling (`HARNESS_RATE_LIMIT`,
+below Harness's) counted in a true sliding window: a leaky bucket that allows a
+burst and then a steady rate lets more than the limit into some minute. Replicas
+draw from one window kept in Redis, so two replicas spend one key's budget, not two.
+
+What waits when the budget runs short is decided by priority, set by whoever makes
+the call (`priority(...)`, a context variable, so no call signature carries it):
+people asking (commands, buttons, unfurls) may fill the whole window; an alert's
+fill-in waits once the window is 85 % full; extras (a run's history, the last green
+run for comparison) are skipped, not waited for, once it is 60 % full, and the post
+goes out without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from bot.domain.windows import SlidingWindow
+
+__all__ = ["Budget", "BudgetSkipped", "Priority", "priority"]
+
+
+class Priority(enum.IntEnum):
+    PEOPLE = 0  # someone is waiting: commands, buttons, unfurls
+    ALERTS = 1  # an alert being filled in
+    EXTRAS = 2  # history, comparison with the last green run: nice to have
+
+
+# The share of the window each priority may fill; extras beyond theirs are skipped.
+SHARES = {Priority.PEOPLE: 1.0, Priority.ALERTS: 0.85, Priority.EXTRAS: 0.6}
+
+_current: ContextVar[Priority] = ContextVar("harness_priority", default=Priority.PEOPLE)
+
+
+@contextlib.contextmanager
+def priority(level: Priority) -> Iterator[None]:
+    """Calls to Harness made inside (and in tasks started inside) spend at `level`."""
+    token = _current.set(level)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class BudgetSkipped(Exception):
+    """An extra call was not made: the budget is kept for people and alerts."""
+
+
+class Budget:
+    def __init__(self, window: SlidingWindow, calls: int, period: float = 60.0) -> None:
+        self._window = window
+        self._calls = calls
+        self._period = period
+        self.used = 0  # calls in the window when last looked (for the metric)
+
+    @property
+    def left(self) -> int:
+        return max(0, self._calls - self.used)
+
+    async def spend(self) -> None:
+        """Wait for a turn at the current priority; raises `BudgetSkipped` for extras
+        when their share of the window is used up."""
+        level = _current.get()
+        ceiling = max(1, int(self._calls * SHARES[level]))
+        while True:
+            wait, self.used = await self._window.take(ceiling, self._period)
+            if wait <= 0:
+                return
+            if level is Priority.EXTRAS:
+                raise BudgetSkipped("the Harness budget is kept for people and alerts")
+            await asyncio.sleep(min(wait, self._period))  # a turn comes when calls age out
+
+    async def spend_now(self) -> bool:
+        """A turn now, or False (for retries: a retry is not worth waiting for a turn)."""
+        level = _current.get()
+        ceiling = max(1, int(self._calls * SHARES[level]))
+        wait, self.used = await self._window.take(ceiling, self._period)
+        return wait <= 0
