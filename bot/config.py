@@ -225,7 +225,10 @@ class Settings(BaseSettings):
             self.harness_api_key,
             self.harness_webhook_token,
         ]
-        return [v.get_secret_value() for v in values if v is not None]
+        found = [v.get_secret_value() for v in values if v is not None]
+        # The store's password travels in BOT_STORE_URL (redis://:password@host/0).
+        store_password = urlsplit(self.bot_store_url).password
+        return [*found, store_password] if store_password else found
 
 
 def _split_hosts(value: str) -> list[str]:

@@ -52,6 +52,7 @@ HARNESS_EVENTS = frozenset(
 
 
 def event_label(event_type: str) -> str:
+    """The event type as the metric counts it: one of Harness's, or "other"."""
     return event_type if event_type in HARNESS_EVENTS else "other"
 
 

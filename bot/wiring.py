@@ -184,7 +184,7 @@ def slack_side(
         # Bolt's signature check in its usual place, on the bot's clock (Socket Mode
         # requests are not signed, and come without a secret).
         request_verification_enabled=False,
-        before_authorize=ClockedVerification(secret, clock) if secret else None,
+        before_authorize=ClockedVerification(secret, clock, bolt_logger) if secret else None,
     )
     service = harness.service
     # Posts run as queued work: a 429 comes back at once and the queue waits it out.

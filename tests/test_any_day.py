@@ -42,8 +42,13 @@ async def test_a_command_its_kept_link_and_an_alert_work_on_any_day(
     _, reply = await ask(bot, "deploy_checkout #42")
     said = all_text(reply)
     assert "download_logs" in said
-    tomorrow = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%d")
-    assert f"|{tomorrow} " in said  # the link lasts a day from this (travelled) day
+    spec = harness.pipelines[("default", "shop")]["deploy_checkout"].runs[0]
+    expires = harness.link_expires(
+        f"{harness.account}/pipeline/deploy_checkout/42/-{spec.plan_execution_id}"
+    )
+    assert expires is not None
+    assert abs((expires - clock.now()) - timedelta(days=1)) < timedelta(minutes=5)  # a day on
+    assert f"|{expires:%Y-%m-%d %H:%M} UTC>" in said  # from this (travelled) day
     exported = len(harness.calls("logs.export"))
     _, again = await ask(bot, "deploy_checkout #42")
     assert "download_logs" in all_text(again)

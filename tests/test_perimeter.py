@@ -31,6 +31,8 @@ FORM = b"command=%2Fharness-logs&text=help&user_id=U0ALICE001&channel_id=C0INCID
 NOW = "now"  # the request's time, read from the bot's clock when it is sent
 NO_ACTIONS = {"type": "block_actions", "user": {"id": "U0ALICE001"}, "actions": []}
 BAD_ACTION = {"type": "block_actions", "user": {"id": "U0ALICE001"}, "actions": ["x"]}
+EVENT_NOT_AN_OBJECT = {"type": "event_callback", "team_id": "T0TEAM0001", "event": "x"}
+EVENT_A_LIST = {"type": "event_callback", "team_id": "T0TEAM0001", "event": []}
 SIGNED = b"signed"  # signed as Slack signs it, over the body sent
 
 
@@ -48,6 +50,8 @@ SIGNED = b"signed"  # signed as Slack signs it, over the body sent
         (NOW, SIGNED, b"payload=%5B1%2C2%5D", None, 400),
         (NOW, SIGNED, b"payload=" + quote(json.dumps(NO_ACTIONS)).encode(), None, 400),
         (NOW, SIGNED, b"payload=" + quote(json.dumps(BAD_ACTION)).encode(), None, 400),
+        (NOW, SIGNED, json.dumps(EVENT_NOT_AN_OBJECT).encode(), "application/json", 400),
+        (NOW, SIGNED, json.dumps(EVENT_A_LIST).encode(), "application/json", 400),
     ],
     ids=[
         "timestamp-abc",
@@ -61,6 +65,8 @@ SIGNED = b"signed"  # signed as Slack signs it, over the body sent
         "signed-payload-a-list",
         "signed-block-actions-without-actions",
         "signed-block-actions-with-a-junk-action",
+        "signed-event-not-an-object",
+        "signed-event-a-list",
     ],
 )
 async def test_junk_on_slack_events_is_a_4xx_and_no_traceback(
@@ -121,11 +127,17 @@ async def test_an_export_link_to_another_host_is_never_shown(
     assert "download_logs" not in text
 
 
+@pytest.mark.parametrize(
+    "planted",
+    ["evil", "not json", '{"url": "https://x", "expires": "2999-01-01T00:00:00"}', "[1]"],
+    ids=["evil-host", "not-json", "naive-expiry", "not-an-object"],
+)
 async def test_a_link_planted_in_the_store_is_never_posted(
-    start_bot: Any, store_url: str, harness: HarnessEmulator
+    start_bot: Any, store_url: str, harness: HarnessEmulator, planted: str
 ) -> None:
     """The store is shared with whoever can reach it (Redis above all): a kept link is
-    checked against the download hosts as a fresh one is, right before it is shown."""
+    checked against the download hosts as a fresh one is, right before it is shown, and
+    one it cannot read is a miss, not an error."""
     bot = await start_bot(bot_store_url=store_url)
     spec = next(
         r
@@ -134,7 +146,10 @@ async def test_a_link_planted_in_the_store_is_never_posted(
     )
     prefix = f"{harness.account}/pipeline/deploy_checkout/42/-{spec.plan_execution_id}"
     expires = (bot.app.clock.now() + timedelta(hours=12)).isoformat()
-    planted = json.dumps({"url": "https://logs.evil.example/logs.zip?sig=1", "expires": expires})
+    if planted == "evil":
+        planted = json.dumps(
+            {"url": "https://logs.evil.example/logs.zip?sig=1", "expires": expires}
+        )
     await bot.app.store.put_value(f"link:{prefix}", planted, 3600)
     _, reply = await ask(bot, "deploy_checkout #42")
     text = json.dumps(reply)

@@ -124,10 +124,15 @@ class PipelineApi:
         (PipelineStageHelper#getChildGraph adds one only for a `childStageNodeId`, a
         stage of the child). Either way the child run is then read on its own, in its
         own org and project, as any run is."""
-        child = parent.child_run(stage_layout_key) or await self._child_of(parent, stage_layout_key)
+        child = await self.child_run(parent, stage_layout_key)
         if child is None:
             return None
         return await self.execution(child.scope, child.plan_execution_id)
+
+    async def child_run(self, parent: Execution, stage_layout_key: str) -> ChildRun | None:
+        """Where the run a Pipeline stage started is (its org, project and id), without
+        reading it: from the stage's step details, else from `childGraph`."""
+        return parent.child_run(stage_layout_key) or await self._child_of(parent, stage_layout_key)
 
     async def _child_of(self, parent: Execution, stage_layout_key: str) -> ChildRun | None:
         payload = await self._client.request_json(

@@ -168,7 +168,8 @@ class ExecutionSummary(_HarnessModel):
     layout_node_map: dict[str, LayoutNode] = Field(default_factory=dict)
     execution_trigger_info: Annotated[TriggerInfo | None, Lenient] = None
     module_info: Annotated[ModuleInfo | None, Lenient] = None
-    modules: Annotated[list[str], NullableList] = Field(default_factory=list)
+    # Only names `moduleType` for a retry: a shape we do not know is no module.
+    modules: Annotated[list[Any], NullableList] = Field(default_factory=list)
 
 
 class GraphNode(_HarnessModel):

@@ -37,10 +37,12 @@ class RetryApi:
                 params=self._params(execution),
             )
         except HarnessRequestError as exc:
-            if exc.status != 400:
-                raise
             # Newer Harness refuses some runs with an error instead of `resumable: false`
-            # (RetryExecutionHelper#validateParentExecution: "...more than 30 days old").
+            # (RetryExecutionHelper#validateParentExecution: "The pipeline execution
+            # cannot be retried because ... more than 30 days old"). Any other 400 is a
+            # refusal of the request, not of the run: no fresh run for it.
+            if exc.status != 400 or _CANNOT_RETRY not in exc.detail.lower():
+                raise
             return RetryPlan(False, exc.detail or None, ())
         info = unwrap(payload, RetryInfo, RETRY_STAGES.name)
         stages = _failed_group(info)
@@ -91,6 +93,9 @@ class RetryApi:
             },
         )
         return unwrap(payload, InputSet, INPUT_SET.name).input_set_yaml or ""
+
+
+_CANNOT_RETRY = "cannot be retried"
 
 
 def module_type(execution: Execution) -> str:

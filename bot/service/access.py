@@ -32,7 +32,7 @@ import enum
 import fnmatch
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -40,7 +40,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.domain import Failure, Scope
+from bot.domain import Failure, Scope, Subscription
 from bot.service.targets import LogsResult
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class ChannelFacts:
     """What Slack says of a channel, for name rules (conversations.info)."""
 
     name: str | None
-    first_name: str | None  # the name it was created with (the last of previous_names)
+    previous_names: tuple[str, ...]  # every name it had before (Slack gives no order)
     creator: str | None
 
 
@@ -342,6 +342,33 @@ class Access:
             decision = await self._may_retry(asker.user or "", scope)
         return decision
 
+    async def home_of(
+        self, user: str, channels: frozenset[str], subscriptions: Sequence[Subscription]
+    ) -> list[Subscription] | Refused:
+        """What App Home shows its viewer: the subscriptions of the channels they are in
+        (no other channel's, private or not) that those channels may still read; a
+        refusal for someone `users.allow` leaves out."""
+        decision = await self.decide(Asker(user, ""), Act.LIST)
+        if isinstance(decision, Refused):
+            return decision
+        shown = []
+        for subscription in subscriptions:
+            key = subscription.pipeline
+            if subscription.channel in channels and isinstance(
+                await self._may_read(subscription.channel, Scope(key.org, key.project)), Allowed
+            ):
+                shown.append(subscription)
+        return shown
+
+    def reader(self, channel: str) -> Callable[[Scope], Awaitable[bool]]:
+        """What the channel may see, as a question the use cases ask while they work (a
+        chained run in another project is then named, never read)."""
+
+        async def may_read(scope: Scope) -> bool:
+            return isinstance(await self._may_read(channel, scope), Allowed)
+
+        return may_read
+
     async def shown_in(self, channel: str, result: LogsResult) -> LogsResult:
         """The result as this channel may see it: a failure inside a chained pipeline's
         run in an org/project the channel may not read becomes one line naming its
@@ -393,15 +420,16 @@ class Access:
         return self._refused(channel, wanted, f"{rules} does not include {wanted}")
 
     async def _name_rules(self, channel: str, policy: Policy) -> list[str]:
-        """The "#" rules that cover the channel: its name and the name it was created
-        with both match, and someone the rule's created_by lists created it."""
+        """The "#" rules that cover the channel: its name and every name it had before
+        match (so nobody renamed it into the rule), and someone the rule's created_by
+        lists created it."""
         facts = await self._channel_info(channel)
         if facts is None or not facts.name:
             return []
         covered = []
         for key, creators in policy.creators.items():
             glob = key[1:].lower()
-            names = (facts.name, facts.first_name or facts.name)
+            names = (facts.name, *facts.previous_names)
             if not all(fnmatch.fnmatchcase(name.lower(), glob) for name in names):
                 continue
             if facts.creator and await self._member(facts.creator, creators):

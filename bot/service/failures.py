@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.domain import (
@@ -24,6 +24,7 @@ from bot.domain import (
     Node,
     NodeRef,
     Reason,
+    Scope,
     ScopeKind,
 )
 from bot.excerpt import Excerpt, ExcerptSettings
@@ -41,6 +42,16 @@ MAX_EXCERPTS = 3
 KEPT_EXCERPTS = 128  # finished steps' excerpts kept in memory, most recent first
 
 _Key = tuple[str, str, ExcerptSettings]
+# Whether the asker may see an org/project (the access gate's answer, for one channel).
+MayRead = Callable[[Scope], Awaitable[bool]]
+
+
+@dataclass(frozen=True, eq=False)
+class _Found:
+    execution: Execution  # the run the node is in (a chained run, for failures inside one)
+    node: Node
+    via: str | None = None  # the parent's Pipeline stage, for a node in a chained run
+    hidden_in: str | None = None  # a chained run's "org/project" the asker may not read
 
 
 class Failures:
@@ -64,13 +75,24 @@ class Failures:
             else None
         )
 
-    async def of(self, execution: Execution, log_scope: LogScope) -> list[Failure]:
-        """The failures inside the scope, the first `MAX_EXCERPTS` steps with excerpts."""
-        failed = await self._failed_with_children(execution, log_scope)
+    async def of(
+        self, execution: Execution, log_scope: LogScope, may_read: MayRead | None = None
+    ) -> list[Failure]:
+        """The failures inside the scope, the first `MAX_EXCERPTS` steps with excerpts.
+
+        A chained run in an org/project `may_read` refuses is named by its parent stage
+        and never read (no graph, no log, no excerpt budget spent on it)."""
+        failed = await self._failed_with_children(execution, log_scope, may_read)
+        readable = [found for found in failed if found.hidden_in is None]
+        read = {id(found) for found in readable[:MAX_EXCERPTS]}
         failures = await asyncio.gather(
             *(
-                self.failure(where, node, read=i < MAX_EXCERPTS, via=via)
-                for i, (where, node, via) in enumerate(failed)
+                self._hidden(found)
+                if found.hidden_in is not None
+                else self.failure(
+                    found.execution, found.node, read=id(found) in read, via=found.via
+                )
+                for found in failed
             )
         )
         if not failures and execution.failed and log_scope.kind is ScopeKind.PIPELINE:
@@ -86,36 +108,51 @@ class Failures:
         return failures
 
     async def _failed_with_children(
-        self, execution: Execution, log_scope: LogScope
-    ) -> list[tuple[Execution, Node, str | None]]:
-        """Failed nodes, following a failed Pipeline stage into the run it chained to.
-
-        Each entry is (the execution the node belongs to, the node, the parent
-        stage's name when the node is in a child pipeline).
-        """
-        found: list[tuple[Execution, Node, str | None]] = []
+        self, execution: Execution, log_scope: LogScope, may_read: MayRead | None
+    ) -> list[_Found]:
+        """Failed nodes, following a failed Pipeline stage into the run it chained to
+        (when `may_read` lets the asker see that run's org/project)."""
+        found: list[_Found] = []
         for node in failed_nodes(execution, log_scope):
-            child = None
+            child: Execution | str | None = None
             if node.is_stage and execution.runs_child_pipeline(node):
-                child = await self._child(execution, node)
+                child = await self._child(execution, node, may_read)
+            if isinstance(child, str):
+                found.append(_Found(execution, node, None, hidden_in=child))
+                continue
             if child is None:
-                found.append((execution, node, None))
+                found.append(_Found(execution, node))
                 continue
             inner = failed_nodes(child, LogScope(ScopeKind.PIPELINE, ""))
-            found.extend((child, inner_node, node.name) for inner_node in inner)
+            found.extend(_Found(child, inner_node, node.name) for inner_node in inner)
             if not inner:
-                found.append((execution, node, None))
+                found.append(_Found(execution, node))
         return found
 
-    async def _child(self, execution: Execution, stage: Node) -> Execution | None:
+    async def _child(
+        self, execution: Execution, stage: Node, may_read: MayRead | None
+    ) -> Execution | str | None:
+        """The run the stage chained to; its "org/project" when the asker may not read
+        it; None when Harness cannot say."""
         key = execution.layout_key(stage)
         if key is None:
             return None
         try:
-            return await self._pipelines.child_execution(execution, key)
+            run = await self._pipelines.child_run(execution, key)
+            if run is None:
+                return None
+            elsewhere = run.scope != execution.scope
+            if elsewhere and may_read is not None and not await may_read(run.scope):
+                return str(run.scope)
+            return await self._pipelines.execution(run.scope, run.plan_execution_id)
         except HarnessError as exc:
             log.warning("could not read the child pipeline of %s: %s", stage.fqn, exc.detail)
             return None
+
+    @staticmethod
+    async def _hidden(found: _Found) -> Failure:
+        stage = found.node if found.node.is_stage else found.execution.stage_of(found.node)
+        return Failure(stage.name if stage else None, None, None, hidden_in=found.hidden_in)
 
     async def failure(
         self,

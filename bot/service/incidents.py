@@ -209,6 +209,8 @@ class Incidents:
     async def _post(self, work: Work) -> GiveUp | Later | None:
         event = event_from_json(work.payload["event"])
         subscription = _sub_from(work.payload["subscription"])
+        if (refused := await self._refused_now(subscription.channel, event)) is not None:
+            return refused
         try:
             if event.is_failure:
                 await self._failure(subscription, event, work)
@@ -233,6 +235,15 @@ class Incidents:
                 return Later(backoff(work.attempts + 1), why=str(exc.miss))
             log.warning("notification %s not posted: %s", work.key, exc.miss)
             return GiveUp(str(exc.miss))
+        return None
+
+    async def _refused_now(self, channel: str, event: PipelineEvent) -> GiveUp | None:
+        """The gate asked again right before posting: queued work may have waited (the
+        policy may have been narrowed meanwhile), and a store can be written by others."""
+        decision = await self._access.decide(Asker(None, channel), Act.READ, event.scope)
+        if isinstance(decision, Refused):
+            log.warning("alert for %s not posted in %s: %s", event.scope, channel, decision.rule)
+            return GiveUp("the access policy does not allow it here")
         return None
 
     async def _result(self, event: PipelineEvent) -> LogsResult:
@@ -359,6 +370,8 @@ class Incidents:
         event = event_from_json(work.payload["event"])
         subscription = _sub_from(work.payload["subscription"])
         channel = subscription.channel
+        if (refused := await self._refused_now(channel, event)) is not None:
+            return refused
         try:
             result = await self._result(event)
             history = history_from_json(work.payload.get("history"))

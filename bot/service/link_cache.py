@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
@@ -36,12 +37,16 @@ class LinkCache:
             return None
         if raw is None:
             return None
-        data = json.loads(raw)
-        expires = datetime.fromisoformat(data["expires"]) if data.get("expires") else None
-        # The store's own expiry runs on its clock (Redis's); the link's is what counts.
-        if expires is None or (expires - self._clock.now()).total_seconds() < self._margin:
+        link = _read(raw)
+        if link is None:
+            # Not what this cache writes: someone else's value, so a miss (and gone).
+            log.warning("a kept link that cannot be read was dropped")
+            await self._store.take_value(_key(prefix))
             return None
-        return LogsLink(data["url"], expires)
+        # The store's own expiry runs on its clock (Redis's); the link's is what counts.
+        if (link.expires_at - self._clock.now()).total_seconds() < self._margin:
+            return None
+        return LogsLink(link.url, link.expires_at)
 
     async def put(self, prefix: str, link: LogsLink) -> None:
         if link.expires_at is None:
@@ -54,6 +59,23 @@ class LinkCache:
             await self._store.put_value(_key(prefix), value, ttl)
         except Exception as exc:
             log.warning("link cache unavailable: %r", exc)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    url: str
+    expires_at: datetime
+
+
+def _read(raw: str) -> _Kept | None:
+    try:
+        data = json.loads(raw)
+        url, expires = data["url"], datetime.fromisoformat(data["expires"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not isinstance(url, str) or expires.tzinfo is None:
+        return None
+    return _Kept(url, expires)
 
 
 def _key(prefix: str) -> str:

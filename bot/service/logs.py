@@ -33,7 +33,7 @@ from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.urls import execution_ui_url
 from bot.redaction import Redactor
-from bot.service.failures import Failures
+from bot.service.failures import Failures, MayRead
 from bot.service.link_cache import LinkCache
 from bot.service.problems import problem_of
 from bot.service.resolver import Resolver
@@ -131,10 +131,13 @@ class LogsService:
 
     # -- the use cases --------------------------------------------------------
 
-    async def fetch_logs(self, target: Target, *, fresh: bool = False) -> LogsResult:
+    async def fetch_logs(
+        self, target: Target, *, fresh: bool = False, may_read: MayRead | None = None
+    ) -> LogsResult:
         """Resolve the target, export its logs and report the link or the problem.
 
-        A finished execution's link may come from the link cache, unless `fresh`.
+        A finished execution's link may come from the link cache, unless `fresh`. A
+        chained run in an org/project `may_read` refuses is named, not read.
         """
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
@@ -143,7 +146,7 @@ class LogsService:
             self._timed_export(log_scope.prefix, finished=execution.finished, fresh=fresh)
         )
         try:
-            failures = await self._failures.of(execution, log_scope)
+            failures = await self._failures.of(execution, log_scope, may_read)
         except BaseException:
             link_task.cancel()
             raise

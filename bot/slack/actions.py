@@ -119,7 +119,7 @@ class ActionHandler:
             return
         if action_id == blocks.GET_LINK:
             if response_url:
-                await self._private_link(button.target, response_url)
+                await self._private_link(button.target, response_url, asker)
         elif action_id == blocks.REFRESH_LINK:
             if response_url:
                 await self._refresh(button.target, response_url, asker)
@@ -139,7 +139,10 @@ class ActionHandler:
     ) -> None:
         channel, user = asker.channel, asker.user
         try:
-            result = await self._access.shown_in(channel, await self._service.fetch_logs(target))
+            result = await self._access.shown_in(
+                channel,
+                await self._service.fetch_logs(target, may_read=self._access.reader(channel)),
+            )
         except TargetError as exc:
             if response_url:
                 await reply_or_log(
@@ -159,10 +162,11 @@ class ActionHandler:
         if response_url:
             await _reply_in_thread(response_url, message, thread_ts)
 
-    async def _private_link(self, target: ExecutionTarget, response_url: str) -> None:
+    async def _private_link(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
         """Get link: the link to the presser only (the policy has already said yes)."""
         try:
-            result = await self._service.fetch_logs(target)
+            reader = self._access.reader(asker.channel)
+            result = await self._service.fetch_logs(target, may_read=reader)
         except TargetError as exc:
             await reply_or_log(
                 response_url, {**blocks.target_error_message(exc), "replace_original": False}
@@ -174,7 +178,10 @@ class ActionHandler:
         user = asker.user
         try:
             result = await self._access.shown_in(
-                asker.channel, await self._service.fetch_logs(target, fresh=True)
+                asker.channel,
+                await self._service.fetch_logs(
+                    target, fresh=True, may_read=self._access.reader(asker.channel)
+                ),
             )
         except TargetError as exc:
             await reply_or_log(

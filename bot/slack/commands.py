@@ -227,7 +227,8 @@ class CommandHandler:
         """(outcome, the reply, the private link message when links go to the asker only)."""
         try:
             result = await self._access.shown_in(
-                asker.channel, await self._service.fetch_logs(target)
+                asker.channel,
+                await self._service.fetch_logs(target, may_read=self._access.reader(asker.channel)),
             )
         except TargetError as exc:
             return (

@@ -40,8 +40,8 @@ class SlackDirectory:
         self._people: dict[str, tuple[float, str | None]] = {}
 
     async def channel_facts(self, channel: str) -> ChannelFacts | None:
-        """The channel's name (without '#'), the name it was created with and its
-        creator, or None (a DM, or Slack would not say)."""
+        """The channel's name (without '#'), the names it had before and its creator,
+        or None (a DM, or Slack would not say)."""
 
         async def look_up() -> ChannelFacts | None:
             try:
@@ -52,11 +52,10 @@ class SlackDirectory:
             info = response.get("channel") or {}
             if not info.get("name"):
                 return None
-            # previous_names lists earlier names, most recent first.
-            previous = [str(n) for n in info.get("previous_names") or [] if n]
+            previous = tuple(str(n) for n in info.get("previous_names") or [] if n)
             return ChannelFacts(
                 name=str(info["name"]),
-                first_name=previous[-1] if previous else str(info["name"]),
+                previous_names=previous,
                 creator=str(info["creator"]) if info.get("creator") else None,
             )
 

@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Subscription
 from bot.service import RecentRequests, Subscriptions
-from bot.service.access import Access, Act, Asker, Refused
+from bot.service.access import Access, Refused
 from bot.slack.incident_blocks import describe_filters
 from bot.slack.kit import COMMAND, context, escape, escape_name, section
 
@@ -110,24 +110,21 @@ class HomeHandler:
             return
         user = str(event.get("user") or "")
         try:
-            decision = await self._access.decide(Asker(user, ""), Act.LIST)
-            if isinstance(decision, Refused):
-                view = refused_view(decision.rule)
+            shown = await self._access.home_of(
+                user,
+                await self._channels_of(user),
+                await self._subscriptions.everywhere(HOME_SCAN),
+            )
+            if isinstance(shown, Refused):
+                view = refused_view(shown.rule)
             else:
-                view = home_view(
-                    await self._recent.of(user), await self._visible(user), self._harness_host
-                )
+                recent = await self._recent.of(user)
+                view = home_view(recent, shown[:SHOWN_SUBSCRIPTIONS], self._harness_host)
             await self._client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             log.warning("could not publish the Home tab: %s", exc.response.get("error"))
         except Exception:
             log.exception("could not build the Home tab")
-
-    async def _visible(self, user: str) -> list[Subscription]:
-        """Subscriptions of the channels the person is in."""
-        mine = await self._channels_of(user)
-        everything = await self._subscriptions.everywhere(HOME_SCAN)
-        return [s for s in everything if s.channel in mine][:SHOWN_SUBSCRIPTIONS]
 
 
 __all__ = ["HomeHandler", "home_view", "refused_view"]

@@ -87,6 +87,11 @@ class SlackRequests:
                 return Refused(400, "body is not JSON")
             if not isinstance(parsed, dict):
                 return Refused(400, "body is not a JSON object")
+            event = parsed.get("event")
+            if parsed.get("type") == "event_callback" and not (
+                isinstance(event, dict) and isinstance(event.get("type"), str)
+            ):
+                return Refused(400, "event_callback without an event")
         elif content_type != "application/x-www-form-urlencoded":
             return Refused(400, "unsupported content type")
         elif (problem := _form_problem(body)) is not None:
@@ -124,8 +129,10 @@ class ClockedVerification(AsyncRequestVerification):
     """Bolt's own signature check, as Bolt makes it, reading the time from the bot's
     clock: its five-minute window is then the same one `SlackRequests` applies."""
 
-    def __init__(self, signing_secret: str, clock: Clock) -> None:
-        super().__init__(signing_secret)
+    def __init__(
+        self, signing_secret: str, clock: Clock, base_logger: logging.Logger | None = None
+    ) -> None:
+        super().__init__(signing_secret, base_logger=base_logger)
         self._verifier = signature.SignatureVerifier(signing_secret, clock=_SlackClock(clock))
 
 

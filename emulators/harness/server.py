@@ -643,6 +643,11 @@ class HarnessEmulator:
             return datetime.fromisoformat(self.link_expiry).timestamp()
         return now + LINK_LIFE.total_seconds()
 
+    def link_expires(self, prefix: str) -> datetime | None:
+        """When the link of the export made for `prefix` expires (None: none made)."""
+        job = self._jobs.get(prefix)
+        return None if job is None else datetime.fromtimestamp(job.expires, UTC)
+
     def clock_now(self) -> datetime:
         """The emulator's now, as an aware UTC datetime."""
         return datetime.fromtimestamp(self.clock.time(), UTC)

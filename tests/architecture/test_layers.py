@@ -187,35 +187,76 @@ def test_relative_imports_count_like_absolute_ones(tmp_path: Path) -> None:
 
 
 # Reading the time: the clock's, and nobody else's (bot/clock.py says why).
-_TIME_READS = {
+_CLOCK_READS = {
     "time": {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"},
     "datetime": {"now", "utcnow", "today"},
     "date": {"today"},
 }
+# These read the clock only when given no time of their own (the first argument, or the
+# second for strftime).
+_CLOCK_READS_BARE = {"localtime": 0, "gmtime": 0, "ctime": 0, "asctime": 0, "strftime": 1}
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """Local names of the modules and classes that read the clock, whatever they are
+    imported as: `import time as t` gives {"t": "time"}; `import datetime as dt`,
+    {"dt": "datetime module"}; `from datetime import datetime as DT`, {"DT": "datetime"}."""
+    names = {"time": "time", "datetime": "datetime", "date": "date"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in ("time", "datetime"):
+                    kind = "time" if alias.name == "time" else "datetime module"
+                    names[alias.asname or alias.name] = kind
+        elif isinstance(node, ast.ImportFrom) and node.module == "datetime":
+            for alias in node.names:
+                if alias.name in ("datetime", "date"):
+                    names[alias.asname or alias.name] = alias.name
+    return names
 
 
 def time_reads(tree: ast.AST) -> list[str]:
-    """Where a module reads the clock itself: `time.time()`, `datetime.now()`,
-    `from time import monotonic`, an event loop's `.time()`..."""
+    """Where a module reads the clock itself: `time.time()` (or through an alias),
+    `datetime.now()`, `datetime.datetime.now()`, `from time import monotonic`,
+    `time.strftime(fmt)`, an event loop's `.time()`, directly or kept in a name..."""
+    aliases = _aliases(tree)
+    loops = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr in ("get_running_loop", "get_event_loop")
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == "time":
-            found += [
-                f"from time import {a.name}" for a in node.names if a.name in _TIME_READS["time"]
-            ]
+            reads = _CLOCK_READS["time"] | set(_CLOCK_READS_BARE)
+            found += [f"from time import {a.name}" for a in node.names if a.name in reads]
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         owner, attr = node.func.value, node.func.attr
-        name = owner.id if isinstance(owner, ast.Name) else None
-        if name in _TIME_READS and attr in _TIME_READS[name]:
-            found.append(f"line {node.lineno}: {name}.{attr}()")
-        elif attr == "time" and isinstance(owner, ast.Call):
-            inner = owner.func
-            if isinstance(inner, ast.Attribute) and inner.attr in (
+        kind = aliases.get(owner.id) if isinstance(owner, ast.Name) else None
+        if isinstance(owner, ast.Attribute) and owner.attr in _CLOCK_READS:
+            module = owner.value  # datetime.datetime.now(), datetime.date.today()
+            if isinstance(module, ast.Name) and aliases.get(module.id) == "datetime module":
+                kind = owner.attr
+        where = f"line {node.lineno}"
+        if kind in _CLOCK_READS and attr in _CLOCK_READS[kind]:
+            found.append(f"{where}: {kind}.{attr}()")
+        elif kind == "time" and attr in _CLOCK_READS_BARE:
+            if len(node.args) <= _CLOCK_READS_BARE[attr]:
+                found.append(f"{where}: time.{attr}() of now")
+        elif attr == "time" and not node.args:
+            inner = owner.func if isinstance(owner, ast.Call) else None
+            direct = isinstance(inner, ast.Attribute) and inner.attr in (
                 "get_running_loop",
                 "get_event_loop",
-            ):
-                found.append(f"line {node.lineno}: loop.time()")
+            )
+            if direct or (isinstance(owner, ast.Name) and owner.id in loops):
+                found.append(f"{where}: loop.time()")
     return found
 
 
@@ -272,9 +313,16 @@ def test_the_date_check_sees_every_form() -> None:
 def test_the_time_check_sees_every_form() -> None:
     source = """
 import time, asyncio
+import time as t
+import datetime as dt
 from datetime import datetime, date
+from datetime import datetime as DT
 from time import monotonic
 a = time.time(); b = datetime.now(); c = date.today(); d = asyncio.get_running_loop().time()
-e = datetime.fromtimestamp(3)
+e = t.monotonic(); f = dt.datetime.now(); g = DT.utcnow(); h = time.strftime("%H")
+loop = asyncio.get_running_loop()
+i = loop.time()
+not_reads = (datetime.fromtimestamp(3), time.strftime("%H", (0,) * 9), self._clock.time())
 """
-    assert len(time_reads(ast.parse(source))) == 5
+    found = time_reads(ast.parse(source))
+    assert len(found) == 10, found

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from emulators.slack import APP_TOKEN, BOT_TOKEN, SlackEmulator
+from emulators.slack.scopes import CONVERSATION_SCOPES, METHOD_SCOPES
 from tests.conftest import installed_scopes
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -142,3 +143,13 @@ async def test_socket_mode_opens_with_the_app_level_token(slack: SlackEmulator) 
     assert (await client.apps_connections_open(app_token=APP_TOKEN))["ok"]
     with pytest.raises(SlackApiError):
         await client.apps_connections_open(app_token=BOT_TOKEN)
+
+
+def test_the_slack_stand_in_asks_the_scopes_the_contract_states() -> None:
+    """Two readings of Slack's reference, kept apart on purpose (the stand-in may not
+    learn from the bot's tests): they must agree."""
+    by_kind = {"conversations.info", "users.conversations"}  # their scope depends on the channel
+    for method, scopes in SLACK_METHODS.items():
+        if method not in by_kind:
+            assert set(METHOD_SCOPES[method]) == set(scopes), method
+    assert set(CONVERSATION_SCOPES.values()) >= set(SLACK_METHODS["conversations.info"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.clock import MovableClock
 from bot.domain import Scope
 from bot.harness.client import HarnessClient
-from bot.harness.errors import HarnessAuthError, HarnessUnavailableError
+from bot.harness.errors import HarnessAuthError, HarnessRequestError, HarnessUnavailableError
 from bot.harness.executions import PipelineApi
 from bot.harness.retries import RetryApi
 from emulators.harness import HarnessEmulator
@@ -105,3 +106,40 @@ async def test_a_lost_answer_to_a_retry_is_not_sent_twice(
     with pytest.raises(HarnessUnavailableError):
         await RetryApi(harness_client).retry(execution, (("deploy_prod", "Deploy Prod"),))
     assert len(harness.calls("pipeline.retry")) == 1
+
+
+async def test_only_harness_saying_the_run_cannot_be_retried_leads_to_a_fresh_run(
+    harness: HarnessEmulator, harness_client: HarnessClient, clock: MovableClock
+) -> None:
+    spec = run_of(harness, "deploy_checkout", 42)
+    execution = await PipelineApi(harness_client).execution(SHOP, spec.plan_execution_id)
+    body = {"status": "ERROR", "code": "INVALID_REQUEST", "message": "orgIdentifier: bad"}
+    harness.fail_next("pipeline.retry_stages", 400, body=body)
+    with pytest.raises(HarnessRequestError):  # refused, and nothing is rerun
+        await RetryApi(harness_client).plan(execution)
+    harness.old_runs_refused_with_error = True
+    clock.advance(31 * 86400)
+    plan = await RetryApi(harness_client).plan(execution)
+    assert not plan.resumable and "30 days" in (plan.reason or "")
+
+
+async def test_a_start_names_the_runs_own_module(
+    harness: HarnessEmulator, harness_client: HarnessClient
+) -> None:
+    """moduleType is the run's module ("ci" for a build), as Harness's UI sends it."""
+    build = harness.add_run(
+        RunSpec(
+            "deploy_checkout",
+            "Deploy Checkout",
+            43,
+            "Failed",
+            checkout_stages(True),
+            branch="main",
+            author=("Dana Reyes", "dana@acme.test"),
+        )
+    )
+    execution = await PipelineApi(harness_client).execution(SHOP, build.plan_execution_id)
+    assert execution.modules == ("ci",)
+    await RetryApi(harness_client).rerun(execution)
+    (start,) = harness.calls("pipeline.rerun")
+    assert start.query["moduleType"] == "ci"

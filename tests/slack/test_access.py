@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.domain import Scope
+from bot.domain import PipelineEvent, Scope, Work
 from bot.service.access import (
     Access,
     Act,
@@ -20,6 +20,7 @@ from bot.service.access import (
     Refused,
     load_policy,
 )
+from bot.service.events import event_to_json
 from bot.slack.blocks import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator
@@ -172,6 +173,9 @@ async def test_a_channel_name_glob_reads_only_its_projects(
     [
         ("U0MALLORY1", [], "a member created a channel with a name the rule covers"),
         ("U0INCIDENTS", ["random-chat"], "a member renamed a channel into the rule's names"),
+        # Slack does not say in which order previous_names come: either order is refused.
+        ("U0INCIDENTS", ["random-chat", "inc-a"], "renamed in, then within the names"),
+        ("U0INCIDENTS", ["inc-a", "random-chat"], "the same, the other way round"),
     ],
 )
 async def test_a_member_cannot_claim_a_name_rule_by_naming_a_channel(
@@ -188,6 +192,17 @@ async def test_a_member_cannot_claim_a_name_rule_by_naming_a_channel(
     slack.previous_names["C0INC00666"] = previous
     said = await refused(bot, harness, "deploy_checkout", channel_id="C0INC00666")
     assert "default: deny" in said, why
+
+
+async def test_a_channel_renamed_within_the_rule_keeps_its_projects(
+    bot: RunningBot, slack: SlackEmulator
+) -> None:
+    slack.members.add("C0INC00777")
+    slack.channel_names["C0INC00777"] = "inc-checkout-db"
+    slack.creators["C0INC00777"] = "U0CAROL001"  # in @platform-oncall, which created_by lists
+    slack.previous_names["C0INC00777"] = ["inc-checkout"]
+    _, reply = await ask(bot, "deploy_checkout", channel_id="C0INC00777")
+    assert "download_logs" in all_text(reply)
 
 
 async def test_a_pasted_link_is_checked_against_its_own_project(
@@ -306,6 +321,16 @@ async def test_a_chained_run_in_a_project_the_channel_may_not_read_is_named_not_
     # (Where both projects may be read, the child's failing step is shown:
     # tests/slack/test_excerpts.py.)
 
+    # The buttons of a post in the narrow channel: Step logs and Refresh link name the
+    # chained run too, and read nothing of it.
+    (refresh,) = buttons(reply, "refresh_link")
+    harness.requests.clear()
+    _status, rid = await bot.press("refresh_link", refresh["value"], channel_id="C0INC00042")
+    refreshed = all_text(await bot.reply(rid))
+    assert "may not read" in refreshed and HELM_FAILURE not in refreshed
+    child = harness.pipelines[("payments", "checkout")]["payments_service"].runs[0]
+    assert not [r for r in harness.requests if child.plan_execution_id in r.path]
+
     # The alert path: a subscription of the narrow channel.
     key = PipelineKey(harness.account, "default", "shop", "release_train")
     await bot.app.store.add_subscription(Subscription("C0INC00042", key, "Release Train"))
@@ -340,6 +365,13 @@ async def test_app_home_shows_only_the_viewers_channels_and_nothing_to_outsiders
     assert "users.allow does not list you" in text and "<#C0INC00042>" not in text
 
 
+async def test_unmuting_follows_the_subscribe_rule_too(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    said = await refused(bot, harness, "unmute deploy_checkout")  # alice: not on the list
+    assert "subscribe does not list you" in said
+
+
 async def test_muting_follows_the_subscribe_rule(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
@@ -354,3 +386,35 @@ async def test_muting_follows_the_subscribe_rule(
     assert ":mute:" not in all_text(await bot.reply(listing[2]))
     _status, _rid = await bot.press(MUTE, value, select=True, user_id="U0CAROL001")
     await slack.wait_for(lambda: [p for p in slack.posts() if " muted " in all_text(p.args)])
+
+
+async def test_an_alert_queued_for_a_channel_the_policy_refuses_is_not_posted(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """The gate is asked again right before a post: queued work may have waited while
+    the policy was narrowed, and whoever can write the store can queue work."""
+    run = next(r for r in harness.pipelines[("default", "shop")]["deploy_checkout"].runs)
+    event = PipelineEvent(
+        harness.account,
+        "default",
+        "shop",
+        "deploy_checkout",
+        run.plan_execution_id,
+        "PipelineFailed",
+    )
+    subscription = {
+        "channel": "C0GENERAL",
+        "pipeline": [harness.account, "default", "shop", "deploy_checkout"],
+        "pipeline_name": "Deploy Checkout",
+        "events": "failures",
+        "filters": {},
+    }
+    planted = Work(
+        "incident_post",
+        {"event": event_to_json(event), "subscription": subscription},
+        deadline=bot.app.workers.deadline_in(600),
+        key="planted",
+    )
+    assert await bot.app.workers.submit(planted)
+    await asyncio.wait_for(bot.app.idle(), 20)
+    assert slack.posts("C0GENERAL") == []

@@ -609,8 +609,9 @@ async def test_a_finished_runs_link_is_reused_until_it_nears_expiry_and_a_runnin
     clock.advance(180)  # gone: the log service makes a new export, with a new day
     _, reply = await ask(bot, "deploy_checkout #42")
     assert exports_of(finished) == 5  # queued, then ready
-    tomorrow = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
-    assert tomorrow in all_text(reply)
+    expires = harness.link_expires(finished)
+    assert expires is not None and expires > clock.now() + timedelta(hours=23)  # a new day
+    assert f"{expires:%Y-%m-%d %H:%M} UTC" in all_text(reply)
 
     harness.add_run(
         RunSpec("deploy_checkout", "Deploy Checkout", 43, "Running", checkout_stages(False))

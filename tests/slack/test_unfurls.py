@@ -168,14 +168,17 @@ async def test_refresh_link_replaces_the_message_in_place(
     _, reply = await ask(bot, "deploy_checkout #42 deploy_prod/rollout")
     (refresh,) = buttons(reply, "refresh_link")
     clock.advance(2 * 86400)  # the link expired; a refresh makes a new one
-    later = clock.now() + timedelta(days=1)
     _status, response_id = await bot.press("refresh_link", refresh["value"])
     refreshed = await bot.reply(response_id)
     assert refreshed["replace_original"] is True
     text = json.dumps(refreshed, ensure_ascii=False)
     assert "step Deploy Prod › Rollout" in text
     assert "Link refreshed by <@U0ALICE001>" in text
-    assert later.strftime("%Y-%m-%d") in text
+    run = run_of(harness, "deploy_checkout", 42)
+    step = f"{harness.account}/pipeline/deploy_checkout/42/-{run.plan_execution_id}"
+    expires = harness.link_expires(step + "/deploy_prod/rollout")
+    assert expires is not None and expires > clock.now() + timedelta(hours=23)  # a new day
+    assert f"{expires:%Y-%m-%d %H:%M} UTC" in text
 
 
 async def test_step_logs_posts_that_steps_logs_in_the_thread(
