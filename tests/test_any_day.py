@@ -8,6 +8,7 @@ in the test. Monotonic time is left alone, as it is when a real clock is set.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -58,5 +59,7 @@ async def test_a_command_its_kept_link_and_an_alert_work_on_any_day(
     assert "subscribed" in all_text(await bot.reply(rid)).lower()
     status, _answer = await post_webhook(bot, event_body(harness))
     assert status == 202
-    (alert, *_rest) = await slack.wait_for(lambda: slack.posts("C0INCIDENT"))
-    assert "Deploy Checkout #42" in text_of(alert) and "failed" in text_of(alert)
+    await slack.wait_for(lambda: slack.posts("C0INCIDENT"))
+    await asyncio.wait_for(bot.app.idle(), 20)
+    (alert,) = slack.shown("C0INCIDENT")
+    assert "Deploy Checkout #42" in text_of(alert) and ":x: Failed" in text_of(alert)

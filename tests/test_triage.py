@@ -143,7 +143,7 @@ async def test_a_first_failure_says_when_it_was_last_green(
 ) -> None:
     await run(bot, "subscribe deploy_checkout")
     await notify(bot, event_body(harness))
-    assert ":new: First failure: was green in run #41" in text_of(slack.posts()[0])
+    assert ":new: First failure: was green in run #41" in text_of(slack.shown()[0])
 
 
 async def test_a_streak_says_since_when_and_a_recovery_ends_it_in_the_thread(
@@ -152,7 +152,7 @@ async def test_a_streak_says_since_when_and_a_recovery_ends_it_in_the_thread(
     add_runs(harness, "Failed", "Failed", "Success")
     await run(bot, "subscribe deploy_checkout")
     await notify(bot, event_body(harness, run=44))
-    (alert,) = slack.posts()
+    (alert,) = slack.shown()
     assert "Still failing: since run #42, 3 runs in a row (last green: run #41)" in text_of(alert)
     await notify(bot, event_body(harness, "PipelineSuccess", run=45))
     recovered = slack.posts()[-1]
@@ -171,7 +171,7 @@ async def test_a_pipeline_that_keeps_changing_is_labelled_flapping(
     add_runs(harness, "Success", "Failed", "Success", "Failed")
     await run(bot, "subscribe deploy_checkout")
     await notify(bot, event_body(harness, run=46))
-    assert "*Flapping*" in text_of(slack.posts()[0])
+    assert "*Flapping*" in text_of(slack.shown()[0])
 
 
 # -- filters ------------------------------------------------------------------------
@@ -186,7 +186,7 @@ async def test_a_branch_filter_posts_only_that_branchs_failures(
     await notify(bot, event_body(harness, run=43))
     assert slack.posts() == []
     await notify(bot, event_body(harness, run=44))
-    assert "Deploy Checkout #44" in text_of(slack.posts()[0])
+    assert "Deploy Checkout #44" in text_of(slack.shown()[0])
     await notify(bot, event_body(harness, run=42))  # a CD run: no branch to match
     assert len(slack.posts()) == 1
 
@@ -261,7 +261,7 @@ async def test_a_mute_for_an_hour_ends_by_itself_when_the_hour_is_over(
     clock.advance(2 * 60)
     await notify(bot, event_body(harness, run=44))
     assert len(slack.posts()) == posted + 1  # the hour is over: posted again
-    assert "Deploy Checkout #44" in text_of(slack.posts()[-1])
+    assert "Deploy Checkout #44" in text_of(slack.shown()[-1])
     assert ":mute:" not in json.dumps(await run(bot, "subscriptions"))
 
 
@@ -276,7 +276,7 @@ async def test_a_recovery_ends_a_mute_until_recovery_and_says_so(
     await bot.press(MUTE, menu["options"][2]["value"], select=True)
     await slack.wait_for(lambda: [p for p in slack.posts() if " muted " in text_of(p)])
     await notify(bot, event_body(harness, "PipelineSuccess", run=43))
-    texts = [text_of(p) for p in slack.posts()]
+    texts = [text_of(p) for p in slack.shown()]
     assert any("recovered, so its mute here (by <@U0ALICE001>) has ended" in t for t in texts)
     assert any("recovered in" in t for t in texts)
     assert ":mute:" not in json.dumps(await run(bot, "subscriptions"))
@@ -305,7 +305,7 @@ async def test_retry_from_the_post_starts_the_failed_stages_and_follows_the_new_
     harness.input_sets[spec.plan_execution_id] = "pipeline:\n  identifier: deploy_checkout\n"
     await run(bot, "subscribe deploy_checkout")
     await notify(bot, event_body(harness))
-    (alert,) = slack.posts()
+    (alert,) = slack.shown()
     button = control(slack, RETRY)
     assert button is not None
     assert button["confirm"]["title"]["text"] == "Retry failed stages?"  # Slack asks first
@@ -414,7 +414,7 @@ async def test_one_run_list_serves_every_channel_of_a_failure(
     harness.requests.clear()
     await notify(bot, event_body(harness))
     assert len(slack.posts()) == 2
-    assert all("First failure" in text_of(p) for p in slack.posts())
+    assert all("First failure" in text_of(p) for p in slack.shown())
     assert len(harness.calls("executions.summary")) == 1
 
 

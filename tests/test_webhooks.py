@@ -154,8 +154,9 @@ async def test_long_texts_and_odd_times_are_accepted_and_cut_where_shown(
         triggeredBy="not an object",
     )
     await accepted(bot, body)
-    (post,) = await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: slack.posts())
     await idle(bot)
+    (post,) = slack.shown()
     assert "Deploy Prod" in text_of(post)  # the failure was posted as usual
 
 
@@ -206,15 +207,16 @@ async def test_a_failure_posts_the_summary_to_every_subscribed_channel(
     posts = slack.posts()
     assert sorted(p.args["channel"] for p in posts) == ["C0INCIDENT", "C0OPS00001"]
     first = text_of(posts[0])
-    assert "Deploy Checkout #42" in first
-    assert "Failed in Deploy Prod › Rollout" in first
-    assert ROLLOUT_FAILURE in first
+    assert "|Deploy Checkout>*  :x: Failed" in first
     assert "Triggered by *ci-bot* (webhook)" in first
-    # Each post is then filled in, in place, with the link and the excerpt.
+    # Each post is then filled in, in place: the run, then the link and the excerpt.
     updates = slack.calls("chat.update")
-    assert sorted(u.args["channel"] for u in updates) == ["C0INCIDENT", "C0OPS00001"]
+    assert sorted(u.args["channel"] for u in updates) == ["C0INCIDENT"] * 2 + ["C0OPS00001"] * 2
     assert {u.args["ts"] for u in updates} == {p.args["ts"] for p in posts}
-    text = text_of(updates[0])
+    text = text_of(slack.shown()[0])
+    assert "Deploy Checkout #42" in text
+    assert "Failed in Deploy Prod › Rollout" in text
+    assert ROLLOUT_FAILURE in text
     assert "Triggered by *ci-bot* (webhook)" in text
     assert "Duration:* 3m 42s" in text
     assert "download_logs" in text
@@ -261,11 +263,12 @@ async def test_later_events_go_into_the_thread_and_update_the_parent(
     first, reply = slack.posts()
     assert "thread_ts" not in first.args
     assert ":x: *Deploy Checkout #42* failed" in text_of(reply)
-    # The parent was filled in after the first event, and refreshed after the second.
+    # The parent was filled in after the first event (the run, then the logs), and
+    # refreshed after the second (the same two steps).
     updates = slack.calls("chat.update")
-    assert len(updates) == 2
+    assert len(updates) == 4
     assert {u.args["ts"] for u in updates} == {reply.args["thread_ts"]} == {first.args["ts"]}
-    assert "Deploy Checkout #42" in text_of(updates[-1])
+    assert "Deploy Checkout #42" in text_of(slack.shown()[0])
 
 
 async def test_harness_error_messages_are_redacted_in_root_posts_and_thread_replies(
@@ -344,8 +347,9 @@ async def test_a_post_slack_refuses_is_retried_and_a_redelivery_is_not_ignored(
     await subscribe(bot)
     slack.fail_next("chat.postMessage", "internal_error", times=2)  # ok=false: not an HTTP retry
     await accepted(bot, event_body(harness))
-    (post,) = await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: slack.posts())
     await idle(bot)
+    (post,) = slack.shown()
     assert "Deploy Prod" in text_of(post)
     # Delivered, so the same delivery again is a duplicate now.
     await accepted(bot, event_body(harness))
@@ -381,8 +385,8 @@ async def test_events_all_posts_one_line_replies(
     replies = slack.posts()[1:]
     assert all(r.args.get("thread_ts") for r in replies)
     assert any("Stage *Build* succeeded" in text_of(r) for r in replies)
-    (update,) = slack.calls("chat.update")
-    assert "Failed in Deploy Prod › Rollout" in text_of(update)  # the parent now holds the summary
+    parent = slack.shown()[0]
+    assert "Failed in Deploy Prod › Rollout" in text_of(parent)  # the parent now holds the summary
 
 
 async def test_failures_only_subscriptions_skip_other_events(
@@ -425,7 +429,9 @@ async def test_subscriptions_survive_a_restart(
     await first.app.stop()
     second = await start_bot(bot_store_url=store_url, harness_webhook_token=WEBHOOK_TOKEN)
     await accepted(second, event_body(harness))
-    (post,) = await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: slack.posts())
+    await idle(second)
+    (post,) = slack.shown()
     assert "Deploy Checkout #42" in text_of(post)
 
 
@@ -448,20 +454,53 @@ async def test_two_replicas_sharing_redis_post_once(
     assert len(blocks_of(slack.posts()[0])) > 3
 
 
-async def test_an_alert_is_posted_before_its_export_is_ready_and_filled_in_after(
+async def test_an_alert_is_posted_from_the_webhook_alone_then_filled_in(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """No Harness call stands before the first post: with Harness refusing everything,
+    the alert still goes out, from what the notification says; the run (its number,
+    what failed), then the excerpts and the link, fill it in once Harness answers."""
+    await subscribe(bot)
+    for endpoint in ("executions.v2", "executions.summary", "logs.export", "logs.blob"):
+        harness.fail_next(endpoint, 503, times=10_000)
+    body = event_body(
+        harness,
+        errorMessage="Deploy Prod failed: rollout timed out",
+        triggeredBy={"name": "ci-bot", "triggerType": "WEBHOOK"},
+    )
+    await accepted(bot, body)
+    (post,) = await slack.wait_for(lambda: slack.posts())
+    first = text_of(post)
+    assert "|Deploy Checkout>*  :x: Failed" in first
+    assert "Deploy Prod failed: rollout timed out" in first  # what Harness reported
+    assert "Triggered by *ci-bot* (webhook)" in first
+    assert "Preparing the logs export" in first
+    harness.clear_faults()
+    await slack.wait_for(lambda: len(slack.calls("chat.update")) >= 2)
+    await idle(bot)
+    (alert,) = slack.shown()
+    assert alert.args["ts"] == post.args["ts"]
+    filled = text_of(alert)
+    assert "Deploy Checkout #42" in filled and "First failure" in filled
+    assert "Failed in Deploy Prod › Rollout" in filled and ROLLOUT_FAILURE in filled
+    assert "download_logs" in filled and "Preparing" not in filled
+    assert len(slack.posts()) == 1
+
+
+async def test_an_alert_is_filled_with_the_run_before_its_export_is_ready(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
 ) -> None:
     await subscribe(bot)
     harness.export_gate = asyncio.Event()
     await accepted(bot, event_body(harness))  # 202 while the export is still pending
-    (post,) = await slack.wait_for(lambda: slack.posts())
-    assert "Preparing the logs export" in text_of(post)
-    assert "Failed in Deploy Prod › Rollout" in text_of(post)
-    assert slack.calls("chat.update") == []
+    await slack.wait_for(lambda: slack.calls("chat.update"))
+    (alert,) = slack.shown()
+    assert "Preparing the logs export" in text_of(alert)
+    assert "Failed in Deploy Prod › Rollout" in text_of(alert)  # the run was read
     harness.export_gate.set()
-    (update,) = await slack.wait_for(lambda: slack.calls("chat.update"))
+    await slack.wait_for(lambda: len(slack.calls("chat.update")) >= 2)
     await idle(bot)
-    assert update.args["ts"] == post.args["ts"]
-    assert "download_logs" in text_of(update)
-    assert "Preparing" not in text_of(update)
+    (alert,) = slack.shown()
+    assert "download_logs" in text_of(alert)
+    assert "Preparing" not in text_of(alert)
     assert len(slack.posts()) == 1

@@ -64,6 +64,7 @@ class Session:
         self._ids = itertools.count(1)
         self._seen_replies = 0
         self._seen_calls = 0
+        self._seen_posts = 0
         self._last: dict[str, Any] | None = None
 
     async def start(self) -> None:
@@ -245,15 +246,27 @@ class Session:
                 where = f"{where}, replacing the message"
             self._show(body, where)
         self._seen_replies = len(self.slack.replies)
+        # Each message once, as it reads now: an alert is posted, then filled in place.
+        changed: dict[tuple[str, str], str] = {}
         for call in self.slack.api_calls[self._seen_calls :]:
-            if call.method in ("chat.postMessage", "chat.update"):
-                message = dict(call.args)
-                if isinstance(message.get("blocks"), str):
-                    message["blocks"] = json.loads(message["blocks"])
-                thread = " (in the thread)" if message.get("thread_ts") else ""
-                verb = "updated" if call.method == "chat.update" else "posted"
-                self._show(message, f"{verb} in #incident{thread}")
+            if call.method == "chat.update":
+                changed.setdefault(
+                    (str(call.args.get("channel")), str(call.args.get("ts"))), "updated"
+                )
+        posted = self.slack.posts()[self._seen_posts :]
+        for post in posted:
+            changed[(str(post.args.get("channel")), str(post.args["ts"]))] = "posted"
         self._seen_calls = len(self.slack.api_calls)
+        self._seen_posts += len(posted)
+        now = {(str(m.args.get("channel")), str(m.args.get("ts"))): m for m in self.slack.shown()}
+        for key, verb in changed.items():
+            if key not in now:
+                continue
+            message = dict(now[key].args)
+            if isinstance(message.get("blocks"), str):
+                message["blocks"] = json.loads(message["blocks"])
+            thread = " (in the thread)" if message.get("thread_ts") else ""
+            self._show(message, f"{verb} in #incident{thread}")
 
     def _show(self, message: dict[str, Any], where: str) -> None:
         self._out(render(message, where))

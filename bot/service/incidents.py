@@ -254,6 +254,13 @@ class Incidents:
         """What failed, from the execution alone: fetched once for all its channels."""
         return await self._shared("preview", event, self._service.preview)
 
+    def _kept(self, what: str, event: PipelineEvent) -> LogsResult | None:
+        """The event's result if this process fetched it a moment ago (no fetch now)."""
+        cached = self._results.get(f"{what}:{_delivery(event)}")
+        if cached is not None and self._clock.monotonic() - cached[0] < RESULT_TTL:
+            return cached[1]
+        return None
+
     async def _shared(
         self,
         what: str,
@@ -261,9 +268,8 @@ class Incidents:
         fetch: Callable[[ExecutionTarget], Awaitable[LogsResult]],
     ) -> LogsResult:
         key = f"{what}:{_delivery(event)}"
-        cached = self._results.get(key)
-        if cached is not None and self._clock.monotonic() - cached[0] < RESULT_TTL:
-            return cached[1]
+        if (kept := self._kept(what, event)) is not None:
+            return kept
 
         async def once() -> LogsResult:
             result = await fetch(ExecutionTarget(event.scope, event.plan_execution_id))
@@ -286,17 +292,23 @@ class Incidents:
             return None
 
     async def _failure(self, subscription: Subscription, event: PipelineEvent, work: Work) -> None:
-        """Post first (what failed, who triggered it); the link and excerpts follow as
-        work of their own, so this worker is free for the next post at once."""
+        """Post first, from Harness's notification alone (what failed, who triggered it):
+        no Harness call stands in front of it. The run (its number, steps, history) and
+        then the excerpts and the link fill it in, as work of their own, so this worker
+        is free for the next post at once."""
         channel = subscription.channel
         progress = f"alert-posted:{work.key or work.id}"  # the parent this work posted under
         ts = await self._store.get_value(progress)
         history = work.payload.get("history")
+        stage = work.payload.get("fill") or "run"
         if ts is None:
-            preview = await self._preview(event)
-            found = await self._history(preview.execution)
+            # The run may have been read already (a subscription's filters needed it).
+            preview = self._kept("preview", event)
+            found = await self._history(preview.execution) if preview is not None else None
             history = history_to_json(found)
-            alert = await self._alert(subscription, preview, event, found)
+            stage = "run" if preview is None else "logs"
+            result = preview or self._service.from_event(event)
+            alert = await self._alert(subscription, result, event, found)
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
@@ -304,7 +316,7 @@ class Incidents:
         await self._workers.submit(
             Work(
                 FILL,
-                {**work.payload, "ts": ts, "history": history},
+                {**work.payload, "ts": ts, "history": history, "fill": stage},
                 deadline=work.deadline,
                 key=f"{work.key}:fill" if work.key else None,
             )
@@ -359,20 +371,25 @@ class Incidents:
         else:
             # A later failure of the same execution: a line in its thread now.
             stage_name = _stage_name(execution, event)
-            await self._posts.event(channel, event, execution.run_sequence, stage_name, thread.ts)
+            run = execution.run_sequence or thread.run_sequence or None
+            await self._posts.event(channel, event, run, stage_name, thread.ts)
             ts = thread.ts
         await self._store.put_value(progress, ts, ALERT_DEADLINE)
         await self._store.set_last_failure(channel, subscription.pipeline, event.plan_execution_id)
         return ts
 
     async def _fill(self, work: Work) -> GiveUp | Later | None:
-        """The posted alert, refreshed in place with the link and the excerpts."""
+        """The posted alert, refreshed in place: first with the run (its number, what
+        failed, its history), then with the excerpts and the link."""
         event = event_from_json(work.payload["event"])
         subscription = _sub_from(work.payload["subscription"])
         channel = subscription.channel
         if (refused := await self._refused_now(channel, event)) is not None:
             return refused
         try:
+            if work.payload.get("fill") == "run":
+                await self._fill_run(work, subscription, event)
+                return None
             result = await self._result(event)
             history = history_from_json(work.payload.get("history"))
             alert = await self._alert(subscription, result, event, history)
@@ -387,6 +404,31 @@ class Incidents:
         if thread is not None and thread.status != result.execution.status:
             await self._store.save_thread(replace(thread, status=result.execution.status))
         return None
+
+    async def _fill_run(self, work: Work, subscription: Subscription, event: PipelineEvent) -> None:
+        """The alert with what reading the run adds (a few calls, quick); the excerpts and
+        the link (the slow part) come next, as work of their own."""
+        channel, ts = subscription.channel, work.payload["ts"]
+        preview = await self._preview(event)
+        found = await self._history(preview.execution)
+        await self._posts.refresh(
+            channel, ts, await self._alert(subscription, preview, event, found)
+        )
+        thread = await self._store.get_thread(channel, event.plan_execution_id)
+        if thread is not None and thread.ts == ts and not thread.run_sequence:
+            execution = preview.execution
+            await self._store.save_thread(
+                replace(thread, run_sequence=execution.run_sequence, status=execution.status)
+            )
+        payload = {**work.payload, "history": history_to_json(found), "fill": "logs"}
+        await self._workers.submit(
+            Work(
+                FILL,
+                payload,
+                deadline=work.deadline,
+                key=f"{work.key}:logs" if work.key else None,
+            )
+        )
 
     async def _other(self, subscription: Subscription, event: PipelineEvent) -> None:
         channel = subscription.channel

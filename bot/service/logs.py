@@ -20,11 +20,14 @@ from bot.domain import (
     Execution,
     ExportProblem,
     Failure,
+    LogScope,
     LogsLink,
     NodeRef,
+    PipelineEvent,
     PipelineRef,
     Reason,
     Scope,
+    ScopeKind,
 )
 from bot.excerpt import ExcerptSettings, clean_message
 from bot.harness.downloads import download_allowed
@@ -167,6 +170,35 @@ class LogsService:
             log_scope=resolved.log_scope,
             execution_url=self.execution_url(execution),
             failures=self._failures.summary(execution),
+            export=None,
+        )
+
+    def from_event(self, event: PipelineEvent) -> LogsResult:
+        """What Harness's notification alone says of a failed run, for an alert posted
+        before anything is asked of Harness: the pipeline, the stage or step that
+        failed and Harness's message (already redacted at the webhook), no run number,
+        graph, excerpt or link yet (`run_sequence` 0, `export` None)."""
+        execution = Execution(
+            account=event.account,
+            org=event.org,
+            project=event.project,
+            pipeline_identifier=event.pipeline,
+            pipeline_name=event.pipeline_name or event.pipeline,
+            run_sequence=0,
+            plan_execution_id=event.plan_execution_id,
+            status="Failed",
+            started_at=event.started_at,
+            ended_at=event.ended_at,
+            failure_message=event.error_message,
+        )
+        failures = []
+        if event.stage or event.step:
+            failures = [Failure(event.stage, event.step, event.error_message)]
+        return LogsResult(
+            execution=execution,
+            log_scope=LogScope(ScopeKind.PIPELINE, ""),
+            execution_url=self.execution_url(execution),
+            failures=failures,
             export=None,
         )
 

@@ -58,6 +58,7 @@ from bot.slack.kit import (
     inline,
     link_button,
     node_ref_value,
+    run_title,
     safe_url,
     section,
     slack_date,
@@ -161,7 +162,7 @@ def progress_message(target: Target, waited: float) -> Message:
 def private_link_message(result: LogsResult) -> Message:
     """The pre-signed link, for the person who asked only."""
     execution = result.execution
-    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    title = run_title(execution)
     if not isinstance(result.export, LogsLink):
         if result.export is None:
             return {"response_type": "ephemeral", "text": "The export is still being prepared."}
@@ -291,7 +292,7 @@ def logs_message(
     link" button sends it to whoever presses it, after the access policy's check.
     """
     execution = result.execution
-    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    title = run_title(execution)
     blocks: list[dict[str, Any]] = [
         section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
     ]

@@ -31,6 +31,7 @@ from bot.slack.kit import (
     escape_name,
     inline,
     node_ref_value,
+    run_title,
     section,
     trim,
     unfence,
@@ -188,7 +189,7 @@ def failures_blocks(failures: Sequence[Failure], step_logs: bool = False) -> lis
 def full_excerpt_messages(full: FullExcerpt) -> list[Message]:
     """The longer excerpt as thread replies: code sections, split over messages if needed."""
     failure, execution = full.failure, full.execution
-    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    title = run_title(execution)
     head = section(f"*<{full.execution_url}|{title}>*\n{failure_header(failure)}")
     if not isinstance(failure.excerpt, Excerpt):
         note = missing_excerpt(failure.excerpt) if failure.excerpt else "this step was not read"

@@ -43,7 +43,7 @@ from bot.slack.blocks import (
     target_value,
     trim,
 )
-from bot.slack.kit import inline
+from bot.slack.kit import inline, run_title
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
@@ -307,7 +307,7 @@ def triage_actions(alert: Alert) -> dict[str, Any] | None:
                 "type": "mrkdwn",
                 "text": trim(
                     f"Harness runs *{escape_name(names)}* of "
-                    f"*{escape_name(execution.pipeline_name)} #{execution.run_sequence}* again, "
+                    f"*{run_title(execution)}* again, "
                     "with the same inputs, and the stages after them. Where Harness will not "
                     "retry this run, a fresh run starts instead.",
                     CONFIRM_TEXT_LIMIT,
@@ -404,7 +404,7 @@ def unfurl_blocks(
     execution: Execution, failures: Sequence[Failure], execution_url: str
 ) -> list[dict[str, Any]]:
     """What a pasted execution link unfolds into: status, failures, and a Get logs button."""
-    title = f"{escape_name(execution.pipeline_name)} #{execution.run_sequence}"
+    title = run_title(execution)
     took = duration(execution)
     head = f"*<{execution_url}|{title}>*  {status_label(execution.status)}"
     if took:

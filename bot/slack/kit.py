@@ -79,6 +79,13 @@ def inline(text: str) -> str:
     return escape(unfence(text))
 
 
+def run_title(execution: Execution) -> str:
+    """ "Deploy Checkout #42", escaped; the name alone while the run number is not known
+    (an alert posted from Harness's notification, before the run was read)."""
+    name = escape_name(execution.pipeline_name)
+    return f"{name} #{execution.run_sequence}" if execution.run_sequence else name
+
+
 def code_block(text: str, limit: int) -> str:
     """A fenced block that stays closed however long or hostile the text is."""
     body = escape(unfence(text)).strip("\n") or " "
@@ -174,6 +181,7 @@ __all__ = [
     "inline",
     "link_button",
     "node_ref_value",
+    "run_title",
     "safe_url",
     "section",
     "slack_date",

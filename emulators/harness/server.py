@@ -244,6 +244,11 @@ class HarnessEmulator:
     ) -> None:
         self._faults[endpoint].append(Fault(status, times, retry_after, body))
 
+    def clear_faults(self) -> None:
+        """Harness answers again: the scripted faults still to come are forgotten."""
+        self._faults.clear()
+        self._drops.clear()
+
     def drop_next(self, endpoint: str, times: int = 1) -> None:
         self._drops[endpoint] += times
 

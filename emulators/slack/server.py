@@ -87,6 +87,8 @@ class SlackEmulator:
         self.uploads: dict[str, bytes] = {}
         self.posted: list[ApiCall] = []  # chat.postMessage calls Slack accepted
         self.unfurled: list[ApiCall] = []  # chat.unfurl calls Slack accepted
+        # Every message as it stands now (chat.update replaces it), by (channel, ts).
+        self._messages: dict[tuple[str, str], ApiCall] = {}
         # The bot token's scopes: what the app was installed with (its manifest's).
         self.scopes: list[str] = sorted(scopes)
         self.private_channels: set[str] = set()  # else by id: C public, G private, D a DM
@@ -260,14 +262,24 @@ class SlackEmulator:
             return {"ok": False, "error": error}
         # A message's ts is the second it was posted and a counter (docs: chat.postMessage).
         ts = f"{int(self.clock.time())}.{next(self._ts):06d}"
-        self.posted.append(ApiCall("chat.postMessage", {**args, "ts": ts}, BOT_TOKEN))
+        call = ApiCall("chat.postMessage", {**args, "ts": ts}, BOT_TOKEN)
+        self.posted.append(call)
+        self._messages[(channel, ts)] = call
         return {"ok": True, "channel": channel, "ts": ts}
 
     async def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = str(args.get("channel", ""))
+        channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
         if error := self._posting_error(channel):
             return {"ok": False, "error": error}
-        return {"ok": True, "channel": channel, "ts": args.get("ts")}
+        before = self._messages.get((channel, ts))
+        if before is None:
+            return {"ok": False, "error": "message_not_found"}
+        # The message keeps its place (its thread); its content is what was sent now.
+        kept: dict[str, Any] = {
+            k: before.args[k] for k in ("channel", "ts", "thread_ts") if k in before.args
+        }
+        self._messages[(channel, ts)] = ApiCall("chat.update", {**args, **kept}, BOT_TOKEN)
+        return {"ok": True, "channel": channel, "ts": ts}
 
     async def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
         """An unfurl names its message by `unfurl_id` + `source`, or by `channel` + `ts`
@@ -372,6 +384,13 @@ class SlackEmulator:
     def posts(self, channel: str | None = None) -> list[ApiCall]:
         """chat.postMessage calls that Slack accepted, oldest first."""
         return [c for c in self.posted if channel is None or c.args.get("channel") == channel]
+
+    def shown(self, channel: str | None = None) -> list[ApiCall]:
+        """The posted messages as they read now (after any chat.update), oldest first."""
+        return [
+            self._messages[(str(c.args.get("channel")), str(c.args["ts"]))]
+            for c in self.posts(channel)
+        ]
 
     async def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"

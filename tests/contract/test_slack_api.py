@@ -118,13 +118,17 @@ async def test_slack_refuses_each_method_without_its_scope(
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
     slack.people["dana@acme.test"] = "U0DANA0001"
     slack.usergroups["leads"] = ("S0LEADS001", ["U0DANA0001"])
+    args = dict(ARGS.get(method, {}))
+    if method == "chat.update":  # a message of the bot's to update
+        posted = await client.chat_postMessage(channel="C0INCIDENT", text="first")
+        args["ts"] = posted["ts"]
     slack.scopes = [scope for scope in installed_scopes() if scope not in needed]
     with pytest.raises(SlackApiError) as refused:
-        await client.api_call(method, json=ARGS.get(method, {}))
+        await client.api_call(method, json=args)
     assert refused.value.response["error"] == "missing_scope"
     assert refused.value.response["needed"] in needed
     slack.scopes = installed_scopes()
-    answer = await client.api_call(method, json=ARGS.get(method, {}))
+    answer = await client.api_call(method, json=args)
     assert answer["ok"], answer
 
 
