@@ -64,6 +64,7 @@ class HarnessSide:
     service: LogsService
     redactor: Redactor
     default_scope: Scope
+    histories: RunHistories
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -104,7 +105,7 @@ def harness_side(
         ),
     )
     metrics.harness_budget_left.set_function(lambda: client.budget.left)
-    pipelines = PipelineApi(client)
+    pipelines = PipelineApi(client, store)
     default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
     exporter = LogExporter(
         client,
@@ -124,6 +125,8 @@ def harness_side(
             max_entries=settings.log_read_max_files,
         ),
     )
+    # One run list per pipeline serves alerts' history and the last-success comparison.
+    histories = RunHistories(pipelines, clock)
     service = LogsService(
         pipelines,
         exporter,
@@ -144,9 +147,10 @@ def harness_side(
         ),
         on_export=metrics.observe_export,
         links=LinkCache(store, clock) if store is not None else None,
+        runs=histories.runs_of,
     )
     return HarnessSide(
-        http, downloads, pipelines, RetryApi(client), service, redactor, default_scope
+        http, downloads, pipelines, RetryApi(client), service, redactor, default_scope, histories
     )
 
 
@@ -239,7 +243,7 @@ def slack_side(
         clock=clock,
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
-        histories=RunHistories(harness.pipelines, clock),
+        histories=harness.histories,
     )
     return SlackSide(client, bolt, incidents, access)
 

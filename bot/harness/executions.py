@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from bot.domain import ChildRun, Execution, Node, Origin, Person, PipelineRef, Run, Scope
+from bot.domain.kept import KeptValues
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import EXECUTION_V2, EXECUTIONS_SUMMARY, PIPELINES_LIST
 from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
@@ -20,10 +23,14 @@ from bot.harness.models import (
     PipelineListItem,
     ms_to_datetime,
 )
+from bot.singleflight import SingleFlight
+
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
 PAGE_SIZE = 100
+FINISHED_KEPT = 300.0  # seconds a finished run's answer is kept
 
 
 def unwrap(payload: Any, model: type[M], endpoint: str) -> M:
@@ -37,8 +44,12 @@ def unwrap(payload: Any, model: type[M], endpoint: str) -> M:
 
 
 class PipelineApi:
-    def __init__(self, client: HarnessClient) -> None:
+    def __init__(self, client: HarnessClient, kept: KeptValues | None = None) -> None:
         self._client = client
+        # A finished run's answer no longer changes: every channel's alert, each of its
+        # fill-ins and every replica read it once (the store keeps it a few minutes).
+        self._kept = kept
+        self._reads: SingleFlight[Execution] = SingleFlight()
 
     def _scope_params(self, scope: Scope) -> dict[str, str | int]:
         return {"orgIdentifier": scope.org, "projectIdentifier": scope.project}
@@ -107,13 +118,42 @@ class PipelineApi:
         return None, nearest
 
     async def execution(self, scope: Scope, plan_execution_id: str) -> Execution:
-        payload = await self._client.request_json(
-            EXECUTION_V2,
-            path={"id": plan_execution_id},
-            params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
-        )
+        key = f"execution:{self._client.account_id}:{scope}:{plan_execution_id}"
+        # Asked at once by several (channels, fill-ins, people): one read answers all.
+        return await self._reads.run(key, lambda: self._execution(key, scope, plan_execution_id))
+
+    async def _execution(self, key: str, scope: Scope, plan_execution_id: str) -> Execution:
+        payload = await self._kept_answer(key)
+        fresh = payload is None
+        if payload is None:
+            payload = await self._client.request_json(
+                EXECUTION_V2,
+                path={"id": plan_execution_id},
+                params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
+            )
         detail = unwrap(payload, ExecutionDetail, "executions.v2")
-        return to_execution(detail, self._client.account_id, scope)
+        execution = to_execution(detail, self._client.account_id, scope)
+        if fresh and execution.finished:
+            await self._keep(key, payload)
+        return execution
+
+    async def _kept_answer(self, key: str) -> Any:
+        if self._kept is None:
+            return None
+        try:
+            raw = await self._kept.get_value(key)
+            return json.loads(raw) if raw else None
+        except Exception as exc:  # a cache: without it, Harness is asked
+            log.warning("kept Harness answers unavailable: %r", exc)
+            return None
+
+    async def _keep(self, key: str, payload: Any) -> None:
+        if self._kept is None:
+            return
+        try:
+            await self._kept.put_value(key, json.dumps(payload), FINISHED_KEPT)
+        except Exception as exc:
+            log.warning("kept Harness answers unavailable: %r", exc)
 
     async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
         """The run of the pipeline that a Pipeline stage chained to, with its whole graph.

@@ -30,7 +30,7 @@ from bot.domain import (
 from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
-from bot.service.last_success import LastSuccess
+from bot.service.last_success import LastSuccess, RunList
 from bot.service.problems import problem_of
 from bot.service.steplogs import StepLogReader
 from bot.service.targets import ExcerptOptions
@@ -62,6 +62,7 @@ class Failures:
         log_reader: StepLogReader | None,
         excerpts: ExcerptOptions,
         clean: Callable[[str], str],
+        runs: RunList | None = None,
     ) -> None:
         self._pipelines = pipelines
         self._log_reader = log_reader
@@ -70,7 +71,7 @@ class Failures:
         self._excerpt_flights: SingleFlight[Excerpt | ExcerptUnavailable] = SingleFlight()
         self._kept: OrderedDict[_Key, Excerpt] = OrderedDict()
         self._last_success = (
-            LastSuccess(pipelines, log_reader, timeout=excerpts.compare_timeout)
+            LastSuccess(pipelines, log_reader, timeout=excerpts.compare_timeout, runs=runs)
             if log_reader is not None and excerpts.compare_last_success
             else None
         )

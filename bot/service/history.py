@@ -1,10 +1,10 @@
 """A pipeline's recent runs, for "first failure", "failing since" and "recovered after".
 
-One summary call per pipeline serves every channel and event for a few seconds
-(`KEEP`): a failure fanned out to thirty channels, or a StageFailed followed by
-its PipelineFailed, asks Harness once. The cache holds at most `PIPELINES`
-pipelines. History is a nicety: when Harness cannot say, the post goes out without
-it.
+One summary call per pipeline serves every channel and event for a minute (`KEEP`),
+and the comparison with the last green run too: a failure fanned out to thirty
+channels, or a StageFailed followed by its PipelineFailed, asks Harness once. The
+cache holds at most `PIPELINES` pipelines. History is a nicety: when Harness cannot
+say (or the Harness budget is short), the post goes out without it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.singleflight import SingleFlight
 
 log = logging.getLogger(__name__)
 
-KEEP = 15.0  # seconds a pipeline's run list serves
+KEEP = 60.0  # seconds a pipeline's run list serves
 PIPELINES = 256  # pipelines whose run lists are kept
 RUNS = 20  # runs read per pipeline (the flapping window is 10)
 FRESH = 2.0  # seconds within which a list serves even runs it does not show yet
@@ -40,6 +40,11 @@ class RunHistories:
         """Where this failed run stands (None when Harness cannot say)."""
         runs = await self._runs(execution)
         return None if runs is None else history_of(runs, execution.run_sequence)
+
+    async def runs_of(self, execution: Execution) -> list[Run] | None:
+        """The pipeline's recent runs, newest first, as the history reads them (the same
+        list serves the comparison with the last green run)."""
+        return await self._runs(execution)
 
     async def failed_before(self, execution: Execution) -> int | None:
         """How many failed runs this (successful) run ended."""

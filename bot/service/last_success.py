@@ -1,10 +1,12 @@
 """The same step in the pipeline's last successful run: what it printed, for comparison.
 
 A failing step's lines that the last green run printed too are usually not why it
-failed. This finds that run and that step, reads its log into a bounded set of line
-digests once per (pipeline, step, green run), shares the read between concurrent
-askers and keeps the last few in a small cache; a comparison that cannot be made in
-time is simply left out.
+failed. This finds that run (in the pipeline's run list, which the alert's history
+reads too, so one call serves both) and that step, reads its log into a bounded set
+of line digests once per (pipeline, step, green run), shares the read between
+concurrent askers and keeps what was read in a cache bounded in bytes, not entries,
+so thousands of pipelines each keep theirs; a comparison that cannot be made in time
+(or while the Harness budget is short) is simply left out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from bot.domain import Execution, GreenLog, Node, Run, normalise_status
 from bot.harness.budget import Priority, priority
@@ -22,15 +25,30 @@ from bot.singleflight import SingleFlight
 
 log = logging.getLogger(__name__)
 
-LOOKBACK = 50  # runs looked through for the last success
-CACHED = 64  # green logs remembered
+LOOKBACK = 20  # runs looked through for the last success (the history's run list)
+CACHE_BYTES = 64 << 20  # green logs remembered, as the memory their digests take
+_ENTRY = 200  # bytes an entry costs besides its digests
+_DIGEST = 48  # bytes a digest costs in a frozenset (the bytes object and its slot)
+
+RunList = Callable[[Execution], Awaitable[list[Run] | None]]
 
 
 class LastSuccess:
-    def __init__(self, pipelines: PipelineApi, reader: StepLogReader, *, timeout: float) -> None:
+    def __init__(
+        self,
+        pipelines: PipelineApi,
+        reader: StepLogReader,
+        *,
+        timeout: float,
+        runs: RunList | None = None,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
         self._pipelines = pipelines
         self._log_reader = reader
         self._timeout = timeout
+        self._runs = runs
+        self._cache_bytes = cache_bytes
+        self._held = 0
         self._flights: SingleFlight[GreenLog | None] = SingleFlight()
         self._cache: OrderedDict[tuple[str, ...], GreenLog | None] = OrderedDict()
 
@@ -50,9 +68,12 @@ class LastSuccess:
 
     async def _of(self, execution: Execution, node: Node) -> GreenLog | None:
         async with asyncio.timeout(self._timeout):
-            runs = await self._pipelines.runs(
-                execution.scope, execution.pipeline_identifier, size=LOOKBACK
-            )
+            if self._runs is not None:
+                runs = await self._runs(execution) or []
+            else:
+                runs = await self._pipelines.runs(
+                    execution.scope, execution.pipeline_identifier, size=LOOKBACK
+                )
             green = next(
                 (
                     r
@@ -70,9 +91,12 @@ class LastSuccess:
                 self._cache.move_to_end(key)
                 return self._cache[key]
             found = await self._flights.run(key, lambda: self._read(execution, node, green))
-        self._cache[key] = found
-        while len(self._cache) > CACHED:
-            self._cache.popitem(last=False)
+        if key not in self._cache:
+            self._cache[key] = found
+            self._held += _size(found)
+            while self._held > self._cache_bytes and self._cache:
+                _key, dropped = self._cache.popitem(last=False)
+                self._held -= _size(dropped)
         return found
 
     async def _read(self, execution: Execution, node: Node, green: Run) -> GreenLog | None:
@@ -85,6 +109,10 @@ class LastSuccess:
         if shapes is None or shapes.lines == 0:
             return None
         return GreenLog(green.run_sequence, shapes.shapes)
+
+
+def _size(green: GreenLog | None) -> int:
+    return _ENTRY + (len(green.shapes) * _DIGEST if green is not None else 0)
 
 
 __all__ = ["LastSuccess"]

@@ -37,6 +37,7 @@ from bot.harness.logs import LogExporter
 from bot.harness.urls import execution_ui_url
 from bot.redaction import Redactor
 from bot.service.failures import Failures, MayRead
+from bot.service.last_success import RunList
 from bot.service.link_cache import LinkCache
 from bot.service.problems import problem_of
 from bot.service.resolver import Resolver
@@ -71,6 +72,7 @@ class LogsService:
         excerpts: ExcerptOptions | None = None,
         on_export: Callable[[str, float], None] | None = None,
         links: LinkCache | None = None,
+        runs: RunList | None = None,
     ) -> None:
         self._exporter = exporter
         self._clock = clock
@@ -92,6 +94,7 @@ class LogsService:
             log_reader=log_reader,
             excerpts=excerpts or ExcerptOptions(),
             clean=self._clean,
+            runs=runs,
         )
 
     # -- resolution, as the resolver does it ----------------------------------
