@@ -169,6 +169,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.harness.streaming import StreamOpener
     from bot.redaction import Redactor
     from bot.service import StepLogReader
+    from bot.service.exports import Exports
 
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(timeout=60) as http:
@@ -180,7 +181,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
             retry=RetryPolicy(),
             clock=Clock(),
         )
-        exporter = LogExporter(client, timeout=60)
+        exporter = Exports(LogExporter(client, timeout=60), None, None)
         reader = StepLogReader(
             client, StreamOpener(), exporter, Redactor([API_KEY]), harness_origins=(base,)
         )

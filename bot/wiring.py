@@ -36,10 +36,12 @@ from bot.service import (
     Subscriptions,
 )
 from bot.service.access import Access, Policy
+from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
 from bot.service.retries import Retries
 from bot.service.workers import Workers
+from bot.sharedflight import SharedFlight
 from bot.slack.actions import ActionHandler
 from bot.slack.commands import CommandHandler
 from bot.slack.directory import SlackDirectory
@@ -65,8 +67,10 @@ class HarnessSide:
     redactor: Redactor
     default_scope: Scope
     histories: RunHistories
+    shared: SharedFlight
 
     async def close(self) -> None:
+        await self.shared.close()  # its claims are let go while the store is still open
         await self.http.aclose()
         await self.downloads.close()
 
@@ -105,7 +109,9 @@ def harness_side(
         ),
     )
     metrics.harness_budget_left.set_function(lambda: client.budget.left)
-    pipelines = PipelineApi(client, store)
+    # Replicas sharing a store make each call once between them.
+    shared = SharedFlight(store, clock)
+    pipelines = PipelineApi(client, shared)
     default_scope = Scope(settings.harness_default_org, settings.harness_default_project)
     exporter = LogExporter(
         client,
@@ -113,10 +119,11 @@ def harness_side(
         first_poll=settings.harness_export_poll_interval,
     )
     redactor = Redactor(settings.secrets())
+    exports = Exports(exporter, LinkCache(store, clock) if store is not None else None, shared)
     reader = StepLogReader(
         client,
         streams,
-        exporter,
+        exports,
         redactor,
         harness_origins=settings.download_origins,
         limits=ReadLimits(
@@ -126,10 +133,10 @@ def harness_side(
         ),
     )
     # One run list per pipeline serves alerts' history and the last-success comparison.
-    histories = RunHistories(pipelines, clock)
+    histories = RunHistories(pipelines, clock, shared=shared)
     service = LogsService(
         pipelines,
-        exporter,
+        exports,
         account=settings.harness_account_id,
         default_scope=default_scope,
         ui_hosts=settings.ui_hosts,
@@ -146,11 +153,19 @@ def harness_side(
             compare_last_success=settings.excerpt_compare_last_success,
         ),
         on_export=metrics.observe_export,
-        links=LinkCache(store, clock) if store is not None else None,
         runs=histories.runs_of,
+        shared=shared,
     )
     return HarnessSide(
-        http, downloads, pipelines, RetryApi(client), service, redactor, default_scope, histories
+        http,
+        downloads,
+        pipelines,
+        RetryApi(client),
+        service,
+        redactor,
+        default_scope,
+        histories,
+        shared,
     )
 
 

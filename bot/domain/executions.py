@@ -105,6 +105,11 @@ class Node:
     def failed(self) -> bool:
         return normalise_status(self.status) in FAILED_STATUSES
 
+    @property
+    def finished(self) -> bool:
+        """Nothing more will be logged under it."""
+        return normalise_status(self.status) in FINISHED_STATUSES
+
 
 @dataclass(frozen=True)
 class ChildRun:

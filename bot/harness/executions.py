@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.domain import ChildRun, Execution, Node, Origin, Person, PipelineRef, Run, Scope
-from bot.domain.kept import KeptValues
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import EXECUTION_V2, EXECUTIONS_SUMMARY, PIPELINES_LIST
 from bot.harness.errors import HarnessBadResponseError, HarnessRequestError
@@ -23,7 +22,7 @@ from bot.harness.models import (
     PipelineListItem,
     ms_to_datetime,
 )
-from bot.singleflight import SingleFlight
+from bot.sharedflight import SharedFlight
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +43,12 @@ def unwrap(payload: Any, model: type[M], endpoint: str) -> M:
 
 
 class PipelineApi:
-    def __init__(self, client: HarnessClient, kept: KeptValues | None = None) -> None:
+    def __init__(self, client: HarnessClient, shared: SharedFlight | None = None) -> None:
         self._client = client
-        # A finished run's answer no longer changes: every channel's alert, each of its
-        # fill-ins and every replica read it once (the store keeps it a few minutes).
-        self._kept = kept
-        self._reads: SingleFlight[Execution] = SingleFlight()
+        # A run is read once however many ask at the same time, across replicas too
+        # (every channel's alert and each of its fill-ins); a finished run's answer no
+        # longer changes, so it is kept a few minutes for whoever asks next.
+        self._shared = shared or SharedFlight()
 
     def _scope_params(self, scope: Scope) -> dict[str, str | int]:
         return {"orgIdentifier": scope.org, "projectIdentifier": scope.project}
@@ -119,41 +118,25 @@ class PipelineApi:
 
     async def execution(self, scope: Scope, plan_execution_id: str) -> Execution:
         key = f"execution:{self._client.account_id}:{scope}:{plan_execution_id}"
-        # Asked at once by several (channels, fill-ins, people): one read answers all.
-        return await self._reads.run(key, lambda: self._execution(key, scope, plan_execution_id))
 
-    async def _execution(self, key: str, scope: Scope, plan_execution_id: str) -> Execution:
-        payload = await self._kept_answer(key)
-        fresh = payload is None
-        if payload is None:
+        async def read() -> tuple[str, float]:
             payload = await self._client.request_json(
                 EXECUTION_V2,
                 path={"id": plan_execution_id},
                 params={**self._scope_params(scope), "renderFullBottomGraph": "true"},
             )
+            execution = self._execution(payload, scope)  # a bad answer is not passed on
+            return json.dumps(payload), FINISHED_KEPT if execution.finished else 0.0
+
+        try:
+            payload = json.loads(await self._shared.run(key, read))
+        except ValueError:
+            raise HarnessBadResponseError("executions.v2 answered in an unexpected shape") from None
+        return self._execution(payload, scope)
+
+    def _execution(self, payload: Any, scope: Scope) -> Execution:
         detail = unwrap(payload, ExecutionDetail, "executions.v2")
-        execution = to_execution(detail, self._client.account_id, scope)
-        if fresh and execution.finished:
-            await self._keep(key, payload)
-        return execution
-
-    async def _kept_answer(self, key: str) -> Any:
-        if self._kept is None:
-            return None
-        try:
-            raw = await self._kept.get_value(key)
-            return json.loads(raw) if raw else None
-        except Exception as exc:  # a cache: without it, Harness is asked
-            log.warning("kept Harness answers unavailable: %r", exc)
-            return None
-
-    async def _keep(self, key: str, payload: Any) -> None:
-        if self._kept is None:
-            return
-        try:
-            await self._kept.put_value(key, json.dumps(payload), FINISHED_KEPT)
-        except Exception as exc:
-            log.warning("kept Harness answers unavailable: %r", exc)
+        return to_execution(detail, self._client.account_id, scope)
 
     async def child_execution(self, parent: Execution, stage_layout_key: str) -> Execution | None:
         """The run of the pipeline that a Pipeline stage chained to, with its whole graph.

@@ -1,13 +1,18 @@
 """Log Service export: ask for a prefix's logs.zip and poll until it is ready.
 
 The export is asynchronous: the same POST is repeated until `status` is
-`success`. Polling starts fast (most exports of a step finish in a second or
-two) and backs off to a ceiling so a long export does not hammer Harness.
+`success`. Every poll is a call against the key's 1,000 a minute, and the log
+service says nothing of how long a job will take (no Retry-After; its statuses
+are queued, in_progress, success, error), so the first poll waits as long as
+exports have lately been taking (`ExportPace`), and later polls back off to a
+ceiling: an export that takes its usual time costs two calls, its start and
+the poll that finds it done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,11 +37,36 @@ def poll_delays(first: float = 0.25, factor: float = 2.0, ceiling: float = 5.0) 
         delay = min(ceiling, delay * factor)
 
 
+class ExportPace:
+    """How long the log service has lately taken to make an export, learnt from the
+    exports it made: the wait before the first poll.
+
+    An export found ready at the first poll may have been ready sooner, so the
+    estimate shrinks a little each time; one that was not ready sets it to how long
+    it took (at most). It settles just above the service's usual time, so most
+    exports cost two calls and now and then one costs three.
+    """
+
+    SHRINK = 0.85
+    CEILING = 10.0
+
+    def __init__(self, first: float) -> None:
+        self.floor = first
+        self.expected = first
+
+    def ready(self, waited: float, polls: int) -> None:
+        if polls <= 2:  # the start, then the first poll found it done
+            self.expected = max(self.floor, self.expected * self.SHRINK)
+        else:
+            self.expected = min(self.CEILING, max(self.floor, waited))
+
+
 class LogExporter:
     def __init__(self, client: HarnessClient, *, timeout: float, first_poll: float = 0.25) -> None:
         self._client = client
         self._timeout = timeout
         self._first_poll = first_poll
+        self.pace = ExportPace(first_poll)
         self._flights: SingleFlight[LogsLink] = SingleFlight()
 
     async def export(self, prefix: str) -> LogsLink:
@@ -49,20 +79,27 @@ class LogExporter:
     async def _export(self, prefix: str) -> LogsLink:
         clock = self._client.clock
         started = clock.monotonic()
-        delays = poll_delays(self._first_poll)
+        expected = self.pace.expected
+        delays = itertools.chain([expected], poll_delays(max(self._first_poll, expected / 2)))
+        polls = 0
         while True:
             answer = await self._request(prefix)
+            polls += 1
             status = (answer.status or "").strip().lower()
+            waited = clock.monotonic() - started
             if status == "success":
                 if not answer.link:
                     raise HarnessBadResponseError("the export succeeded without a link")
+                if polls > 1:  # one answered at once says nothing of how long exports take
+                    self.pace.ready(waited, polls)
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
-            waited = clock.monotonic() - started
             delay = next(delays)
             if waited + delay > self._timeout:
-                raise ExportTimeoutError(waited)
+                if waited + self._first_poll > self._timeout:
+                    raise ExportTimeoutError(waited)
+                delay = self._timeout - waited  # one last look at the deadline
             await asyncio.sleep(delay)
 
     async def _request(self, prefix: str) -> ExportAnswer:

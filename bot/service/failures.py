@@ -3,17 +3,22 @@
 Failed stages and steps are listed in the order they happened, following a failed
 Pipeline stage into the run it chained to; the first few steps get an excerpt of
 their log (compared with the last success when that is on), read once however
-many people ask at the same time.
+many people ask at the same time, and however many replicas fill in posts about
+the same failure (the excerpt travels through the store).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+
+from pydantic import TypeAdapter, ValidationError
 
 from bot.domain import (
     ExcerptUnavailable,
@@ -34,12 +39,18 @@ from bot.service.last_success import LastSuccess, RunList
 from bot.service.problems import problem_of
 from bot.service.steplogs import StepLogReader
 from bot.service.targets import ExcerptOptions
-from bot.singleflight import SingleFlight
+from bot.sharedflight import SharedFlight
 
 log = logging.getLogger(__name__)
 
 MAX_EXCERPTS = 3
 KEPT_EXCERPTS = 128  # finished steps' excerpts kept in memory, most recent first
+# Seconds a finished step's excerpt is kept in the store for other replicas: enough
+# for every channel's post about a failure, short enough that an upgrade's redaction
+# soon applies to every excerpt shown.
+SHARED_EXCERPT = 600.0
+_EXCERPT = TypeAdapter(Excerpt)
+_UNAVAILABLE = TypeAdapter(ExcerptUnavailable)
 
 _Key = tuple[str, str, ExcerptSettings]
 # Whether the asker may see an org/project (the access gate's answer, for one channel).
@@ -63,12 +74,13 @@ class Failures:
         excerpts: ExcerptOptions,
         clean: Callable[[str], str],
         runs: RunList | None = None,
+        shared: SharedFlight | None = None,
     ) -> None:
         self._pipelines = pipelines
         self._log_reader = log_reader
         self._excerpts = excerpts
         self._clean_text = clean
-        self._excerpt_flights: SingleFlight[Excerpt | ExcerptUnavailable] = SingleFlight()
+        self._shared = shared or SharedFlight()
         self._kept: OrderedDict[_Key, Excerpt] = OrderedDict()
         self._last_success = (
             LastSuccess(pipelines, log_reader, timeout=excerpts.compare_timeout, runs=runs)
@@ -173,16 +185,28 @@ class Failures:
         if kept is not None:
             self._kept.move_to_end(key)
             return replace(failure, excerpt=kept)
-        # Several people asking about one failure at once share one read of its log.
-        read_log = await self._excerpt_flights.run(
-            key, lambda: self._read_and_keep(key, execution, node, wanted)
-        )
+        # Several people (and replicas) asking about one failure at once share one read.
+        read_log = await self._shared_read(execution, node, wanted)
         return replace(failure, excerpt=read_log)
 
-    async def _read_and_keep(
-        self, key: _Key, execution: Execution, node: Node, settings: ExcerptSettings
+    async def _shared_read(
+        self, execution: Execution, node: Node, settings: ExcerptSettings
     ) -> Excerpt | ExcerptUnavailable:
-        excerpt = await self._read_excerpt(execution, node, settings)
+        digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+        name = f"excerpt:{execution.plan_execution_id}:{node.uuid}:{digest}"
+
+        async def read() -> tuple[str, float]:
+            found = await self._read_excerpt(execution, node, settings)
+            if isinstance(found, Excerpt):
+                keep = SHARED_EXCERPT if execution.finished else 0.0
+                return '{"excerpt":' + _EXCERPT.dump_json(found).decode() + "}", keep
+            return '{"unavailable":' + _UNAVAILABLE.dump_json(found).decode() + "}", 0.0
+
+        excerpt = _decoded(await self._shared.run(name, read))
+        if excerpt is None:
+            log.warning("a shared excerpt that cannot be read was ignored")
+            excerpt = await self._read_excerpt(execution, node, settings)
+        key = (execution.plan_execution_id, node.uuid, settings)
         # A finished run's log no longer changes: its excerpt serves whoever asks next.
         if execution.finished and isinstance(excerpt, Excerpt):
             self._kept[key] = excerpt
@@ -238,6 +262,18 @@ class Failures:
 
     def _clean(self, text: str | None) -> str | None:
         return self._clean_text(text) if text else text
+
+
+def _decoded(raw: str) -> Excerpt | ExcerptUnavailable | None:
+    """An excerpt (or why there is none) as another process kept it; None when it is
+    not one (the store is anyone's who can reach it)."""
+    try:
+        data = json.loads(raw)
+        if "excerpt" in data:
+            return _EXCERPT.validate_python(data["excerpt"])
+        return _UNAVAILABLE.validate_python(data["unavailable"])
+    except (ValueError, TypeError, KeyError, ValidationError):
+        return None
 
 
 def failed_nodes(execution: Execution, log_scope: LogScope) -> list[Node]:

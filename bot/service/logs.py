@@ -33,12 +33,11 @@ from bot.excerpt import ExcerptSettings, clean_message
 from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
-from bot.harness.logs import LogExporter
 from bot.harness.urls import execution_ui_url
 from bot.redaction import Redactor
+from bot.service.exports import Exports
 from bot.service.failures import Failures, MayRead
 from bot.service.last_success import RunList
-from bot.service.link_cache import LinkCache
 from bot.service.problems import problem_of
 from bot.service.resolver import Resolver
 from bot.service.steplogs import StepLogReader
@@ -50,7 +49,7 @@ from bot.service.targets import (
     Resolved,
     Target,
 )
-from bot.singleflight import SingleFlight
+from bot.sharedflight import SharedFlight
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class LogsService:
     def __init__(
         self,
         pipelines: PipelineApi,
-        exporter: LogExporter,
+        exports: Exports,
         *,
         account: str,
         default_scope: Scope,
@@ -71,13 +70,11 @@ class LogsService:
         redactor: Redactor | None = None,
         excerpts: ExcerptOptions | None = None,
         on_export: Callable[[str, float], None] | None = None,
-        links: LinkCache | None = None,
         runs: RunList | None = None,
+        shared: SharedFlight | None = None,
     ) -> None:
-        self._exporter = exporter
+        self._exports = exports
         self._clock = clock
-        self._links = links
-        self._kept_exports: SingleFlight[LogsLink | ExportProblem] = SingleFlight()
         self._clean = partial(clean_message, redactor=redactor or Redactor())
         self._ui_base_url = ui_base_url
         self._download_origins = download_origins
@@ -95,6 +92,7 @@ class LogsService:
             excerpts=excerpts or ExcerptOptions(),
             clean=self._clean,
             runs=runs,
+            shared=shared,
         )
 
     # -- resolution, as the resolver does it ----------------------------------
@@ -221,20 +219,15 @@ class LogsService:
         self, prefix: str, *, finished: bool, fresh: bool = False
     ) -> LogsLink | ExportProblem:
         started = self._clock.monotonic()
-        if finished and not fresh and self._links is not None:
-            cached = await self._links.get(prefix)
+        if finished and not fresh:
+            kept = await self._exports.kept(prefix)
             # The store is anyone's who can reach it: a kept link is checked as a new one.
-            if cached is not None and self._safe(cached, prefix, "kept"):
+            if kept is not None and self._safe(kept, prefix, "kept"):
                 self._report_export("cached", started)
-                return cached
-        if finished and self._links is not None:
-            # Export and keep in one flight: whoever comes in between finds one or the other.
-            return await self._kept_exports.run(prefix, lambda: self._export(prefix, started, True))
-        return await self._export(prefix, started, False)
-
-    async def _export(self, prefix: str, started: float, keep: bool) -> LogsLink | ExportProblem:
+                return kept
         try:
-            link = await self._exporter.export(prefix)
+            # One export however many ask (here or on other replicas); kept when final.
+            link = await self._exports.export(prefix, final=finished, fresh=True)
         except HarnessError as exc:
             problem = problem_of(exc)
             problem = replace(problem, detail=self._clean(problem.detail) if problem.detail else "")
@@ -245,8 +238,6 @@ class LogsService:
             self._report_export(Reason.UNSAFE_LINK, started)
             return ExportProblem(Reason.UNSAFE_LINK, urlsplit(link.url).hostname or "?")
         self._report_export("success", started)
-        if keep and self._links is not None:
-            await self._links.put(prefix, link)
         return link
 
     def _safe(self, link: LogsLink, prefix: str, how: str) -> bool:

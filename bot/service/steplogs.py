@@ -3,7 +3,9 @@ Harness supplies the bytes, bot/excerpt the scanning).
 
 The step's own NDJSON blob is tried first (one request, no export to wait
 for); when the step logs per command unit there is no blob at its key, and
-the export zip of the step's prefix is read instead. Either way bytes flow
+the export zip of the step's prefix is read instead. Which steps log per unit
+is remembered (by pipeline and step), so the next run's same step goes straight
+to the export without spending a call on the blob it does not have. Either way bytes flow
 from the socket through decompression and the scanner without ever being held
 whole. Decompression and scanning run in a worker thread so that a 1 GB log
 does not keep the event loop busy; the socket is still read on the loop.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
@@ -32,12 +35,14 @@ from bot.harness.client import HarnessClient
 from bot.harness.downloads import open_download
 from bot.harness.endpoints import LOGS_BLOB
 from bot.harness.errors import HarnessNotFoundError, NoLogsError
-from bot.harness.logs import LogExporter
 from bot.harness.prefixes import node_prefix
 from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
 from bot.redaction import Redactor
+from bot.service.exports import Exports
 
 T = TypeVar("T")
+
+UNIT_STEPS = 4096  # steps remembered as logging per command unit
 
 
 class StepLogReader:
@@ -45,7 +50,7 @@ class StepLogReader:
         self,
         client: HarnessClient,
         streams: StreamOpener,
-        exporter: LogExporter,
+        exports: Exports,
         redactor: Redactor,
         *,
         harness_origins: tuple[str, ...],
@@ -54,12 +59,13 @@ class StepLogReader:
     ) -> None:
         self._client = client
         self._streams = streams
-        self._exporter = exporter
+        self._exports = exports
         self._redactor = redactor
         self._harness_origins = harness_origins
         self._limits = limits or ReadLimits()
         # Each read holds a worker thread while it streams; keep the pool free for others.
         self._slots = asyncio.Semaphore(concurrency)
+        self._per_unit: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
     async def excerpt(
         self,
@@ -81,7 +87,7 @@ class StepLogReader:
             def scan(chunks: Iterator[bytes], budget: ReadBudget) -> ExcerptCollector:
                 return collect_stream(chunks, self._redactor, settings, budget)
 
-            collector = await self._read(node_prefix(execution, node), scan)
+            collector = await self._read(execution, node, scan)
             compared = await pending if pending is not None else None
         finally:
             if pending is not None and not pending.done():
@@ -100,20 +106,31 @@ class StepLogReader:
 
     async def shapes(self, execution: Execution, node: Node) -> LogShapes | None:
         """Shapes of the failure-like lines of a step's log (for comparing with a red run)."""
-        return await self._read(node_prefix(execution, node), line_shapes)
+        return await self._read(execution, node, line_shapes)
 
-    async def _read(self, key: str, scan: Callable[[Iterator[bytes], ReadBudget], T]) -> T | None:
+    async def _read(
+        self, execution: Execution, node: Node, scan: Callable[[Iterator[bytes], ReadBudget], T]
+    ) -> T | None:
+        key = node_prefix(execution, node)
+        step = (str(execution.scope), execution.pipeline_identifier, node.fqn)
         async with self._slots:
-            try:
-                async with self._client.stream(LOGS_BLOB, params={"key": key}) as response:
-                    found = await self._scan(response, scan)
-                if not _nothing(found):
-                    return found
-            except (HarnessNotFoundError, NoLogsError):
-                pass
+            if step in self._per_unit:
+                self._per_unit.move_to_end(step)
+            else:
+                try:
+                    async with self._client.stream(LOGS_BLOB, params={"key": key}) as response:
+                        found = await self._scan(response, scan)
+                    if not _nothing(found):
+                        return found
+                except (HarnessNotFoundError, NoLogsError):
+                    pass
+                self._per_unit[step] = None
+                while len(self._per_unit) > UNIT_STEPS:
+                    self._per_unit.popitem(last=False)
             # No blob at the step's key: it logged per command unit; read the export zip.
             try:
-                link = await self._exporter.export(key)
+                # A step's log no longer changes once it ended: its link is kept.
+                link = await self._exports.export(key, final=execution.finished or node.finished)
             except NoLogsError:
                 return None
             async with open_download(self._streams, link.url, self._harness_origins) as response:

@@ -86,6 +86,9 @@ class Store(WorkQueue, Protocol):
 
     async def release(self, key: str) -> None: ...
 
+    async def renew(self, key: str, ttl_seconds: float) -> None:
+        """A claim held a further `ttl_seconds` from now (its holder is still at work)."""
+
     def window(self, name: str) -> SlidingWindow:
         """A sliding window of calls shared by every process using this store."""
 

@@ -252,6 +252,9 @@ class RedisStore:
     async def release(self, key: str) -> None:
         await self._redis.delete(f"hl:claim:{key}")
 
+    async def renew(self, key: str, ttl_seconds: float) -> None:
+        await self._redis.set(f"hl:claim:{key}", "1", xx=True, px=max(1, int(ttl_seconds * 1000)))
+
     # -- the work queue -------------------------------------------------------
 
     async def enqueue(self, work: Work) -> bool:

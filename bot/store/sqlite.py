@@ -273,6 +273,11 @@ class SqliteStore:
     async def release(self, key: str) -> None:
         await self._db.execute("DELETE FROM claims WHERE key=?", (key,))
 
+    async def renew(self, key: str, ttl_seconds: float) -> None:
+        await self._db.execute(
+            "UPDATE claims SET expires_at=? WHERE key=?", (self._clock.time() + ttl_seconds, key)
+        )
+
     # -- the work queue -------------------------------------------------------
 
     async def enqueue(self, work: Work) -> bool:

@@ -23,6 +23,7 @@ PARTS: dict[str, str] = {
     "bot.logging_setup": "util",
     "bot.metrics": "util",
     "bot.singleflight": "util",
+    "bot.sharedflight": "util",
     "bot.suggest": "util",
     "bot.tls": "util",
     "bot.excerpt": "excerpt",

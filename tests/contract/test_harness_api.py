@@ -34,6 +34,7 @@ from bot.harness.retries import RetryApi
 from bot.harness.streaming import StreamOpener
 from bot.redaction import Redactor
 from bot.service import StepLogReader
+from bot.service.exports import Exports
 from emulators.harness import HarnessEmulator
 from emulators.harness.server import Recorded
 
@@ -259,7 +260,7 @@ async def test_log_blob(harness: HarnessEmulator, harness_client: HarnessClient)
     # (store.go HandleDownload).
     failed = await execution(harness_client, harness, "integration")
     step = next(n for n in failed.steps() if n.identifier == "e2e")
-    exporter = LogExporter(harness_client, timeout=10, first_poll=0.005)
+    exporter = Exports(LogExporter(harness_client, timeout=10, first_poll=0.005), None, None)
     reader = StepLogReader(
         harness_client, StreamOpener(), exporter, Redactor(), harness_origins=(harness.base_url,)
     )
