@@ -24,7 +24,7 @@ from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
 from bot.excerpt.text import clean_text, digest, output_of, parse_line, shape
-from bot.redaction import Carry, Redactor
+from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
 
@@ -212,7 +212,7 @@ class ExcerptCollector:
         self, summary: FileSummary, raw_lines: Iterable[tuple[int, bytes]], base: int
     ) -> list[tuple[int, int, ExcerptLine]]:
         out: list[tuple[int, int, ExcerptLine]] = []
-        carry = Carry.NONE
+        carry: Carry = NOTHING
         previous = -1
         for number, raw in raw_lines:
             level, text, _ = parse_line(raw)
@@ -220,9 +220,9 @@ class ExcerptCollector:
             if len(parts) > 1 and parts[-1] == "":
                 parts.pop()
             if _inside(summary.key_ranges, number):
-                carry = Carry.KEY_BLOCK
-            elif number != previous + 1 and carry is not Carry.KEY_BLOCK:
-                carry = Carry.NONE
+                carry = carry if carry.in_key_block else KEY_BLOCK
+            elif number != previous + 1 and not carry.in_key_block:
+                carry = NOTHING
             previous = number
             for part, piece in enumerate(parts or [""]):
                 cleaned = clean_text(piece, 10_000)
