@@ -486,7 +486,43 @@ FORMS: tuple[Form, ...] = (
         ("plum", "orchard", tok("rb", 6)),
         "config.api_token => ",
     ),
-    # -- a value on the line after its name ----------------------------------------------
+    # -- a value on the line after a prompt ---------------------------------------------
+    form(
+        "Enter password: prompt just outside the kept lines",
+        [
+            "Enter password:",
+            "PromptPw" + tok("pp", 10),
+            "connecting to db.acme.test:5432",
+            "retrying in 2s",
+            "retrying in 4s",
+        ],
+        "PromptPw" + tok("pp", 10),
+        "[REDACTED:secret]",
+    ),
+    form(
+        "git's Password for 'url': prompt outside the kept lines",
+        [
+            "Password for 'https://ci@git.acme.test':",
+            "GitPromptPw" + tok("gp", 10),
+            "remote: Invalid username or password.",
+            "fatal: could not read from remote repository",
+            "retrying fetch",
+        ],
+        "GitPromptPw" + tok("gp", 10),
+        "[REDACTED:secret]",
+    ),
+    form(
+        "Enter passphrase for key prompt outside the kept lines",
+        [
+            "Enter passphrase for key '/root/.ssh/id_ed25519':",
+            "Passphrase" + tok("pf", 10),
+            "debug1: trying next key",
+            "debug1: no more keys",
+            "debug1: giving up",
+        ],
+        "Passphrase" + tok("pf", 10),
+        "[REDACTED:secret]",
+    ),
     form(
         "a name on one line, the value on the next (known before)",
         ["  DB_PASSWORD:", "    NextLine" + tok("nl", 10)],
