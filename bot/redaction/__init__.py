@@ -8,6 +8,14 @@ are the stages, `patterns` what they share.
 from __future__ import annotations
 
 from bot.redaction.patterns import mark
-from bot.redaction.redactor import KEY_BLOCK, NOTHING, VALUE_NEXT, Carry, Open, Redactor
+from bot.redaction.redactor import (
+    KEY_BLOCK,
+    NOTHING,
+    VALUE_NEXT,
+    Carry,
+    Open,
+    Redactor,
+    warm_up,
+)
 
-__all__ = ["KEY_BLOCK", "NOTHING", "VALUE_NEXT", "Carry", "Open", "Redactor", "mark"]
+__all__ = ["KEY_BLOCK", "NOTHING", "VALUE_NEXT", "Carry", "Open", "Redactor", "mark", "warm_up"]

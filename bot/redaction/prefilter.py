@@ -49,6 +49,10 @@ class Prefilter:
             self._local.scratch = scratch
         return self._database, scratch
 
+    @property
+    def expressions(self) -> tuple[re.Pattern[str], ...]:
+        return self._expressions
+
     def warm_up(self) -> None:
         """Compile (or load) the database now rather than on the first line."""
         self._scratch()
