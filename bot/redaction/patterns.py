@@ -44,8 +44,19 @@ def hide(text: str, patterns: Iterable[Pattern], possible: Container[re.Pattern[
     return text
 
 
+# Some catalogue expressions take the delimiters around a token into their match.
+_DELIMITERS = " \t\"'=:"
+
+
 def _hide_whole(match: re.Match[str], kind: str) -> str:
-    return match.group(0) if _ALREADY.fullmatch(match.group(0)) else mark(kind)
+    whole = match.group(0)
+    if _ALREADY.fullmatch(whole):
+        return whole
+    token = whole.strip(_DELIMITERS)
+    if not token:
+        return whole
+    start = whole.index(token)
+    return whole[:start] + mark(kind) + whole[start + len(token) :]
 
 
 def _hide_groups(match: re.Match[str], kind: str) -> str:

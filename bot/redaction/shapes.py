@@ -73,8 +73,8 @@ PATTERNS: tuple[Pattern, ...] = (
     pattern(
         "harness_token", r"\b(?:pat|sat)\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}"
     ),
-    pattern("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
     pattern("slack_token", r"\bxoxe\.xox[bp]-[A-Za-z0-9-]{10,}"),
+    pattern("slack_token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
     pattern("slack_token", r"\bxapp-\d-[A-Za-z0-9-]{10,}"),
     pattern("github_token", r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"),
     pattern("github_token", r"\bgithub_pat_[A-Za-z0-9_]{22,}"),

@@ -347,7 +347,10 @@ FORMS: tuple[Form, ...] = (
     ),
     *(
         form(
-            f"bare vendor token {name}", f"using credential {value} for upload", value, "for upload"
+            f"bare vendor token {name}",
+            f"using credential {value} for upload",
+            value,
+            "using credential [REDACTED:",
         )
         for name, value in (
             ("npm_", "npm_" + tok("npm2", 36)),
