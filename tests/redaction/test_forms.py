@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.excerpt import clean_message
 from bot.redaction import Redactor
 from tests.excerpt.logs import ci_log
 from tests.redaction.forms import FORMS, LOOKALIKES, Form
@@ -42,6 +43,15 @@ def test_no_form_of_secret_reaches_the_excerpt(tmp_path: Path, form: Form) -> No
         assert secret not in shown, f"{form.name}: {secret!r} leaked"
     assert form.shown in data["excerpt"], f"{form.name}: its line is not in the excerpt"
     assert FAILURE in data["excerpt"]
+
+
+@pytest.mark.parametrize("form", FORMS, ids=[f.name for f in FORMS])
+def test_no_form_of_secret_survives_in_a_message_from_harness(form: Form) -> None:
+    # A failure message or a webhook's errorMessage may quote the same lines.
+    cleaned = clean_message("\r\n".join(["Error: step failed:", *form.lines]), Redactor())
+    for secret in form.secret:
+        assert secret not in cleaned, f"{form.name}: {secret!r} leaked"
+    assert "[REDACTED:" in cleaned
 
 
 @pytest.mark.parametrize("line", LOOKALIKES)
