@@ -1,19 +1,20 @@
 """detect-secrets' maintained catalogue, run over the text of an excerpt.
 
-Three kinds of its plugins are used, each on the spans it finds (so only the
-secret is hidden, never the key name or the registry URL around it):
+Three kinds of its plugins are used, each on the spans it finds (where an
+expression marks the secret in a group, only that is hidden, not the key name or
+the registry URL around it):
 
 - the vendor detectors, each a regular expression for one token format (AWS,
   Slack, npm, Twilio, Discord, Artifactory, IBM, SoftLayer, Cloudant, …);
 - the keyword detector's quoted assignments (`password = "a b c"`, `"secret": "…"`,
-  `token => '…'`), where the value may hold spaces;
+  `api_key => '…'`), where the value may hold spaces;
 - the high-entropy detector for quoted base64-like strings (more than 4.5 bits per
   character: random keys, not words).
 
 Left out on purpose, as they would hide what people need in an incident: the hex
 entropy detector (commit SHAs and digests are random hex), the public-IP detector,
-and the private-key detector (key blocks are handled line by line, whole, in
-`lines`). Findings of the keyword and entropy detectors go through detect-secrets'
+and the private-key detector (key blocks are hidden line by line, whole, by the
+redactor). Findings of the keyword and entropy detectors go through detect-secrets'
 own false-positive filters (sequential strings, UUIDs, `*_id` values, templates,
 `$VARIABLES`, values without a letter), and through ours: paths and UUID-bearing
 strings are not keys.
