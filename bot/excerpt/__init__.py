@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot import redaction
+from bot.excerpt import rules
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import (
     FULL_CHARS,
@@ -23,7 +25,7 @@ from bot.excerpt.model import (
     Piece,
     fit_lines,
 )
-from bot.excerpt.rules import Kind, warm_up
+from bot.excerpt.rules import Kind
 from bot.excerpt.scanner import FileSummary, LogScanner
 from bot.excerpt.sources import (
     LogShapes,
@@ -36,6 +38,13 @@ from bot.excerpt.sources import (
 )
 from bot.excerpt.text import clean_message
 from bot.redaction import Redactor
+
+
+def warm_up() -> None:
+    """Compile the rule set and the redaction's prefilter now (or load them from the
+    cache) rather than on the first log read."""
+    rules.warm_up()
+    redaction.warm_up()
 
 
 def excerpt_of(

@@ -4,6 +4,11 @@ Command units of a step arrive as separate files, in zip order rather than time
 order; they are numbered as one log in order of their first timestamp. Only what
 can still end up in the excerpt is kept, so 1,500 files cost no more than one.
 
+Redaction runs once over the kept lines in log order, after the blocks around each
+failure are merged: a key block or a prompt on one line hides what follows on the
+next even where they belong to different blocks, and the line just before a block
+(its lead, kept unshown) still counts.
+
 Ranking: each failure line starts from its score; the first clear failure (the
 root cause, usually) and the lines saying how the run ended (counts, exit
 codes) are lifted; lines of a family already represented count less each time
@@ -24,7 +29,7 @@ from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
 from bot.excerpt.text import clean_text, digest, output_of, parse_line, shape
-from bot.redaction import Carry, Redactor
+from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
 
@@ -118,13 +123,23 @@ class ExcerptCollector:
             offsets[order] = total
             total += size
         lines: dict[tuple[int, int], ExcerptLine] = {}
+        leads: dict[int, bytes] = {}  # the line before a kept stretch, by its number
+        keys: list[tuple[int, int]] = []  # private key blocks, by line number
 
         def put(number: int, part: int, line: ExcerptLine) -> None:
             found = lines.get((number, part))
             if found is None or found.priority < line.priority:
                 lines[(number, part)] = line
 
-        ranked: list[RankedAnchor] = []
+        def lead(base: int, found: tuple[int, bytes] | None) -> None:
+            if found is not None:
+                leads[base + found[0]] = found[1]
+
+        summaries = {id(k.summary): k for k in (*self._files, *self._tails)}
+        for kept in summaries.values():
+            base = offsets[kept.order]
+            keys.extend((base + b, base + e) for b, e in kept.summary.key_ranges)
+        owned: list[tuple[int, Anchor, float, list[tuple[int, int]]]] = []
         demoted = 0
         anchors = _merge_shapes(
             [
@@ -134,45 +149,50 @@ class ExcerptCollector:
             ]
         )
         priorities = self._priorities([a for _, _, a in anchors])
-        for (base, summary, anchor), priority in zip(anchors, priorities, strict=True):
+        for (base, _summary, anchor), priority in zip(anchors, priorities, strict=True):
             if self._seen_green(anchor):
                 demoted += 1
-            # The block is rendered as one sequence: a key block or a secret's name
-            # on one line must hide what follows on the next.
             block = [*anchor.before, (anchor.number, anchor.raw), *anchor.after]
-            own: list[str] = []
-            for number, part, line in self._render(summary, block, base):
+            lead(base, anchor.lead)
+            own: list[tuple[int, int]] = []
+            for number, part, line in self._render(block, base):
                 distance = abs(number - base - anchor.number)
                 if distance == 0:
-                    own.append(line.text)
+                    own.append((number, part))
                     put(number, part, _with(line, priority, anchor.similar))
                 else:
                     put(number, part, _with(line, max(1.0, priority * 0.45 - 4 * distance)))
             if own:
-                ranked.append(
-                    RankedAnchor(
-                        base + anchor.number,
-                        " ".join(own),
-                        anchor.rules,
-                        anchor.score,
-                        priority,
-                        self._seen_green(anchor),
-                    )
-                )
+                owned.append((base, anchor, priority, own))
         for kept in self._tails:
             base = offsets[kept.order]
             tail = kept.summary.tail
-            for number, part, line in self._render(kept.summary, tail, base):
+            lead(base, kept.summary.tail_lead)
+            for number, part, line in self._render(tail, base):
                 from_end = base + kept.summary.lines - number
                 put(number, part, _with(line, 40.0 - 5 * from_end if from_end < 3 else 12.0))
         for kept in sorted(self._files, key=lambda k: k.order)[:1]:
             first_step = min((n for n, _ in kept.summary.steps), default=None)
             for step in kept.summary.steps:
-                for number, part, line in self._render(kept.summary, [step], offsets[kept.order]):
+                for number, part, line in self._render([step], offsets[kept.order]):
                     put(number, part, _with(line, 30.0 if step[0] == first_step else 55.0))
+        shown = self._redact(lines, leads, keys)
+        ranked = [
+            RankedAnchor(
+                base + anchor.number,
+                " ".join(shown[key].text for key in own),
+                anchor.rules,
+                anchor.score,
+                priority,
+                self._seen_green(anchor),
+            )
+            for base, anchor, priority, own in owned
+        ]
         kind, headline = diagnose(ranked)
+        if headline is not None:
+            headline = self._redactor.redact(headline)
         return Excerpt(
-            lines=_fold(lines),
+            lines=_fold(shown),
             total_lines=total,
             error_lines=self._errors,
             files=len(self._sizes),
@@ -209,28 +229,50 @@ class ExcerptCollector:
         return result
 
     def _render(
-        self, summary: FileSummary, raw_lines: Iterable[tuple[int, bytes]], base: int
+        self, raw_lines: Iterable[tuple[int, bytes]], base: int
     ) -> list[tuple[int, int, ExcerptLine]]:
+        """Kept lines as text, not yet redacted (that needs their neighbours: `_redact`)."""
         out: list[tuple[int, int, ExcerptLine]] = []
-        carry = Carry.NONE
-        previous = -1
         for number, raw in raw_lines:
-            level, text, _ = parse_line(raw)
-            parts = text.split("\n")
-            if len(parts) > 1 and parts[-1] == "":
-                parts.pop()
-            if _inside(summary.key_ranges, number):
-                carry = Carry.KEY_BLOCK
-            elif number != previous + 1 and carry is not Carry.KEY_BLOCK:
-                carry = Carry.NONE
-            previous = number
-            for part, piece in enumerate(parts or [""]):
-                cleaned = clean_text(piece, 10_000)
-                redacted, carry = self._redactor.redact_line(cleaned, carry)
-                line = ExcerptLine(
-                    clean_text(redacted, self.settings.max_line_chars), level, number=base + number
-                )
-                out.append((base + number, part, line))
+            level, _, parts = _pieces(raw)
+            for part, piece in enumerate(parts):
+                out.append((base + number, part, ExcerptLine(piece, level, number=base + number)))
+        return out
+
+    def _redact(
+        self,
+        lines: dict[tuple[int, int], ExcerptLine],
+        leads: dict[int, bytes],
+        keys: list[tuple[int, int]],
+    ) -> dict[tuple[int, int], ExcerptLine]:
+        """Every kept line redacted, in log order, each with what the line before it
+        left open: the previous kept line, else the stretch's lead, and any key block
+        the line sits in."""
+        out: dict[tuple[int, int], ExcerptLine] = {}
+        carry: Carry = NOTHING
+        previous: tuple[int, int] | None = None
+        for (number, part), line in sorted(lines.items()):
+            follows = previous is not None and (
+                previous == (number, part - 1) or (part == 0 and previous[0] == number - 1)
+            )
+            if not follows:
+                carry = NOTHING
+                if part == 0 and number - 1 in leads:
+                    before = _pieces(leads[number - 1])[2][-1]
+                    start = KEY_BLOCK if _inside(keys, number - 1) else NOTHING
+                    carry = self._redactor.redact_line(before, start)[1]
+            if _inside(keys, number) and not carry.in_key_block:
+                carry = KEY_BLOCK
+            redacted, carry = self._redactor.redact_line(line.text, carry)
+            out[(number, part)] = ExcerptLine(
+                clean_text(redacted, self.settings.max_line_chars),
+                line.level,
+                line.repeat,
+                line.number,
+                line.priority,
+                line.similar,
+            )
+            previous = (number, part)
         return out
 
 
@@ -258,6 +300,15 @@ def _merge_shapes(
 def _family(anchor: Anchor) -> frozenset[int] | bytes:
     strong = frozenset(r for r in anchor.rules if rules.WEIGHTS[r] >= 6)
     return strong or anchor.key
+
+
+def _pieces(raw: bytes) -> tuple[str, str, list[str]]:
+    """(level, text, its lines cleaned) of one raw line: an NDJSON `out` may hold several."""
+    level, text, _ = parse_line(raw)
+    parts = text.split("\n")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    return level, text, [clean_text(piece, 10_000) for piece in parts or [""]]
 
 
 def _inside(ranges: list[tuple[int, int]], number: int) -> bool:

@@ -15,17 +15,14 @@ quote, `\\u001b` for ESC), and never span a newline (`[ \\t]`, not `\\s`).
 from __future__ import annotations
 
 import enum
-import hashlib
-import os
 import threading
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 from typing import cast
 
 import hyperscan
 
 from bot.domain.excerpt import Kind
+from bot.hsdb import compile_database
 
 
 class Role(enum.Enum):
@@ -485,45 +482,6 @@ _compile_lock = threading.Lock()
 _local = threading.local()
 
 
-def _compile(
-    expressions: list[bytes], flags: list[int], *, literal: bool = False
-) -> hyperscan.Database:
-    """Compile, or load the same database compiled before on this machine.
-
-    Compiling takes about half a second, which every `harness-logs-bot excerpt` would
-    pay; a serialised copy is kept in the user's cache directory under a name derived
-    from the patterns, the flags and the library version. Any trouble with the cache
-    (unwritable, stale, another CPU) just means compiling.
-    """
-    recipe = repr((expressions, flags, literal, metadata.version("hyperscan"))).encode()
-    path = _cache_dir() / f"rules-{hashlib.sha256(recipe).hexdigest()[:24]}.hsdb"
-    try:
-        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-    except (OSError, hyperscan.error):
-        pass
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(
-        expressions=expressions,
-        ids=list(range(len(expressions))),
-        elements=len(expressions),
-        flags=flags,
-        literal=literal,
-    )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(hyperscan.dumpb(db))
-        partial.replace(path)  # atomic: another process never reads half a file
-    except OSError:
-        pass
-    return db
-
-
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "harness-logs"
-
-
 def _databases() -> tuple[hyperscan.Database, hyperscan.Database]:
     """The trigger literals and the full rule set, compiled once per process."""
     global _database, _triggers
@@ -532,12 +490,12 @@ def _databases() -> tuple[hyperscan.Database, hyperscan.Database]:
             if _database is None or _triggers is None:
                 caseless = hyperscan.HS_FLAG_CASELESS
                 words = [w.encode() for w in TRIGGERS] + [w.encode() for w in CASED_TRIGGERS]
-                _triggers = _compile(
+                _triggers = compile_database(
                     words,
                     [caseless] * len(TRIGGERS) + [0] * len(CASED_TRIGGERS),
                     literal=True,
                 )
-                _database = _compile(
+                _database = compile_database(
                     [rule.pattern.encode() for rule in RULES],
                     [
                         hyperscan.HS_FLAG_MULTILINE | (caseless if rule.caseless else 0)

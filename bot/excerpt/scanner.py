@@ -7,7 +7,9 @@ set and scored. Lines scoring as failures ("anchors") are kept with a few
 lines of context in a bounded pool: the earliest (where the root cause
 usually is), the highest-scoring, and the latest (how the run ended). Lines of
 one shape (differing only in numbers) fold into the first.
-Parsing, ANSI stripping and redaction run later, on kept lines only.
+Parsing, ANSI stripping and redaction run later, on kept lines only; the line just
+before each kept stretch ("lead") is kept too, unshown, so that a prompt there
+(`Enter password:`) still hides the value that starts the stretch.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Anchor:
     after: RawLines = field(default_factory=list)
     similar: int = 0
     holders: int = 0
+    lead: tuple[int, bytes] | None = None  # the line before `before`, for redaction only
 
 
 @dataclass
@@ -60,6 +63,7 @@ class FileSummary:
     tail: RawLines
     steps: list[tuple[int, bytes]]  # which job ran, and which command before the first failure
     key_ranges: list[tuple[int, int]]
+    tail_lead: tuple[int, bytes] | None = None  # the line before the tail, for redaction only
 
 
 def _line_end(region: bytes, start: int) -> int:
@@ -245,6 +249,7 @@ class LogScanner:
         if existing is not None:
             existing.similar += 1
             return
+        before = self._before(region, number, start)
         anchor = Anchor(
             number=number,
             raw=raw,
@@ -252,7 +257,8 @@ class LogScanner:
             score=score,
             key=key,
             seq=self._seq,
-            before=self._before(region, number, start),
+            before=before[1:] if len(before) > self.settings.before else before,
+            lead=before[0] if len(before) > self.settings.before else None,
         )
         self._seq += 1
         anchor.after = self._after(region, number, end, self.settings.after)
@@ -263,17 +269,19 @@ class LogScanner:
             self._on_anchor(anchor)
 
     def _before(self, region: bytes, number: int, start: int) -> RawLines:
-        """Up to `before` lines ending where the line at `start` begins, older ones from
-        the look-back window when the region starts sooner."""
+        """Up to `before` + 1 lines (the context and its lead) ending where the line at
+        `start` begins, older ones from the look-back window when the region starts
+        sooner."""
         keep = self.settings.keep_bytes
+        wanted = self.settings.before + 1
         taken: RawLines = []
-        while len(taken) < self.settings.before and start > 0:
+        while len(taken) < wanted and start > 0:
             previous = region.rfind(b"\n", 0, start - 1) + 1
             taken.append(
                 (number - len(taken) - 1, region[previous : min(start - 1, previous + keep)])
             )
             start = previous
-        missing = self.settings.before - len(taken)
+        missing = wanted - len(taken)
         if missing > 0 and start == 0 and self._recent:
             older = list(self._recent)[-missing:]
             first = number - len(taken) - len(older)
@@ -327,7 +335,7 @@ class LogScanner:
             lines=self.lines,
             error_lines=self.error_lines,
             anchors=self._pool.members(),
-            tail=self._tail(),
+            tail=[],
             steps=[
                 s
                 for s in {self._first_step, self._step_at_failure or self._step}
@@ -335,11 +343,13 @@ class LogScanner:
             ],
             key_ranges=ranges,
         )
+        summary.tail, summary.tail_lead = self._tail()
         self._recent.clear()
         return summary
 
-    def _tail(self) -> RawLines:
-        """The last lines, reaching further back while a run of one repeated line goes on."""
+    def _tail(self) -> tuple[RawLines, tuple[int, bytes] | None]:
+        """The last lines, reaching further back while a run of one repeated line goes on,
+        and the line before them."""
         recent = list(self._recent)
         take = min(len(recent), self.settings.tail)
         if take:
@@ -354,7 +364,9 @@ class LogScanner:
                 break
             kept.append((self.lines - offset, line))
         kept.reverse()
-        return kept
+        lead_at = len(recent) - len(kept) - 1
+        lead = (self.lines - len(kept), recent[lead_at]) if kept and lead_at >= 0 else None
+        return kept, lead
 
 
 __all__ = ["THRESHOLD", "Anchor", "FileSummary", "LogScanner"]

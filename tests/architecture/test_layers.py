@@ -20,6 +20,7 @@ PARTS: dict[str, str] = {
     "bot.domain": "domain",
     "bot.clock": "util",
     "bot.config": "util",
+    "bot.hsdb": "util",
     "bot.logging_setup": "util",
     "bot.metrics": "util",
     "bot.singleflight": "util",

@@ -173,6 +173,41 @@ def test_secrets_are_redacted_before_anything_is_kept() -> None:
         assert "[REDACTED:pem]" in joined
 
 
+@pytest.mark.parametrize("size", [7, 1 << 16])
+def test_a_prompt_just_before_the_kept_lines_still_hides_the_value(size: int) -> None:
+    # The prompt is the fifth line before the failure: outside the four kept before it,
+    # and (in 7-byte chunks) in an earlier chunk than the failure.
+    entries = [
+        *[("info", f"step {i} done\n") for i in range(20)],
+        ("info", "Enter password:\n"),
+        ("info", "Hunter2Value99\n"),
+        *[("info", f"waiting {i}\n") for i in range(3)],
+        ("error", "Error: login failed\n"),
+        *[("info", f"cleanup {i}\n") for i in range(30)],
+    ]
+    lines = texts(excerpt_of(chunked(ndjson(entries), size), Redactor()))
+    assert "Enter password:" not in lines
+    assert "Hunter2Value99" not in "\n".join(lines)
+    assert lines[lines.index("Error: login failed") - 4] == "[REDACTED:secret]"
+
+
+def test_a_line_kept_by_two_blocks_is_redacted_once_in_log_order() -> None:
+    # The value is the last context line of one failure and the first of the next: it
+    # used to be shown as the second block saw it, without the prompt before it.
+    entries = [
+        *[("info", f"step {i} done\n") for i in range(20)],
+        ("info", "could not log in: failed\n"),
+        ("info", "Password:\n"),
+        ("info", "Hunter2Value99\n"),
+        *[("info", f"waiting {i}\n") for i in range(3)],
+        ("error", "Error: deploy failed with exit code 1\n"),
+        *[("info", f"cleanup {i}\n") for i in range(30)],
+    ]
+    lines = texts(excerpt_of([ndjson(entries)], Redactor()))
+    assert "Password:" in lines
+    assert "Hunter2Value99" not in "\n".join(lines)
+
+
 @pytest.mark.parametrize("body_lines", [30, 250, 5000])
 def test_a_key_body_of_any_length_is_hidden_even_where_the_context_starts_inside_it(
     body_lines: int,
