@@ -20,6 +20,7 @@ from bot.domain import Scope
 from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
 from bot.harness.budget import Budget
+from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
@@ -101,7 +102,9 @@ def harness_side(
         ),
         clock=clock,
         secrets=tuple(settings.secrets()),
-        on_request=metrics.count_harness_request,
+        on_request=lambda endpoint, outcome: metrics.count_harness_request(
+            endpoint, outcome, current_priority().name.lower()
+        ),
         # Replicas sharing a store share one budget for the key.
         budget=Budget(
             store.window("harness") if store is not None else LocalWindow(clock.monotonic),
@@ -259,6 +262,7 @@ def slack_side(
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
         histories=harness.histories,
+        on_filled=metrics.alerts_filled.inc,
     )
     return SlackSide(client, bolt, incidents, access)
 

@@ -25,7 +25,7 @@ from contextvars import ContextVar
 
 from bot.domain.windows import SlidingWindow
 
-__all__ = ["Budget", "BudgetSkipped", "Priority", "priority"]
+__all__ = ["Budget", "BudgetSkipped", "Priority", "current", "priority"]
 
 
 class Priority(enum.IntEnum):
@@ -48,6 +48,11 @@ def priority(level: Priority) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def current() -> Priority:
+    """The priority calls made here spend at."""
+    return _current.get()
 
 
 class BudgetSkipped(Exception):

@@ -42,23 +42,27 @@ class ExportPace:
     exports it made: the wait before the first poll.
 
     An export found ready at the first poll may have been ready sooner, so the
-    estimate shrinks a little each time; one that was not ready sets it to how long
-    it took (at most). It settles just above the service's usual time, so most
-    exports cost two calls and now and then one costs three.
+    estimate shrinks a little each time; one that was not yet ready took between
+    the first poll and the one that found it, and the estimate moves halfway into
+    that span. It settles just above the service's usual time, so most exports cost
+    two calls and now and then one costs three.
     """
 
-    SHRINK = 0.85
+    SHRINK = 0.95
     CEILING = 10.0
 
     def __init__(self, first: float) -> None:
         self.floor = first
         self.expected = first
 
-    def ready(self, waited: float, polls: int) -> None:
+    def ready(self, first_look: float, waited: float, polls: int) -> None:
+        """An export was ready at the `polls`-th call, `waited` seconds after its start;
+        the first poll came `first_look` seconds after it."""
         if polls <= 2:  # the start, then the first poll found it done
             self.expected = max(self.floor, self.expected * self.SHRINK)
         else:
-            self.expected = min(self.CEILING, max(self.floor, waited))
+            between = max(first_look * 1.1, (first_look + waited) / 2)
+            self.expected = min(self.CEILING, max(self.floor, between))
 
 
 class LogExporter:
@@ -91,7 +95,7 @@ class LogExporter:
                 if not answer.link:
                     raise HarnessBadResponseError("the export succeeded without a link")
                 if polls > 1:  # one answered at once says nothing of how long exports take
-                    self.pace.ready(waited, polls)
+                    self.pace.ready(expected, waited, polls)
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")

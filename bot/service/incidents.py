@@ -27,6 +27,7 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from bot.domain import (
     Execution,
     Filters,
     History,
+    Lane,
     Mute,
     PipelineEvent,
     PipelineKey,
@@ -131,8 +133,10 @@ class Incidents:
         access: Access | None = None,
         on_broken: Callable[[], None] | None = None,
         histories: RunHistories | None = None,
+        on_filled: Callable[[], None] | None = None,
     ) -> None:
         self._on_broken = on_broken or (lambda: None)
+        self._on_filled = on_filled or (lambda: None)
         self._histories = histories
         self._clock = clock
         self._mutes = Mutes(store, clock)
@@ -247,8 +251,11 @@ class Incidents:
         return None
 
     async def _result(self, event: PipelineEvent) -> LogsResult:
-        """The event's logs result (link, excerpts), fetched once for all its channels."""
-        return await self._shared("result", event, self._service.fetch_logs)
+        """The event's logs result (link, excerpts), fetched once for all its channels;
+        the excerpts come out of the link's export, at no calls of their own."""
+        return await self._shared(
+            "result", event, functools.partial(self._service.fetch_logs, from_export=True)
+        )
 
     async def _preview(self, event: PipelineEvent) -> LogsResult:
         """What failed, from the execution alone: fetched once for all its channels."""
@@ -318,6 +325,7 @@ class Incidents:
                 FILL,
                 {**work.payload, "ts": ts, "history": history, "fill": stage},
                 deadline=work.deadline,
+                lane=Lane.FILL,
                 key=f"{work.key}:fill" if work.key else None,
             )
         )
@@ -394,6 +402,7 @@ class Incidents:
             history = history_from_json(work.payload.get("history"))
             alert = await self._alert(subscription, result, event, history)
             await self._posts.refresh(channel, work.payload["ts"], alert)
+            self._on_filled()
         except ChannelUnavailable as exc:
             return GiveUp(exc.reason)
         except TargetError as exc:
@@ -426,6 +435,7 @@ class Incidents:
                 FILL,
                 payload,
                 deadline=work.deadline,
+                lane=Lane.FILL,
                 key=f"{work.key}:logs" if work.key else None,
             )
         )

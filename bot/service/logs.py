@@ -136,12 +136,20 @@ class LogsService:
     # -- the use cases --------------------------------------------------------
 
     async def fetch_logs(
-        self, target: Target, *, fresh: bool = False, may_read: MayRead | None = None
+        self,
+        target: Target,
+        *,
+        fresh: bool = False,
+        may_read: MayRead | None = None,
+        from_export: bool = False,
     ) -> LogsResult:
         """Resolve the target, export its logs and report the link or the problem.
 
         A finished execution's link may come from the link cache, unless `fresh`. A
-        chained run in an org/project `may_read` refuses is named, not read.
+        chained run in an org/project `may_read` refuses is named, not read. With
+        `from_export`, the excerpts are read from the export made for the link (no
+        calls of their own, but they wait for it): for alerts, which spend the key's
+        budget, not for people, who should not wait.
         """
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
@@ -150,7 +158,8 @@ class LogsService:
             self._timed_export(log_scope.prefix, finished=execution.finished, fresh=fresh)
         )
         try:
-            failures = await self._failures.of(execution, log_scope, may_read)
+            covering = log_scope.prefix if from_export else None
+            failures = await self._failures.of(execution, log_scope, may_read, covering)
         except BaseException:
             link_task.cancel()
             raise

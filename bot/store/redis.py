@@ -323,6 +323,13 @@ class RedisStore:
             in_stream, waiting = await pipe.execute()
         return int(in_stream) + int(waiting)
 
+    async def oldest(self, lane: Lane) -> float | None:
+        # Due work is in the stream, oldest first (a retry goes to its end).
+        first: Any = await self._redis.xrange(_stream(lane), count=1)
+        if not first:
+            return None
+        return Work.from_json(first[0][1]["w"]).created_at or None
+
     async def _add(self, work: Work) -> None:
         if work.not_before > self._clock.time():
             await self._redis.zadd(_delayed(work.lane), {work.to_json(): work.not_before})

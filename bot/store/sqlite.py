@@ -336,6 +336,14 @@ class SqliteStore:
         row = await self._one("SELECT count(*) FROM work WHERE lane = ?", (lane.value,))
         return int(row[0]) if row else 0
 
+    async def oldest(self, lane: Lane) -> float | None:
+        row = await self._one(
+            "SELECT min(json_extract(body, '$.created_at')) FROM work"
+            " WHERE lane = ? AND not_before <= ?",
+            (lane.value, self._clock.time()),
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
     async def ping(self) -> None:
         await self._one("SELECT 1", ())
 

@@ -13,6 +13,7 @@ from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
 from bot.harness.logs import LogExporter, poll_delays, reachable_link
 from emulators.harness import HarnessEmulator
+from emulators.harness.world import build_world
 
 
 def test_polling_starts_fast_and_backs_off_to_five_seconds() -> None:
@@ -79,3 +80,37 @@ def test_self_managed_links_naming_saas_are_pointed_at_the_configured_host() -> 
     assert reachable_link(gcs, ours) == gcs
     saas = "https://app.harness.io/storage/x/logs.zip"
     assert reachable_link(saas, "https://app.harness.io") == saas
+
+
+async def test_once_it_has_seen_how_long_exports_take_an_export_costs_two_calls() -> None:
+    """The log service gives no Retry-After and every poll spends the key's budget: after
+    a few exports the first poll comes when an export is usually ready (real time here,
+    as the exporter's waits are real)."""
+    harness = HarnessEmulator(clock=Clock())
+    build_world(harness)
+    harness.export_delay, harness.ready_after_polls = 0.15, 1
+    await harness.start()
+    try:
+        async with httpx.AsyncClient() as http:
+            exporter = LogExporter(
+                HarnessClient(
+                    http,
+                    base_url=harness.base_url,
+                    api_key=harness.api_key,
+                    account_id=harness.account,
+                    retry=RetryPolicy(deadline=5, initial_delay=0.01),
+                    clock=Clock(),
+                ),
+                timeout=10,
+                first_poll=0.02,
+            )
+            prefixes = harness.all_log_keys()[:8]
+            for prefix in prefixes:
+                await exporter.export(prefix)
+    finally:
+        await harness.stop()
+    calls = [
+        sum(1 for c in harness.calls("logs.export") if c.query["prefix"] == p) for p in prefixes
+    ]
+    assert calls[0] >= 4  # nothing known yet: it looked early and often
+    assert sum(calls[-4:]) <= 9, calls  # then the start and one poll, now and then two
