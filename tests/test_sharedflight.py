@@ -55,6 +55,26 @@ async def test_two_replicas_asking_at_once_make_one_call(
     assert call.made == 1
 
 
+async def test_an_answer_made_between_a_look_and_a_claim_is_not_made_again(
+    replicas: tuple[Store, Store], clock: MovableClock
+) -> None:
+    one, two = replicas
+    call = Calls()
+
+    class Late:
+        """Replica two's store: the holder answers and lets go just after two looked."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(two, name)
+
+        async def claim(self, key: str, ttl_seconds: float) -> bool:
+            assert await SharedFlight(one, clock).run("export:run42", call) == "answer 1"
+            return await two.claim(key, ttl_seconds)
+
+    assert await SharedFlight(Late(), clock).run("export:run42", call) == "answer 1"
+    assert call.made == 1
+
+
 async def test_a_kept_answer_serves_later_askers_and_a_passing_one_only_those_waiting(
     replicas: tuple[Store, Store], clock: MovableClock
 ) -> None:
