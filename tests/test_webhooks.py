@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.clock import Clock
+from bot.store import open_store
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
 from emulators.harness.world import ROLLOUT_FAILURE, checkout_stages
@@ -615,3 +617,29 @@ async def test_two_replicas_make_no_more_calls_than_one(
 
     alone = await calls_for(43, 1)
     assert await calls_for(44, 2) <= alone
+
+
+async def test_an_alert_says_what_it_goes_without_when_the_budget_is_short(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """Past 60 % of the key's budget, history and the comparison with the last green run
+    are skipped so people and alerts keep theirs; the post says so."""
+    bot = await start_bot(
+        bot_store_url=redis_url,
+        harness_webhook_token=WEBHOOK_TOKEN,
+        harness_rate_limit=20,
+        excerpt_compare_last_success=True,
+    )
+    await subscribe(bot)
+    other = await open_store(redis_url, Clock())  # another replica has spent 12 of 20
+    for _ in range(12):
+        await other.window("harness").take(20, 60.0)
+    await other.close()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)
+    await idle(bot)
+    text = text_of(slack.shown()[0])
+    assert "goes without the comparison with the last green run and the run's history" in text
+    assert "Command finished with status FAILURE" in text  # the excerpt itself is there
+    assert harness.calls("executions.summary") == []

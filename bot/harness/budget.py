@@ -25,7 +25,7 @@ from contextvars import ContextVar
 
 from bot.domain.windows import SlidingWindow
 
-__all__ = ["Budget", "BudgetSkipped", "Priority", "current", "priority"]
+__all__ = ["Budget", "BudgetSkipped", "Priority", "current", "noting_left_out", "priority"]
 
 
 class Priority(enum.IntEnum):
@@ -38,16 +38,36 @@ class Priority(enum.IntEnum):
 SHARES = {Priority.PEOPLE: 1.0, Priority.ALERTS: 0.85, Priority.EXTRAS: 0.6}
 
 _current: ContextVar[Priority] = ContextVar("harness_priority", default=Priority.PEOPLE)
+# What the calls made here are for (an extra's name, for saying it was left out).
+_purpose: ContextVar[str | None] = ContextVar("harness_purpose", default=None)
+# Where the extras skipped here are noted (None: nobody asked).
+_left_out: ContextVar[set[str] | None] = ContextVar("harness_left_out", default=None)
 
 
 @contextlib.contextmanager
-def priority(level: Priority) -> Iterator[None]:
-    """Calls to Harness made inside (and in tasks started inside) spend at `level`."""
+def priority(level: Priority, purpose: str | None = None) -> Iterator[None]:
+    """Calls to Harness made inside (and in tasks started inside) spend at `level`;
+    `purpose` names what an extra is for, should it be left out (the outermost one:
+    the run list read for a comparison is left out as the comparison)."""
     token = _current.set(level)
+    named = _purpose.set(_purpose.get() or purpose)
     try:
         yield
     finally:
+        _purpose.reset(named)
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def noting_left_out() -> Iterator[set[str]]:
+    """The purposes of extras skipped inside (in tasks started inside too), so a post can
+    say what it goes without."""
+    noted: set[str] = set()
+    token = _left_out.set(noted)
+    try:
+        yield noted
+    finally:
+        _left_out.reset(token)
 
 
 def current() -> Priority:
@@ -80,6 +100,9 @@ class Budget:
             if wait <= 0:
                 return
             if level is Priority.EXTRAS:
+                noted, purpose = _left_out.get(), _purpose.get()
+                if noted is not None and purpose is not None:
+                    noted.add(purpose)
                 raise BudgetSkipped("the Harness budget is kept for people and alerts")
             await asyncio.sleep(min(wait, self._period))  # a turn comes when calls age out
 

@@ -49,6 +49,7 @@ from bot.domain import (
     Work,
 )
 from bot.domain.misses import HarnessRefused
+from bot.harness.budget import noting_left_out
 from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
 from bot.service.events import event_from_json, event_to_json
 from bot.service.history import RunHistories
@@ -87,6 +88,8 @@ class Alert:
     retry: bool = False  # offer "Retry failed stages" (the policy lets someone)
     # Once the pipeline recovered: (the green run, how many failed runs it ended).
     recovered: tuple[int, int | None] | None = None
+    # Nice-to-haves skipped to keep the Harness key's budget ("history", "comparison").
+    left_out: frozenset[str] = frozenset()
 
 
 class IncidentPosts(Protocol):
@@ -307,15 +310,18 @@ class Incidents:
         progress = f"alert-posted:{work.key or work.id}"  # the parent this work posted under
         ts = await self._store.get_value(progress)
         history = work.payload.get("history")
+        left_out = work.payload.get("left_out", [])
         stage = work.payload.get("fill") or "run"
         if ts is None:
             # The run may have been read already (a subscription's filters needed it).
             preview = self._kept("preview", event)
-            found = await self._history(preview.execution) if preview is not None else None
+            found, left_out = (
+                await self._history(preview.execution) if preview is not None else (None, [])
+            )
             history = history_to_json(found)
             stage = "run" if preview is None else "logs"
             result = preview or self._service.from_event(event)
-            alert = await self._alert(subscription, result, event, found)
+            alert = await self._alert(subscription, result, event, found, left_out=left_out)
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
@@ -323,7 +329,13 @@ class Incidents:
         await self._workers.submit(
             Work(
                 FILL,
-                {**work.payload, "ts": ts, "history": history, "fill": stage},
+                {
+                    **work.payload,
+                    "ts": ts,
+                    "history": history,
+                    "left_out": left_out,
+                    "fill": stage,
+                },
                 deadline=work.deadline,
                 lane=Lane.FILL,
                 key=f"{work.key}:fill" if work.key else None,
@@ -337,6 +349,8 @@ class Incidents:
         event: PipelineEvent,
         history: History | None,
         recovered: tuple[int, int | None] | None = None,
+        *,
+        left_out: list[str] | None = None,
     ) -> Alert:
         """The alert as this channel may see it (a chained run in a project the channel
         may not read is named, not shown: the result is shared by every channel)."""
@@ -347,12 +361,16 @@ class Incidents:
             mention=subscription.filters.mention == "author",
             retry=recovered is None and self._access.offers_retry(event.scope),
             recovered=recovered,
+            left_out=result.left_out | frozenset(left_out or ()),
         )
 
-    async def _history(self, execution: Execution) -> History | None:
+    async def _history(self, execution: Execution) -> tuple[History | None, list[str]]:
+        """The run's history, and what was left out for the Harness budget (it, or not)."""
         if self._histories is None or not execution.failed:
-            return None
-        return await self._histories.history(execution)
+            return None, []
+        with noting_left_out() as left_out:
+            found = await self._histories.history(execution)
+        return found, sorted(left_out)
 
     async def _post_alert(
         self,
@@ -400,7 +418,8 @@ class Incidents:
                 return None
             result = await self._result(event)
             history = history_from_json(work.payload.get("history"))
-            alert = await self._alert(subscription, result, event, history)
+            left_out = [str(x) for x in work.payload.get("left_out") or []]
+            alert = await self._alert(subscription, result, event, history, left_out=left_out)
             await self._posts.refresh(channel, work.payload["ts"], alert)
             self._on_filled()
         except ChannelUnavailable as exc:
@@ -419,9 +438,9 @@ class Incidents:
         the link (the slow part) come next, as work of their own."""
         channel, ts = subscription.channel, work.payload["ts"]
         preview = await self._preview(event)
-        found = await self._history(preview.execution)
+        found, left_out = await self._history(preview.execution)
         await self._posts.refresh(
-            channel, ts, await self._alert(subscription, preview, event, found)
+            channel, ts, await self._alert(subscription, preview, event, found, left_out=left_out)
         )
         thread = await self._store.get_thread(channel, event.plan_execution_id)
         if thread is not None and thread.ts == ts and not thread.run_sequence:
@@ -429,7 +448,12 @@ class Incidents:
             await self._store.save_thread(
                 replace(thread, run_sequence=execution.run_sequence, status=execution.status)
             )
-        payload = {**work.payload, "history": history_to_json(found), "fill": "logs"}
+        payload = {
+            **work.payload,
+            "history": history_to_json(found),
+            "left_out": left_out,
+            "fill": "logs",
+        }
         await self._workers.submit(
             Work(
                 FILL,

@@ -30,6 +30,7 @@ from bot.domain import (
     ScopeKind,
 )
 from bot.excerpt import ExcerptSettings, clean_message
+from bot.harness.budget import noting_left_out
 from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
@@ -157,17 +158,19 @@ class LogsService:
         link_task = asyncio.ensure_future(
             self._timed_export(log_scope.prefix, finished=execution.finished, fresh=fresh)
         )
-        try:
-            covering = log_scope.prefix if from_export else None
-            failures = await self._failures.of(execution, log_scope, may_read, covering)
-        except BaseException:
-            link_task.cancel()
-            raise
+        with noting_left_out() as left_out:
+            try:
+                covering = log_scope.prefix if from_export else None
+                failures = await self._failures.of(execution, log_scope, may_read, covering)
+            except BaseException:
+                link_task.cancel()
+                raise
         base = LogsResult(
             execution=execution,
             log_scope=log_scope,
             execution_url=self.execution_url(execution),
             failures=failures,
+            left_out=frozenset(left_out),
         )
         return replace(base, export=await link_task)
 

@@ -257,6 +257,22 @@ def who_line(alert: Alert, people: Mapping[str, str]) -> str | None:
     return " · ".join(parts) or None
 
 
+_LEFT_OUT = {
+    "history": "the run's history",
+    "comparison": "the comparison with the last green run",
+}
+
+
+def left_out_line(left_out: frozenset[str]) -> str:
+    """Why the post goes without a nice-to-have: Harness's rate limit is kept for people."""
+    names = [_LEFT_OUT.get(what, what) for what in sorted(left_out)]
+    return (
+        ":hourglass: Harness's rate limit is busy, so this post goes without "
+        + " and ".join(names)
+        + "."
+    )
+
+
 def history_line(history: History) -> str:
     """First failure, or failing since when; flapping pipelines say so."""
     if history.standing is Standing.FIRST:
@@ -362,6 +378,8 @@ def notification_message(
         blocks.insert(1, section(_recovered_banner(*alert.recovered)))
     elif alert.history is not None:
         blocks.insert(1, context(history_line(alert.history)))
+    if alert.left_out:
+        blocks.append(context(left_out_line(alert.left_out)))
     triage = triage_actions(alert)
     if triage is not None:
         blocks.append(triage)
