@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bot.clock import Clock
+from bot.domain import Lane, Work
 from bot.store import open_store
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
@@ -642,4 +644,30 @@ async def test_an_alert_says_what_it_goes_without_when_the_budget_is_short(
     text = text_of(slack.shown()[0])
     assert "goes without the comparison with the last green run and the run's history" in text
     assert "Command finished with status FAILURE" in text  # the excerpt itself is there
+    assert harness.calls("executions.summary") == []
+
+
+async def test_while_alerts_queue_up_for_their_fill_ins_they_go_without_the_extras(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """The key's window is empty, but another replica has had an alert's fill-in on its
+    hands for a minute: the budget is short in fact, so history and the comparison wait
+    for nobody and the post says it goes without them."""
+    bot = await start_bot(
+        bot_store_url=redis_url,
+        harness_webhook_token=WEBHOOK_TOKEN,
+        excerpt_compare_last_success=True,
+    )
+    await subscribe(bot)
+    other = await open_store(redis_url, Clock())
+    stale = Work("elsewhere", {}, deadline=Clock().time() + 3600, lane=Lane.FILL)
+    await other.enqueue(replace(stale, created_at=Clock().time() - 60))
+    assert await other.take(Lane.FILL, "the-other-replica", 3600, 1)  # busy with it
+    await other.close()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)
+    text = text_of(slack.shown()[0])  # (not idle: the other replica's work stays queued)
+    assert "goes without the comparison with the last green run and the run's history" in text
+    assert "Command finished with status FAILURE" in text
     assert harness.calls("executions.summary") == []

@@ -41,28 +41,44 @@ class ExportPace:
     """How long the log service has lately taken to make an export, learnt from the
     exports it made: the wait before the first poll.
 
-    An export found ready at the first poll may have been ready sooner, so the
-    estimate shrinks a little each time; one that was not yet ready took between
-    the first poll and the one that found it, and the estimate moves halfway into
-    that span. It settles just above the service's usual time, so most exports cost
-    two calls and now and then one costs three.
+    Each poll is a call against the key's budget, so the estimate errs late rather
+    than early. An export not ready at its first poll shows that exports take longer
+    than that (a lower bound, learnt at once, so the exports started meanwhile do not
+    all look too early), and the one that found it ready shows by when it was (the
+    estimate moves up to it). An export found ready at the first poll may have been
+    ready sooner, so the estimate comes down a little, but not below the lower bound,
+    which itself fades slowly in case exports got faster. It settles just above the
+    service's usual time: most exports cost two calls (the start, one poll).
     """
 
-    SHRINK = 0.95
+    SHRINK = 0.99  # each export ready at its first poll (on time)
+    FADE = 0.9995  # the lower bound, much more slowly
+    MARGIN = 1.15  # how far above the lower bound the first poll comes
     CEILING = 10.0
 
     def __init__(self, first: float) -> None:
         self.floor = first
         self.expected = first
+        self._lower = 0.0  # exports lately took longer than this
+
+    def pending(self, first_look: float) -> None:
+        """An export was not ready at its first poll, `first_look` seconds after its
+        start was answered."""
+        self._lower = max(self._lower, first_look)
+        self.expected = min(self.CEILING, max(self.expected, first_look * 1.5))
 
     def ready(self, first_look: float, waited: float, polls: int) -> None:
-        """An export was ready at the `polls`-th call, `waited` seconds after its start;
-        the first poll came `first_look` seconds after it."""
-        if polls <= 2:  # the start, then the first poll found it done
-            self.expected = max(self.floor, self.expected * self.SHRINK)
-        else:
-            between = max(first_look * 1.1, (first_look + waited) / 2)
-            self.expected = min(self.CEILING, max(self.floor, between))
+        """An export was ready at the `polls`-th call, `waited` seconds after its start
+        was answered; the first poll came `first_look` seconds after that."""
+        if polls > 2:
+            self.expected = min(self.CEILING, max(self.floor, first_look * 1.1, waited))
+            return
+        if waited > first_look * 1.2:
+            # A poll held back (for the key's budget) that found it done says nothing
+            # of whether the export was ready when the poll was due.
+            return
+        self._lower *= self.FADE
+        self.expected = max(self.floor, self._lower * self.MARGIN, self.expected * self.SHRINK)
 
 
 class LogExporter:
@@ -82,13 +98,17 @@ class LogExporter:
 
     async def _export(self, prefix: str) -> LogsLink:
         clock = self._client.clock
-        started = clock.monotonic()
+        began = clock.monotonic()
+        started: float | None = None
         expected = self.pace.expected
         delays = itertools.chain([expected], poll_delays(max(self._first_poll, expected / 2)))
         polls = 0
         while True:
             answer = await self._request(prefix)
             polls += 1
+            # The export runs from the start's answer on: time spent before it, waiting
+            # for the key's budget, says nothing of how long the service takes.
+            started = clock.monotonic() if started is None else started
             status = (answer.status or "").strip().lower()
             waited = clock.monotonic() - started
             if status == "success":
@@ -99,11 +119,14 @@ class LogExporter:
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
+            if polls == 2:
+                self.pace.pending(expected)
             delay = next(delays)
-            if waited + delay > self._timeout:
-                if waited + self._first_poll > self._timeout:
-                    raise ExportTimeoutError(waited)
-                delay = self._timeout - waited  # one last look at the deadline
+            spent = clock.monotonic() - began  # the deadline counts every wait
+            if spent + delay > self._timeout:
+                if spent + self._first_poll > self._timeout:
+                    raise ExportTimeoutError(spent)
+                delay = self._timeout - spent  # one last look at the deadline
             await asyncio.sleep(delay)
 
     async def _request(self, prefix: str) -> ExportAnswer:

@@ -49,7 +49,7 @@ from bot.domain import (
     Work,
 )
 from bot.domain.misses import HarnessRefused
-from bot.harness.budget import noting_left_out
+from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
 from bot.service.events import event_from_json, event_to_json
 from bot.service.history import RunHistories
@@ -66,6 +66,8 @@ PARENT_LOCK_TTL = 120.0
 PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
 ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
 RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
+# Fill-ins waiting longer than this to be done mean the Harness budget is short.
+BACKLOG_AGE = 5.0
 WEBHOOK, POST, FILL = "webhook", "incident_post", "incident_fill"
 
 
@@ -413,10 +415,11 @@ class Incidents:
         if (refused := await self._refused_now(channel, event)) is not None:
             return refused
         try:
-            if work.payload.get("fill") == "run":
-                await self._fill_run(work, subscription, event)
-                return None
-            result = await self._result(event)
+            with without_extras(await self._backlog()):
+                if work.payload.get("fill") == "run":
+                    await self._fill_run(work, subscription, event)
+                    return None
+                result = await self._result(event)
             history = history_from_json(work.payload.get("history"))
             left_out = [str(x) for x in work.payload.get("left_out") or []]
             alert = await self._alert(subscription, result, event, history, left_out=left_out)
@@ -432,6 +435,17 @@ class Incidents:
         if thread is not None and thread.status != result.execution.status:
             await self._store.save_thread(replace(thread, status=result.execution.status))
         return None
+
+    async def _backlog(self) -> bool:
+        """Whether alerts queue up for their fill-ins: then the key's budget is short,
+        and what is nice to have (history, comparison) is left out so the links come
+        sooner, before the window shows it."""
+        try:
+            oldest = await self._store.oldest(Lane.FILL)
+        except Exception as exc:  # a metric-grade question: the fill goes on
+            log.debug("no queue age: %r", exc)
+            return False
+        return oldest is not None and self._clock.time() - oldest > BACKLOG_AGE
 
     async def _fill_run(self, work: Work, subscription: Subscription, event: PipelineEvent) -> None:
         """The alert with what reading the run adds (a few calls, quick); the excerpts and

@@ -4,8 +4,12 @@ Harness supplies the bytes, bot/excerpt the scanning).
 The step's own NDJSON blob is tried first (one request, no export to wait
 for); when the step logs per command unit there is no blob at its key, and
 the export zip of the step's prefix is read instead. Which steps log per unit
-is remembered (by pipeline and step), so the next run's same step goes straight
-to the export without spending a call on the blob it does not have. Either way bytes flow
+is remembered, so the next such step goes straight to the export without spending
+a call on the blob it does not have: by step type where Harness names it (whether a
+step logs per unit is the step type's doing: CD steps such as K8sRollingDeploy or
+ShellScript write their Initialize / Execute / Cleanup units, CI's Run step writes
+one blob), else by pipeline and step. Going to the export is never wrong (it holds a
+blob too), only one call dearer than a blob that is there. Either way bytes flow
 from the socket through decompression and the scanner without ever being held
 whole. Decompression and scanning run in a worker thread so that a 1 GB log
 does not keep the event loop busy; the socket is still read on the loop.
@@ -69,7 +73,7 @@ class StepLogReader:
         self._limits = limits or ReadLimits()
         # Each read holds a worker thread while it streams; keep the pool free for others.
         self._slots = asyncio.Semaphore(concurrency)
-        self._per_unit: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._per_unit: OrderedDict[tuple[str, ...], None] = OrderedDict()
 
     async def excerpt(
         self,
@@ -132,7 +136,11 @@ class StepLogReader:
                 if not _nothing(found):
                     return found
             # Not in that export after all: the step's own way.
-        step = (str(execution.scope), execution.pipeline_identifier, node.fqn)
+        step = (
+            ("type", node.step_type)
+            if node.step_type
+            else (str(execution.scope), execution.pipeline_identifier, node.fqn)
+        )
         if step in self._per_unit:
             self._per_unit.move_to_end(step)
         else:

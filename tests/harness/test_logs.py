@@ -11,7 +11,7 @@ import pytest
 from bot.clock import Clock
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
-from bot.harness.logs import LogExporter, poll_delays, reachable_link
+from bot.harness.logs import ExportPace, LogExporter, poll_delays, reachable_link
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import build_world
 
@@ -114,3 +114,19 @@ async def test_once_it_has_seen_how_long_exports_take_an_export_costs_two_calls(
     ]
     assert calls[0] >= 4  # nothing known yet: it looked early and often
     assert sum(calls[-4:]) <= 9, calls  # then the start and one poll, now and then two
+
+
+def test_the_export_pace_errs_late_and_does_not_drift_back_into_misses() -> None:
+    """Every poll spends the key's budget: once an export was seen not ready at 1.9 s,
+    exports started meanwhile wait longer, and a long run of exports ready at their
+    first poll does not bring the first poll back under what exports take."""
+    pace = ExportPace(0.25)
+    pace.pending(1.9)  # one export, not ready 1.9 s after its start
+    assert pace.expected >= 2.5  # the next ones look later at once
+    pace.ready(1.9, 2.6, polls=3)
+    for _ in range(200):  # ready at the first poll, each on time
+        pace.ready(pace.expected, pace.expected, polls=2)
+    assert 1.9 < pace.expected < 2.6
+    before = pace.expected
+    pace.ready(before, before * 3, polls=2)  # a poll held back for the budget
+    assert pace.expected == before
