@@ -61,11 +61,10 @@ class ExportPace:
         self.expected = first
         self._lower = 0.0  # exports lately took longer than this
 
-    def pending(self, first_look: float) -> None:
-        """An export was not ready at its first poll, `first_look` seconds after its
-        start was answered."""
-        self._lower = max(self._lower, first_look)
-        self.expected = min(self.CEILING, max(self.expected, first_look * 1.5))
+    def pending(self, waited: float) -> None:
+        """An export was not ready `waited` seconds after its start was answered."""
+        self._lower = max(self._lower, waited)
+        self.expected = min(self.CEILING, max(self.expected, waited * 1.5))
 
     def ready(self, first_look: float, waited: float, polls: int) -> None:
         """An export was ready at the `polls`-th call, `waited` seconds after its start
@@ -119,9 +118,10 @@ class LogExporter:
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
-            if polls == 2:
-                self.pace.pending(expected)
-            delay = next(delays)
+            self.pace.pending(waited)
+            # What other exports learnt meanwhile counts too: no poll before exports are
+            # known to be ready.
+            delay = max(next(delays), self.pace.expected - waited)
             spent = clock.monotonic() - began  # the deadline counts every wait
             if spent + delay > self._timeout:
                 if spent + self._first_poll > self._timeout:
