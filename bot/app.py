@@ -25,7 +25,7 @@ from bot.metrics import Metrics
 from bot.readiness import Readiness
 from bot.service.access import Policy, load_policy
 from bot.service.workers import Workers
-from bot.slack.requests import SlackRequests
+from bot.slack.clients.requests import SlackRequests
 from bot.store import Store, open_store
 from bot.web import Arrivals, health_app, web_app
 from bot.webhooks import WebhookReceiver

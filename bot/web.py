@@ -21,7 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.metrics import Metrics
 from bot.readiness import Readiness
-from bot.slack.requests import Refused, SlackRequests
+from bot.slack.clients.requests import Refused, SlackRequests
 from bot.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)

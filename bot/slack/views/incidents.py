@@ -21,11 +21,9 @@ from bot.domain import (
 from bot.service.incidents import Alert
 from bot.service.retries import AlreadyRetried, Retried, RetryRefused
 from bot.service.subscriptions import Listed
-from bot.slack.blocks import (
+from bot.slack.views.failures import failure_header
+from bot.slack.views.kit import (
     COMMAND,
-    GET_LOGS,
-    MUTE,
-    RETRY,
     Message,
     action_button,
     code_block,
@@ -33,9 +31,9 @@ from bot.slack.blocks import (
     duration,
     escape,
     escape_name,
-    failure_header,
+    inline,
     link_button,
-    logs_message,
+    run_title,
     safe_url,
     section,
     slack_date,
@@ -43,7 +41,7 @@ from bot.slack.blocks import (
     target_value,
     trim,
 )
-from bot.slack.kit import inline, run_title
+from bot.slack.views.messages import GET_LOGS, MUTE, RETRY, logs_message
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
