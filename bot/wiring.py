@@ -22,9 +22,9 @@ from bot.excerpt import ExcerptSettings, ReadLimits
 from bot.harness.budget import Budget
 from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
-from bot.harness.retries import RetryApi
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
 from bot.redaction import Redactor
@@ -40,7 +40,7 @@ from bot.service.access import Access, Policy
 from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
-from bot.service.retries import Retries
+from bot.service.retry_runs import Retries
 from bot.service.workers import Workers
 from bot.sharedflight import SharedFlight
 from bot.slack.clients.directory import SlackDirectory

@@ -422,7 +422,7 @@ async def test_a_shutdown_during_a_retry_lets_it_finish_and_be_recorded(
     start_bot: Any, harness: HarnessEmulator
 ) -> None:
     from bot.domain import Scope
-    from bot.service.retries import Retried, Retries
+    from bot.service.retry_runs import Retried, Retries
 
     bot = await start_bot(in_process=True)
     retries = Retries(

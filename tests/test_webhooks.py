@@ -167,7 +167,7 @@ async def test_long_texts_and_odd_times_are_accepted_and_cut_where_shown(
 
 
 async def test_times_in_seconds_or_milliseconds_are_both_read() -> None:
-    from bot.webhooks import EventData
+    from bot.harness.notifications import EventData
 
     base = {
         "accountIdentifier": "a1B2c3D4e5F6g7H8i9J0kL",

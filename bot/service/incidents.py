@@ -51,7 +51,7 @@ from bot.domain import (
 from bot.domain.misses import HarnessRefused
 from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
-from bot.service.events import event_from_json, event_to_json
+from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes

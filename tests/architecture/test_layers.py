@@ -34,7 +34,7 @@ PARTS: dict[str, str] = {
     "bot.service": "service",
     "bot.excerpt_view": "view",
     "bot.slack": "edge",
-    "bot.webhooks": "edge",
+    "bot.webhooks": "app",  # the HTTP route; the schema is bot.harness.notifications
     "bot.excerpt_cli": "app",
     "bot.fetch_cli": "app",
     "bot.doctor": "app",

@@ -28,9 +28,9 @@ from bot.domain import Execution, Scope
 from bot.excerpt import ExcerptSettings
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
+from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
-from bot.harness.retries import RetryApi
 from bot.harness.streaming import StreamOpener
 from bot.redaction import Redactor
 from bot.service import StepLogReader

@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
-from bot.service.retries import Retries
+from bot.service.retry_runs import Retries
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.listeners.actions import ActionHandler

@@ -21,7 +21,7 @@ from bot.domain import PipelineKey, Scope, Work
 from bot.domain.identifiers import IDENTIFIER, whole
 from bot.service import ChannelUnavailable, Subscriptions
 from bot.service.access import Access, Act, Asker, Refused
-from bot.service.retries import AlreadyRetried, Retried, Retries, RetryOutcome
+from bot.service.retry_runs import AlreadyRetried, Retried, Retries, RetryOutcome
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log

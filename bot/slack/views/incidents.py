@@ -19,7 +19,7 @@ from bot.domain import (
     Subscription,
 )
 from bot.service.incidents import Alert
-from bot.service.retries import AlreadyRetried, Retried, RetryRefused
+from bot.service.retry_runs import AlreadyRetried, Retried, RetryRefused
 from bot.service.subscriptions import Listed
 from bot.slack.views.failures import failure_header
 from bot.slack.views.kit import (

@@ -20,7 +20,7 @@ from bot.service.access import (
     Refused,
     load_policy,
 )
-from bot.service.events import event_to_json
+from bot.service.event_json import event_to_json
 from bot.slack.views.messages import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator

@@ -21,7 +21,7 @@ from bot.domain import (
 )
 from bot.domain.triage import Started
 from bot.service.incidents import Alert
-from bot.service.retries import Retried, RetryRefused
+from bot.service.retry_runs import Retried, RetryRefused
 from bot.service.targets import FullExcerpt
 from bot.slack.views.failures import full_excerpt_messages
 from bot.slack.views.incidents import (

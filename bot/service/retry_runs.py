@@ -26,7 +26,7 @@ from bot.harness.errors import (
     HarnessNotFoundError,
     HarnessUnavailableError,
 )
-from bot.harness.retries import RetryApi
+from bot.harness.execute_api import RetryApi
 from bot.service.logs import LogsService
 from bot.service.targets import TargetError
 from bot.service.workers import to_the_end
