@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
+from bot.service.previews import LinkPreviews
 from bot.service.retry_runs import Retries
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
@@ -73,7 +74,7 @@ def register_listeners(app: AsyncApp, deps: Listening) -> None:
     ActionHandler(
         deps.service, deps.workers, deps.poster, deps.access, private_links=deps.private_links
     ).register(app)
-    UnfurlHandler(deps.service, deps.client, deps.workers, deps.access).register(app)
+    UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers).register(app)
     TriageHandler(
         deps.retries,
         deps.subscriptions,

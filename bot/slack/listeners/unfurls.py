@@ -1,17 +1,14 @@
-"""Link unfurls: a Harness execution link pasted in Slack unfolds into its summary.
+"""`link_shared`: Harness execution links pasted in Slack unfold into their summary.
 
-`link_shared` arrives once per message; Slack retries it when not answered in
-time (`X-Slack-Retry-Num`), so each event is recorded as work keyed by its event
-id, which acts once across retries, replicas and restarts; a link repeated in one
-message unfurls once. Links that do not parse, or name executions Harness does not
-know, are left alone without a word. Where the access policy cannot tell which
-channel a link goes to (one still being written in the composer), it is not
-unfolded there: it is once it is sent.
+The event arrives once per message; Slack retries it when not answered in time
+(`X-Slack-Retry-Num`), so each event is recorded as work keyed by its event id,
+which acts once across retries, replicas and restarts. Which links are previewed,
+and with what, is the use case's (bot/service/previews.py); here the event is
+checked, recorded, and the previews rendered and sent with `chat.unfurl`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -21,16 +18,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Lane, Scope, Work
-from bot.service import LogsService, TargetError
-from bot.service.access import COMPOSER, Access, Act, Asker, Refused
+from bot.domain import Lane, Work
+from bot.service.access import COMPOSER
+from bot.service.previews import LinkPreviews, PreviewRequest
 from bot.service.workers import Workers
 from bot.slack.views.incidents import unfurl_blocks
 
 log = logging.getLogger(__name__)
-
-MAX_LINKS = 5  # per message: Slack shows few unfurls, and each costs a Harness call
-
 
 KIND = "unfurl"
 UNFURL_DEADLINE = 10 * 60.0  # an unfurl much later than the message is noise
@@ -80,13 +74,10 @@ class LinkShared(BaseModel):
 
 
 class UnfurlHandler:
-    def __init__(
-        self, service: LogsService, client: AsyncWebClient, workers: Workers, access: Access
-    ) -> None:
-        self._service = service
+    def __init__(self, previews: LinkPreviews, client: AsyncWebClient, workers: Workers) -> None:
+        self._previews = previews
         self._client = client
         self._workers = workers
-        self._access = access
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
@@ -118,22 +109,15 @@ class UnfurlHandler:
         await self._unfurl(shared)
 
     async def _unfurl(self, shared: LinkShared) -> None:
-        urls = list(dict.fromkeys(link.url for link in shared.links))
-        targets: dict[str, tuple[Scope, str]] = {}
-        asker = Asker(shared.user or "", shared.where)
-        for url in urls[:MAX_LINKS]:
-            named = self._service.execution_of_link(url)
-            if named is None:
-                continue
-            if isinstance(await self._access.decide(asker, Act.READ, named[0]), Refused):
-                continue  # not unfolded here; the policy's refusal is logged
-            targets[url] = named
-        if not targets:
-            return
-        found = await asyncio.gather(
-            *(self._blocks(scope, exec_id) for scope, exec_id in targets.values())
+        request = PreviewRequest(
+            shared.user or "", shared.where, tuple(link.url for link in shared.links)
         )
-        unfurls = {url: {"blocks": b} for url, b in zip(targets, found, strict=True) if b}
+        unfurls = {
+            preview.url: {
+                "blocks": unfurl_blocks(preview.execution, preview.failures, preview.execution_url)
+            }
+            for preview in await self._previews.previews(request)
+        }
         if not unfurls:
             return
         try:
@@ -142,11 +126,3 @@ class UnfurlHandler:
             log.warning(
                 "chat.unfurl refused: %s", exc.response.get("error") if exc.response else exc
             )
-
-    async def _blocks(self, scope: Scope, plan_execution_id: str) -> list[dict[str, Any]] | None:
-        try:
-            execution = await self._service.execution(scope, plan_execution_id)
-        except TargetError:
-            return None
-        failures = self._service.summary_failures(execution)
-        return unfurl_blocks(execution, failures, self._service.execution_url(execution))

@@ -118,6 +118,23 @@ async def test_slack_retries_and_repeated_links_unfurl_once(
     assert len(harness.calls("executions.v2")) == 1
 
 
+async def test_a_message_full_of_links_unfurls_the_first_five(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """Slack shows few unfurls, and each costs Harness a call: the first five do."""
+    urls = [f"{link(harness, 41 + n % 2)}?view={n}" for n in range(7)]
+    assert await slack_event(bot, shared(*urls)) == 200
+    await slack.wait_for(lambda: slack.calls("chat.unfurl"))
+    await idle(bot)
+    (call,) = slack.calls("chat.unfurl")
+    unfurls = (
+        call.args["unfurls"]
+        if isinstance(call.args["unfurls"], dict)
+        else json.loads(call.args["unfurls"])
+    )
+    assert list(unfurls) == urls[:5]
+
+
 @pytest.mark.parametrize(
     "url",
     [
