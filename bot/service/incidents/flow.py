@@ -30,29 +30,33 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from dataclasses import replace
 
 from bot.clock import Clock
 from bot.domain import (
     Execution,
-    Filters,
     History,
     Lane,
     Mute,
     PipelineEvent,
     PipelineKey,
-    Reason,
-    Standing,
     Subscription,
     ThreadRecord,
     Work,
 )
-from bot.domain.misses import HarnessRefused
 from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
 from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
+from bot.service.incidents.payloads import (
+    delivery,
+    history_from_json,
+    history_to_json,
+    sub_from,
+    sub_json,
+)
+from bot.service.incidents.ports import Alert, ChannelUnavailable, IncidentPosts
+from bot.service.incidents.routing import passing, stage_name, wanted
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
@@ -69,60 +73,6 @@ RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
 # Fill-ins waiting longer than this to be done mean the Harness budget is short.
 BACKLOG_AGE = 5.0
 WEBHOOK, POST, FILL = "webhook", "incident_post", "incident_fill"
-
-
-class ChannelUnavailable(Exception):
-    """The bot may not post in the channel any more (removed, archived)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class Alert:
-    """Everything a failure post shows."""
-
-    result: LogsResult  # `export` is None while the export is prepared
-    event: PipelineEvent
-    history: History | None = None
-    mention: bool = True  # name people as Slack mentions where Slack knows them
-    retry: bool = False  # offer "Retry failed stages" (the policy lets someone)
-    # Once the pipeline recovered: (the green run, how many failed runs it ended).
-    recovered: tuple[int, int | None] | None = None
-    # Nice-to-haves skipped to keep the Harness key's budget ("history", "comparison").
-    left_out: frozenset[str] = frozenset()
-
-
-class IncidentPosts(Protocol):
-    """How the edge shows incidents; each call returns the ts of what it posted."""
-
-    async def failure(self, channel: str, alert: Alert) -> str:
-        """The parent post of a failure."""
-
-    async def refresh(self, channel: str, ts: str, alert: Alert) -> None:
-        """The parent post again, in place (the link and excerpts came, or it recovered)."""
-
-    async def event(
-        self,
-        channel: str,
-        event: PipelineEvent,
-        run: int | None,
-        stage_name: str | None,
-        thread_ts: str | None,
-    ) -> str: ...
-
-    async def recovered(
-        self,
-        channel: str,
-        thread_ts: str,
-        execution: Execution,
-        execution_url: str,
-        failed_runs: int | None,
-    ) -> None: ...
-
-    async def unmuted(self, channel: str, subscription: Subscription, mute: Mute) -> None:
-        """The channel's mute of the pipeline ended because it recovered."""
 
 
 class Incidents:
@@ -164,11 +114,11 @@ class Incidents:
                 WEBHOOK,
                 {"event": event_to_json(event)},
                 deadline=self._workers.deadline_in(ALERT_DEADLINE),
-                key=_delivery(event),
+                key=delivery(event),
             )
         )
         if not added:
-            log.info("duplicate notification %s ignored", _delivery(event))
+            log.info("duplicate notification %s ignored", delivery(event))
         return added
 
     async def _fan_out(self, work: Work) -> None:
@@ -187,7 +137,7 @@ class Incidents:
             execution = await self._execution(event)
         for subscription in targets:
             channel = subscription.channel
-            if not _wanted(subscription.filters, event, execution):
+            if not wanted(subscription.filters, event, execution):
                 log.info("notification %s filtered out for %s", work.key, channel)
                 continue
             decision = await self._access.decide(Asker(None, channel), Act.READ, event.scope)
@@ -199,7 +149,7 @@ class Incidents:
                     decision.rule,
                 )
                 continue
-            payload = {"event": work.payload["event"], "subscription": _sub_json(subscription)}
+            payload = {"event": work.payload["event"], "subscription": sub_json(subscription)}
             mute = await self._mutes.of(channel, key)
             if mute is not None:
                 if not (event.event_type == "PipelineSuccess" and mute.until_recovery):
@@ -217,7 +167,7 @@ class Incidents:
 
     async def _post(self, work: Work) -> GiveUp | Later | None:
         event = event_from_json(work.payload["event"])
-        subscription = _sub_from(work.payload["subscription"])
+        subscription = sub_from(work.payload["subscription"])
         if (refused := await self._refused_now(subscription.channel, event)) is not None:
             return refused
         try:
@@ -240,7 +190,7 @@ class Incidents:
             )
             return GiveUp(exc.reason)
         except TargetError as exc:
-            if _passing(exc):
+            if passing(exc):
                 return Later(backoff(work.attempts + 1), why=str(exc.miss))
             log.warning("notification %s not posted: %s", work.key, exc.miss)
             return GiveUp(str(exc.miss))
@@ -268,7 +218,7 @@ class Incidents:
 
     def _kept(self, what: str, event: PipelineEvent) -> LogsResult | None:
         """The event's result if this process fetched it a moment ago (no fetch now)."""
-        cached = self._results.get(f"{what}:{_delivery(event)}")
+        cached = self._results.get(f"{what}:{delivery(event)}")
         if cached is not None and self._clock.monotonic() - cached[0] < RESULT_TTL:
             return cached[1]
         return None
@@ -279,7 +229,7 @@ class Incidents:
         event: PipelineEvent,
         fetch: Callable[[ExecutionTarget], Awaitable[LogsResult]],
     ) -> LogsResult:
-        key = f"{what}:{_delivery(event)}"
+        key = f"{what}:{delivery(event)}"
         if (kept := self._kept(what, event)) is not None:
             return kept
 
@@ -298,7 +248,7 @@ class Incidents:
         try:
             return (await self._preview(event)).execution
         except TargetError as exc:
-            if _passing(exc):
+            if passing(exc):
                 raise
             log.warning("execution %s not readable: %s", event.plan_execution_id, exc.miss)
             return None
@@ -398,9 +348,9 @@ class Incidents:
             )
         else:
             # A later failure of the same execution: a line in its thread now.
-            stage_name = _stage_name(execution, event)
+            named_stage = stage_name(execution, event)
             run = execution.run_sequence or thread.run_sequence or None
-            await self._posts.event(channel, event, run, stage_name, thread.ts)
+            await self._posts.event(channel, event, run, named_stage, thread.ts)
             ts = thread.ts
         await self._store.put_value(progress, ts, ALERT_DEADLINE)
         await self._store.set_last_failure(channel, subscription.pipeline, event.plan_execution_id)
@@ -410,7 +360,7 @@ class Incidents:
         """The posted alert, refreshed in place: first with the run (its number, what
         failed, its history), then with the excerpts and the link."""
         event = event_from_json(work.payload["event"])
-        subscription = _sub_from(work.payload["subscription"])
+        subscription = sub_from(work.payload["subscription"])
         channel = subscription.channel
         if (refused := await self._refused_now(channel, event)) is not None:
             return refused
@@ -428,7 +378,7 @@ class Incidents:
         except ChannelUnavailable as exc:
             return GiveUp(exc.reason)
         except TargetError as exc:
-            if _passing(exc):
+            if passing(exc):
                 return Later(backoff(work.attempts + 1), why=str(exc.miss))
             return GiveUp(str(exc.miss))
         thread = await self._store.get_thread(channel, event.plan_execution_id)
@@ -486,7 +436,7 @@ class Incidents:
             await self._recovered(subscription, event, execution)
             if subscription.events != "all":
                 return
-        stage_name = _stage_name(execution, event)
+        named_stage = stage_name(execution, event)
         thread = await self._thread_or_claim(channel, event.plan_execution_id)
         if thread is None:
             # The first we hear of this execution here: a one-line parent for its thread,
@@ -495,7 +445,7 @@ class Incidents:
 
             async def post_parent() -> None:
                 async with self._parent(channel, event.plan_execution_id):
-                    ts = await self._posts.event(channel, event, run, stage_name, None)
+                    ts = await self._posts.event(channel, event, run, named_stage, None)
                 record = ThreadRecord(
                     channel, event.plan_execution_id, ts, subscription.pipeline, run or 0, status
                 )
@@ -503,7 +453,7 @@ class Incidents:
 
             await to_the_end(post_parent())
         else:
-            await self._posts.event(channel, event, run, stage_name, thread.ts)
+            await self._posts.event(channel, event, run, named_stage, thread.ts)
 
     async def _recovered(
         self, subscription: Subscription, event: PipelineEvent, execution: Execution | None
@@ -578,89 +528,4 @@ async def _no_members(_handle: str) -> frozenset[str]:
     return frozenset()
 
 
-def _wanted(filters: Filters, event: PipelineEvent, execution: Execution | None) -> bool:
-    """Whether a subscription's branch and stage filters let this event through."""
-    if filters.branches:
-        origin = execution.origin if execution else None
-        if not filters.wants_branch(origin.branch if origin else None):
-            return False
-    if filters.stages:
-        if event.stage:
-            stages = [event.stage]
-            if execution is not None:
-                stages += [s.name for s in execution.stages() if s.identifier == event.stage]
-        elif event.is_failure and execution is not None:
-            stages = [n for s in execution.failed_stages() for n in (s.identifier, s.name)]
-        else:
-            return True  # a pipeline-level event (a start, a success) concerns every stage
-        return filters.wants_stages(stages)
-    return True
-
-
-def history_to_json(history: History | None) -> dict[str, Any] | None:
-    if history is None:
-        return None
-    return {
-        "standing": history.standing.value,
-        "failed_runs": history.failed_runs,
-        "since_run": history.since_run,
-        "last_green": history.last_green,
-        "flapping": history.flapping,
-    }
-
-
-def history_from_json(data: Any) -> History | None:
-    if not isinstance(data, dict):
-        return None
-    try:
-        return History(
-            Standing(data["standing"]),
-            int(data["failed_runs"]),
-            data.get("since_run"),
-            data.get("last_green"),
-            bool(data.get("flapping")),
-        )
-    except (KeyError, ValueError, TypeError):
-        return None
-
-
-def _delivery(event: PipelineEvent) -> str:
-    parts = (event.plan_execution_id, event.event_type, event.stage or "", event.step or "")
-    return "webhook:" + ":".join(parts)
-
-
-def _passing(exc: TargetError) -> bool:
-    """Harness failing for now (down, rate limiting): worth another try later."""
-    miss = exc.miss
-    return isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT)
-
-
-def _sub_json(subscription: Subscription) -> dict[str, Any]:
-    key = subscription.pipeline
-    return {
-        "channel": subscription.channel,
-        "pipeline": [key.account, key.org, key.project, key.pipeline],
-        "pipeline_name": subscription.pipeline_name,
-        "events": subscription.events,
-        "filters": subscription.filters.as_dict(),
-    }
-
-
-def _sub_from(data: dict[str, Any]) -> Subscription:
-    return Subscription(
-        channel=data["channel"],
-        pipeline=PipelineKey(*data["pipeline"]),
-        pipeline_name=data["pipeline_name"],
-        events="all" if data["events"] == "all" else "failures",
-        filters=Filters.from_dict(data.get("filters")),
-    )
-
-
-def _stage_name(execution: Execution | None, event: PipelineEvent) -> str | None:
-    if execution is None or not event.stage:
-        return None
-    stage = next((s for s in execution.stages() if s.identifier == event.stage), None)
-    return stage.name if stage else None
-
-
-__all__ = ["Alert", "ChannelUnavailable", "IncidentPosts", "Incidents"]
+__all__ = ["Incidents"]

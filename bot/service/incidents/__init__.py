@@ -1,0 +1,8 @@
+"""Harness notifications -> posts in subscribed channels (see flow.py for how):
+`flow` (the Incidents use case), `ports` (Alert, IncidentPosts, ChannelUnavailable),
+`routing` (filters, what a notification names), `payloads` (queued work as JSON)."""
+
+from bot.service.incidents.flow import Incidents
+from bot.service.incidents.ports import Alert, ChannelUnavailable, IncidentPosts
+
+__all__ = ["Alert", "ChannelUnavailable", "IncidentPosts", "Incidents"]
