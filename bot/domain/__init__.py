@@ -37,9 +37,12 @@ from bot.domain.executions import (
     ScopeKind,
     normalise_status,
 )
+from bot.domain.filters import Filters, Mention
+from bot.domain.history import History, Standing
+from bot.domain.mutes import Mute
+from bot.domain.origins import Origin, Person
 from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
-from bot.domain.triage import Filters, History, Mention, Mute, Origin, Person, Standing
 from bot.domain.work import Lane, Work
 
 __all__ = [

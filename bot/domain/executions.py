@@ -17,7 +17,7 @@ from bot.domain.excerpt import Excerpt
 from bot.domain.outcomes import ExcerptUnavailable
 
 if TYPE_CHECKING:
-    from bot.domain.triage import Origin
+    from bot.domain.origins import Origin
 
 # What a channel subscription posts: failures only, or every pipeline event.
 Events = Literal["failures", "all"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.domain.executions import Events
-from bot.domain.triage import Filters
+from bot.domain.filters import Filters
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.domain import Execution, normalise_status
 from bot.domain.executions import FAILED_STATUSES
-from bot.domain.triage import RetryPlan, Started
+from bot.domain.retry_plans import RetryPlan, Started
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import INPUT_SET, RERUN, RETRY, RETRY_STAGES
 from bot.harness.errors import HarnessRequestError

@@ -14,7 +14,7 @@ import logging
 
 from bot.clock import Clock
 from bot.domain import Execution, History, Run
-from bot.domain.triage import failures_before, history_of
+from bot.domain.history import failures_before, history_of
 from bot.harness.budget import Priority, priority
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi

@@ -19,7 +19,7 @@ from typing import Literal
 
 from bot.domain import PipelineKey, Reason, Scope, ThreadRecord
 from bot.domain.misses import HarnessRefused
-from bot.domain.triage import Started
+from bot.domain.retry_plans import Started
 from bot.harness.errors import (
     HarnessAuthError,
     HarnessError,

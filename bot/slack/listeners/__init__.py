@@ -22,6 +22,7 @@ from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
 from bot.service.previews import LinkPreviews
 from bot.service.retry_runs import Retries
+from bot.service.triage import Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.listeners.actions import ActionHandler
@@ -76,12 +77,9 @@ def register_listeners(app: AsyncApp, deps: Listening) -> None:
     ).register(app)
     UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers).register(app)
     TriageHandler(
-        deps.retries,
-        deps.subscriptions,
+        Triage(deps.subscriptions, deps.retries, deps.access, account=deps.account),
         deps.workers,
         deps.poster,
-        deps.access,
-        account=deps.account,
         on_outcome=lambda action, outcome: deps.metrics.triage.labels(action, outcome).inc(),
     ).register(app)
     HomeHandler(

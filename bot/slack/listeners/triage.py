@@ -1,11 +1,10 @@
 """The triage controls of a failure alert: "Retry failed stages" and "Mute here ▾".
 
 A press is recorded as work before Slack gets its acknowledgement (like every
-other button), then checked against the access policy: retrying needs a `retry`
-rule naming the person for the run's org/project; muting, only the right to use
-the bot and to read the project in that channel. What happened is said where
-people look: a retry in the alert's thread, a mute in the channel, and refusals
-privately to the person who pressed.
+other button), then handed to the triage use case (bot/service/triage.py: the
+access policy, the mute, the retry). What happened is said where people look: a
+retry in the alert's thread, a mute in the channel, and refusals privately to the
+person who pressed.
 """
 
 from __future__ import annotations
@@ -17,11 +16,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import PipelineKey, Scope, Work
+from bot.domain import Scope, Work
 from bot.domain.identifiers import IDENTIFIER, whole
-from bot.service import ChannelUnavailable, Subscriptions
-from bot.service.access import Access, Act, Asker, Refused
-from bot.service.retry_runs import AlreadyRetried, Retried, Retries, RetryOutcome
+from bot.service import ChannelUnavailable
+from bot.service.access import Refused
+from bot.service.retry_runs import AlreadyRetried, Retried, RetryOutcome
+from bot.service.triage import MuteRequest, RetryRequest, Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
@@ -48,22 +48,16 @@ class MuteChoice(BaseModel):
 class TriageHandler:
     def __init__(
         self,
-        retries: Retries,
-        subscriptions: Subscriptions,
+        triage: Triage,
         workers: Workers,
         poster: Poster,
-        access: Access,
         *,
-        account: str,
         on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         self._on_outcome = on_outcome or (lambda _action, _outcome: None)
-        self._retries = retries
-        self._subscriptions = subscriptions
+        self._triage = triage
         self._workers = workers
         self._poster = poster
-        self._access = access
-        self._account = account
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
@@ -82,10 +76,6 @@ class TriageHandler:
         else:
             await self._retry(press, user, channel, response_url)
 
-    async def _refusal(self, user: str, channel: str, act: Act, scope: Scope) -> Refused | None:
-        decision = await self._access.decide(Asker(user, channel), act, scope)
-        return decision if isinstance(decision, Refused) else None
-
     async def _mute(
         self, press: dict[str, Any], user: str, channel: str, response_url: str
     ) -> None:
@@ -94,17 +84,15 @@ class TriageHandler:
         except ValidationError:
             log.warning("ignored a mute with a malformed value")
             return
-        # Silencing a channel's alerts is the subscribe rule's to allow.
-        refused = await self._refusal(user, channel, Act.MANAGE, Scope(choice.org, choice.project))
-        if refused is not None:
-            await self._tell(response_url, refused_message(refused.rule))
+        scope = Scope(choice.org, choice.project)
+        outcome = await self._triage.mute(
+            MuteRequest(user, channel, scope, choice.pipeline, choice.how)
+        )
+        if isinstance(outcome, Refused):
+            await self._tell(response_url, refused_message(outcome.rule))
             return
-        key = PipelineKey(self._account, choice.org, choice.project, choice.pipeline)
-        mute = await self._subscriptions.mutes.mute(channel, key, user, choice.how)
         self._on_outcome("mute", choice.how)
-        subscription = await self._subscriptions.of(channel, key)
-        name = subscription.pipeline_name if subscription else choice.pipeline
-        message = muted_message(user, name, choice.pipeline, mute)
+        message = muted_message(user, outcome.pipeline_name, outcome.pipeline, outcome.mute)
         try:
             await self._poster.post(channel, message, patient=True)
         except ChannelUnavailable:
@@ -116,15 +104,20 @@ class TriageHandler:
         button = ButtonValue.read(press)
         if button is None:
             return
-        scope = button.target.scope
-        refused = await self._refusal(user, channel, Act.RETRY, scope)
-        if refused is not None:
-            self._on_outcome("retry", "refused_by_policy")
-            await self._tell(response_url, refused_message(refused.rule))
-            return
         thread_ts = press.get("thread_ts")
-        thread = (channel, str(thread_ts)) if channel and thread_ts else None
-        outcome = await self._retries.retry(user, scope, button.execution, thread)
+        outcome = await self._triage.retry(
+            RetryRequest(
+                user,
+                channel,
+                button.target.scope,
+                button.execution,
+                str(thread_ts) if thread_ts else None,
+            )
+        )
+        if isinstance(outcome, Refused):
+            self._on_outcome("retry", "refused_by_policy")
+            await self._tell(response_url, refused_message(outcome.rule))
+            return
         self._on_outcome("retry", _outcome_label(outcome))
         if not isinstance(outcome, Retried):
             await self._tell(response_url, retry_refused_message(outcome))

@@ -19,7 +19,7 @@ from bot.domain import (
     Reason,
     Standing,
 )
-from bot.domain.triage import Started
+from bot.domain.retry_plans import Started
 from bot.service.incidents import Alert
 from bot.service.retry_runs import Retried, RetryRefused
 from bot.service.targets import FullExcerpt

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Filters, Mute, Run, Standing
-from bot.domain.triage import failures_before, history_of
+from bot.domain.history import failures_before, history_of
 
 
 def runs(*statuses: str, newest: int = 50) -> list[Run]:
