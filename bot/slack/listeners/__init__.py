@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
+from bot.service.answers import LogsAnswers
 from bot.service.previews import LinkPreviews
 from bot.service.retry_runs import Retries
 from bot.service.triage import Triage
@@ -60,6 +61,7 @@ class Listening:
 def register_listeners(app: AsyncApp, deps: Listening) -> None:
     """Every listener the app has, registered on `app` (and their work kinds on the
     workers)."""
+    answers = LogsAnswers(deps.service, deps.access)
     CommandHandler(
         deps.service,
         deps.workers,
@@ -68,12 +70,12 @@ def register_listeners(app: AsyncApp, deps: Listening) -> None:
         clock=deps.clock,
         request_deadline=deps.request_deadline,
         progress_after=deps.progress_after,
-        access=deps.access,
+        answers=answers,
         private_links=deps.private_links,
         on_request=deps.recent.add,
     ).register(app)
     ActionHandler(
-        deps.service, deps.workers, deps.poster, deps.access, private_links=deps.private_links
+        deps.service, answers, deps.workers, deps.poster, private_links=deps.private_links
     ).register(app)
     UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers).register(app)
     TriageHandler(

@@ -24,7 +24,8 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import Excerpt, Lane, LogsLink, NodeRef, Scope, Work
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
-from bot.service.access import Access, Act, Asker, Refused
+from bot.service.access import Asker
+from bot.service.answers import LogsAnswers
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
@@ -82,17 +83,17 @@ class ActionHandler:
     def __init__(
         self,
         service: LogsService,
+        answers: LogsAnswers,
         workers: Workers,
         poster: Poster,
-        access: Access,
         *,
         private_links: bool = False,
     ) -> None:
         self._private_links = private_links
         self._service = service
+        self._answers = answers
         self._workers = workers
         self._poster = poster
-        self._access = access
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
@@ -127,10 +128,10 @@ class ActionHandler:
         channel, thread_ts = press.get("channel"), press.get("thread_ts")
         response_url, user = press.get("response_url"), press.get("user")
         asker = Asker(str(user or ""), str(channel or ""))
-        decision = await self._access.decide(asker, Act.READ, button.target.scope)
-        if isinstance(decision, Refused):
+        refused = await self._answers.refusal(asker, button.target.scope)
+        if refused is not None:
             if response_url:
-                await reply_or_log(response_url, refused_message(decision.rule))
+                await reply_or_log(response_url, refused_message(refused.rule))
             return
         if action_id == GET_LINK:
             if response_url:
@@ -154,10 +155,7 @@ class ActionHandler:
     ) -> None:
         channel, user = asker.channel, asker.user
         try:
-            result = await self._access.shown_in(
-                channel,
-                await self._service.fetch_logs(target, may_read=self._access.reader(channel)),
-            )
+            result = await self._answers.logs(asker, target)
         except TargetError as exc:
             if response_url:
                 await reply_or_log(
@@ -180,8 +178,7 @@ class ActionHandler:
     async def _private_link(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
         """Get link: the link to the presser only (the policy has already said yes)."""
         try:
-            reader = self._access.reader(asker.channel)
-            result = await self._service.fetch_logs(target, may_read=reader)
+            result = await self._answers.logs(asker, target)
         except TargetError as exc:
             await reply_or_log(
                 response_url, {**target_error_message(exc), "replace_original": False}
@@ -192,12 +189,7 @@ class ActionHandler:
     async def _refresh(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
         user = asker.user
         try:
-            result = await self._access.shown_in(
-                asker.channel,
-                await self._service.fetch_logs(
-                    target, fresh=True, may_read=self._access.reader(asker.channel)
-                ),
-            )
+            result = await self._answers.logs(asker, target, fresh=True)
         except TargetError as exc:
             await reply_or_log(
                 response_url, {**target_error_message(exc), "replace_original": False}

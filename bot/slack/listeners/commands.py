@@ -22,7 +22,8 @@ from bot.clock import Clock
 from bot.domain import Lane, LogsLink, Work
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
-from bot.service.access import Access, Act, Asker, Refused
+from bot.service.access import Asker, Refused
+from bot.service.answers import LogsAnswers
 from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.grammar import (
@@ -73,7 +74,7 @@ class CommandHandler:
         clock: Clock,
         request_deadline: float = 120.0,
         progress_after: float = 10.0,
-        access: Access,
+        answers: LogsAnswers,
         private_links: bool = False,
         on_request: Callable[[str, str], Awaitable[None]] | None = None,
     ) -> None:
@@ -85,7 +86,7 @@ class CommandHandler:
         self._subscriptions = subscriptions
         self._request_deadline = request_deadline
         self._progress_after = progress_after
-        self._access = access
+        self._answers = answers
         self._private_links = private_links
         workers.handle(KIND, self._run, self._expired)
 
@@ -171,11 +172,6 @@ class CommandHandler:
         kind = "url" if isinstance(target, UrlTarget) else "named"
         response_url = str(command.get("response_url") or "")
         asker = Asker(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
-        refusal = await self._access.decide(asker, Act.READ, self._service.scope_of(target))
-        if isinstance(refusal, Refused):
-            self._metrics.commands.labels(kind, "refused").inc()
-            await reply_or_log(response_url, refused_message(refusal.rule))
-            return None
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
         private: dict[str, Any] | None = None
@@ -239,10 +235,7 @@ class CommandHandler:
     ) -> tuple[str, dict[str, Any], dict[str, Any] | None]:
         """(outcome, the reply, the private link message when links go to the asker only)."""
         try:
-            result = await self._access.shown_in(
-                asker.channel,
-                await self._service.fetch_logs(target, may_read=self._access.reader(asker.channel)),
-            )
+            result = await self._answers.answer(asker, target)
         except TargetError as exc:
             return (
                 "not_found",
@@ -252,6 +245,8 @@ class CommandHandler:
         except Exception:
             log.exception("unexpected error while fetching logs for %r", target)
             return "error", internal_error_message(), None
+        if isinstance(result, Refused):
+            return "refused", refused_message(result.rule), None
         export = result.export
         outcome = "link" if isinstance(export, LogsLink) else str(export.reason if export else "")
         private = self._private_links and isinstance(export, LogsLink)
