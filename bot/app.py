@@ -80,13 +80,17 @@ class BotApp:
             base_url=settings.slack_api_url,
             retry_handlers=[],
         )
+        # Ready means this replica can record work (its store answers); Slack and
+        # Harness outages are reported but keep it in the Service, so that requests
+        # are queued rather than refused at the load balancer (bot/readiness.py).
         self.readiness = Readiness(
-            {
+            required={"store": store.ping},
+            reported={
                 "slack": slack_probe.auth_test,
                 "harness": partial(self.harness.pipelines.probe, self.harness.default_scope),
-                "store": store.ping,
             },
-            clock,
+            clock=clock,
+            on_check=lambda name, up: self.metrics.dependency_up.labels(name).set(int(up)),
         )
         token = settings.harness_webhook_token
         webhooks = (
@@ -199,7 +203,9 @@ class BotApp:
             if not await socket.client.is_connected():
                 raise ConnectionError("the Socket Mode connection is down")
 
-        self.readiness.add("socket", connected)
+        # Reported, not required: Slack hands this replica's events to the workspace's
+        # other connections while it reconnects, and webhooks still arrive.
+        self.readiness.report("socket", connected)
 
     async def _queue_metrics(self) -> None:
         """The queue as every replica sees it: its backlog and oldest due work per lane."""
