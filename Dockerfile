@@ -1,6 +1,6 @@
 # harness-logs: a small image with no build tools, running as a non-root user.
-#   docker build -t harness-logs .
-#   docker run --env-file .env -p 3000:3000 -v harness-logs-data:/data harness-logs
+#   make image REGISTRY=registry.example.com   # = docker build -t registry.example.com/harness-logs:<version> .
+#   docker run --env-file .env -p 3000:3000 -v harness-logs-data:/data registry.example.com/harness-logs:<version>
 
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-readme lock clean redis-server
+.PHONY: run test lint format bench bench-readme lock clean redis-server image push
 
 # A .venv that did not finish is removed, so a later run never trusts a broken one.
 $(BIN)/python:
@@ -70,6 +70,18 @@ bench-readme:
 lock: $(VENV)/.installed-dev
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+# The container image, tagged with the package's version (the tag the Kubernetes
+# example names): make image REGISTRY=registry.example.com, then make push.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+IMAGE = $(REGISTRY)/harness-logs:$(VERSION)
+
+image:
+	@test -n "$(REGISTRY)" || { echo "set REGISTRY: make image REGISTRY=registry.example.com"; exit 2; }
+	docker build -t $(IMAGE) .
+
+push: image
+	docker push $(IMAGE)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -22,6 +22,7 @@ from bot.config import Mode, Settings, StartupError
 from bot.domain import Lane
 from bot.excerpt import clean_message, warm_up
 from bot.metrics import Metrics
+from bot.proxies import proxy_for, routed
 from bot.readiness import Readiness
 from bot.service.access import Policy, load_policy
 from bot.service.workers import Workers
@@ -75,18 +76,25 @@ class BotApp:
         self.access = self.slack.access
         self.bolt = self.slack.bolt
         # A probe is one call: retrying inside it only delays the answer.
-        slack_probe = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            base_url=settings.slack_api_url,
-            retry_handlers=[],
+        slack_probe = routed(
+            AsyncWebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                retry_handlers=[],
+            ),
+            settings.slack_api_url,
         )
+        # Ready means this replica can record work (its store answers); Slack and
+        # Harness outages are reported but keep it in the Service, so that requests
+        # are queued rather than refused at the load balancer (bot/readiness.py).
         self.readiness = Readiness(
-            {
+            required={"store": store.ping},
+            reported={
                 "slack": slack_probe.auth_test,
                 "harness": partial(self.harness.pipelines.probe, self.harness.default_scope),
-                "store": store.ping,
             },
-            clock,
+            clock=clock,
+            on_check=lambda name, up: self.metrics.dependency_up.labels(name).set(int(up)),
         )
         token = settings.harness_webhook_token
         webhooks = (
@@ -183,7 +191,8 @@ class BotApp:
         token = app_token.get_secret_value()
         # Asked once first, so a wrong or revoked token stops start-up with a clear line
         # instead of a reconnect loop.
-        probe = AsyncWebClient(base_url=self.settings.slack_api_url)
+        api = self.settings.slack_api_url
+        probe = routed(AsyncWebClient(base_url=api), api)
         try:
             await probe.apps_connections_open(app_token=token)
         except SlackApiError as exc:
@@ -191,7 +200,12 @@ class BotApp:
             if error in ("invalid_auth", "not_authed", "token_revoked", "account_inactive"):
                 raise StartupError(f"SLACK_APP_TOKEN: Slack refused it ({error})") from None
             raise
-        self._socket = AsyncSocketModeHandler(self.bolt, token, web_client=self.slack.client)
+        # The websocket's URL comes from the Web API (apps.connections.open): it takes
+        # the same way out as the API.
+        self._socket = AsyncSocketModeHandler(
+            self.bolt, token, web_client=self.slack.client, proxy=proxy_for(api)
+        )
+        routed(self._socket.client, api)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         socket = self._socket
 
@@ -199,7 +213,9 @@ class BotApp:
             if not await socket.client.is_connected():
                 raise ConnectionError("the Socket Mode connection is down")
 
-        self.readiness.add("socket", connected)
+        # Reported, not required: Slack hands this replica's events to the workspace's
+        # other connections while it reconnects, and webhooks still arrive.
+        self.readiness.report("socket", connected)
 
     async def _queue_metrics(self) -> None:
         """The queue as every replica sees it: its backlog and oldest due work per lane."""

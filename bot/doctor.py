@@ -22,6 +22,7 @@ from bot.clock import Clock
 from bot.config import Settings, SettingsError, load_settings
 from bot.harness.errors import HarnessAuthError, HarnessError, HarnessNotFoundError
 from bot.metrics import Metrics
+from bot.proxies import routed
 from bot.service.access import PolicyError, load_policy
 from bot.slack.clients.scopes import BOT_SCOPES
 from bot.store import StoreUnavailable, StoreUrlError, open_store
@@ -59,8 +60,9 @@ async def check(settings: Settings) -> list[Finding]:
 
 
 async def _slack(settings: Settings) -> list[Finding]:
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    api = settings.slack_api_url
+    client = routed(
+        AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=api), api
     )
     found: list[Finding] = []
     try:
@@ -96,7 +98,7 @@ async def _slack(settings: Settings) -> list[Finding]:
         found.append(Finding(True, "the bot token has every scope of manifest.yml"))
     if settings.slack_app_token is not None:
         try:
-            await AsyncWebClient(base_url=settings.slack_api_url).apps_connections_open(
+            await routed(AsyncWebClient(base_url=api), api).apps_connections_open(
                 app_token=settings.slack_app_token.get_secret_value()
             )
             found.append(Finding(True, "the app token opens a Socket Mode connection"))

@@ -78,6 +78,13 @@ class Metrics:
             "Calls left in the Harness key's budget for the current minute (as last seen).",
             registry=self.registry,
         )
+        self.dependency_up = Gauge(
+            "harness_logs_dependency_up",
+            "1 when the dependency answered the last /readyz check, else 0 (slack, harness, "
+            "store, socket); only the store decides readiness.",
+            ["dependency"],
+            registry=self.registry,
+        )
         self.jobs_in_flight = Gauge(
             "harness_logs_jobs_in_flight",
             "Requests acknowledged to Slack and still being worked on.",

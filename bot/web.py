@@ -121,9 +121,8 @@ def _add_probes(app: web.Application, readiness: Readiness, metrics: Metrics) ->
         return web.json_response({"status": "ok"})
 
     async def readyz(_request: web.Request) -> web.Response:
-        status, checks = await readiness.status()
-        body = {"status": "ready" if status == 200 else "not ready", **checks}
-        return web.json_response(body, status=status)
+        answer = await readiness.status()
+        return web.json_response(answer.body, status=answer.code)
 
     async def metrics_page(_request: web.Request) -> web.Response:
         return web.Response(

@@ -7,11 +7,13 @@ their lifecycle. Nothing here runs anything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiohttp
 import httpx
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
@@ -27,6 +29,7 @@ from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
+from bot.proxies import routed
 from bot.redaction import Redactor
 from bot.service import (
     ExcerptOptions,
@@ -81,6 +84,9 @@ def harness_side(
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
         follow_redirects=False,
         verify=client_context(),
+        # HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY, by httpx's own reading of
+        # them (the rules of bot/proxies.py).
+        trust_env=True,
     )
     # Log bodies stream through aiohttp (see bot/harness/streaming.py).
     downloads = StreamOpener.new_session(settings.harness_request_timeout)
@@ -185,10 +191,13 @@ def slack_side(
     clock: Clock,
 ) -> SlackSide:
     """The Slack client, the Bolt app with every listener, and the incident flow."""
-    client = AsyncWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        retry_handlers=retry_handlers(),
+    client = routed(
+        AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=retry_handlers(),
+        ),
+        settings.slack_api_url,
     )
     signing_secret = settings.slack_signing_secret
     bolt_logger = logging.getLogger("bot.slack.bolt")
@@ -197,6 +206,9 @@ def slack_side(
     bolt = AsyncApp(
         signing_secret=secret,
         client=client,
+        # Bolt's own auth.test would go out on a client of its making, which takes
+        # HTTPS_PROXY whatever NO_PROXY says: this one asks through `client`.
+        authorize=_bot_authorization(client),
         logger=bolt_logger,
         # Bolt's signature check in its usual place, on the bot's clock (Socket Mode
         # requests are not signed, and come without a secret).
@@ -206,10 +218,13 @@ def slack_side(
     service = harness.service
     # Posts run as queued work: a 429 comes back at once and the queue waits it out.
     poster = Poster(
-        AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            base_url=settings.slack_api_url,
-            retry_handlers=retry_handlers(rate_limits=False),
+        routed(
+            AsyncWebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                retry_handlers=retry_handlers(rate_limits=False),
+            ),
+            settings.slack_api_url,
         ),
         Pacer(clock, settings.slack_post_interval),
         on_error=lambda method, error: metrics.slack_errors.labels(method, error).inc(),
@@ -255,12 +270,32 @@ def slack_side(
     return SlackSide(client, bolt, incidents, access)
 
 
+def _bot_authorization(client: AsyncWebClient) -> Callable[[], Awaitable[AuthorizeResult]]:
+    """Who the bot is, for Bolt (what its single-workspace authorization does): one
+    auth.test, through the bot's own client, kept once it answered."""
+    known: list[AuthorizeResult] = []
+
+    async def authorize() -> AuthorizeResult:
+        if not known:
+            answer = await client.auth_test()
+            known.append(
+                AuthorizeResult.from_auth_test_response(
+                    auth_test_response=answer, bot_token=client.token
+                )
+            )
+        return known[0]
+
+    return authorize
+
+
 class _SameTokenWarning(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns that the
-    client's token wins; it is the same token, so the warning only misleads operators."""
+    client's token wins, or that `authorize` does; it is the same token, so the warning
+    only misleads operators."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 __all__ = ["HarnessSide", "SlackSide", "harness_side", "slack_side"]

@@ -31,7 +31,13 @@ BIN = Path(sys.executable).with_name("harness-logs-bot")
 def clean_env(**values: str) -> dict[str, str]:
     """The parent's environment without any setting of ours, plus `values`."""
     prefixes = ("SLACK_", "HARNESS_", "BOT_", "PORT", "LOG_LEVEL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    # A proxy of the machine's would stand between the bot and the loopback emulators.
+    proxies = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(prefixes) and k.lower() not in proxies
+    }
     # Only a .env in the working directory counts, never the checkout's own.
     env["HARNESS_LOGS_DOTENV"] = ".env"
     env.update(values)
@@ -59,22 +65,30 @@ def use_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], cwd: P
 
 def bot_env(harness: HarnessEmulator, slack: SlackEmulator, **extra: str) -> dict[str, str]:
     """Settings for a bot process talking to the emulators."""
-    return clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.api_url,
-        HARNESS_API_KEY=harness.api_key,
-        HARNESS_ACCOUNT_ID=harness.account,
-        HARNESS_BASE_URL=harness.base_url,
-        HARNESS_DEFAULT_PROJECT="shop",
-        **extra,
-    )
+    settings = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "HARNESS_API_KEY": harness.api_key,
+        "HARNESS_ACCOUNT_ID": harness.account,
+        "HARNESS_BASE_URL": harness.base_url,
+        "HARNESS_DEFAULT_PROJECT": "shop",
+    }
+    return clean_env(**{**settings, **extra})
 
 
 def signed_command(
-    slack: SlackEmulator, text: str, response_id: str, user: str = "U0BENCH0001"
+    slack: SlackEmulator,
+    text: str,
+    response_id: str,
+    user: str = "U0BENCH0001",
+    host: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """A `/harness-logs` request body and headers, signed as Slack signs them."""
+    """A `/harness-logs` request body and headers, signed as Slack signs them; `host`
+    names the emulator in the `response_url` (a name only a proxy knows)."""
+    response_url = slack.response_url(response_id)
+    if host is not None:
+        response_url = response_url.replace("127.0.0.1", host, 1)
     body = urlencode(
         {
             "team_id": TEAM_ID,
@@ -82,7 +96,7 @@ def signed_command(
             "user_id": user,
             "command": "/harness-logs",
             "text": text,
-            "response_url": slack.response_url(response_id),
+            "response_url": response_url,
             "trigger_id": f"trig.{response_id}",
         }
     )

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.clock import MovableClock
+from bot.readiness import TTL
 from emulators.harness import HarnessEmulator
 from emulators.slack import BOT_TOKEN
 from tests.conftest import RunningBot
+from tests.redis_server import redis_server
 
 
 async def test_healthz_answers_while_the_process_lives(bot: RunningBot) -> None:
@@ -21,9 +28,9 @@ async def test_readyz_checks_slack_and_harness(bot: RunningBot, harness: Harness
         assert resp.status == 200
         assert await resp.json() == {
             "status": "ready",
+            "store": "ok",
             "slack": "ok",
             "harness": "ok",
-            "store": "ok",
         }
     assert [c.token for c in bot.slack.calls("auth.test")] == [BOT_TOKEN]
     assert len(harness.calls("pipelines.list")) == 1
@@ -41,21 +48,99 @@ async def test_a_burst_of_readiness_probes_costs_one_check_of_each(
     assert len(harness.calls("pipelines.list")) == 1
 
 
-async def test_readyz_fails_when_harness_refuses_the_key(start_bot: Any) -> None:
+async def metric_lines(bot: RunningBot, prefix: str) -> list[str]:
+    async with bot.session.get(bot.url + "/metrics") as resp:
+        text = await resp.text()
+    return [line for line in text.splitlines() if line.startswith(prefix)]
+
+
+async def test_a_harness_outage_is_reported_while_the_replica_stays_ready_and_queues_work(
+    start_bot: Any, clock: MovableClock, caplog: pytest.LogCaptureFixture
+) -> None:
     bot = await start_bot(harness_api_key="pat.wrong.wrong.NotTheKey123")
+    with caplog.at_level(logging.INFO, logger="bot.readiness"):
+        for _ in range(2):  # a second probe: the outage is logged once, not every time
+            async with bot.session.get(bot.url + "/readyz") as resp:
+                assert resp.status == 200
+                body = await resp.json()
+            clock.advance(TTL)
+    assert body == {
+        "status": "degraded",
+        "store": "ok",
+        "slack": "ok",
+        "harness": "error: HarnessAuthError",
+    }
+    assert "NotTheKey123" not in str(body)
+    assert await metric_lines(bot, "harness_logs_dependency_up{") == [
+        'harness_logs_dependency_up{dependency="store"} 1.0',
+        'harness_logs_dependency_up{dependency="slack"} 1.0',
+        'harness_logs_dependency_up{dependency="harness"} 0.0',
+    ]
+    (line,) = [r.getMessage() for r in caplog.records if "harness" in r.getMessage()]
+    assert line == (
+        "readiness: harness is down (error: HarnessAuthError); work is still accepted and queued"
+    )
+    # The replica still takes requests: the command is recorded and acknowledged.
+    status, ack, _rid = await bot.command("deploy_checkout")
+    assert status == 200
+    assert "Fetching" in str(ack)
+
+
+async def test_harness_coming_back_is_logged_and_the_gauge_follows(
+    bot: RunningBot, harness: HarnessEmulator, clock: MovableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.fail_next("pipelines.list", 503)
+    with caplog.at_level(logging.INFO, logger="bot.readiness"):
+        async with bot.session.get(bot.url + "/readyz") as resp:
+            assert (resp.status, (await resp.json())["harness"]) == (
+                200,
+                "error: HarnessUnavailableError",
+            )
+        assert await metric_lines(bot, 'harness_logs_dependency_up{dependency="harness"}') == [
+            'harness_logs_dependency_up{dependency="harness"} 0.0'
+        ]
+        clock.advance(TTL)  # past the cached answer
+        async with bot.session.get(bot.url + "/readyz") as resp:
+            assert await resp.json() == {
+                "status": "ready",
+                "store": "ok",
+                "slack": "ok",
+                "harness": "ok",
+            }
+    assert await metric_lines(bot, 'harness_logs_dependency_up{dependency="harness"}') == [
+        'harness_logs_dependency_up{dependency="harness"} 1.0'
+    ]
+    assert [r.getMessage() for r in caplog.records][-1] == "readiness: harness is back"
+
+
+async def test_an_unreachable_slack_is_reported_while_the_replica_stays_ready(
+    start_bot: Any,
+) -> None:
+    bot = await start_bot(slack_api_url="http://127.0.0.1:9/api/")
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        assert resp.status == 200
+        body = await resp.json()
+    assert body["status"] == "degraded"
+    assert body["slack"].startswith("error:")
+    assert body["store"] == "ok"
+
+
+async def test_without_its_store_the_replica_is_not_ready(
+    start_bot: Any, clock: MovableClock, tmp_path: Path
+) -> None:
+    with redis_server(tmp_path) as server:
+        bot = await start_bot(bot_store_url=server.url(0))
+        async with bot.session.get(bot.url + "/readyz") as resp:
+            assert resp.status == 200
+    clock.advance(TTL)  # Redis is gone
     async with bot.session.get(bot.url + "/readyz") as resp:
         assert resp.status == 503
         body = await resp.json()
-    assert body["harness"] == "error: HarnessAuthError"
-    assert body["slack"] == "ok"
-    assert "NotTheKey123" not in str(body)
-
-
-async def test_readyz_fails_when_slack_is_unreachable(start_bot: Any) -> None:
-    bot = await start_bot(slack_api_url="http://127.0.0.1:9/api/")
-    async with bot.session.get(bot.url + "/readyz") as resp:
-        assert resp.status == 503
-        assert (await resp.json())["slack"].startswith("error:")
+    assert body["status"] == "not ready"
+    assert body["store"].startswith("error:")
+    assert await metric_lines(bot, 'harness_logs_dependency_up{dependency="store"}') == [
+        'harness_logs_dependency_up{dependency="store"} 0.0'
+    ]
 
 
 async def test_metrics_count_commands_and_harness_calls(bot: RunningBot) -> None:
@@ -85,8 +170,9 @@ async def test_on_shutdown_readiness_fails_at_once_and_running_work_finishes(
     await harness.changes.wait_for(lambda: harness.calls("logs.export"))
     stopping = asyncio.create_task(bot.app.stop())
     await asyncio.sleep(0)  # let stop() begin
-    status, body = await bot.app.readiness.status()
-    assert (status, body) == (503, {"process": "stopping"})
+    async with bot.session.get(bot.url + "/readyz") as resp:
+        assert resp.status == 503
+        assert await resp.json() == {"status": "not ready", "process": "stopping"}
     harness.export_gate.set()  # the export finishes within the grace period
     reply = await bot.reply(rid)
     assert "download_logs" in str(reply)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from bot.proxies import proxy_for
+
 
 class StreamTransportError(Exception):
     """The connection failed or timed out before or while the body was read."""
@@ -52,6 +54,8 @@ class StreamOpener:
 
     @staticmethod
     def new_session(timeout: float) -> aiohttp.ClientSession:
+        # Not trust_env: each GET is given its proxy (bot/proxies.py), and ~/.netrc
+        # credentials are never sent to a download host.
         return aiohttp.ClientSession(
             auto_decompress=False,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
@@ -68,7 +72,14 @@ class StreamOpener:
                 session = await stack.enter_async_context(self.new_session(self._timeout))
             try:
                 response = await stack.enter_async_context(
-                    session.get(url, params=params, headers=dict(headers), allow_redirects=False)
+                    session.get(
+                        url,
+                        params=params,
+                        headers=dict(headers),
+                        allow_redirects=False,
+                        # HTTPS_PROXY/HTTP_PROXY/NO_PROXY, per URL: a redirect is a new get().
+                        proxy=proxy_for(url),
+                    )
                 )
             except (TimeoutError, aiohttp.ClientError) as exc:
                 raise StreamTransportError(type(exc).__name__) from None

@@ -27,6 +27,7 @@ PARTS: dict[str, str] = {
     "bot.sharedflight": "util",
     "bot.suggest": "util",
     "bot.tls": "util",
+    "bot.proxies": "util",
     "bot.excerpt": "excerpt",
     "bot.redaction": "excerpt",
     "bot.harness": "harness",

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.proxies import routed
 from bot.slack.clients.http_retries import retry_handlers
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,9 @@ _FINAL = ("expired_url", "used_url", "invalid_payload", "invalid_blocks", "no_te
 
 async def reply(response_url: str, message: dict[str, Any], *, timeout: int = 15) -> None:
     """Send `message` to `response_url`; raise ResponseUrlError if Slack refuses it."""
-    client = AsyncWebhookClient(
+    client = routed(
+        AsyncWebhookClient(response_url, timeout=timeout, retry_handlers=retry_handlers()),
         response_url,
-        timeout=timeout,
-        retry_handlers=retry_handlers(),
     )
     try:
         response = await client.send_dict(message)
