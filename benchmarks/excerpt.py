@@ -164,6 +164,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.clock import Clock
     from bot.domain import Execution, Node
     from bot.excerpt import ExcerptSettings
+    from bot.harness.bodies import LogBodies
     from bot.harness.client import HarnessClient, RetryPolicy
     from bot.harness.logs import LogExporter
     from bot.harness.streaming import StreamOpener
@@ -182,9 +183,8 @@ async def measure(kind: str, port: int) -> dict[str, object]:
             clock=Clock(),
         )
         exporter = Exports(LogExporter(client, timeout=60), None, None)
-        reader = StepLogReader(
-            client, StreamOpener(), exporter, Redactor([API_KEY]), harness_origins=(base,)
-        )
+        bodies = LogBodies(client, StreamOpener(), harness_origins=(base,))
+        reader = StepLogReader(bodies, exporter, Redactor([API_KEY]))
         key = BLOB_KEY if kind == "blob" else ZIP_PREFIX
         execution = Execution(
             ACCOUNT, "default", "bench", "bench", "Bench", 1, "benchexec", "Failed"

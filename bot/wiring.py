@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.domain import Scope
 from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
+from bot.harness.bodies import LogBodies
 from bot.harness.budget import Budget
 from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient, RetryPolicy
@@ -125,11 +126,9 @@ def harness_side(
     redactor = Redactor(settings.secrets())
     exports = Exports(exporter, LinkCache(store, clock) if store is not None else None, shared)
     reader = StepLogReader(
-        client,
-        streams,
+        LogBodies(client, streams, harness_origins=settings.download_origins),
         exports,
         redactor,
-        harness_origins=settings.download_origins,
         limits=ReadLimits(
             max_bytes=settings.log_read_max_bytes,
             max_decompressed=settings.log_read_max_uncompressed_bytes,

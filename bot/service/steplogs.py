@@ -35,12 +35,10 @@ from bot.excerpt import (
     inflate,
     line_shapes,
 )
-from bot.harness.client import HarnessClient
-from bot.harness.downloads import open_download
-from bot.harness.endpoints import LOGS_BLOB
+from bot.harness.bodies import LogBodies
 from bot.harness.errors import HarnessNotFoundError, NoLogsError
 from bot.harness.prefixes import node_prefix
-from bot.harness.streaming import ByteStream, StreamOpener, StreamTransportError
+from bot.harness.streaming import ByteStream, StreamTransportError
 from bot.redaction import Redactor
 from bot.service.exports import Exports
 
@@ -56,20 +54,16 @@ UNIT_STEPS = 4096  # steps remembered as logging per command unit
 class StepLogReader:
     def __init__(
         self,
-        client: HarnessClient,
-        streams: StreamOpener,
+        bodies: LogBodies,
         exports: Exports,
         redactor: Redactor,
         *,
-        harness_origins: tuple[str, ...],
         limits: ReadLimits | None = None,
         concurrency: int = 4,
     ) -> None:
-        self._client = client
-        self._streams = streams
+        self._bodies = bodies
         self._exports = exports
         self._redactor = redactor
-        self._harness_origins = harness_origins
         self._limits = limits or ReadLimits()
         # Each read holds a worker thread while it streams; keep the pool free for others.
         self._slots = asyncio.Semaphore(concurrency)
@@ -132,7 +126,7 @@ class StepLogReader:
         if covering is not None and _within(key, covering):
             link = await self._link(covering, final=execution.finished)
             if link is not None:
-                found = await self._download(link, scan, _files_of(key, self._client.account_id))
+                found = await self._download(link, scan, _files_of(key, self._bodies.account_id))
                 if not _nothing(found):
                     return found
             # Not in that export after all: the step's own way.
@@ -146,7 +140,7 @@ class StepLogReader:
         else:
             async with self._slots:
                 try:
-                    async with self._client.stream(LOGS_BLOB, params={"key": key}) as response:
+                    async with self._bodies.blob(key) as response:
                         found = await self._scan(response, scan, None)
                     if not _nothing(found):
                         return found
@@ -170,7 +164,7 @@ class StepLogReader:
     async def _download(self, link: LogsLink, scan: _Scan[T], entries: Entries) -> T:
         async with (
             self._slots,
-            open_download(self._streams, link.url, self._harness_origins) as response,
+            self._bodies.download(link.url) as response,
         ):
             return await self._scan(response, scan, entries)
 

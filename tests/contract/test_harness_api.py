@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.domain import Execution, Scope
 from bot.excerpt import ExcerptSettings
+from bot.harness.bodies import LogBodies
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
 from bot.harness.execute_api import RetryApi
@@ -261,9 +262,8 @@ async def test_log_blob(harness: HarnessEmulator, harness_client: HarnessClient)
     failed = await execution(harness_client, harness, "integration")
     step = next(n for n in failed.steps() if n.identifier == "e2e")
     exporter = Exports(LogExporter(harness_client, timeout=10, first_poll=0.005), None, None)
-    reader = StepLogReader(
-        harness_client, StreamOpener(), exporter, Redactor(), harness_origins=(harness.base_url,)
-    )
+    bodies = LogBodies(harness_client, StreamOpener(), harness_origins=(harness.base_url,))
+    reader = StepLogReader(bodies, exporter, Redactor())
     assert await reader.excerpt(failed, step, ExcerptSettings()) is not None
     request = sent(harness, "GET", "/log-service/blob")
     check(request, harness, None, accountID=harness.account, key=step.log_key or "")
