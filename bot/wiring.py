@@ -266,6 +266,7 @@ def slack_side(
         histories=harness.histories,
         on_filled=metrics.alerts_filled.inc,
     )
+    incidents.register()  # its kinds of work; the listeners registered theirs above
     return SlackSide(client, bolt, incidents, access)
 
 

@@ -103,9 +103,12 @@ class Incidents:
         self._account = account
         self._results: dict[str, tuple[float, LogsResult]] = {}
         self._fetching: SingleFlight[LogsResult] = SingleFlight()
-        workers.handle(WEBHOOK, self._fan_out)
-        workers.handle(POST, self._post)
-        workers.handle(FILL, self._fill)
+
+    def register(self) -> None:
+        """The kinds of work the flow is made of, for the workers to run."""
+        self._workers.handle(WEBHOOK, self._fan_out)
+        self._workers.handle(POST, self._post)
+        self._workers.handle(FILL, self._fill)
 
     async def accept(self, event: PipelineEvent) -> bool:
         """Record the notification (raises when the store cannot); False for a duplicate."""

@@ -94,9 +94,10 @@ class ActionHandler:
         self._answers = answers
         self._workers = workers
         self._poster = poster
-        workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
+        """Its Bolt listeners, and the kind of work they record."""
+        self._workers.handle(KIND, self._run)
         for action_id in (
             SHOW_FULL_EXCERPT,
             STEP_LOGS,

@@ -88,9 +88,10 @@ class CommandHandler:
         self._progress_after = progress_after
         self._answers = answers
         self._private_links = private_links
-        workers.handle(KIND, self._run, self._expired)
 
     def register(self, app: AsyncApp) -> None:
+        """Its Bolt listeners, and the kind of work they record."""
+        self._workers.handle(KIND, self._run, self._expired)
         app.command(COMMAND)(self.on_command)
 
     async def _accept(self, ack: AsyncAck, command: dict[str, Any], answer: dict[str, Any]) -> None:

@@ -58,9 +58,10 @@ class TriageHandler:
         self._triage = triage
         self._workers = workers
         self._poster = poster
-        workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
+        """Its Bolt listeners, and the kind of work they record."""
+        self._workers.handle(KIND, self._run)
         app.action(RETRY)(self.on_press)
         app.action(MUTE)(self.on_press)
 

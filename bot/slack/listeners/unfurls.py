@@ -78,9 +78,10 @@ class UnfurlHandler:
         self._previews = previews
         self._client = client
         self._workers = workers
-        workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
+        """Its Bolt listeners, and the kind of work they record."""
+        self._workers.handle(KIND, self._run)
         app.event("link_shared")(self.on_link_shared)
 
     async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
