@@ -49,6 +49,13 @@ def shared(*urls: str) -> dict[str, Any]:
     }
 
 
+def unfurled(slack: SlackEmulator) -> dict[str, Any]:
+    """The links of the one chat.unfurl call made (a form field or JSON)."""
+    (call,) = slack.calls("chat.unfurl")
+    unfurls = call.args["unfurls"]
+    return unfurls if isinstance(unfurls, dict) else dict(json.loads(unfurls))
+
+
 async def idle(bot: RunningBot) -> None:
     await asyncio.wait_for(bot.app.idle(), 20)
 
@@ -108,12 +115,7 @@ async def test_slack_retries_and_repeated_links_unfurl_once(
     assert await slack_event(bot, event, event_id="EvSame001", retry=1) == 200
     await slack.wait_for(lambda: slack.calls("chat.unfurl"))
     await idle(bot)
-    (call,) = slack.calls("chat.unfurl")
-    unfurls = (
-        call.args["unfurls"]
-        if isinstance(call.args["unfurls"], dict)
-        else json.loads(call.args["unfurls"])
-    )
+    unfurls = unfurled(slack)
     assert list(unfurls) == [url]
     assert len(harness.calls("executions.v2")) == 1
 
@@ -126,12 +128,7 @@ async def test_a_message_full_of_links_unfurls_the_first_five(
     assert await slack_event(bot, shared(*urls)) == 200
     await slack.wait_for(lambda: slack.calls("chat.unfurl"))
     await idle(bot)
-    (call,) = slack.calls("chat.unfurl")
-    unfurls = (
-        call.args["unfurls"]
-        if isinstance(call.args["unfurls"], dict)
-        else json.loads(call.args["unfurls"])
-    )
+    unfurls = unfurled(slack)
     assert list(unfurls) == urls[:5]
 
 
