@@ -122,6 +122,7 @@ def harness_side(
         client,
         timeout=settings.harness_export_timeout,
         first_poll=settings.harness_export_poll_interval,
+        kept=store,
     )
     redactor = Redactor(settings.secrets())
     exports = Exports(exporter, LinkCache(store, clock) if store is not None else None, shared)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Iterator
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
@@ -35,6 +37,9 @@ def poll_delays(first: float = 0.25, factor: float = 2.0, ceiling: float = 5.0) 
     while True:
         yield delay
         delay = min(ceiling, delay * factor)
+
+
+log = logging.getLogger(__name__)
 
 
 class ExportPace:
@@ -61,6 +66,15 @@ class ExportPace:
         self.expected = first
         self._lower = 0.0  # exports lately took longer than this
 
+    def known(self) -> tuple[float, float]:
+        """(the first poll's wait, the lower bound), to be kept for other processes."""
+        return self.expected, self._lower
+
+    def seed(self, expected: float, lower: float) -> None:
+        """What another process learnt, for one that knows nothing yet."""
+        self.expected = min(self.CEILING, max(self.floor, expected))
+        self._lower = min(self.CEILING, max(0.0, lower))
+
     def pending(self, waited: float) -> None:
         """An export was not ready `waited` seconds after its start was answered."""
         self._lower = max(self._lower, waited)
@@ -80,13 +94,64 @@ class ExportPace:
         self.expected = max(self.floor, self._lower * self.MARGIN, self.expected * self.SHRINK)
 
 
+class KeptValues(Protocol):
+    """Where replicas keep what they learnt (bot/store implements it)."""
+
+    async def get_value(self, key: str) -> str | None: ...
+
+    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None: ...
+
+
+PACE_KEY = "export-pace"
+PACE_SHARED_EVERY = 10.0  # seconds between writes of the pace for other replicas
+PACE_KEPT = 86400.0
+
+
 class LogExporter:
-    def __init__(self, client: HarnessClient, *, timeout: float, first_poll: float = 0.25) -> None:
+    def __init__(
+        self,
+        client: HarnessClient,
+        *,
+        timeout: float,
+        first_poll: float = 0.25,
+        kept: KeptValues | None = None,
+    ) -> None:
+        """`kept`: where the pace is shared, so a replica that starts (or restarts)
+        polls at the pace the others learnt instead of learning it again."""
         self._client = client
         self._timeout = timeout
         self._first_poll = first_poll
         self.pace = ExportPace(first_poll)
         self._flights: SingleFlight[LogsLink] = SingleFlight()
+        self._kept = kept
+        self._seeded = kept is None
+        self._shared_at: float | None = None
+
+    async def _seed(self) -> None:
+        """The pace the other replicas learnt, read once."""
+        if self._seeded or self._kept is None:
+            return
+        self._seeded = True
+        try:
+            raw = await self._kept.get_value(PACE_KEY)
+            if raw is not None:
+                expected, lower = (float(x) for x in raw.split())
+                self.pace.seed(expected, lower)
+        except Exception as exc:  # a help, not a dependency
+            log.debug("no shared export pace: %r", exc)
+
+    async def _share(self) -> None:
+        now = self._client.clock.monotonic()
+        if self._kept is None or (
+            self._shared_at is not None and now - self._shared_at < PACE_SHARED_EVERY
+        ):
+            return
+        self._shared_at = now
+        expected, lower = self.pace.known()
+        try:
+            await self._kept.put_value(PACE_KEY, f"{expected:.3f} {lower:.3f}", PACE_KEPT)
+        except Exception as exc:
+            log.debug("export pace not shared: %r", exc)
 
     async def export(self, prefix: str) -> LogsLink:
         """The download link for everything logged under `prefix`, once it is ready.
@@ -96,6 +161,7 @@ class LogExporter:
         return await self._flights.run(prefix, lambda: self._export(prefix))
 
     async def _export(self, prefix: str) -> LogsLink:
+        await self._seed()
         clock = self._client.clock
         began = clock.monotonic()
         started: float | None = None
@@ -115,6 +181,7 @@ class LogExporter:
                     raise HarnessBadResponseError("the export succeeded without a link")
                 if polls > 1:  # one answered at once says nothing of how long exports take
                     self.pace.ready(expected, waited, polls)
+                    await self._share()
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")

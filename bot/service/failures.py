@@ -83,7 +83,13 @@ class Failures:
         self._shared = shared or SharedFlight()
         self._kept: OrderedDict[_Key, Excerpt] = OrderedDict()
         self._last_success = (
-            LastSuccess(pipelines, log_reader, timeout=excerpts.compare_timeout, runs=runs)
+            LastSuccess(
+                pipelines,
+                log_reader,
+                timeout=excerpts.compare_timeout,
+                runs=runs,
+                shared=self._shared,
+            )
             if log_reader is not None and excerpts.compare_last_success
             else None
         )

@@ -82,38 +82,56 @@ def test_self_managed_links_naming_saas_are_pointed_at_the_configured_host() -> 
     assert reachable_link(saas, "https://app.harness.io") == saas
 
 
+class Kept:
+    """The store's kept values, as two replicas share them."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get_value(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None:
+        self.values[key] = value
+
+
 async def test_once_it_has_seen_how_long_exports_take_an_export_costs_two_calls() -> None:
     """The log service gives no Retry-After and every poll spends the key's budget: after
-    a few exports the first poll comes when an export is usually ready (real time here,
-    as the exporter's waits are real)."""
+    a few exports the first poll comes when an export is usually ready, and a replica
+    that starts later polls at that pace from its first export (real time here, as the
+    exporter's waits are real)."""
     harness = HarnessEmulator(clock=Clock())
     build_world(harness)
     harness.export_delay, harness.ready_after_polls = 0.15, 1
     await harness.start()
+    kept = Kept()
     try:
         async with httpx.AsyncClient() as http:
-            exporter = LogExporter(
-                HarnessClient(
+
+            def exporter() -> LogExporter:
+                client = HarnessClient(
                     http,
                     base_url=harness.base_url,
                     api_key=harness.api_key,
                     account_id=harness.account,
                     retry=RetryPolicy(deadline=5, initial_delay=0.01),
                     clock=Clock(),
-                ),
-                timeout=10,
-                first_poll=0.02,
-            )
-            prefixes = harness.all_log_keys()[:8]
-            for prefix in prefixes:
-                await exporter.export(prefix)
+                )
+                return LogExporter(client, timeout=10, first_poll=0.02, kept=kept)
+
+            prefixes = harness.all_log_keys()[:9]
+            first = exporter()
+            for prefix in prefixes[:8]:
+                await first.export(prefix)
+            await exporter().export(prefixes[8])  # another replica, just started
     finally:
         await harness.stop()
     calls = [
         sum(1 for c in harness.calls("logs.export") if c.query["prefix"] == p) for p in prefixes
     ]
     assert calls[0] >= 4  # nothing known yet: it looked early and often
-    assert sum(calls[-4:]) <= 9, calls  # then the start and one poll, now and then two
+    assert sum(calls[4:8]) <= 9, calls  # then the start and one poll, now and then two
+    assert calls[8] <= 3, calls  # the new replica did not learn it again
 
 
 def test_the_export_pace_errs_late_and_does_not_drift_back_into_misses() -> None:
