@@ -39,7 +39,7 @@ async def test_a_script_prints_the_whole_session(capsys: pytest.CaptureFixture[s
     assert "[REDACTED" in out and "hunter2-Sup3rS3cret" not in out  # the planted secret
     assert "[:arrow_down: Download logs] <http://127.0.0.1:" in out
     assert "replacing the message" in out and "Link refreshed by" in out  # the button
-    assert "Did you mean `Deploy Checkout`, `deploy_checkout`?" in out
+    assert 'Did you mean `"Deploy Checkout"`, `deploy_checkout`?' in out
     # An alert shows once, as it reads when the bot is done (posted, then filled in).
     assert "── posted in #incident" in out and "Preparing the logs export" not in out
     assert out.count(":new: First failure: was green in run #41") == 1
@@ -59,7 +59,7 @@ def test_make_run_without_settings_says_it_is_the_sandbox(
     monkeypatch.setattr(sys, "argv", ["run", "--script", os.devnull])
     assert run_main() == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first.startswith("No Slack/Harness settings found, so this is the sandbox")
+    assert first.startswith("No Slack or Harness settings found, so this is the sandbox")
 
 
 def test_the_prompt_in_a_terminal(tmp_path: Path) -> None:
@@ -102,3 +102,23 @@ def test_the_prompt_in_a_terminal(tmp_path: Path) -> None:
 def test_a_missing_script_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert sandbox_main(["--script", str(tmp_path / "nope.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_a_half_filled_env_is_the_real_bot_naming_what_is_missing(tmp_path: Path) -> None:
+    # Harness settings only: somebody meant the real bot, so no sandbox hides the gap.
+    (tmp_path / ".env").write_text(
+        "HARNESS_API_KEY=pat.x.y.z\nHARNESS_ACCOUNT_ID=acct\nHARNESS_DEFAULT_PROJECT=shop\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.sandbox.run", "--script", os.devnull],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "sandbox" not in proc.stdout
+    assert "SLACK_BOT_TOKEN: is required" in proc.stderr
+    assert "HARNESS_API_KEY" not in proc.stderr  # given: not named as missing
