@@ -23,9 +23,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-# The real bot when Slack and Harness settings are present, else the sandbox.
+# The real bot when Slack and Harness settings are present, else the sandbox. Ctrl-C is
+# how a person leaves it: its exit code 130 is not a failure of `make run`, and the
+# shell outlives the signal (trap) to say so, so make prints no "Interrupt" either.
 run: $(VENV)/.installed
-	$(BIN)/python -m bot.sandbox.run
+	@trap : INT; $(BIN)/python -m bot.sandbox.run || { code=$$?; test $$code -eq 130 || exit $$code; }
 
 # The store's tests run against a real Redis; they start their own server on a unix
 # socket, so only the binary is needed: REDIS_SERVER, else redis-server on PATH, else

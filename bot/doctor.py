@@ -38,6 +38,9 @@ class Finding:
 
 
 def main(argv: list[str]) -> int:
+    from bot.cli import subcommand_parser
+
+    subcommand_parser("doctor").parse_args(argv)  # --help, and nothing else, is taken
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -3,35 +3,60 @@ export and excerpt as `/harness-logs`, in a terminal.
 
 Needs only the Harness settings. Prints the run's status, what failed (headline
 and excerpt of each failed step) and the download link; `--json` prints one object
-for scripts. Exit codes: 0 with a link, 1 when Harness reported a problem (no link),
+for scripts. Everything is written for a terminal (plain text, no Slack markup), and
+a suggestion is a command line that can be typed as shown. Exit codes: 0 with a
+link, 1 when Harness reported a problem (no link, or Harness could not be reached),
 2 for bad input or settings.
+
+A host that does not answer at all is given up on after `NETWORK_DEADLINE` seconds
+(the bot itself keeps retrying for as long as HARNESS_RETRY_DEADLINE says).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import dataclasses
 import json
+import re
+import shlex
 import sys
-from typing import Any
+from typing import Any, ClassVar, TextIO
 
+from bot.cli import PROG, subcommand_parser
 from bot.clock import Clock
-from bot.config import SettingsError, load_settings
-from bot.domain import Excerpt, ExportProblem, LogsLink
-from bot.domain.misses import HarnessRefused
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain import Excerpt, ExportProblem, LogsLink, Reason
+from bot.domain.misses import (
+    HarnessRefused,
+    Miss,
+    NoSuchPipeline,
+    NoSuchRun,
+    NoSuchStage,
+    NoSuchStep,
+)
 from bot.excerpt import warm_up
 from bot.excerpt_view import excerpt_text
 from bot.logging_setup import configure_logging
 from bot.metrics import Metrics
-from bot.sandbox.render import plain
-from bot.service import LogsResult, TargetError
-from bot.slack.grammar import CommandError, FetchLogs, Help, parse_command
-from bot.slack.views.messages import problem_text
-from bot.slack.views.misses import miss_text
+from bot.service import LogsResult, NamedTarget, Target, TargetError
+from bot.slack.grammar import (
+    CommandError,
+    FetchLogs,
+    Help,
+    command_words,
+    parse_command,
+    typed,
+)
+from bot.slack.views.misses import PLAIN, miss_text, suggestions_of
 from bot.wiring import harness_side
 
 # Slack is not used here; a well-formed stand-in satisfies the settings' checks.
 _NO_SLACK = "xoxb-0-0-fetch"
+NETWORK_DEADLINE = 8.0
+_NAME = f"{PROG} fetch"
+# A word of several command words rather than one name with spaces: it holds a run
+# number or the scope's `in`.
+_SEVERAL_WORDS = re.compile(r"(?:^|\s)(?:#?\d+|in)(?:\s|$)", re.IGNORECASE)
 
 
 def main(argv: list[str]) -> int:
@@ -40,61 +65,213 @@ def main(argv: list[str]) -> int:
 
 async def run(argv: list[str]) -> int:
     """`main` without its event loop (what the tests drive)."""
-    as_json = "--json" in argv
-    words = " ".join(a for a in argv if a != "--json")
+    parser = subcommand_parser("fetch")
+    args = parser.parse_intermixed_args(argv)
+    if not args.words:
+        parser.print_usage(sys.stderr)
+        return _fail("name a pipeline (or paste an execution URL); --help shows how")
+    words = " ".join(_command_word(word) for word in args.words)
     try:
         parsed = parse_command(words)
     except CommandError as exc:
-        return _fail(str(exc))
-    if isinstance(parsed, Help) or not words:
-        print(
-            "usage: harness-logs-bot fetch <pipeline> [#run] [stage[/step]] [in org/project]"
-            " | <execution URL> [--json]"
-        )
-        return 0 if isinstance(parsed, Help) else 2
+        return _fail(_plain_markup(str(exc)))
+    if isinstance(parsed, Help):
+        parser.print_help()
+        return 0
     if not isinstance(parsed, FetchLogs):
         return _fail("subscriptions live in Slack: use /harness-logs there")
     try:
         settings = load_settings(slack_bot_token=_NO_SLACK)
     except SettingsError as exc:
-        return _fail("; ".join(exc.problems))
+        return _fail("the settings cannot be read\n  " + "\n  ".join(exc.problems))
     # The answer is the output; the bot's own log only for what went wrong.
     configure_logging("ERROR", settings.secrets())
-    return await _fetch(settings, parsed, as_json)
+    return await _fetch(settings, parsed.target, args.json)
 
 
-async def _fetch(settings: Any, parsed: FetchLogs, as_json: bool) -> int:
+def _command_word(word: str) -> str:
+    """One argument as the grammar's words. The shell has already taken the quotes
+    off `"Deploy Prod"`, so a word with spaces is one name and is quoted again
+    (`"Deploy Prod/Rollout"` is stage and step); unless it reads as several command
+    words (`'deploy_checkout #42'`) or carries quotes of its own."""
+    if not any(ch.isspace() for ch in word) or any(ch in word for ch in "\"'"):
+        return word
+    if _SEVERAL_WORDS.search(word) or "://" in word:
+        return word
+    return "/".join(
+        typed(" ".join(part.split())) if part.strip() else part for part in word.split("/")
+    )
+
+
+def _shell_word(word: str) -> str:
+    """A grammar word as typed in a shell, so that `_command_word` gives it back."""
+    bare = word.replace('"', "")
+    if _command_word(bare) == word:
+        return shlex.quote(bare)
+    return shlex.quote(word)
+
+
+class Progress:
+    """What is happening, on one line of a terminal: which call Harness is answering,
+    how long the export takes, and retries when Harness does not answer."""
+
+    _DOING: ClassVar[dict[str, str]] = {
+        "pipelines.list": "Looking up the pipeline",
+        "executions.summary": "Finding the run",
+        "executions.v2": "Reading the run",
+        "logs.export": "Harness is preparing the export",
+        "logs.blob": "Reading the failed steps' logs",
+    }
+
+    def __init__(self, clock: Clock, host: str, out: TextIO) -> None:
+        self._clock = clock
+        self._out = out
+        self._doing = f"Asking Harness at {host}"
+        self._since = clock.monotonic()
+        self._retries = 0
+
+    def observe(self, endpoint: str, outcome: str) -> None:
+        if outcome == "network_error" or outcome in ("429", "500", "502", "503", "504"):
+            self._retries += 1
+            what = "no answer" if outcome == "network_error" else f"HTTP {outcome}"
+            self._doing = f"Harness did not answer ({what}, {self._retries} so far); trying again"
+            return
+        doing = self._DOING.get(endpoint, self._doing)
+        if doing != self._doing or self._retries:
+            self._doing, self._since, self._retries = doing, self._clock.monotonic(), 0
+
+    async def show(self) -> None:
+        while True:
+            waited = self._clock.monotonic() - self._since
+            self._write(f"{self._doing} … {waited:.0f} s")
+            await asyncio.sleep(0.5)  # a clock for a person to read
+
+    def clear(self) -> None:
+        self._write("")
+
+    def _write(self, text: str) -> None:
+        # \x1b[K clears the rest of the line, so a shorter line leaves nothing behind.
+        print(f"\r{text}\x1b[K", end="", file=self._out, flush=True)
+
+
+async def _fetch(settings: Settings, target: Target, as_json: bool) -> int:
     await asyncio.to_thread(warm_up)
     clock = Clock()
-    side = harness_side(settings, Metrics(), None, clock)
-    progress = asyncio.create_task(_progress(clock)) if sys.stderr.isatty() else None
+    progress = Progress(clock, settings.harness_base_url, sys.stderr)
+    side = harness_side(
+        settings,
+        Metrics(),
+        None,
+        clock,
+        network_deadline=NETWORK_DEADLINE,
+        observe=progress.observe,
+    )
+    showing = asyncio.create_task(progress.show()) if sys.stderr.isatty() else None
     try:
-        side.service.check(parsed.target)
-        result = await side.service.fetch_logs(parsed.target)
+        side.service.check(target)
+        result = await side.service.fetch_logs(target)
     except TargetError as exc:
         code = 1 if isinstance(exc.miss, HarnessRefused) else 2
+        said = _miss_text(exc.miss, settings)
         if as_json:
-            print(json.dumps({"error": plain(miss_text(exc.miss))}))
-        else:
-            print(f"harness-logs-bot fetch: {plain(miss_text(exc.miss))}", file=sys.stderr)
+            print(json.dumps({"error": said, "suggestions": _suggested(target, exc.miss)}))
+            return code
+        _stop(showing, progress)
+        print(f"{_NAME}: {said}", file=sys.stderr)
+        if suggested := _suggested(target, exc.miss):
+            print("Did you mean:", file=sys.stderr)
+            for line in suggested:
+                print(f"  {line}", file=sys.stderr)
         return code
     finally:
-        if progress is not None:
-            progress.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await progress
-            print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+        _stop(showing, progress)
         await side.close()
     print(json.dumps(_as_json(result), ensure_ascii=False) if as_json else _as_text(result))
     return 0 if isinstance(result.export, LogsLink) else 1
 
 
-async def _progress(clock: Clock) -> None:
-    started = clock.monotonic()
-    while True:
-        waited = clock.monotonic() - started
-        print(f"\rHarness is preparing the export … {waited:.0f} s", end="", file=sys.stderr)
-        await asyncio.sleep(0.5)  # a clock for a person to read
+def _stop(showing: asyncio.Task[None] | None, progress: Progress) -> None:
+    if showing is not None and not showing.done():
+        showing.cancel()
+        progress.clear()
+
+
+def _miss_text(miss: Miss, settings: Settings) -> str:
+    if isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT):
+        detail = f": {miss.detail}" if miss.detail else ""
+        return (
+            f"Harness at {settings.harness_base_url} did not answer{detail}. Check "
+            f"HARNESS_BASE_URL and the network (`{PROG} doctor` checks the settings)."
+        )
+    return miss_text(miss, PLAIN)
+
+
+def _suggested(target: Target, miss: Miss) -> list[str]:
+    """Each suggestion as the whole command line to type."""
+    if not isinstance(target, NamedTarget):
+        return []
+    targets: list[NamedTarget] = []
+    for suggestion in suggestions_of(miss):
+        if isinstance(miss, NoSuchPipeline):
+            targets.append(dataclasses.replace(target, pipeline=suggestion))
+        elif isinstance(miss, NoSuchRun):
+            targets.append(dataclasses.replace(target, run=int(suggestion.lstrip("#"))))
+        elif isinstance(miss, NoSuchStage):
+            targets.append(dataclasses.replace(target, stage=suggestion))
+        elif isinstance(miss, NoSuchStep):
+            targets.append(dataclasses.replace(target, step=suggestion))
+    return [_command_line(t) for t in targets]
+
+
+def _command_line(target: NamedTarget) -> str:
+    return " ".join([_NAME, *(_shell_word(w) for w in command_words(target))])
+
+
+def _plain_markup(text: str) -> str:
+    """The grammar's sentences mark words to type with backticks; a terminal shows
+    them as they are."""
+    return text.replace("`", "")
+
+
+_PROBLEMS = {
+    Reason.NO_LOGS: "No logs yet for the {scope}: Harness has nothing logged there. If the "
+    "run has just started, try again in a minute.",
+    Reason.TOO_MANY_FILES: "Too many log files to export at once. Name a stage or a step, "
+    "e.g. {example}",
+    Reason.ACCESS: "Harness refused the log download: the API key lacks access to this "
+    "project's logs (Logs: View).",
+    Reason.TIMEOUT: "Harness was still preparing the logs after {waited}. Try again in a few "
+    "minutes, or name a stage or step for a smaller download.",
+    Reason.UNAVAILABLE: "Harness's log service did not answer ({detail}). Try again in a minute.",
+    Reason.UNSAFE_LINK: "The export link was refused: Harness handed out a link to a host "
+    "this tool does not fetch from. Check HARNESS_BASE_URL.",
+}
+
+
+def _problem_text(problem: ExportProblem, result: LogsResult) -> str:
+    execution = result.execution
+    stage = next((f.stage_name for f in result.failures if f.stage_name), None)
+    stage = stage or next((s.name for s in execution.stages()), "<stage>")
+    example = _command_line(
+        NamedTarget(execution.pipeline_identifier, execution.run_sequence, stage)
+    )
+    words = _PROBLEMS.get(problem.reason, "Harness could not export the logs: {detail}")
+    return words.format(
+        scope=_scope_words(result),
+        example=example,
+        waited=f"{problem.waited:.0f} s" if problem.waited is not None else "a while",
+        detail=problem.detail or "no reason given",
+    )
+
+
+def _scope_words(result: LogsResult) -> str:
+    scope = result.log_scope
+    if scope.step is not None:
+        stage = f"{scope.stage.name} › " if scope.stage else ""
+        return f"step {stage}{scope.step.name}"
+    if scope.stage is not None:
+        return f"stage {scope.stage.name}"
+    return "whole pipeline"
 
 
 def _as_text(result: LogsResult) -> str:
@@ -121,7 +298,7 @@ def _as_text(result: LogsResult) -> str:
         )
         lines.append(f"Download{expires}: {result.export.url}")
     elif isinstance(result.export, ExportProblem):
-        lines.append(plain(problem_text(result.export, result)))
+        lines.append(_problem_text(result.export, result))
     return "\n".join(lines)
 
 
@@ -157,8 +334,8 @@ def _as_json(result: LogsResult) -> dict[str, Any]:
 
 
 def _fail(message: str) -> int:
-    print(f"harness-logs-bot fetch: {message}", file=sys.stderr)
+    print(f"{_NAME}: {message}", file=sys.stderr)
     return 2
 
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

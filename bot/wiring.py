@@ -76,10 +76,24 @@ class HarnessSide:
 
 
 def harness_side(
-    settings: Settings, metrics: Metrics, store: Store | None, clock: Clock
+    settings: Settings,
+    metrics: Metrics,
+    store: Store | None,
+    clock: Clock,
+    *,
+    network_deadline: float | None = None,
+    observe: Callable[[str, str], None] | None = None,
 ) -> HarnessSide:
     """The Harness clients and the logs use case on top of them (without a store, no
-    link cache: the terminal's `fetch`)."""
+    link cache: the terminal's `fetch`). `network_deadline` gives up sooner on a host
+    that does not answer at all; `observe` hears of every call (endpoint, outcome) as
+    the metrics do, for a terminal's progress line."""
+
+    def count(endpoint: str, outcome: str) -> None:
+        metrics.count_harness_request(endpoint, outcome, current_priority().name.lower())
+        if observe is not None:
+            observe(endpoint, outcome)
+
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.harness_request_timeout, connect=10.0),
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
@@ -101,12 +115,11 @@ def harness_side(
         retry=RetryPolicy(
             deadline=settings.harness_retry_deadline,
             initial_delay=settings.harness_retry_initial_delay,
+            network_deadline=network_deadline,
         ),
         clock=clock,
         secrets=tuple(settings.secrets()),
-        on_request=lambda endpoint, outcome: metrics.count_harness_request(
-            endpoint, outcome, current_priority().name.lower()
-        ),
+        on_request=count,
         # Replicas sharing a store share one budget for the key.
         budget=Budget(
             store.window("harness") if store is not None else LocalWindow(clock.monotonic),

@@ -5,6 +5,10 @@ failures (429, 5xx, network errors) are retried with exponential backoff and
 jitter, waiting at least as long as `Retry-After` asks, until an overall
 deadline; everything else maps to a `HarnessError` subclass at once. Every call
 and every retry first takes a turn in the key's budget (`bot/harness/budget.py`).
+A host that cannot be reached at all (no such name, connection refused) may be given
+a shorter deadline of its own (`RetryPolicy.network_deadline`): a person at a
+terminal should hear about it in seconds, not after the deadline meant for a busy
+Harness.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from tenacity import (
@@ -25,6 +29,7 @@ from tenacity import (
     stop_before_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 from bot.clock import Clock
 from bot.domain.windows import LocalWindow
@@ -61,6 +66,9 @@ class RetryPolicy:
     deadline: float = 600.0
     initial_delay: float = 0.5
     max_delay: float = 30.0
+    # When set, network failures (nothing answered at all) stop being retried after
+    # this many seconds; answers such as 429 or 503 still get `deadline`.
+    network_deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +78,31 @@ class _Body:
 
 
 class _TransientError(Exception):
-    """A retryable failure; carries what Harness asked us to wait."""
+    """A retryable failure; carries what Harness asked us to wait, and whether nothing
+    answered at all (`network`)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, network: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.network = network
+
+
+class _UnreachableFor(stop_base):
+    """Stop once the last failure was a network one and `seconds` have passed (or
+    would have, after the next wait)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+
+    def __call__(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if not (isinstance(exc, _TransientError) and exc.network):
+            return False
+        elapsed = state.seconds_since_start or 0.0
+        return elapsed + (state.upcoming_sleep or 0.0) >= self._seconds
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -212,7 +239,7 @@ class HarnessClient:
         except _TransientError as exc:
             waited = self.clock.monotonic() - started
             log.warning("harness %s gave up after %.1fs: %s", label, waited, exc.reason)
-            raise HarnessUnavailableError(exc.reason) from None
+            raise HarnessUnavailableError(f"{exc.reason}; gave up after {waited:.0f} s") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     @asynccontextmanager
@@ -247,10 +274,13 @@ class HarnessClient:
         return f"{self._base_url}/gateway/{filled}", query
 
     def _retrying(self) -> AsyncRetrying:
+        stop: stop_base = stop_before_delay(self._retry.deadline)
+        if self._retry.network_deadline is not None:
+            stop = stop | _UnreachableFor(self._retry.network_deadline)
         return AsyncRetrying(
             retry=retry_if_exception(lambda e: isinstance(e, _TransientError)),
             wait=_BackoffHonouringRetryAfter(self._retry),
-            stop=stop_before_delay(self._retry.deadline),
+            stop=stop,
             reraise=True,
         )
 
@@ -272,7 +302,7 @@ class HarnessClient:
                 body = b"" if response.status < 400 else await response.read()
             except StreamTransportError as exc:
                 self._count(label, "network_error")
-                raise _TransientError(f"network error: {exc}") from None
+                raise _TransientError(f"network error: {exc}", network=True) from None
             if response.status < 400:
                 yield response
                 return
@@ -317,7 +347,11 @@ class HarnessClient:
                 )
         except httpx.TransportError as exc:
             self._count(label, "network_error")
-            raise _TransientError(f"network error: {type(exc).__name__}") from None
+            # The host and what went wrong, so "cannot reach" says where and why.
+            why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise _TransientError(
+                f"network error: cannot reach {urlsplit(url).netloc} ({why})", network=True
+            ) from None
         status = response.status_code
         if status >= 400:
             detail = error_detail(response, self._secrets)

@@ -40,6 +40,8 @@ def build_demo(harness: HarnessEmulator, slack: SlackEmulator, you: str) -> None
     )
     run.triggered_by, run.triggered_by_email = "you", "you@acme.test"
     slack.people["you@acme.test"] = you
+    slack.user_channels[you] = {CHANNEL}  # so App Home shows #incident's subscriptions
+    slack.channel_names[CHANNEL] = "incident"
     key = step_key(harness.account, run, "deploy_prod", "rollout")
     harness.logs[f"{key}-commandUnit:Execute"] = ndjson(
         ROLLOUT_LOG, run.started_at or 0.0, minute=1

@@ -2,7 +2,7 @@
 
     help
     <Harness execution URL>
-    <pipeline> [#<run>] [<stage>[/<step>]] [in <org>/<project>]
+    <pipeline> [[#]<run>] [<stage>[/<step>]] [in <org>/<project>]
     subscribe <pipeline> [in <org>/<project>] [branch=main,release/*] [stages=deploy_*]
               [events=failures|all] [mention=author|none]
     unsubscribe <pipeline> [in <org>/<project>]
@@ -10,8 +10,10 @@
     subscriptions
 
 Names may be identifiers or display names in quotes ("Deploy Prod"/Rollout);
-`stage.step` is accepted for identifiers. Everything is validated here, so
-nothing unchecked is ever sent to Harness.
+`stage.step` is accepted for identifiers. A run number needs no `#` (a shell reads
+`#42` as a comment). Everything is validated here, so nothing unchecked is ever sent
+to Harness. `typed` and `command_words` go the other way: a name or a target as
+someone would type it, so a suggestion can be typed exactly as shown.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from bot.service import NamedTarget, Target, UrlTarget
 MAX_TEXT = 500
 # Harness names: letters, digits, space, `_`, `-`, `.`; identifiers also allow `$`.
 _NAME = re.compile(r"[A-Za-z0-9_$][A-Za-z0-9_$ .-]{0,127}")
-_RUN = re.compile(r"#(\d{1,9})")
+_RUN = re.compile(r"#?(\d{1,9})")
+# A name typed bare reads back as itself; anything else is quoted.
+_BARE_NAME = re.compile(r"[A-Za-z0-9_$-]+")
 _URL = re.compile(r"<?([a-z][a-z0-9+.-]*://[^\s|>]+)(?:\|[^>]*)?>?", re.IGNORECASE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "‘": "'", "’": "'"})
 HELP_WORDS = frozenset({"", "help", "-h", "--help", "?", "usage"})
@@ -173,21 +177,17 @@ def _parse_named(tokens: list[_Token]) -> NamedTarget:
     pipeline = _name(pipeline_token.segments[0][0], "pipeline")
 
     run = None
-    if rest and rest[0].bare is not None and rest[0].text.startswith("#"):
+    # Harness identifiers never start with a digit, so a bare number is a run too.
+    if rest and rest[0].bare is not None and rest[0].text[:1] in "#0123456789":
         match = _RUN.fullmatch(rest[0].text)
         if not match or int(match.group(1)) == 0:
-            raise CommandError(f"`{rest[0].text}` is not a run number; write it like `#42`.")
+            raise CommandError(
+                f"`{rest[0].text}` is not a run number; write it like `42` or `#42`."
+            )
         run = int(match.group(1))
         rest = rest[1:]
 
     stage = step = None
-    if rest and run is None and rest[0].bare is not None and rest[0].text.isdigit():
-        # Harness identifiers never start with a digit: this is a run number.
-        number = rest[0].text
-        raise CommandError(
-            f"`{number}` is not a stage. Did you mean run `#{number}`, "
-            f"as in `{pipeline} #{number}`?"
-        )
     if rest:
         stage, step = _stage_and_step(rest[0])
         rest = rest[1:]
@@ -303,6 +303,29 @@ def _name(value: str, what: str) -> str:
             "(letters, digits, spaces, `_`, `-` and `.` only)."
         )
     return value
+
+
+def typed(name: str) -> str:
+    """`name` as one word of a command that reads back as exactly that name: bare when
+    it is a plain identifier-like word, else in quotes (so `Deploy Checkout` is
+    `"Deploy Checkout"`, which a person can type as shown)."""
+    if _BARE_NAME.fullmatch(name) and not name[:1].isdigit():
+        return name
+    return f"'{name}'" if '"' in name else f'"{name}"'
+
+
+def command_words(target: NamedTarget) -> list[str]:
+    """The words that `parse_command` reads back as `target` (run numbers without `#`,
+    which a terminal would take for a comment)."""
+    words = [typed(target.pipeline)]
+    if target.run is not None:
+        words.append(str(target.run))
+    if target.stage is not None:
+        stage = typed(target.stage)
+        words.append(f"{stage}/{typed(target.step)}" if target.step is not None else stage)
+    if target.scope is not None:
+        words += ["in", f"{target.scope.org}/{target.scope.project}"]
+    return words
 
 
 def _shown(value: str) -> str:

@@ -153,6 +153,7 @@ class HarnessEmulator:
         self.link_expiry: str | None = None
         self._jobs: dict[str, _ExportJob] = {}  # the log service's export cache, by prefix
         self.exports: dict[str, str] = {}  # export id in a link -> its prefix
+        self._signed = 0  # links signed so far
         # What was logged, by log-service key: bytes, or a function making chunks (huge logs).
         self.logs: dict[str, bytes | Callable[[], Iterable[bytes]]] = {}
         self.gzip_blobs = False  # serve blobs with Content-Encoding: gzip
@@ -626,9 +627,15 @@ class HarnessEmulator:
         export_id = uid("export", prefix)
         self.exports[export_id] = prefix
         host = self.link_origin or self.base_url
+        # Each answer signs the link anew, as a pre-signed URL is signed when it is
+        # handed out (X-Amz-Date, X-Amz-Signature): the same zip, a fresh link.
+        self._signed += 1
+        signed_at = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
+        signature = f"{zlib.crc32(f'{export_id}:{self._signed}'.encode()):08x}"
         link = (
             f"{host}/storage/harness-download/{self.account}/{export_id}/logs.zip"
-            "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400&X-Amz-Signature=3f9a0c"
+            f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={signed_at}&X-Amz-Expires=86400"
+            f"&X-Amz-Signature={signature}"
         )
         if self.export_gate is not None and not self.export_gate.is_set():
             status = "in_progress"

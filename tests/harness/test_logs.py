@@ -102,7 +102,7 @@ async def test_once_it_has_seen_how_long_exports_take_an_export_costs_two_calls(
     exporter's waits are real)."""
     harness = HarnessEmulator(clock=Clock())
     build_world(harness)
-    harness.export_delay, harness.ready_after_polls = 0.15, 1
+    harness.export_delay, harness.ready_after_polls = 0.4, 1
     await harness.start()
     kept = Kept()
     try:

@@ -6,7 +6,15 @@ import pytest
 
 from bot.domain import Filters, Scope
 from bot.service import NamedTarget, Target, UrlTarget
-from bot.slack.grammar import CommandError, FetchLogs, Help, Subscribe, Unmute, parse_command
+from bot.slack.grammar import (
+    CommandError,
+    FetchLogs,
+    Help,
+    Subscribe,
+    Unmute,
+    command_words,
+    parse_command,
+)
 
 
 def target(text: str) -> Target:
@@ -59,6 +67,12 @@ def test_help_and_empty_text_ask_for_usage(text: str) -> None:
             NamedTarget("deploy_checkout", 7, "build", "compile", Scope("payments", "checkout")),
         ),
         ("  deploy_checkout   #42  ", NamedTarget("deploy_checkout", run=42)),
+        # A run number needs no `#` (a shell would read `#42` as a comment).
+        ("deploy_checkout 42", NamedTarget("deploy_checkout", run=42)),
+        (
+            "deploy_checkout 42 deploy_prod/rollout",
+            NamedTarget("deploy_checkout", 42, "deploy_prod", "rollout"),
+        ),
     ],
 )
 def test_named_targets(text: str, expected: NamedTarget) -> None:
@@ -106,7 +120,8 @@ def test_urls_are_recognised(text: str, url: str) -> None:
         ("x" * 10_000, "too long"),
         ("https://app.harness.io/ng/x extra words", "on its own"),
         ("<@U123> deploy", "not a valid pipeline name"),
-        ("deploy_checkout 42", "Did you mean run `#42`, as in `deploy_checkout #42`?"),
+        ("deploy_checkout 0", "not a run number"),
+        ("deploy_checkout 42x", "not a run number"),
     ],
 )
 def test_malformed_text_is_refused_with_a_reason(text: str, says: str) -> None:
@@ -114,6 +129,21 @@ def test_malformed_text_is_refused_with_a_reason(text: str, says: str) -> None:
         parse_command(text)
     assert says in str(caught.value)
     assert len(str(caught.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        NamedTarget("deploy_checkout"),
+        NamedTarget("Deploy Checkout", 42, "Deploy Prod", "Rollout"),
+        NamedTarget("deploy_checkout", 7, "stage.with.dots", scope=Scope("payments", "checkout")),
+        NamedTarget("Deploy Prod v1.2", None, "2nd stage", "x.y"),
+        NamedTarget("$pipe-1", 3, "a b", None),
+    ],
+)
+def test_a_target_written_back_as_words_reads_back_as_itself(expected: NamedTarget) -> None:
+    # What suggestions show: typed as shown, it must name the same thing.
+    assert target(" ".join(command_words(expected))) == expected
 
 
 def test_subscription_options_keep_slashes_in_branch_globs() -> None:

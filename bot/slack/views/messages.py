@@ -47,7 +47,7 @@ from bot.slack.views.kit import (
     target_value,
     trim,
 )
-from bot.slack.views.misses import miss_text, suggestions_of
+from bot.slack.views.misses import miss_text, typed_suggestions
 
 REFRESH_LINK = "refresh_link"
 
@@ -124,7 +124,7 @@ def describe_scope(log_scope: LogScope) -> str:
 
 def target_error_message(error: TargetError) -> Message:
     text = f":warning: {miss_text(error.miss)}"
-    if suggestions := suggestions_of(error.miss):
+    if suggestions := typed_suggestions(error.miss):
         text += " Did you mean " + ", ".join(f"`{escape_name(s)}`" for s in suggestions) + "?"
     return {"response_type": "ephemeral", "text": trim(text, SECTION_LIMIT)}
 

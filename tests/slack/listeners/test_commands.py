@@ -9,6 +9,8 @@ and the Harness emulator what was asked.
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -323,6 +325,19 @@ async def test_unknown_names_get_a_private_answer_with_suggestions(
     if suggests:
         assert f"`{suggests}`" in reply["text"].split("Did you mean", 1)[1]
     assert harness.calls("logs.export") == []
+
+
+async def test_a_suggestion_typed_as_shown_names_what_it_suggests(
+    dispatch: RunningBot, harness: HarnessEmulator
+) -> None:
+    # `Deploy Checkout` without quotes would name pipeline `Deploy`, stage `Checkout`.
+    _status, _ack, rid = await dispatch.command('"Deploy Chekout" 42')
+    reply = await dispatch.reply(rid)
+    suggested = re.findall(r"`([^`]+)`", reply["text"].split("Did you mean", 1)[1])
+    assert '"Deploy Checkout"' in suggested and "deploy_checkout" in suggested
+    for words in suggested:
+        _status, _ack, rid = await dispatch.command(f"{html.unescape(words)} 42")
+        assert "Deploy Checkout #42" in all_text(await dispatch.reply(rid)), words
 
 
 async def test_harness_names_in_error_replies_cannot_ping_or_break_formatting(
