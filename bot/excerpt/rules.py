@@ -48,12 +48,15 @@ class Rule:
 
 
 # Where the text of a line starts: the start of a plain-text line, or the start
-# of an NDJSON `out` value; then any colour codes, timestamps and indentation.
+# of an NDJSON `out` value; then any colour codes, timestamps and indentation. A
+# log downloaded with `gh run view --log` puts the job and the step in front of
+# GitHub's timestamp, each followed by a tab.
+_STAMP = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?[ \t]"
 _START = (
     r'(?:^|"out"[ \t]*:[ \t]*")'
     r"(?:\\u001[bB]\[[0-9;?]*[A-Za-z]|\x1b\[[0-9;?]*[A-Za-z]"
-    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?[ \t]"
-    r"|\[\d{4}-\d\d-\d\d[^\]\n]{0,40}\][ \t]?|\\t|[ \t])*"
+    r'|(?:[^"\\\t\n]{1,80}(?:\\t|\t)){2}' + _STAMP + "|" + _STAMP + "|"
+    r"\[\d{4}-\d\d-\d\d[^\]\n]{0,40}\][ \t]?|\\t|[ \t])*"
 )
 _FILE_EXT = (
     r"(?:py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|java|kt|kts|scala|groovy|rb|c|cc|cpp|cxx|h|hpp|cs"

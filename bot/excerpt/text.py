@@ -76,11 +76,16 @@ def _unescape(fragment: bytes) -> str:
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """Strip escapes, control characters and leading timestamps; keep the last CR frame."""
+    """Strip escapes, control characters and leading timestamps; keep the last CR frame.
+
+    Tabs stay tabs: tools print them as separators (`go test`'s `FAIL\tpkg`, the
+    `job\tstep\ttime` columns of a downloaded GitHub log), and a line copied from the
+    post must still be found verbatim in the log.
+    """
     text = ANSI.sub("", text)
     if "\r" in text:
         text = text.rstrip("\r").rsplit("\r", 1)[-1]
-    text = _CONTROL.sub("", text.replace("\t", "    ")).rstrip()
+    text = _CONTROL.sub("", text).rstrip()
     text = _STAMP.sub("", text)
     return cut(text, max_chars)
 
