@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Slack app that posts Harness execution logs into channels.",
         epilog=(
             "subcommands (serving is the default):\n"
-            "  excerpt FILE|- [--full] [--json]   the excerpt the bot would post for a local log\n"
+            "  excerpt FILE|- [--full] [--json] [--green GREEN_FILE]\n"
+            "                                     the excerpt the bot would post for a local log\n"
             "  fetch <command words> [--json]     what /harness-logs would post, in the terminal\n"
             "  doctor                             the settings checked against the real services\n"
             "  sandbox [--script FILE]            the real bot against emulated Slack and Harness"

@@ -112,3 +112,56 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cannot read" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# The last green run printed the same alarming line; only this run's failure is new.
+GREEN = "\n".join(
+    [
+        *(f"collecting module {i}" for i in range(200)),
+        "ERROR: cache server unreachable, building without the remote cache",
+        "========================= 212 passed in 12.02s =========================",
+    ]
+)
+RED = "\n".join(
+    [
+        *(f"collecting module {i}" for i in range(200)),
+        "ERROR: cache server unreachable, building without the remote cache",
+        *(f"tests/test_{i}.py ........" for i in range(40)),
+        "FAILED tests/test_cart.py::test_discount_rounding - assert 9.99 == 10.0",
+        "========================= 1 failed, 211 passed in 12.31s =========================",
+    ]
+)
+
+
+def test_green_compares_with_the_last_success_as_posts_do(tmp_path: Path) -> None:
+    red, green = tmp_path / "red.ndjson", tmp_path / "green.log.gz"
+    red.write_bytes(ci_log(RED))
+    green.write_bytes(gzip.compress(GREEN.encode()))  # any form FILE takes
+    alone = excerpt([str(red), "--json"])
+    compared = excerpt([str(red), "--green", str(green), "--json"])
+    assert alone.returncode == compared.returncode == 0, compared.stderr
+    before, after = json.loads(alone.stdout), json.loads(compared.stdout)
+    assert "compared with" not in before["excerpt"]
+    assert (
+        "(compared with green.log.gz, the last success: 1 failure line it printed too ranked lower)"
+        in after["excerpt"].splitlines()
+    )
+    assert after["headline"].startswith("1 test failed: tests/test_cart.py::test_discount_rounding")
+    assert after["category"] == "test_failure"
+    text = excerpt([str(red), "--green", str(green)]).stdout
+    assert text.rstrip("\n") == after["excerpt"]
+    assert excerpt([str(red), "--green", "-"], stdin=GREEN.encode()).stdout.splitlines()[1] == (
+        "(compared with the green log on standard input, the last success: 1 failure line it "
+        "printed too ranked lower)"
+    )
+
+
+def test_green_that_cannot_be_read_is_a_clear_error(tmp_path: Path) -> None:
+    red = tmp_path / "red.ndjson"
+    red.write_bytes(ci_log(RED))
+    missing = excerpt([str(red), "--green", str(tmp_path / "nope.log")])
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr and "nope.log" in missing.stderr
+    both = excerpt(["-", "--green", "-"], stdin=b"")
+    assert both.returncode == 2
+    assert "only one of FILE and GREEN_FILE" in both.stderr

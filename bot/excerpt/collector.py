@@ -28,7 +28,7 @@ from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
-from bot.excerpt.text import clean_text, digest, output_of, parse_line, shape
+from bot.excerpt.text import clean_text, green_digest, output_of, parse_line, shape
 from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
@@ -62,7 +62,7 @@ class ExcerptCollector:
     ) -> None:
         self.settings = settings or ExcerptSettings()
         self._redactor = redactor or Redactor()
-        self._green: Collection[bytes] = ()  # shapes of lines the last green run printed
+        self._in_green: set[int] = set()  # ids of anchors the last green run printed too
         self._sizes: list[tuple[tuple[str, int], int]] = []
         self._files: list[_Kept] = []
         self._tails: list[_Kept] = []
@@ -116,7 +116,6 @@ class ExcerptCollector:
     def excerpt(self, green: Collection[bytes] = (), compared_with: int | None = None) -> Excerpt:
         """The excerpt; `green` holds the shapes of the lines the last successful run of
         the same step printed (run `compared_with`): failure lines among them rank lower."""
-        self._green = green
         offsets: dict[tuple[str, int], int] = {}
         total = 0
         for order, size in sorted(self._sizes):
@@ -147,6 +146,9 @@ class ExcerptCollector:
                 for k in sorted(self._files, key=lambda k: k.order)
                 for a in sorted(k.summary.anchors, key=lambda a: a.number)
             ]
+        )
+        self._in_green = (
+            {id(a) for _, _, a in anchors if green_digest(a.raw) in green} if green else set()
         )
         priorities = self._priorities([a for _, _, a in anchors])
         for (base, _summary, anchor), priority in zip(anchors, priorities, strict=True):
@@ -204,7 +206,7 @@ class ExcerptCollector:
         )
 
     def _seen_green(self, anchor: Anchor) -> bool:
-        return bool(self._green) and digest(anchor.key) in self._green
+        return id(anchor) in self._in_green
 
     def _priorities(self, anchors: list[Anchor]) -> list[float]:
         """Each anchor's rank: score, lifted for root cause and ending, decayed by family."""

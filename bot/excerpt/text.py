@@ -127,6 +127,13 @@ def digest(shape: bytes) -> bytes:
     return hashlib.blake2b(shape, digest_size=8).digest()
 
 
+def green_digest(raw: bytes) -> bytes:
+    """What a line is compared by with the last green run's lines: the digest of its
+    text as printed (colour codes and timestamps gone, numbers masked), so that a
+    line matches whatever form each log came in (NDJSON escapes it, plain text not)."""
+    return digest(shape(clean_text(parse_line(raw)[1], 10_000).encode()))
+
+
 def shape(raw: bytes) -> bytes:
     """A line with numbers, hashes and durations masked: lines of one shape fold together.
 
@@ -142,6 +149,7 @@ __all__ = [
     "cut",
     "digest",
     "first_time",
+    "green_digest",
     "output_of",
     "parse_line",
     "quick_shape",

@@ -378,6 +378,21 @@ def test_a_green_log_in_an_export_zip_is_read_file_by_file() -> None:
     assert compared.similar_to_green == 1
 
 
+def test_a_green_log_matches_whatever_form_either_log_came_in() -> None:
+    # The red run as Harness stores it (NDJSON, colours, a runner's timestamp); the green
+    # one saved as plain text with other colours and another time.
+    red = ndjson(
+        [
+            ("info", '2026-11-20T10:00:01.1Z \x1b[31mError:\x1b[0m cache "eu-1" busy\tretry\n'),
+            ("info", "Error: module cart has no export total\n"),
+        ]
+    )
+    green = b'2026-11-19T08:12:44.9Z \x1b[1;31mError:\x1b[m cache "eu-1" busy\tretry\nok\n'
+    compared = collect_stream(iter([red]), Redactor()).excerpt(line_shapes(iter([green])).shapes)
+    assert compared.similar_to_green == 1
+    assert compared.headline == "module cart has no export total"
+
+
 def test_a_log_downloaded_with_the_github_cli_is_read_past_its_job_and_step_columns() -> None:
     # `gh run view --log` prints "<job>\t<step>\t<time> <line>"; "panic:" counts only
     # where a line's text starts, so it is found only when those columns are skipped.
