@@ -58,6 +58,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.excerpt
 	$(BIN)/python -m benchmarks.latency
 	$(BIN)/python -m benchmarks.durability
+	$(BIN)/python -m benchmarks.load
 
 # The same, also rewriting the figures in the tracked benchmarks/README.md.
 bench-readme:

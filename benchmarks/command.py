@@ -40,7 +40,7 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command, wait_until_up
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.clients.scopes import BOT_SCOPES
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec, StageSpec, StepSpec, step_key
 from emulators.harness.world import build_world

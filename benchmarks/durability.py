@@ -37,7 +37,7 @@ import aiohttp
 from benchmarks.readme import replace_section
 from benchmarks.support import signed_command
 from bot.clock import Clock
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.clients.scopes import BOT_SCOPES
 from bot.store import PipelineKey, Subscription, open_store
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec

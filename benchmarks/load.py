@@ -49,7 +49,7 @@ import aiohttp
 
 from benchmarks.readme import replace_section
 from bot.clock import Clock
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.clients.scopes import BOT_SCOPES
 from bot.store import PipelineKey, Subscription, open_store
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
@@ -145,6 +145,8 @@ class Figures:
     calls: int = 0
     refused: int = 0  # Harness 429s
     by_endpoint: Counter[str] = field(default_factory=Counter)
+    exports: int = 0  # distinct prefixes exported
+    export_calls: Counter[int] = field(default_factory=Counter)  # exports by calls (5: ≥ 5)
 
     @staticmethod
     def pct(samples: list[float], q: float) -> float:
@@ -298,6 +300,9 @@ async def measure(case: Case, seconds: float) -> Figures:
         calls = harness.requests[calls_before:]
         figures.calls = sum(1 for r in calls if r.endpoint)
         figures.by_endpoint = Counter(r.endpoint for r in calls if r.endpoint)
+        per_export = Counter(r.query.get("prefix") for r in calls if r.endpoint == "logs.export")
+        figures.exports = len(per_export)
+        figures.export_calls = Counter(min(n, 5) for n in per_export.values())
         figures.refused = harness.rate_limited - refused_before
     await harness.stop()
     await slack.stop()
@@ -332,12 +337,21 @@ def report(results: list[Figures], seconds: float) -> list[str]:
         for name, ok in f.checks.items()
         if not ok
     ]
-    calls = Counter[str]()
-    webhooks = 0
-    for f in results:
-        if f.case.rate == 1 and f.case.replicas == 1:
-            calls, webhooks = f.by_endpoint, f.webhooks
-    spread = ", ".join(f"{name} {n / max(1, webhooks):.2f}" for name, n in calls.most_common())
+    spreads = [
+        f"{f.case.label} at {f.case.rate:g}/s: "
+        + ", ".join(
+            f"{name} {n / max(1, f.webhooks):.2f}" for name, n in f.by_endpoint.most_common()
+        )
+        + f" ({f.exports / max(1, f.webhooks):.2f} exports a webhook,"
+        f" {f.by_endpoint['logs.export'] / max(1, f.exports):.2f} calls each: "
+        + ", ".join(
+            f"{'≥ ' if n == 5 else ''}{n} calls × {count}"
+            for n, count in sorted(f.export_calls.items())
+        )
+        + ")"
+        for f in results
+        if not f.case.kill
+    ]
     return [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, "
         f"Python {platform.python_version()}: {PIPELINES} pipelines × {CHANNELS_EACH} "
@@ -350,7 +364,9 @@ def report(results: list[Figures], seconds: float) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
         *(row(f) for f in results),
         "",
-        f"Calls per webhook at 1/s on one replica, by endpoint: {spread or 'none'}.",
+        "Harness calls per webhook, by endpoint:",
+        "",
+        *(f"- {spread}" for spread in spreads),
         "",
         f"Targets (without the kill): 0 lost, 0 twice, 0 Harness 429s, first post p95 "
         f"≤ {FIRST_POST_TARGET:.0f} s, link p95 ≤ {LINK_TARGET:.0f} s; with it: 0 lost, 0 twice. "

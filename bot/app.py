@@ -25,7 +25,7 @@ from bot.metrics import Metrics
 from bot.readiness import Readiness
 from bot.service.access import Policy, load_policy
 from bot.service.workers import Workers
-from bot.slack.requests import SlackRequests
+from bot.slack.clients.requests import SlackRequests
 from bot.store import Store, open_store
 from bot.web import Arrivals, health_app, web_app
 from bot.webhooks import WebhookReceiver
@@ -56,6 +56,7 @@ class BotApp:
             {
                 Lane.INTERACTIVE: settings.max_concurrent_jobs,
                 Lane.BACKGROUND: settings.max_concurrent_jobs,
+                Lane.FILL: settings.max_concurrent_jobs,
             },
             clock=clock,
             poll=settings.work_poll_interval,
@@ -66,6 +67,7 @@ class BotApp:
         )
         # Read when scraped, so the gauge is exactly the workers' count.
         self.metrics.jobs_in_flight.set_function(lambda: self.workers.in_flight)
+        self.metrics.before_render.append(self._queue_metrics)
         self.harness = harness_side(settings, self.metrics, store, clock)
         self.slack = slack_side(
             settings, self.harness, store, self.workers, self.metrics, policy, clock
@@ -198,6 +200,20 @@ class BotApp:
                 raise ConnectionError("the Socket Mode connection is down")
 
         self.readiness.add("socket", connected)
+
+    async def _queue_metrics(self) -> None:
+        """The queue as every replica sees it: its backlog and oldest due work per lane."""
+        now = self.clock.time()
+        for lane in Lane:
+            try:
+                backlog, oldest = await self.store.queued(lane), await self.store.oldest(lane)
+            except Exception as exc:  # the store's own readiness check says it is down
+                log.warning("queue metrics unavailable: %r", exc)
+                return
+            self.metrics.queue_backlog.labels(lane.value).set(backlog)
+            self.metrics.queue_oldest.labels(lane.value).set(
+                max(0.0, now - oldest) if oldest is not None else 0.0
+            )
 
     async def stop(self) -> None:
         # Not ready from the first moment, so no new traffic is sent here while draining;

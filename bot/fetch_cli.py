@@ -25,9 +25,9 @@ from bot.logging_setup import configure_logging
 from bot.metrics import Metrics
 from bot.sandbox.render import plain
 from bot.service import LogsResult, TargetError
-from bot.slack.blocks import problem_text
 from bot.slack.grammar import CommandError, FetchLogs, Help, parse_command
-from bot.slack.misses import miss_text
+from bot.slack.views.messages import problem_text
+from bot.slack.views.misses import miss_text
 from bot.wiring import harness_side
 
 # Slack is not used here; a well-formed stand-in satisfies the settings' checks.

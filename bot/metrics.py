@@ -3,6 +3,8 @@ with the process and platform collectors (memory, CPU, open files, GC)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import (
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
@@ -15,12 +17,17 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+# Outcomes of calls the budget kept from being sent.
+NOT_SENT = frozenset({"skipped", "over_budget"})
+
 
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # Read when scraped, from sources that must be awaited (the store's queue).
+        self.before_render: list[Callable[[], Awaitable[None]]] = []
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.registry.register(collector)
         self.commands = Counter(
@@ -33,6 +40,30 @@ class Metrics:
             "harness_logs_harness_requests",
             "HTTP calls to Harness, by endpoint and status (or network_error).",
             ["endpoint", "outcome"],
+            registry=self.registry,
+        )
+        self.harness_calls = Counter(
+            "harness_logs_harness_calls",
+            "Calls sent to Harness, by the priority they spent the key's budget at "
+            "(people, alerts, extras); with harness_logs_alerts_filled, calls per alert.",
+            ["priority"],
+            registry=self.registry,
+        )
+        self.alerts_filled = Counter(
+            "harness_logs_alerts_filled",
+            "Alerts whose post was filled in with its excerpts and link (once per channel).",
+            registry=self.registry,
+        )
+        self.queue_backlog = Gauge(
+            "harness_logs_queue_backlog",
+            "Work waiting in the durable queue (due or not), by lane, as last scraped.",
+            ["lane"],
+            registry=self.registry,
+        )
+        self.queue_oldest = Gauge(
+            "harness_logs_queue_oldest_seconds",
+            "How long the longest-waiting due work of each lane has been queued.",
+            ["lane"],
             registry=self.registry,
         )
         self.exports = Histogram(
@@ -86,11 +117,15 @@ class Metrics:
             registry=self.registry,
         )
 
-    def count_harness_request(self, endpoint: str, outcome: str) -> None:
+    def count_harness_request(self, endpoint: str, outcome: str, priority: str) -> None:
         self.harness_requests.labels(endpoint, outcome).inc()
+        if outcome not in NOT_SENT:
+            self.harness_calls.labels(priority).inc()
 
     def observe_export(self, outcome: str, seconds: float) -> None:
         self.exports.labels(outcome).observe(seconds)
 
-    def render(self) -> bytes:
+    async def render(self) -> bytes:
+        for refresh in self.before_render:
+            await refresh()
         return generate_latest(self.registry)

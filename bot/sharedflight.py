@@ -91,6 +91,13 @@ class SharedFlight:
                         return kept
                     stale = kept
                 mine = await store.claim(f"shared:{key}", self._lease)
+                if mine:
+                    # The holder may have answered and let go between the look and the
+                    # claim: its answer is there now.
+                    kept = _answer(await store.get_value(f"shared:{key}"), asked)
+                    if kept is not None and kept != stale and (usable is None or usable(kept)):
+                        await store.release(f"shared:{key}")
+                        return kept
             except Exception as exc:
                 log.warning("shared answers unavailable: %r", exc)
                 return (await call())[0]

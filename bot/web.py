@@ -21,7 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.metrics import Metrics
 from bot.readiness import Readiness
-from bot.slack.requests import Refused, SlackRequests
+from bot.slack.clients.requests import Refused, SlackRequests
 from bot.webhooks import WebhookReceiver
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,9 @@ def _add_probes(app: web.Application, readiness: Readiness, metrics: Metrics) ->
         return web.json_response(body, status=status)
 
     async def metrics_page(_request: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), headers={"content-type": Metrics.content_type})
+        return web.Response(
+            body=await metrics.render(), headers={"content-type": Metrics.content_type}
+        )
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -20,6 +20,7 @@ from bot.domain import Scope
 from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
 from bot.harness.budget import Budget
+from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
@@ -42,17 +43,12 @@ from bot.service.link_cache import LinkCache
 from bot.service.retries import Retries
 from bot.service.workers import Workers
 from bot.sharedflight import SharedFlight
-from bot.slack.actions import ActionHandler
-from bot.slack.commands import CommandHandler
-from bot.slack.directory import SlackDirectory
-from bot.slack.events import UnfurlHandler
-from bot.slack.home import HomeHandler
-from bot.slack.notifier import SlackIncidentPosts
-from bot.slack.poster import Pacer, Poster
-from bot.slack.requests import ClockedVerification
-from bot.slack.retries import retry_handlers
-from bot.slack.subscriptions import SubscriptionHandler
-from bot.slack.triage import TriageHandler
+from bot.slack.clients.directory import SlackDirectory
+from bot.slack.clients.http_retries import retry_handlers
+from bot.slack.clients.incident_posts import SlackIncidentPosts
+from bot.slack.clients.poster import Pacer, Poster
+from bot.slack.clients.requests import ClockedVerification
+from bot.slack.listeners import Listening, register_listeners
 from bot.store import Store
 from bot.tls import client_context
 
@@ -101,7 +97,9 @@ def harness_side(
         ),
         clock=clock,
         secrets=tuple(settings.secrets()),
-        on_request=metrics.count_harness_request,
+        on_request=lambda endpoint, outcome: metrics.count_harness_request(
+            endpoint, outcome, current_priority().name.lower()
+        ),
         # Replicas sharing a store share one budget for the key.
         budget=Budget(
             store.window("harness") if store is not None else LocalWindow(clock.monotonic),
@@ -221,34 +219,27 @@ def slack_side(
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_facts, directory.group_members)
     subscribed = Subscriptions(service, store, account=account, clock=clock)
-    subscriptions = SubscriptionHandler(subscribed, poster, access)
-    recent = RecentRequests(store)
-    CommandHandler(
-        service,
-        workers,
-        metrics,
-        subscriptions,
-        clock=clock,
-        request_deadline=settings.request_deadline,
-        progress_after=settings.command_progress_after,
-        access=access,
-        private_links=private,
-        on_request=recent.add,
-    ).register(bolt)
-    ActionHandler(service, workers, poster, access, private_links=private).register(bolt)
-    UnfurlHandler(service, client, workers, access).register(bolt)
-    TriageHandler(
-        Retries(service, harness.retries, store, account=account),
-        subscribed,
-        workers,
-        poster,
-        access,
-        account=account,
-        on_outcome=lambda action, outcome: metrics.triage.labels(action, outcome).inc(),
-    ).register(bolt)
-    HomeHandler(
-        subscribed, recent, client, settings.harness_host, access, directory.channels_of
-    ).register(bolt)
+    register_listeners(
+        bolt,
+        Listening(
+            service=service,
+            subscriptions=subscribed,
+            retries=Retries(service, harness.retries, store, account=account),
+            recent=RecentRequests(store),
+            workers=workers,
+            access=access,
+            client=client,
+            poster=poster,
+            metrics=metrics,
+            clock=clock,
+            account=account,
+            harness_host=settings.harness_host,
+            request_deadline=settings.request_deadline,
+            progress_after=settings.command_progress_after,
+            private_links=private,
+            channels_of=directory.channels_of,
+        ),
+    )
     incidents = Incidents(
         service,
         store,
@@ -259,6 +250,7 @@ def slack_side(
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
         histories=harness.histories,
+        on_filled=metrics.alerts_filled.inc,
     )
     return SlackSide(client, bolt, incidents, access)
 

@@ -40,14 +40,19 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
 _redis_databases = itertools.cycle(range(16))
 
 
-@pytest.fixture
-def redis_url(redis: RedisServer) -> str:
-    """An empty Redis database of the session's server."""
+def empty_database(redis: RedisServer) -> str:
+    """The URL of the session server's next Redis database, emptied."""
     import redis as redis_py
 
     url = redis.url(next(_redis_databases))
     redis_py.Redis.from_url(url).flushdb()
     return url
+
+
+@pytest.fixture
+def redis_url(redis: RedisServer) -> str:
+    """An empty Redis database of the session's server."""
+    return empty_database(redis)
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.slack.blocks import COMMAND
-from bot.slack.scopes import BOT_EVENTS, BOT_SCOPES
+from bot.slack.clients.scopes import BOT_EVENTS, BOT_SCOPES
+from bot.slack.views.kit import COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from bot.clock import Clock
+from bot.domain import Lane, Work
+from bot.store import open_store
 from emulators.harness import HarnessEmulator
-from emulators.harness.world import ROLLOUT_FAILURE
+from emulators.harness.runs import RunSpec
+from emulators.harness.world import ROLLOUT_FAILURE, checkout_stages
 from emulators.slack import SlackEmulator
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, empty_database
 from tests.incident import WEBHOOK_TOKEN, blocks_of, event_body, post_webhook, text_of
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture
@@ -506,3 +512,162 @@ async def test_an_alert_is_filled_with_the_run_before_its_export_is_ready(
     assert "download_logs" in text_of(alert)
     assert "Preparing" not in text_of(alert)
     assert len(slack.posts()) == 1
+
+
+# -- the key's budget: calls per alert -------------------------------------------------
+
+
+async def test_an_alert_reads_its_excerpt_out_of_the_export_made_for_its_link(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """The failing step logs per command unit: a person's command reads it from an
+    export of its own, but an alert spends no call on it (the run's zip holds it)."""
+    await subscribe(bot)
+    harness.requests.clear()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)
+    await idle(bot)
+    assert "Command finished with status FAILURE" in text_of(slack.shown()[0])  # its excerpt
+    assert harness.calls("logs.blob") == []
+    prefixes = [c.query["prefix"] for c in harness.calls("logs.export")]
+    assert len(prefixes) == 2 and len(set(prefixes)) == 1  # started, then found ready
+    assert "rollout" not in prefixes[0]  # the run's export, not the step's
+
+
+async def test_first_posts_do_not_wait_behind_alerts_being_filled_in(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """One worker a lane: the first alert's fill-in holds it, waiting for an export that
+    does not come, and the next failure is still posted at once."""
+    bot = await start_bot(
+        bot_store_url=redis_url, harness_webhook_token=WEBHOOK_TOKEN, max_concurrent_jobs=1
+    )
+    await subscribe(bot)
+    harness.add_run(
+        RunSpec("deploy_checkout", "Deploy Checkout", 43, "Failed", checkout_stages(True))
+    )
+    harness.export_gate = asyncio.Event()
+    await accepted(bot, event_body(harness, run=42))
+    await harness.changes.wait_for(lambda: harness.calls("logs.export"))  # stuck in its fill
+    await accepted(bot, event_body(harness, run=43))
+    await slack.wait_for(lambda: len(slack.posts()) == 2 or None)
+    harness.export_gate.set()
+    await idle(bot)
+
+
+async def test_metrics_show_the_queue_per_lane_and_the_calls_per_alert(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator, clock: Any
+) -> None:
+    bot = await start_bot(
+        bot_store_url=redis_url, harness_webhook_token=WEBHOOK_TOKEN, max_concurrent_jobs=1
+    )
+    await subscribe(bot)
+    await subscribe(bot, channel="C0OPS00001")
+    harness.export_gate = asyncio.Event()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: len(slack.posts()) == 2 or None)
+    await harness.changes.wait_for(lambda: harness.calls("logs.export"))
+    clock.advance(30)  # one fill-in waits on the export, the other in the queue
+    page = await metrics_of(bot)
+    assert 'harness_logs_queue_backlog{lane="fill"} 2.0' in page
+    assert _gauge(page, 'harness_logs_queue_oldest_seconds{lane="fill"}') >= 30
+    assert 'harness_logs_queue_backlog{lane="interactive"} 0.0' in page
+    harness.export_gate.set()
+    await idle(bot)
+    page = await metrics_of(bot)
+    assert "harness_logs_alerts_filled_total 2.0" in page
+    alerts = _gauge(page, 'harness_logs_harness_calls_total{priority="alerts"}')
+    assert 0 < alerts <= 4  # the run read once, its export started and found ready
+    assert 'harness_logs_queue_backlog{lane="fill"} 0.0' in page
+
+
+def _gauge(page: str, name: str) -> float:
+    line = next(line for line in page.splitlines() if line.startswith(name + " "))
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_two_replicas_make_no_more_calls_than_one(
+    start_bot: Any, redis: RedisServer, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """The same failure, fanned out to two channels: filled in by one replica, then by
+    two sharing a store (a fresh store and run each), costs Harness the same calls."""
+    for run in (43, 44):
+        harness.add_run(
+            RunSpec("deploy_checkout", "Deploy Checkout", run, "Failed", checkout_stages(True))
+        )
+
+    async def calls_for(run: int, replicas: int) -> int:
+        url = empty_database(redis)
+        bots = [
+            await start_bot(
+                bot_store_url=url, harness_webhook_token=WEBHOOK_TOKEN, max_concurrent_jobs=1
+            )
+            for _ in range(replicas)
+        ]
+        await subscribe(bots[0])
+        await subscribe(bots[0], channel="C0OPS00001")
+        before = len([r for r in harness.requests if r.endpoint])
+        posted = len(slack.posts())
+        await accepted(bots[-1], event_body(harness, run=run))
+        await slack.wait_for(lambda: len(slack.posts()) == posted + 2 or None)
+        for one in bots:
+            await idle(one)
+        shown = slack.shown()[-2:]
+        assert all("download_logs" in text_of(post) for post in shown)
+        return len([r for r in harness.requests if r.endpoint]) - before
+
+    alone = await calls_for(43, 1)
+    assert await calls_for(44, 2) <= alone
+
+
+async def test_an_alert_says_what_it_goes_without_when_the_budget_is_short(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """Past 60 % of the key's budget, history and the comparison with the last green run
+    are skipped so people and alerts keep theirs; the post says so."""
+    bot = await start_bot(
+        bot_store_url=redis_url,
+        harness_webhook_token=WEBHOOK_TOKEN,
+        harness_rate_limit=20,
+        excerpt_compare_last_success=True,
+    )
+    await subscribe(bot)
+    other = await open_store(redis_url, Clock())  # another replica has spent 12 of 20
+    for _ in range(12):
+        await other.window("harness").take(20, 60.0)
+    await other.close()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)
+    await idle(bot)
+    text = text_of(slack.shown()[0])
+    assert "goes without the comparison with the last green run and the run's history" in text
+    assert "Command finished with status FAILURE" in text  # the excerpt itself is there
+    assert harness.calls("executions.summary") == []
+
+
+async def test_while_alerts_queue_up_for_their_fill_ins_they_go_without_the_extras(
+    start_bot: Any, redis_url: str, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """The key's window is empty, but another replica has had an alert's fill-in on its
+    hands for a minute: the budget is short in fact, so history and the comparison wait
+    for nobody and the post says it goes without them."""
+    bot = await start_bot(
+        bot_store_url=redis_url,
+        harness_webhook_token=WEBHOOK_TOKEN,
+        excerpt_compare_last_success=True,
+    )
+    await subscribe(bot)
+    other = await open_store(redis_url, Clock())
+    stale = Work("elsewhere", {}, deadline=Clock().time() + 3600, lane=Lane.FILL)
+    await other.enqueue(replace(stale, created_at=Clock().time() - 60))
+    assert await other.take(Lane.FILL, "the-other-replica", 3600, 1)  # busy with it
+    await other.close()
+    await accepted(bot, event_body(harness))
+    await slack.wait_for(lambda: slack.posts())
+    await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)
+    text = text_of(slack.shown()[0])  # (not idle: the other replica's work stays queued)
+    assert "goes without the comparison with the last green run and the run's history" in text
+    assert "Command finished with status FAILURE" in text
+    assert harness.calls("executions.summary") == []

@@ -19,6 +19,9 @@ class Lane(enum.StrEnum):
 
     INTERACTIVE = "interactive"  # commands, buttons, unfurls
     BACKGROUND = "background"  # webhooks and their channel posts
+    # An alert's fill-ins wait on Harness (and on the key's budget when it is short):
+    # in a lane of their own they never keep the next alert's first post waiting.
+    FILL = "fill"
 
 
 @dataclass(frozen=True)

@@ -84,20 +84,26 @@ def _sniff(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
     return head, itertools.chain(taken, chunks)
 
 
+# Which files of an export zip to read, by name (None: all of them).
+Entries = Callable[[str], bool] | None
+
+
 def _read_log(
     chunks: Iterator[bytes],
     budget: ReadBudget,
     settings: ExcerptSettings,
     add: Callable[[FileSummary], None],
     on_anchor: Callable[[Anchor], None] | None = None,
+    entries: Entries = None,
 ) -> None:
-    """Scan every file of a log (one, or each of an export zip's), gzip or not."""
+    """Scan every file of a log (one, or each of an export zip's that `entries` wants),
+    gzip or not."""
     head, stream = _sniff(chunks)
     if head.startswith(_GZIP_MAGIC):
         stream = inflate(stream, zlib.MAX_WBITS | 16)
         head, stream = _sniff(stream)
     if head.startswith(_ZIP_MAGIC):
-        _scan_zip(stream, budget, settings, add, on_anchor)
+        _scan_zip(stream, budget, settings, add, on_anchor, entries)
     else:
         scanner = LogScanner(settings, on_anchor=on_anchor)
         _feed(scanner, stream, budget)
@@ -116,11 +122,13 @@ def collect_stream(
     redactor: Redactor,
     settings: ExcerptSettings | None = None,
     budget: ReadBudget | None = None,
+    entries: Entries = None,
 ) -> ExcerptCollector:
-    """Scan a log in any of the forms Harness or a person hands over; excerpt it later."""
+    """Scan a log in any of the forms Harness or a person hands over; excerpt it later.
+    Of an export zip, only the files `entries` wants are read (a step's, in a run's)."""
     budget = budget or ReadBudget()
     collector = ExcerptCollector(redactor, settings)
-    _read_log(chunks, budget, collector.settings, collector.add)
+    _read_log(chunks, budget, collector.settings, collector.add, entries=entries)
     collector.truncated = budget.stop_reason
     return collector
 
@@ -141,16 +149,22 @@ def _scan_zip(
     settings: ExcerptSettings,
     add: Callable[[FileSummary], None],
     on_anchor: Callable[[Anchor], None] | None,
+    entries: Entries = None,
 ) -> None:
     try:
         for name, _size, unzipped in stream_unzip(chunks, allow_zip64=True):
             if budget.stopped.is_set():
                 break
+            text = name.decode("utf-8", errors="replace")
+            if entries is not None and not entries(text):
+                for _skipped in unzipped:  # a stream's files are read in turn
+                    pass
+                continue
             budget.entries += 1
             if budget.entries > budget.limits.max_entries:
                 budget.stop(ReadStop(StopKind.TOO_MANY_FILES, budget.limits.max_entries))
                 break
-            scanner = LogScanner(settings, name.decode("utf-8", errors="replace"), on_anchor)
+            scanner = LogScanner(settings, text, on_anchor)
             _feed(scanner, unzipped, budget)
             add(scanner.finish())
             if budget.stopped.is_set():
@@ -169,7 +183,10 @@ class LogShapes:
 
 
 def line_shapes(
-    chunks: Iterator[bytes], budget: ReadBudget | None = None, max_shapes: int = 50_000
+    chunks: Iterator[bytes],
+    budget: ReadBudget | None = None,
+    max_shapes: int = 50_000,
+    entries: Entries = None,
 ) -> LogShapes:
     """Shapes (as digests) of the lines of a green log that could read as failures, bounded
     in number (50,000 digests take a few MB).
@@ -191,7 +208,7 @@ def line_shapes(
         lines += summary.lines
 
     settings = ExcerptSettings(before=0, after=0, tail=1, first=1, best=1, last=1)
-    _read_log(chunks, budget, settings, count, on_anchor=keep)
+    _read_log(chunks, budget, settings, count, on_anchor=keep, entries=entries)
     return LogShapes(frozenset(found), lines)
 
 

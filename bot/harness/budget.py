@@ -25,7 +25,15 @@ from contextvars import ContextVar
 
 from bot.domain.windows import SlidingWindow
 
-__all__ = ["Budget", "BudgetSkipped", "Priority", "priority"]
+__all__ = [
+    "Budget",
+    "BudgetSkipped",
+    "Priority",
+    "current",
+    "noting_left_out",
+    "priority",
+    "without_extras",
+]
 
 
 class Priority(enum.IntEnum):
@@ -38,16 +46,55 @@ class Priority(enum.IntEnum):
 SHARES = {Priority.PEOPLE: 1.0, Priority.ALERTS: 0.85, Priority.EXTRAS: 0.6}
 
 _current: ContextVar[Priority] = ContextVar("harness_priority", default=Priority.PEOPLE)
+# What the calls made here are for (an extra's name, for saying it was left out).
+_purpose: ContextVar[str | None] = ContextVar("harness_purpose", default=None)
+# Where the extras skipped here are noted (None: nobody asked).
+_left_out: ContextVar[set[str] | None] = ContextVar("harness_left_out", default=None)
+# Extras are skipped here whatever the window holds (a backlog of alerts waits).
+_no_extras: ContextVar[bool] = ContextVar("harness_no_extras", default=False)
 
 
 @contextlib.contextmanager
-def priority(level: Priority) -> Iterator[None]:
-    """Calls to Harness made inside (and in tasks started inside) spend at `level`."""
+def priority(level: Priority, purpose: str | None = None) -> Iterator[None]:
+    """Calls to Harness made inside (and in tasks started inside) spend at `level`;
+    `purpose` names what an extra is for, should it be left out (the outermost one:
+    the run list read for a comparison is left out as the comparison)."""
     token = _current.set(level)
+    named = _purpose.set(_purpose.get() or purpose)
     try:
         yield
     finally:
+        _purpose.reset(named)
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def noting_left_out() -> Iterator[set[str]]:
+    """The purposes of extras skipped inside (in tasks started inside too), so a post can
+    say what it goes without."""
+    noted: set[str] = set()
+    token = _left_out.set(noted)
+    try:
+        yield noted
+    finally:
+        _left_out.reset(token)
+
+
+@contextlib.contextmanager
+def without_extras(skip: bool = True) -> Iterator[None]:
+    """Extras asked for inside are skipped (and noted as left out) before they reach
+    the window: for whoever knows the budget is short although the window does not
+    show it yet, such as alerts queueing up for their fill-ins."""
+    token = _no_extras.set(skip or _no_extras.get())
+    try:
+        yield
+    finally:
+        _no_extras.reset(token)
+
+
+def current() -> Priority:
+    """The priority calls made here spend at."""
+    return _current.get()
 
 
 class BudgetSkipped(Exception):
@@ -70,12 +117,14 @@ class Budget:
         when their share of the window is used up."""
         level = _current.get()
         ceiling = max(1, int(self._calls * SHARES[level]))
+        if level is Priority.EXTRAS and _no_extras.get():
+            _skip()
         while True:
             wait, self.used = await self._window.take(ceiling, self._period)
             if wait <= 0:
                 return
             if level is Priority.EXTRAS:
-                raise BudgetSkipped("the Harness budget is kept for people and alerts")
+                _skip()
             await asyncio.sleep(min(wait, self._period))  # a turn comes when calls age out
 
     async def spend_now(self) -> bool:
@@ -84,3 +133,10 @@ class Budget:
         ceiling = max(1, int(self._calls * SHARES[level]))
         wait, self.used = await self._window.take(ceiling, self._period)
         return wait <= 0
+
+
+def _skip() -> None:
+    noted, purpose = _left_out.get(), _purpose.get()
+    if noted is not None and purpose is not None:
+        noted.add(purpose)
+    raise BudgetSkipped("the Harness budget is kept for people and alerts")

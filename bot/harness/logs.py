@@ -41,24 +41,43 @@ class ExportPace:
     """How long the log service has lately taken to make an export, learnt from the
     exports it made: the wait before the first poll.
 
-    An export found ready at the first poll may have been ready sooner, so the
-    estimate shrinks a little each time; one that was not ready sets it to how long
-    it took (at most). It settles just above the service's usual time, so most
-    exports cost two calls and now and then one costs three.
+    Each poll is a call against the key's budget, so the estimate errs late rather
+    than early. An export not ready at its first poll shows that exports take longer
+    than that (a lower bound, learnt at once, so the exports started meanwhile do not
+    all look too early), and the one that found it ready shows by when it was (the
+    estimate moves up to it). An export found ready at the first poll may have been
+    ready sooner, so the estimate comes down a little, but not below the lower bound,
+    which itself fades slowly in case exports got faster. It settles just above the
+    service's usual time: most exports cost two calls (the start, one poll).
     """
 
-    SHRINK = 0.85
+    SHRINK = 0.99  # each export ready at its first poll (on time)
+    FADE = 0.9995  # the lower bound, much more slowly
+    MARGIN = 1.15  # how far above the lower bound the first poll comes
     CEILING = 10.0
 
     def __init__(self, first: float) -> None:
         self.floor = first
         self.expected = first
+        self._lower = 0.0  # exports lately took longer than this
 
-    def ready(self, waited: float, polls: int) -> None:
-        if polls <= 2:  # the start, then the first poll found it done
-            self.expected = max(self.floor, self.expected * self.SHRINK)
-        else:
-            self.expected = min(self.CEILING, max(self.floor, waited))
+    def pending(self, waited: float) -> None:
+        """An export was not ready `waited` seconds after its start was answered."""
+        self._lower = max(self._lower, waited)
+        self.expected = min(self.CEILING, max(self.expected, waited * 1.5))
+
+    def ready(self, first_look: float, waited: float, polls: int) -> None:
+        """An export was ready at the `polls`-th call, `waited` seconds after its start
+        was answered; the first poll came `first_look` seconds after that."""
+        if polls > 2:
+            self.expected = min(self.CEILING, max(self.floor, first_look * 1.1, waited))
+            return
+        if waited > first_look * 1.2:
+            # A poll held back (for the key's budget) that found it done says nothing
+            # of whether the export was ready when the poll was due.
+            return
+        self._lower *= self.FADE
+        self.expected = max(self.floor, self._lower * self.MARGIN, self.expected * self.SHRINK)
 
 
 class LogExporter:
@@ -78,28 +97,36 @@ class LogExporter:
 
     async def _export(self, prefix: str) -> LogsLink:
         clock = self._client.clock
-        started = clock.monotonic()
+        began = clock.monotonic()
+        started: float | None = None
         expected = self.pace.expected
         delays = itertools.chain([expected], poll_delays(max(self._first_poll, expected / 2)))
         polls = 0
         while True:
             answer = await self._request(prefix)
             polls += 1
+            # The export runs from the start's answer on: time spent before it, waiting
+            # for the key's budget, says nothing of how long the service takes.
+            started = clock.monotonic() if started is None else started
             status = (answer.status or "").strip().lower()
             waited = clock.monotonic() - started
             if status == "success":
                 if not answer.link:
                     raise HarnessBadResponseError("the export succeeded without a link")
                 if polls > 1:  # one answered at once says nothing of how long exports take
-                    self.pace.ready(waited, polls)
+                    self.pace.ready(expected, waited, polls)
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
-            delay = next(delays)
-            if waited + delay > self._timeout:
-                if waited + self._first_poll > self._timeout:
-                    raise ExportTimeoutError(waited)
-                delay = self._timeout - waited  # one last look at the deadline
+            self.pace.pending(waited)
+            # What other exports learnt meanwhile counts too: no poll before exports are
+            # known to be ready.
+            delay = max(next(delays), self.pace.expected - waited)
+            spent = clock.monotonic() - began  # the deadline counts every wait
+            if spent + delay > self._timeout:
+                if spent + self._first_poll > self._timeout:
+                    raise ExportTimeoutError(spent)
+                delay = self._timeout - spent  # one last look at the deadline
             await asyncio.sleep(delay)
 
     async def _request(self, prefix: str) -> ExportAnswer:

@@ -27,7 +27,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.sandbox.demo import CHANNEL, build_demo
 from bot.sandbox.render import render
-from bot.slack.scopes import BOT_SCOPES
+from bot.slack.clients.scopes import BOT_SCOPES
 from bot.store import PipelineKey, Subscription
 from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator

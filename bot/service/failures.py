@@ -89,12 +89,17 @@ class Failures:
         )
 
     async def of(
-        self, execution: Execution, log_scope: LogScope, may_read: MayRead | None = None
+        self,
+        execution: Execution,
+        log_scope: LogScope,
+        may_read: MayRead | None = None,
+        covering: str | None = None,
     ) -> list[Failure]:
         """The failures inside the scope, the first `MAX_EXCERPTS` steps with excerpts.
 
         A chained run in an org/project `may_read` refuses is named by its parent stage
-        and never read (no graph, no log, no excerpt budget spent on it)."""
+        and never read (no graph, no log, no excerpt budget spent on it). `covering`
+        names an export being made anyway whose zip the excerpts may be read from."""
         failed = await self._failed_with_children(execution, log_scope, may_read)
         readable = [found for found in failed if found.hidden_in is None]
         read = {id(found) for found in readable[:MAX_EXCERPTS]}
@@ -103,7 +108,11 @@ class Failures:
                 self._hidden(found)
                 if found.hidden_in is not None
                 else self.failure(
-                    found.execution, found.node, read=id(found) in read, via=found.via
+                    found.execution,
+                    found.node,
+                    read=id(found) in read,
+                    via=found.via,
+                    covering=covering,
                 )
                 for found in failed
             )
@@ -175,6 +184,7 @@ class Failures:
         read: bool,
         settings: ExcerptSettings | None = None,
         via: str | None = None,
+        covering: str | None = None,
     ) -> Failure:
         failure = self._describe(execution, node, via)
         if not read or node.is_stage or self._log_reader is None:
@@ -186,17 +196,21 @@ class Failures:
             self._kept.move_to_end(key)
             return replace(failure, excerpt=kept)
         # Several people (and replicas) asking about one failure at once share one read.
-        read_log = await self._shared_read(execution, node, wanted)
+        read_log = await self._shared_read(execution, node, wanted, covering)
         return replace(failure, excerpt=read_log)
 
     async def _shared_read(
-        self, execution: Execution, node: Node, settings: ExcerptSettings
+        self,
+        execution: Execution,
+        node: Node,
+        settings: ExcerptSettings,
+        covering: str | None = None,
     ) -> Excerpt | ExcerptUnavailable:
         digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
         name = f"excerpt:{execution.plan_execution_id}:{node.uuid}:{digest}"
 
         async def read() -> tuple[str, float]:
-            found = await self._read_excerpt(execution, node, settings)
+            found = await self._read_excerpt(execution, node, settings, covering)
             if isinstance(found, Excerpt):
                 keep = SHARED_EXCERPT if execution.finished else 0.0
                 return '{"excerpt":' + _EXCERPT.dump_json(found).decode() + "}", keep
@@ -229,7 +243,11 @@ class Failures:
         )
 
     async def _read_excerpt(
-        self, execution: Execution, node: Node, settings: ExcerptSettings
+        self,
+        execution: Execution,
+        node: Node,
+        settings: ExcerptSettings,
+        covering: str | None = None,
     ) -> Excerpt | ExcerptUnavailable:
         assert self._log_reader is not None
         green = None
@@ -241,7 +259,9 @@ class Failures:
 
         try:
             async with asyncio.timeout(self._excerpts.timeout):
-                excerpt = await self._log_reader.excerpt(execution, node, settings, green=green)
+                excerpt = await self._log_reader.excerpt(
+                    execution, node, settings, green=green, covering=covering
+                )
         except TimeoutError:
             return ExcerptUnavailable(Reason.TIMEOUT, waited=self._excerpts.timeout)
         except HarnessError as exc:

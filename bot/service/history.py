@@ -22,6 +22,7 @@ from bot.sharedflight import SharedFlight
 
 log = logging.getLogger(__name__)
 
+HISTORY = "history"  # what is left out when the budget skips the run list
 KEEP = 60.0  # seconds a pipeline's run list serves
 RUNS = 20  # runs read per pipeline (the flapping window is 10)
 FRESH = 2.0  # seconds within which a list serves even runs it does not show yet
@@ -71,7 +72,7 @@ class RunHistories:
 
         async def read() -> tuple[str, float]:
             # A nice-to-have: skipped when the Harness budget is short.
-            with priority(Priority.EXTRAS):
+            with priority(Priority.EXTRAS, HISTORY):
                 runs = await self._pipelines.runs(
                     execution.scope, execution.pipeline_identifier, size=RUNS
                 )
@@ -96,4 +97,4 @@ def _read(kept: str) -> tuple[float, list[Run]] | None:
         return None
 
 
-__all__ = ["RunHistories"]
+__all__ = ["HISTORY", "RunHistories"]

@@ -27,6 +27,7 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from bot.domain import (
     Execution,
     Filters,
     History,
+    Lane,
     Mute,
     PipelineEvent,
     PipelineKey,
@@ -47,6 +49,7 @@ from bot.domain import (
     Work,
 )
 from bot.domain.misses import HarnessRefused
+from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
 from bot.service.events import event_from_json, event_to_json
 from bot.service.history import RunHistories
@@ -63,6 +66,8 @@ PARENT_LOCK_TTL = 120.0
 PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
 ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
 RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
+# Fill-ins waiting longer than this to be done mean the Harness budget is short.
+BACKLOG_AGE = 5.0
 WEBHOOK, POST, FILL = "webhook", "incident_post", "incident_fill"
 
 
@@ -85,6 +90,8 @@ class Alert:
     retry: bool = False  # offer "Retry failed stages" (the policy lets someone)
     # Once the pipeline recovered: (the green run, how many failed runs it ended).
     recovered: tuple[int, int | None] | None = None
+    # Nice-to-haves skipped to keep the Harness key's budget ("history", "comparison").
+    left_out: frozenset[str] = frozenset()
 
 
 class IncidentPosts(Protocol):
@@ -131,8 +138,10 @@ class Incidents:
         access: Access | None = None,
         on_broken: Callable[[], None] | None = None,
         histories: RunHistories | None = None,
+        on_filled: Callable[[], None] | None = None,
     ) -> None:
         self._on_broken = on_broken or (lambda: None)
+        self._on_filled = on_filled or (lambda: None)
         self._histories = histories
         self._clock = clock
         self._mutes = Mutes(store, clock)
@@ -247,8 +256,11 @@ class Incidents:
         return None
 
     async def _result(self, event: PipelineEvent) -> LogsResult:
-        """The event's logs result (link, excerpts), fetched once for all its channels."""
-        return await self._shared("result", event, self._service.fetch_logs)
+        """The event's logs result (link, excerpts), fetched once for all its channels;
+        the excerpts come out of the link's export, at no calls of their own."""
+        return await self._shared(
+            "result", event, functools.partial(self._service.fetch_logs, from_export=True)
+        )
 
     async def _preview(self, event: PipelineEvent) -> LogsResult:
         """What failed, from the execution alone: fetched once for all its channels."""
@@ -300,15 +312,18 @@ class Incidents:
         progress = f"alert-posted:{work.key or work.id}"  # the parent this work posted under
         ts = await self._store.get_value(progress)
         history = work.payload.get("history")
+        left_out = work.payload.get("left_out", [])
         stage = work.payload.get("fill") or "run"
         if ts is None:
             # The run may have been read already (a subscription's filters needed it).
             preview = self._kept("preview", event)
-            found = await self._history(preview.execution) if preview is not None else None
+            found, left_out = (
+                await self._history(preview.execution) if preview is not None else (None, [])
+            )
             history = history_to_json(found)
             stage = "run" if preview is None else "logs"
             result = preview or self._service.from_event(event)
-            alert = await self._alert(subscription, result, event, found)
+            alert = await self._alert(subscription, result, event, found, left_out=left_out)
             thread = await self._thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
@@ -316,8 +331,15 @@ class Incidents:
         await self._workers.submit(
             Work(
                 FILL,
-                {**work.payload, "ts": ts, "history": history, "fill": stage},
+                {
+                    **work.payload,
+                    "ts": ts,
+                    "history": history,
+                    "left_out": left_out,
+                    "fill": stage,
+                },
                 deadline=work.deadline,
+                lane=Lane.FILL,
                 key=f"{work.key}:fill" if work.key else None,
             )
         )
@@ -329,6 +351,8 @@ class Incidents:
         event: PipelineEvent,
         history: History | None,
         recovered: tuple[int, int | None] | None = None,
+        *,
+        left_out: list[str] | None = None,
     ) -> Alert:
         """The alert as this channel may see it (a chained run in a project the channel
         may not read is named, not shown: the result is shared by every channel)."""
@@ -339,12 +363,16 @@ class Incidents:
             mention=subscription.filters.mention == "author",
             retry=recovered is None and self._access.offers_retry(event.scope),
             recovered=recovered,
+            left_out=result.left_out | frozenset(left_out or ()),
         )
 
-    async def _history(self, execution: Execution) -> History | None:
+    async def _history(self, execution: Execution) -> tuple[History | None, list[str]]:
+        """The run's history, and what was left out for the Harness budget (it, or not)."""
         if self._histories is None or not execution.failed:
-            return None
-        return await self._histories.history(execution)
+            return None, []
+        with noting_left_out() as left_out:
+            found = await self._histories.history(execution)
+        return found, sorted(left_out)
 
     async def _post_alert(
         self,
@@ -387,13 +415,16 @@ class Incidents:
         if (refused := await self._refused_now(channel, event)) is not None:
             return refused
         try:
-            if work.payload.get("fill") == "run":
-                await self._fill_run(work, subscription, event)
-                return None
-            result = await self._result(event)
+            with without_extras(await self._backlog()):
+                if work.payload.get("fill") == "run":
+                    await self._fill_run(work, subscription, event)
+                    return None
+                result = await self._result(event)
             history = history_from_json(work.payload.get("history"))
-            alert = await self._alert(subscription, result, event, history)
+            left_out = [str(x) for x in work.payload.get("left_out") or []]
+            alert = await self._alert(subscription, result, event, history, left_out=left_out)
             await self._posts.refresh(channel, work.payload["ts"], alert)
+            self._on_filled()
         except ChannelUnavailable as exc:
             return GiveUp(exc.reason)
         except TargetError as exc:
@@ -405,14 +436,25 @@ class Incidents:
             await self._store.save_thread(replace(thread, status=result.execution.status))
         return None
 
+    async def _backlog(self) -> bool:
+        """Whether alerts queue up for their fill-ins: then the key's budget is short,
+        and what is nice to have (history, comparison) is left out so the links come
+        sooner, before the window shows it."""
+        try:
+            oldest = await self._store.oldest(Lane.FILL)
+        except Exception as exc:  # a metric-grade question: the fill goes on
+            log.debug("no queue age: %r", exc)
+            return False
+        return oldest is not None and self._clock.time() - oldest > BACKLOG_AGE
+
     async def _fill_run(self, work: Work, subscription: Subscription, event: PipelineEvent) -> None:
         """The alert with what reading the run adds (a few calls, quick); the excerpts and
         the link (the slow part) come next, as work of their own."""
         channel, ts = subscription.channel, work.payload["ts"]
         preview = await self._preview(event)
-        found = await self._history(preview.execution)
+        found, left_out = await self._history(preview.execution)
         await self._posts.refresh(
-            channel, ts, await self._alert(subscription, preview, event, found)
+            channel, ts, await self._alert(subscription, preview, event, found, left_out=left_out)
         )
         thread = await self._store.get_thread(channel, event.plan_execution_id)
         if thread is not None and thread.ts == ts and not thread.run_sequence:
@@ -420,12 +462,18 @@ class Incidents:
             await self._store.save_thread(
                 replace(thread, run_sequence=execution.run_sequence, status=execution.status)
             )
-        payload = {**work.payload, "history": history_to_json(found), "fill": "logs"}
+        payload = {
+            **work.payload,
+            "history": history_to_json(found),
+            "left_out": left_out,
+            "fill": "logs",
+        }
         await self._workers.submit(
             Work(
                 FILL,
                 payload,
                 deadline=work.deadline,
+                lane=Lane.FILL,
                 key=f"{work.key}:logs" if work.key else None,
             )
         )

@@ -25,6 +25,7 @@ from bot.singleflight import SingleFlight
 
 log = logging.getLogger(__name__)
 
+COMPARISON = "comparison"  # what is left out when the budget skips the green run
 LOOKBACK = 20  # runs looked through for the last success (the history's run list)
 CACHE_BYTES = 64 << 20  # green logs remembered, as the memory their digests take
 _ENTRY = 200  # bytes an entry costs besides its digests
@@ -60,7 +61,7 @@ class LastSuccess:
         """
         try:
             # A nice-to-have: skipped when the Harness budget is short (bot/harness/budget.py).
-            with priority(Priority.EXTRAS):
+            with priority(Priority.EXTRAS, COMPARISON):
                 return await self._of(execution, node)
         except (HarnessError, TimeoutError) as exc:
             log.info("no comparison with the last success for %s: %r", node.fqn, exc)
@@ -115,4 +116,4 @@ def _size(green: GreenLog | None) -> int:
     return _ENTRY + (len(green.shapes) * _DIGEST if green is not None else 0)
 
 
-__all__ = ["LastSuccess"]
+__all__ = ["COMPARISON", "LastSuccess"]

@@ -30,6 +30,7 @@ from bot.domain import (
     ScopeKind,
 )
 from bot.excerpt import ExcerptSettings, clean_message
+from bot.harness.budget import noting_left_out
 from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
@@ -136,12 +137,20 @@ class LogsService:
     # -- the use cases --------------------------------------------------------
 
     async def fetch_logs(
-        self, target: Target, *, fresh: bool = False, may_read: MayRead | None = None
+        self,
+        target: Target,
+        *,
+        fresh: bool = False,
+        may_read: MayRead | None = None,
+        from_export: bool = False,
     ) -> LogsResult:
         """Resolve the target, export its logs and report the link or the problem.
 
         A finished execution's link may come from the link cache, unless `fresh`. A
-        chained run in an org/project `may_read` refuses is named, not read.
+        chained run in an org/project `may_read` refuses is named, not read. With
+        `from_export`, the excerpts are read from the export made for the link (no
+        calls of their own, but they wait for it): for alerts, which spend the key's
+        budget, not for people, who should not wait.
         """
         resolved = await self.resolve(target)
         execution, log_scope = resolved.execution, resolved.log_scope
@@ -149,16 +158,19 @@ class LogsService:
         link_task = asyncio.ensure_future(
             self._timed_export(log_scope.prefix, finished=execution.finished, fresh=fresh)
         )
-        try:
-            failures = await self._failures.of(execution, log_scope, may_read)
-        except BaseException:
-            link_task.cancel()
-            raise
+        with noting_left_out() as left_out:
+            try:
+                covering = log_scope.prefix if from_export else None
+                failures = await self._failures.of(execution, log_scope, may_read, covering)
+            except BaseException:
+                link_task.cancel()
+                raise
         base = LogsResult(
             execution=execution,
             log_scope=log_scope,
             execution_url=self.execution_url(execution),
             failures=failures,
+            left_out=frozenset(left_out),
         )
         return replace(base, export=await link_task)
 

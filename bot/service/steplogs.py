@@ -4,8 +4,12 @@ Harness supplies the bytes, bot/excerpt the scanning).
 The step's own NDJSON blob is tried first (one request, no export to wait
 for); when the step logs per command unit there is no blob at its key, and
 the export zip of the step's prefix is read instead. Which steps log per unit
-is remembered (by pipeline and step), so the next run's same step goes straight
-to the export without spending a call on the blob it does not have. Either way bytes flow
+is remembered, so the next such step goes straight to the export without spending
+a call on the blob it does not have: by step type where Harness names it (whether a
+step logs per unit is the step type's doing: CD steps such as K8sRollingDeploy or
+ShellScript write their Initialize / Execute / Cleanup units, CI's Run step writes
+one blob), else by pipeline and step. Going to the export is never wrong (it holds a
+blob too), only one call dearer than a blob that is there. Either way bytes flow
 from the socket through decompression and the scanner without ever being held
 whole. Decompression and scanning run in a worker thread so that a 1 GB log
 does not keep the event loop busy; the socket is still read on the loop.
@@ -19,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import TypeVar
 
-from bot.domain import Execution, GreenLog, Node, ReadStop, StopKind
+from bot.domain import Execution, GreenLog, LogsLink, Node, ReadStop, StopKind
 from bot.excerpt import (
     Excerpt,
     ExcerptCollector,
@@ -41,6 +45,10 @@ from bot.redaction import Redactor
 from bot.service.exports import Exports
 
 T = TypeVar("T")
+# Which files of an export zip hold the step's log (None: every file).
+Entries = Callable[[str], bool] | None
+# Reads a log's bytes into what the caller wants, within a budget, from some of a zip's files.
+_Scan = Callable[[Iterator[bytes], ReadBudget, Entries], T]
 
 UNIT_STEPS = 4096  # steps remembered as logging per command unit
 
@@ -65,7 +73,7 @@ class StepLogReader:
         self._limits = limits or ReadLimits()
         # Each read holds a worker thread while it streams; keep the pool free for others.
         self._slots = asyncio.Semaphore(concurrency)
-        self._per_unit: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._per_unit: OrderedDict[tuple[str, ...], None] = OrderedDict()
 
     async def excerpt(
         self,
@@ -74,20 +82,25 @@ class StepLogReader:
         settings: ExcerptSettings,
         *,
         green: Callable[[], Awaitable[GreenLog | None]] | None = None,
+        covering: str | None = None,
     ) -> Excerpt | None:
         """The excerpt of a step's log, or None when Harness has no log for it.
 
         `green`, when given, fetches what the last successful run of the same step
         printed; it runs while this log is read, and failure lines that run printed
-        too rank lower.
+        too rank lower. `covering` names an export being made anyway (an alert's link)
+        whose zip holds this step's files: they are read from it, at no call of their
+        own, once it is ready.
         """
         pending = asyncio.ensure_future(green()) if green is not None else None
         try:
 
-            def scan(chunks: Iterator[bytes], budget: ReadBudget) -> ExcerptCollector:
-                return collect_stream(chunks, self._redactor, settings, budget)
+            def scan(
+                chunks: Iterator[bytes], budget: ReadBudget, entries: Entries
+            ) -> ExcerptCollector:
+                return collect_stream(chunks, self._redactor, settings, budget, entries)
 
-            collector = await self._read(execution, node, scan)
+            collector = await self._read(execution, node, scan, covering)
             compared = await pending if pending is not None else None
         finally:
             if pending is not None and not pending.done():
@@ -106,39 +119,62 @@ class StepLogReader:
 
     async def shapes(self, execution: Execution, node: Node) -> LogShapes | None:
         """Shapes of the failure-like lines of a step's log (for comparing with a red run)."""
-        return await self._read(execution, node, line_shapes)
+
+        def scan(chunks: Iterator[bytes], budget: ReadBudget, entries: Entries) -> LogShapes:
+            return line_shapes(chunks, budget, entries=entries)
+
+        return await self._read(execution, node, scan)
 
     async def _read(
-        self, execution: Execution, node: Node, scan: Callable[[Iterator[bytes], ReadBudget], T]
+        self, execution: Execution, node: Node, scan: _Scan[T], covering: str | None = None
     ) -> T | None:
         key = node_prefix(execution, node)
-        step = (str(execution.scope), execution.pipeline_identifier, node.fqn)
-        async with self._slots:
-            if step in self._per_unit:
-                self._per_unit.move_to_end(step)
-            else:
+        if covering is not None and _within(key, covering):
+            link = await self._link(covering, final=execution.finished)
+            if link is not None:
+                found = await self._download(link, scan, _files_of(key, self._client.account_id))
+                if not _nothing(found):
+                    return found
+            # Not in that export after all: the step's own way.
+        step = (
+            ("type", node.step_type)
+            if node.step_type
+            else (str(execution.scope), execution.pipeline_identifier, node.fqn)
+        )
+        if step in self._per_unit:
+            self._per_unit.move_to_end(step)
+        else:
+            async with self._slots:
                 try:
                     async with self._client.stream(LOGS_BLOB, params={"key": key}) as response:
-                        found = await self._scan(response, scan)
+                        found = await self._scan(response, scan, None)
                     if not _nothing(found):
                         return found
                 except (HarnessNotFoundError, NoLogsError):
                     pass
-                self._per_unit[step] = None
-                while len(self._per_unit) > UNIT_STEPS:
-                    self._per_unit.popitem(last=False)
-            # No blob at the step's key: it logged per command unit; read the export zip.
-            try:
-                # A step's log no longer changes once it ended: its link is kept.
-                link = await self._exports.export(key, final=execution.finished or node.finished)
-            except NoLogsError:
-                return None
-            async with open_download(self._streams, link.url, self._harness_origins) as response:
-                return await self._scan(response, scan)
+            self._per_unit[step] = None
+            while len(self._per_unit) > UNIT_STEPS:
+                self._per_unit.popitem(last=False)
+        # No blob at the step's key: it logged per command unit; read the export zip.
+        # A step's log no longer changes once it ended: its link is kept.
+        link = await self._link(key, final=execution.finished or node.finished)
+        return None if link is None else await self._download(link, scan, None)
 
-    async def _scan(
-        self, response: ByteStream, scan: Callable[[Iterator[bytes], ReadBudget], T]
-    ) -> T:
+    async def _link(self, prefix: str, *, final: bool) -> LogsLink | None:
+        """The export of `prefix`, waited for without holding a reading slot."""
+        try:
+            return await self._exports.export(prefix, final=final)
+        except NoLogsError:
+            return None
+
+    async def _download(self, link: LogsLink, scan: _Scan[T], entries: Entries) -> T:
+        async with (
+            self._slots,
+            open_download(self._streams, link.url, self._harness_origins) as response,
+        ):
+            return await self._scan(response, scan, entries)
+
+    async def _scan(self, response: ByteStream, scan: _Scan[T], entries: Entries) -> T:
         budget = ReadBudget(self._limits)
         encoding = response.headers.get("content-encoding", "").lower()
         chunks = self._raw_chunks(response, budget)
@@ -151,7 +187,7 @@ class StepLogReader:
             blocking = _blocking(batches, loop, budget)
             if encoding in ("gzip", "x-gzip", "deflate"):
                 blocking = inflate(blocking, zlib.MAX_WBITS | 32)
-            return scan(blocking, budget)
+            return scan(blocking, budget, entries)
 
         try:
             return await asyncio.to_thread(work)
@@ -181,6 +217,29 @@ class StepLogReader:
         except StreamTransportError as exc:
             # What was read is still worth showing; say why it stops there.
             budget.stop(ReadStop(StopKind.BROKE_OFF, detail=str(exc)))
+
+
+def _within(key: str, prefix: str) -> bool:
+    """Whether an export of `prefix` holds the files logged under `key`."""
+    return key == prefix or key.startswith(prefix.rstrip("/") + "/")
+
+
+def _files_of(key: str, account: str) -> Callable[[str], bool]:
+    """The zip entries a step logged: its key, or its key and a command unit or a file
+    below it (identifiers hold no '-' or '/', so nothing else continues a key that
+    way). The log service names entries by their store key, which may carry the
+    account in front (CreateAccountSeparatedKey)."""
+    starts = (key, f"{account}/{key}")
+
+    def wanted(name: str) -> bool:
+        for start in starts:
+            if name.startswith(start):
+                rest = name[len(start) :]
+                if not rest or rest[0] in "-/":
+                    return True
+        return False
+
+    return wanted
 
 
 def _nothing(found: object) -> bool:

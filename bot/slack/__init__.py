@@ -1,1 +1,4 @@
-"""Everything Slack-facing: the command grammar, Block Kit builders and Bolt handlers."""
+"""Everything Slack-facing, in three rooms: `listeners/` (Bolt listeners, registered by
+`register_listeners`, the only list of them), `views/` (Block Kit, pure functions) and
+`clients/` (posting, answering, the directory, request verification). The command
+grammar (`grammar.py`) is shared with the terminal."""

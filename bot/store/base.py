@@ -46,6 +46,10 @@ class WorkQueue(Protocol):
     async def queued(self, lane: Lane) -> int:
         """How much work waits in the lane (taken or not)."""
 
+    async def oldest(self, lane: Lane) -> float | None:
+        """When the longest-waiting due work of the lane was accepted (epoch seconds;
+        None when nothing is due)."""
+
 
 class Store(WorkQueue, Protocol):
     async def add_subscription(self, subscription: Subscription) -> bool:

@@ -16,6 +16,7 @@ its work is queued and remembered once it is done.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -24,6 +25,7 @@ from redis.exceptions import ResponseError
 from bot.clock import Clock
 from bot.domain import Filters, Lane, Work
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
+from bot.store.groupcommit import GroupCommit
 from bot.store.windows import RedisWindow
 
 THREAD_TTL = 30 * 86400
@@ -95,6 +97,7 @@ class RedisStore:
         self._redis = redis
         self._clock = clock
         self._windows: dict[str, RedisWindow] = {}
+        self._enqueues: GroupCommit[Work, bool] = GroupCommit(self._enqueue_all)
 
     @classmethod
     async def open(cls, url: str, clock: Clock) -> RedisStore:
@@ -258,17 +261,36 @@ class RedisStore:
     # -- the work queue -------------------------------------------------------
 
     async def enqueue(self, work: Work) -> bool:
-        if work.key is not None and not await self._redis.set(
-            _key(work.key), "queued", nx=True, ex=QUEUED_KEY_TTL
-        ):
-            return False
+        return await self._enqueues.write(work)
+
+    async def _enqueue_all(self, works: Sequence[Work]) -> list[bool]:
+        """Two round trips for the group: hold the keys, then add what won its key."""
+        keyed = [work for work in works if work.key is not None]
+        held: list[Any] = []
+        if keyed:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for work in keyed:
+                    pipe.set(_key(work.key or ""), "queued", nx=True, ex=QUEUED_KEY_TTL)
+                held = await pipe.execute()
+        won = dict(zip((id(work) for work in keyed), held, strict=True))
+        added = [work.key is None or bool(won[id(work)]) for work in works]
+        adding = [work for work, ok in zip(works, added, strict=True) if ok]
         try:
-            await self._add(work)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                now = self._clock.time()
+                for work in adding:
+                    if work.not_before > now:
+                        pipe.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
+                    else:
+                        pipe.xadd(_stream(work.lane), {"w": work.to_json()})
+                await pipe.execute()
         except Exception:
-            if work.key is not None:  # not recorded: a redelivery must be able to try again
-                await self._redis.delete(_key(work.key))
+            # Not recorded: a redelivery must be able to try again.
+            keys = [_key(work.key) for work in adding if work.key is not None]
+            if keys:
+                await self._redis.delete(*keys)
             raise
-        return True
+        return added
 
     async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
         stream = _stream(lane)
@@ -323,11 +345,12 @@ class RedisStore:
             in_stream, waiting = await pipe.execute()
         return int(in_stream) + int(waiting)
 
-    async def _add(self, work: Work) -> None:
-        if work.not_before > self._clock.time():
-            await self._redis.zadd(_delayed(work.lane), {work.to_json(): work.not_before})
-        else:
-            await self._redis.xadd(_stream(work.lane), {"w": work.to_json()})
+    async def oldest(self, lane: Lane) -> float | None:
+        # Due work is in the stream, oldest first (a retry goes to its end).
+        first: Any = await self._redis.xrange(_stream(lane), count=1)
+        if not first:
+            return None
+        return Work.from_json(first[0][1]["w"]).created_at or None
 
     async def ping(self) -> None:
         await self._redis.ping()

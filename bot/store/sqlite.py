@@ -7,6 +7,7 @@ loop. Migrations run at start-up, in order, each in a transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiosqlite
@@ -15,6 +16,7 @@ from bot.clock import Clock
 from bot.domain import Events, Filters, Lane, Work
 from bot.domain.windows import LocalWindow
 from bot.store.base import PipelineKey, Subscription, ThreadRecord
+from bot.store.groupcommit import GroupCommit
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: subscriptions, threads, claims, last failures
@@ -87,6 +89,7 @@ class SqliteStore:
         self._db = db
         self._clock = clock
         self._windows: dict[str, LocalWindow] = {}
+        self._enqueues: GroupCommit[Work, bool] = GroupCommit(self._enqueue_all)
 
     @classmethod
     async def open(cls, path: str, clock: Clock) -> SqliteStore:
@@ -281,21 +284,28 @@ class SqliteStore:
     # -- the work queue -------------------------------------------------------
 
     async def enqueue(self, work: Work) -> bool:
-        # One statement, so a concurrent finish cannot slip between check and insert.
-        cursor = await self._db.execute(
-            """INSERT OR IGNORE INTO work (lane, body, key, not_before)
-               SELECT ?, ?, ?, ?
-               WHERE NOT EXISTS (SELECT 1 FROM claims WHERE key = ? AND expires_at >= ?)""",
-            (
-                work.lane.value,
-                work.to_json(),
-                work.key,
-                work.not_before,
-                _DONE + (work.key or ""),
-                self._clock.time(),
-            ),
-        )
-        return cursor.rowcount == 1
+        return await self._enqueues.write(work)
+
+    async def _enqueue_all(self, works: Sequence[Work]) -> list[bool]:
+        """One statement, so one transaction for the group, and a concurrent finish
+        cannot slip between the check and the insert."""
+        rows = ", ".join(["(?, ?, ?, ?)"] * len(works))
+        values = [v for w in works for v in (w.lane.value, w.to_json(), w.key, w.not_before)]
+        async with self._db.execute(
+            f"""INSERT OR IGNORE INTO work (lane, body, key, not_before)
+                SELECT column1, column2, column3, column4 FROM (VALUES {rows}) AS v
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM claims WHERE key = ? || v.column3 AND expires_at >= ?
+                )
+                RETURNING key""",
+            (*values, _DONE, self._clock.time()),
+        ) as cursor:
+            added_keys = {row["key"] for row in await cursor.fetchall()}
+        added: list[bool] = []
+        for work in works:  # of two with one key in a group, the first was inserted
+            added.append(work.key is None or work.key in added_keys)
+            added_keys.discard(work.key)
+        return added
 
     async def take(self, lane: Lane, owner: str, lease: float, limit: int) -> list[Work]:
         now = self._clock.time()
@@ -335,6 +345,14 @@ class SqliteStore:
     async def queued(self, lane: Lane) -> int:
         row = await self._one("SELECT count(*) FROM work WHERE lane = ?", (lane.value,))
         return int(row[0]) if row else 0
+
+    async def oldest(self, lane: Lane) -> float | None:
+        row = await self._one(
+            "SELECT min(json_extract(body, '$.created_at')) FROM work"
+            " WHERE lane = ? AND not_before <= ?",
+            (lane.value, self._clock.time()),
+        )
+        return float(row[0]) if row and row[0] is not None else None
 
     async def ping(self) -> None:
         await self._one("SELECT 1", ())

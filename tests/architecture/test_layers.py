@@ -86,7 +86,7 @@ def _is_module(name: str, root: Path) -> bool:
 
 def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
     """Every module `path` imports, absolute or relative, by its full name
-    (`from bot.slack import blocks` names `bot.slack.blocks`)."""
+    (`from bot.slack.views import messages` names `bot.slack.views.messages`)."""
     importer = _module_name(path, root)
     package = importer if path.name == "__init__.py" else importer.rpartition(".")[0]
     found: set[str] = set()

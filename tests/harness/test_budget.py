@@ -10,7 +10,14 @@ import redis.asyncio
 
 from bot.clock import Clock, MovableClock
 from bot.domain.windows import LocalWindow
-from bot.harness.budget import Budget, BudgetSkipped, Priority, priority
+from bot.harness.budget import (
+    Budget,
+    BudgetSkipped,
+    Priority,
+    noting_left_out,
+    priority,
+    without_extras,
+)
 from bot.store.windows import RedisWindow
 from emulators.harness import HarnessEmulator, RateLimits
 from tests.harness.test_client import client_for
@@ -45,6 +52,23 @@ async def test_extras_are_skipped_and_alerts_wait_while_people_go_first() -> Non
         assert await budget.spend_now()
     assert not await budget.spend_now()
     assert budget.left == 0
+
+
+async def test_extras_are_skipped_while_alerts_queue_up_even_in_an_empty_window() -> None:
+    budget = Budget(LocalWindow(MovableClock().monotonic), calls=10)
+    with (
+        noting_left_out() as left_out,
+        without_extras(),
+        priority(Priority.EXTRAS, "history"),
+        pytest.raises(BudgetSkipped),
+    ):
+        await budget.spend()
+    assert left_out == {"history"}
+    assert budget.left == 10  # nothing was spent
+    with without_extras(False), priority(Priority.EXTRAS):
+        await budget.spend()  # no backlog: the extra goes ahead
+    with without_extras(), priority(Priority.ALERTS):
+        await budget.spend()  # alerts themselves are never skipped
 
 
 async def test_replicas_share_one_window_in_redis(redis_url: str) -> None:

@@ -11,8 +11,9 @@ import pytest
 from bot.clock import Clock
 from bot.harness.client import HarnessClient, RetryPolicy
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
-from bot.harness.logs import LogExporter, poll_delays, reachable_link
+from bot.harness.logs import ExportPace, LogExporter, poll_delays, reachable_link
 from emulators.harness import HarnessEmulator
+from emulators.harness.world import build_world
 
 
 def test_polling_starts_fast_and_backs_off_to_five_seconds() -> None:
@@ -79,3 +80,53 @@ def test_self_managed_links_naming_saas_are_pointed_at_the_configured_host() -> 
     assert reachable_link(gcs, ours) == gcs
     saas = "https://app.harness.io/storage/x/logs.zip"
     assert reachable_link(saas, "https://app.harness.io") == saas
+
+
+async def test_once_it_has_seen_how_long_exports_take_an_export_costs_two_calls() -> None:
+    """The log service gives no Retry-After and every poll spends the key's budget: after
+    a few exports the first poll comes when an export is usually ready (real time here,
+    as the exporter's waits are real)."""
+    harness = HarnessEmulator(clock=Clock())
+    build_world(harness)
+    harness.export_delay, harness.ready_after_polls = 0.15, 1
+    await harness.start()
+    try:
+        async with httpx.AsyncClient() as http:
+            exporter = LogExporter(
+                HarnessClient(
+                    http,
+                    base_url=harness.base_url,
+                    api_key=harness.api_key,
+                    account_id=harness.account,
+                    retry=RetryPolicy(deadline=5, initial_delay=0.01),
+                    clock=Clock(),
+                ),
+                timeout=10,
+                first_poll=0.02,
+            )
+            prefixes = harness.all_log_keys()[:8]
+            for prefix in prefixes:
+                await exporter.export(prefix)
+    finally:
+        await harness.stop()
+    calls = [
+        sum(1 for c in harness.calls("logs.export") if c.query["prefix"] == p) for p in prefixes
+    ]
+    assert calls[0] >= 4  # nothing known yet: it looked early and often
+    assert sum(calls[-4:]) <= 9, calls  # then the start and one poll, now and then two
+
+
+def test_the_export_pace_errs_late_and_does_not_drift_back_into_misses() -> None:
+    """Every poll spends the key's budget: once an export was seen not ready at 1.9 s,
+    exports started meanwhile wait longer, and a long run of exports ready at their
+    first poll does not bring the first poll back under what exports take."""
+    pace = ExportPace(0.25)
+    pace.pending(1.9)  # one export, not ready 1.9 s after its start
+    assert pace.expected >= 2.5  # the next ones look later at once
+    pace.ready(1.9, 2.6, polls=3)
+    for _ in range(200):  # ready at the first poll, each on time
+        pace.ready(pace.expected, pace.expected, polls=2)
+    assert 1.9 < pace.expected < 2.6
+    before = pace.expected
+    pace.ready(before, before * 3, polls=2)  # a poll held back for the budget
+    assert pace.expected == before

@@ -99,6 +99,17 @@ async def test_a_claim_is_taken_once_until_it_expires(
     assert await store.claim("event:1", 60) is True
 
 
+async def test_a_renewed_claim_outlives_its_first_lease(
+    store: Store, store_url: str, clock: MovableClock
+) -> None:
+    assert await store.claim("export:x", 0.05) is True
+    await store.renew("export:x", 60)  # its holder is still at work
+    await outlive(store_url, clock, 0.1)
+    assert await store.claim("export:x", 60) is False
+    await store.renew("export:gone", 60)  # nothing to renew: nothing is claimed
+    assert await store.claim("export:gone", 60) is True
+
+
 async def test_concurrent_claims_have_one_winner(store_url: str) -> None:
     # Two clients, as two replicas would have.
     first, second = await open_store(store_url, Clock()), await open_store(store_url, Clock())

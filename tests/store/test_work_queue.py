@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -131,3 +132,21 @@ async def test_the_queue_survives_a_reopen(store_url: str) -> None:
         assert taken.payload["n"] == 1 and taken.key == "k"
     finally:
         await second.close()
+
+
+async def test_a_burst_is_recorded_once_each_and_a_key_wins_once(
+    store: Store, clock: MovableClock
+) -> None:
+    """Commands that arrive together are recorded in one round trip (group commit);
+    each still learns its own outcome."""
+    await store.enqueue(work(0, key="cmd:done"))
+    await store.finish((await store.take(BACKGROUND, "w", LEASE, 1))[0], remember=600)
+    burst = [work(n, key=f"cmd:{n % 30}") for n in range(40)]  # 10 keys twice
+    burst.append(work(99, key="cmd:done"))  # finished a moment ago: not again
+    burst.append(work(100, not_before=clock.time() + 60))  # due later
+    added = await asyncio.gather(*(store.enqueue(w) for w in burst))
+    assert added == [True] * 30 + [False] * 10 + [False, True]
+    taken = await store.take(BACKGROUND, "w", 3600, 100)
+    assert sorted(w.payload["n"] for w in taken) == list(range(30))
+    clock.advance(61)
+    assert [w.payload["n"] for w in await store.take(BACKGROUND, "w", LEASE, 100)] == [100]

@@ -26,7 +26,7 @@ from bot.domain.misses import (
     SeveralSubscriptions,
     StepWithoutStage,
 )
-from bot.slack.kit import escape_name
+from bot.slack.views.kit import escape_name
 
 _LINK_WORDS = {
     LinkProblem.TOO_LONG: "That link is too long to be a Harness execution URL.",

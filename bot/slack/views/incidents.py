@@ -21,11 +21,9 @@ from bot.domain import (
 from bot.service.incidents import Alert
 from bot.service.retries import AlreadyRetried, Retried, RetryRefused
 from bot.service.subscriptions import Listed
-from bot.slack.blocks import (
+from bot.slack.views.failures import failure_header
+from bot.slack.views.kit import (
     COMMAND,
-    GET_LOGS,
-    MUTE,
-    RETRY,
     Message,
     action_button,
     code_block,
@@ -33,9 +31,9 @@ from bot.slack.blocks import (
     duration,
     escape,
     escape_name,
-    failure_header,
+    inline,
     link_button,
-    logs_message,
+    run_title,
     safe_url,
     section,
     slack_date,
@@ -43,7 +41,7 @@ from bot.slack.blocks import (
     target_value,
     trim,
 )
-from bot.slack.kit import inline, run_title
+from bot.slack.views.messages import GET_LOGS, MUTE, RETRY, logs_message
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
@@ -257,6 +255,22 @@ def who_line(alert: Alert, people: Mapping[str, str]) -> str | None:
     return " · ".join(parts) or None
 
 
+_LEFT_OUT = {
+    "history": "the run's history",
+    "comparison": "the comparison with the last green run",
+}
+
+
+def left_out_line(left_out: frozenset[str]) -> str:
+    """Why the post goes without a nice-to-have: Harness's rate limit is kept for people."""
+    names = [_LEFT_OUT.get(what, what) for what in sorted(left_out)]
+    return (
+        ":hourglass: Harness's rate limit is busy, so this post goes without "
+        + " and ".join(names)
+        + "."
+    )
+
+
 def history_line(history: History) -> str:
     """First failure, or failing since when; flapping pipelines say so."""
     if history.standing is Standing.FIRST:
@@ -362,6 +376,8 @@ def notification_message(
         blocks.insert(1, section(_recovered_banner(*alert.recovered)))
     elif alert.history is not None:
         blocks.insert(1, context(history_line(alert.history)))
+    if alert.left_out:
+        blocks.append(context(left_out_line(alert.left_out)))
     triage = triage_actions(alert)
     if triage is not None:
         blocks.append(triage)

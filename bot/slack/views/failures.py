@@ -21,7 +21,7 @@ from bot.domain import (
 )
 from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import FullExcerpt
-from bot.slack.kit import (
+from bot.slack.views.kit import (
     SECTION_LIMIT,
     Message,
     action_button,

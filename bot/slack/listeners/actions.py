@@ -26,9 +26,24 @@ from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.service.access import Access, Act, Asker, Refused
 from bot.service.workers import Workers
-from bot.slack import blocks
-from bot.slack.poster import Poster
-from bot.slack.responder import reply_or_log
+from bot.slack.clients.poster import Poster
+from bot.slack.clients.responder import reply_or_log
+from bot.slack.views.failures import (
+    SHOW_FULL_EXCERPT,
+    STEP_LOGS,
+    full_excerpt_messages,
+    full_excerpt_text,
+)
+from bot.slack.views.messages import (
+    GET_LINK,
+    GET_LOGS,
+    REFRESH_LINK,
+    cannot_accept_message,
+    logs_message,
+    private_link_message,
+    refused_message,
+    target_error_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +97,11 @@ class ActionHandler:
 
     def register(self, app: AsyncApp) -> None:
         for action_id in (
-            blocks.SHOW_FULL_EXCERPT,
-            blocks.STEP_LOGS,
-            blocks.GET_LOGS,
-            blocks.REFRESH_LINK,
-            blocks.GET_LINK,
+            SHOW_FULL_EXCERPT,
+            STEP_LOGS,
+            GET_LOGS,
+            REFRESH_LINK,
+            GET_LINK,
         ):
             app.action(action_id)(self.on_press)
         # Link buttons also send an action; acknowledge them so Slack shows no error.
@@ -115,15 +130,15 @@ class ActionHandler:
         decision = await self._access.decide(asker, Act.READ, button.target.scope)
         if isinstance(decision, Refused):
             if response_url:
-                await reply_or_log(response_url, blocks.refused_message(decision.rule))
+                await reply_or_log(response_url, refused_message(decision.rule))
             return
-        if action_id == blocks.GET_LINK:
+        if action_id == GET_LINK:
             if response_url:
                 await self._private_link(button.target, response_url, asker)
-        elif action_id == blocks.REFRESH_LINK:
+        elif action_id == REFRESH_LINK:
             if response_url:
                 await self._refresh(button.target, response_url, asker)
-        elif action_id == blocks.SHOW_FULL_EXCERPT:
+        elif action_id == SHOW_FULL_EXCERPT:
             if button.node is not None:
                 ref = NodeRef(button.org, button.project, button.execution, button.node)
                 await self._post_full_excerpt(ref, channel, thread_ts, response_url)
@@ -146,13 +161,13 @@ class ActionHandler:
         except TargetError as exc:
             if response_url:
                 await reply_or_log(
-                    response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                    response_url, {**target_error_message(exc), "replace_original": False}
                 )
             return
         private = self._private_links and isinstance(result.export, LogsLink)
-        message = blocks.logs_message(result, user, private_link=private)
+        message = logs_message(result, user, private_link=private)
         if private and response_url:
-            await reply_or_log(response_url, blocks.private_link_message(result))
+            await reply_or_log(response_url, private_link_message(result))
         if channel and thread_ts:
             try:
                 await self._poster.post(channel, message, thread_ts=thread_ts)
@@ -169,10 +184,10 @@ class ActionHandler:
             result = await self._service.fetch_logs(target, may_read=reader)
         except TargetError as exc:
             await reply_or_log(
-                response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                response_url, {**target_error_message(exc), "replace_original": False}
             )
             return
-        await reply_or_log(response_url, blocks.private_link_message(result))
+        await reply_or_log(response_url, private_link_message(result))
 
     async def _refresh(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
         user = asker.user
@@ -185,15 +200,15 @@ class ActionHandler:
             )
         except TargetError as exc:
             await reply_or_log(
-                response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                response_url, {**target_error_message(exc), "replace_original": False}
             )
             return
         if self._private_links:
             # The post holds no link to refresh: the new one goes to the presser.
-            await reply_or_log(response_url, blocks.private_link_message(result))
+            await reply_or_log(response_url, private_link_message(result))
             return
         note = f"Link refreshed by <@{user}>" if user else "Link refreshed"
-        message = {**blocks.logs_message(result, None, note=note), "replace_original": True}
+        message = {**logs_message(result, None, note=note), "replace_original": True}
         message.pop("response_type", None)
         await reply_or_log(response_url, message)
 
@@ -205,10 +220,10 @@ class ActionHandler:
         except TargetError as exc:
             if response_url:
                 await reply_or_log(
-                    response_url, {**blocks.target_error_message(exc), "replace_original": False}
+                    response_url, {**target_error_message(exc), "replace_original": False}
                 )
             return
-        messages = blocks.full_excerpt_messages(full)
+        messages = full_excerpt_messages(full)
         long = (
             isinstance(full.failure.excerpt, Excerpt)
             and sum(len(line) for line in full.failure.excerpt.render_lines()) > FILE_THRESHOLD
@@ -244,7 +259,7 @@ class ActionHandler:
         await self._poster.upload(
             channel,
             thread_ts,
-            content=blocks.full_excerpt_text(full),
+            content=full_excerpt_text(full),
             filename=f"{name}.log",
             title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
         )
@@ -279,7 +294,7 @@ async def record_press(
         log.error("could not record a %s press: %r", action.get("action_id"), exc)
         await ack()
         if press["response_url"]:
-            await reply_or_log(str(press["response_url"]), blocks.cannot_accept_message())
+            await reply_or_log(str(press["response_url"]), cannot_accept_message())
         return
     await ack()
 

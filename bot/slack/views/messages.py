@@ -3,8 +3,7 @@
 Every builder returns `{"text": ..., "blocks": [...]}` ready for `respond()` or
 `chat.postMessage`. Text from Harness or from people is escaped for mrkdwn and
 trimmed to Slack's limits here, so no caller has to remember to. The primitives
-are in bot/slack/kit.py, a failed step's blocks in bot/slack/failure_blocks.py;
-both are re-exported here for the builders of other messages.
+are in views/kit.py, a failed step's blocks in views/failures.py.
 """
 
 from __future__ import annotations
@@ -24,40 +23,22 @@ from bot.service import (
     Target,
     TargetError,
 )
-from bot.slack.failure_blocks import (
-    EXCERPT_CHARS,
-    FULL_EXCERPT_SECTIONS,
-    MAX_FAILURES_SHOWN,
-    SHOW_FULL_EXCERPT,
-    STEP_LOGS,
-    excerpt_code,
-    excerpt_notes,
-    failure_blocks,
-    failure_header,
+from bot.slack.views.failures import (
     failures_blocks,
-    full_excerpt_messages,
-    full_excerpt_text,
-    headline_block,
-    missing_excerpt,
-    truncated_note,
 )
-from bot.slack.kit import (
+from bot.slack.views.kit import (
     BUTTON_URL_LIMIT,
     COMMAND,
     SECTION_LIMIT,
-    STATUS_EMOJI,
-    STATUS_WORDS,
     TEXT_LIMIT,
     Message,
     action_button,
-    code_block,
     context,
     duration,
     escape,
     escape_name,
     inline,
     link_button,
-    node_ref_value,
     run_title,
     safe_url,
     section,
@@ -65,9 +46,8 @@ from bot.slack.kit import (
     status_label,
     target_value,
     trim,
-    unfence,
 )
-from bot.slack.misses import miss_text, suggestions_of
+from bot.slack.views.misses import miss_text, suggestions_of
 
 REFRESH_LINK = "refresh_link"
 
@@ -394,52 +374,23 @@ def _plain_link(url: str) -> dict[str, Any]:
 
 
 __all__ = [
-    "BUTTON_URL_LIMIT",
-    "COMMAND",
-    "EXCERPT_CHARS",
-    "FULL_EXCERPT_SECTIONS",
     "GET_LINK",
     "GET_LOGS",
-    "MAX_FAILURES_SHOWN",
+    "MUTE",
     "REFRESH_LINK",
-    "SECTION_LIMIT",
-    "SHOW_FULL_EXCERPT",
-    "STATUS_EMOJI",
-    "STATUS_WORDS",
-    "STEP_LOGS",
-    "TEXT_LIMIT",
-    "Message",
-    "action_button",
-    "code_block",
-    "context",
+    "RETRY",
+    "cannot_accept_message",
+    "deadline_message",
+    "describe_scope",
     "describe_target",
-    "duration",
-    "escape",
-    "escape_name",
-    "excerpt_code",
-    "excerpt_notes",
-    "failure_blocks",
-    "failure_header",
-    "failures_blocks",
     "fetching_message",
-    "full_excerpt_messages",
-    "full_excerpt_text",
-    "headline_block",
+    "gave_up_message",
     "internal_error_message",
-    "link_button",
     "logs_message",
-    "missing_excerpt",
-    "node_ref_value",
     "private_link_message",
     "problem_text",
-    "safe_url",
-    "section",
-    "slack_date",
-    "status_label",
+    "progress_message",
+    "refused_message",
     "target_error_message",
-    "target_value",
-    "trim",
-    "truncated_note",
-    "unfence",
     "usage_message",
 ]

@@ -24,7 +24,7 @@ from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
 from bot.service.access import Access, Act, Asker, Refused
 from bot.service.workers import GiveUp, Workers
-from bot.slack import blocks
+from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.grammar import (
     CommandError,
     FetchLogs,
@@ -35,13 +35,26 @@ from bot.slack.grammar import (
     Unsubscribe,
     parse_command,
 )
-from bot.slack.responder import ResponseUrlError, reply, reply_or_log
-from bot.slack.subscriptions import SubscriptionHandler
+from bot.slack.listeners.subscriptions import SubscriptionHandler
+from bot.slack.views.kit import COMMAND
+from bot.slack.views.messages import (
+    cannot_accept_message,
+    deadline_message,
+    fetching_message,
+    gave_up_message,
+    internal_error_message,
+    logs_message,
+    private_link_message,
+    progress_message,
+    refused_message,
+    target_error_message,
+    usage_message,
+)
 
 log = logging.getLogger(__name__)
 
 
-COMMAND = blocks.COMMAND
+COMMAND = COMMAND
 
 
 RESPONSE_URL_LIFE = 30 * 60.0
@@ -93,7 +106,7 @@ class CommandHandler:
             added = await self._workers.submit(work)
         except Exception as exc:
             log.error("could not record a command: %r", exc)
-            await ack(**blocks.cannot_accept_message())
+            await ack(**cannot_accept_message())
             return
         if not added:
             log.info("command %s seen before (a replay or a retry); not run again", trigger)
@@ -117,11 +130,11 @@ class CommandHandler:
             parsed = parse_command(command.get("text") or "")
         except CommandError as exc:
             self._metrics.commands.labels("invalid", "usage_error").inc()
-            await ack(**blocks.usage_message(str(exc), str(self._service.default_scope)))
+            await ack(**usage_message(str(exc), str(self._service.default_scope)))
             return
         if isinstance(parsed, Help):
             self._metrics.commands.labels("help", "ok").inc()
-            await ack(**blocks.usage_message(None, str(self._service.default_scope)))
+            await ack(**usage_message(None, str(self._service.default_scope)))
             return
         if isinstance(parsed, Subscribe | Unsubscribe | Unmute | ListSubscriptions):
             kind = type(parsed).__name__.lower()
@@ -141,9 +154,9 @@ class CommandHandler:
             self._service.check(target)
         except TargetError as exc:
             self._metrics.commands.labels(kind, "refused").inc()
-            await ack(**blocks.target_error_message(exc))
+            await ack(**target_error_message(exc))
             return
-        await self._accept(ack, command, blocks.fetching_message(target))
+        await self._accept(ack, command, fetching_message(target))
 
     async def _run(self, work: Work) -> GiveUp | None:
         """The recorded command, carried out; a reply Slack did not take is tried again."""
@@ -161,7 +174,7 @@ class CommandHandler:
         refusal = await self._access.decide(asker, Act.READ, self._service.scope_of(target))
         if isinstance(refusal, Refused):
             self._metrics.commands.labels(kind, "refused").inc()
-            await reply_or_log(response_url, blocks.refused_message(refusal.rule))
+            await reply_or_log(response_url, refused_message(refusal.rule))
             return None
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
@@ -170,7 +183,7 @@ class CommandHandler:
             async with asyncio.timeout(self._request_deadline):
                 outcome, message, private = await self._result_message(target, asker)
         except TimeoutError:
-            outcome, message = "timeout", blocks.deadline_message(self._request_deadline)
+            outcome, message = "timeout", deadline_message(self._request_deadline)
             private = None
         finally:
             progress.cancel()
@@ -212,14 +225,14 @@ class CommandHandler:
             await asyncio.sleep(max(0.0, started + after - self._clock.monotonic()))
             waited = self._clock.monotonic() - started
             try:
-                await reply(response_url, blocks.progress_message(target, waited))
+                await reply(response_url, progress_message(target, waited))
             except ResponseUrlError as exc:
                 log.info("could not update the progress note: %s", exc)
                 return
             said.append(waited)
 
     async def _expired(self, work: Work) -> None:
-        await reply_or_log(str(work.payload.get("response_url") or ""), blocks.gave_up_message())
+        await reply_or_log(str(work.payload.get("response_url") or ""), gave_up_message())
 
     async def _result_message(
         self, target: Target, asker: Asker
@@ -233,14 +246,14 @@ class CommandHandler:
         except TargetError as exc:
             return (
                 "not_found",
-                {**blocks.target_error_message(exc), "replace_original": False},
+                {**target_error_message(exc), "replace_original": False},
                 None,
             )
         except Exception:
             log.exception("unexpected error while fetching logs for %r", target)
-            return "error", blocks.internal_error_message(), None
+            return "error", internal_error_message(), None
         export = result.export
         outcome = "link" if isinstance(export, LogsLink) else str(export.reason if export else "")
         private = self._private_links and isinstance(export, LogsLink)
-        message = blocks.logs_message(result, asker.user, private_link=private)
-        return outcome, message, blocks.private_link_message(result) if private else None
+        message = logs_message(result, asker.user, private_link=private)
+        return outcome, message, private_link_message(result) if private else None

@@ -23,10 +23,11 @@ from bot.service import ChannelUnavailable, Subscriptions
 from bot.service.access import Access, Act, Asker, Refused
 from bot.service.retries import AlreadyRetried, Retried, Retries, RetryOutcome
 from bot.service.workers import Workers
-from bot.slack import blocks, incident_blocks
-from bot.slack.actions import ButtonValue, record_press
-from bot.slack.poster import Poster
-from bot.slack.responder import reply_or_log
+from bot.slack.clients.poster import Poster
+from bot.slack.clients.responder import reply_or_log
+from bot.slack.listeners.actions import ButtonValue, record_press
+from bot.slack.views.incidents import muted_message, retried_message, retry_refused_message
+from bot.slack.views.messages import MUTE, RETRY, refused_message
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ class TriageHandler:
         workers.handle(KIND, self._run)
 
     def register(self, app: AsyncApp) -> None:
-        app.action(blocks.RETRY)(self.on_press)
-        app.action(blocks.MUTE)(self.on_press)
+        app.action(RETRY)(self.on_press)
+        app.action(MUTE)(self.on_press)
 
     async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await record_press(self._workers, KIND, ack, body, action)
@@ -76,7 +77,7 @@ class TriageHandler:
         press = work.payload
         user, channel = str(press.get("user") or ""), str(press.get("channel") or "")
         response_url = str(press.get("response_url") or "")
-        if press.get("action_id") == blocks.MUTE:
+        if press.get("action_id") == MUTE:
             await self._mute(press, user, channel, response_url)
         else:
             await self._retry(press, user, channel, response_url)
@@ -96,14 +97,14 @@ class TriageHandler:
         # Silencing a channel's alerts is the subscribe rule's to allow.
         refused = await self._refusal(user, channel, Act.MANAGE, Scope(choice.org, choice.project))
         if refused is not None:
-            await self._tell(response_url, blocks.refused_message(refused.rule))
+            await self._tell(response_url, refused_message(refused.rule))
             return
         key = PipelineKey(self._account, choice.org, choice.project, choice.pipeline)
         mute = await self._subscriptions.mutes.mute(channel, key, user, choice.how)
         self._on_outcome("mute", choice.how)
         subscription = await self._subscriptions.of(channel, key)
         name = subscription.pipeline_name if subscription else choice.pipeline
-        message = incident_blocks.muted_message(user, name, choice.pipeline, mute)
+        message = muted_message(user, name, choice.pipeline, mute)
         try:
             await self._poster.post(channel, message, patient=True)
         except ChannelUnavailable:
@@ -119,16 +120,16 @@ class TriageHandler:
         refused = await self._refusal(user, channel, Act.RETRY, scope)
         if refused is not None:
             self._on_outcome("retry", "refused_by_policy")
-            await self._tell(response_url, blocks.refused_message(refused.rule))
+            await self._tell(response_url, refused_message(refused.rule))
             return
         thread_ts = press.get("thread_ts")
         thread = (channel, str(thread_ts)) if channel and thread_ts else None
         outcome = await self._retries.retry(user, scope, button.execution, thread)
         self._on_outcome("retry", _outcome_label(outcome))
         if not isinstance(outcome, Retried):
-            await self._tell(response_url, incident_blocks.retry_refused_message(outcome))
+            await self._tell(response_url, retry_refused_message(outcome))
             return
-        message = incident_blocks.retried_message(user, outcome)
+        message = retried_message(user, outcome)
         try:
             await self._poster.post(channel, message, thread_ts=thread_ts, patient=True)
         except ChannelUnavailable:

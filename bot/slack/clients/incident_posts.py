@@ -11,8 +11,14 @@ from collections.abc import Awaitable, Callable
 
 from bot.domain import Execution, Mute, PipelineEvent, Subscription
 from bot.service.incidents import Alert
-from bot.slack import incident_blocks
-from bot.slack.poster import Poster
+from bot.slack.clients.poster import Poster
+from bot.slack.views.incidents import (
+    emails_shown,
+    event_line,
+    notification_message,
+    recovered_line,
+    recovery_unmuted_message,
+)
 
 UserByEmail = Callable[[str], Awaitable[str | None]]
 
@@ -40,25 +46,21 @@ class SlackIncidentPosts:
         await self._poster.update(channel, ts, await self._message(alert))
 
     async def _message(self, alert: Alert) -> dict[str, object]:
-        return incident_blocks.notification_message(
-            alert, await self._people(alert), private_link=self._private
-        )
+        return notification_message(alert, await self._people(alert), private_link=self._private)
 
     async def _people(self, alert: Alert) -> dict[str, str]:
         """Slack users of the run's trigger and commit author, by email (mention=author)."""
         if not alert.mention:
             return {}
         people = {}
-        for email in incident_blocks.emails_shown(alert):
+        for email in emails_shown(alert):
             user = await self._user_by_email(email)
             if user:
                 people[email] = user
         return people
 
     async def unmuted(self, channel: str, subscription: Subscription, mute: Mute) -> None:
-        await self._poster.post(
-            channel, incident_blocks.recovery_unmuted_message(subscription, mute)
-        )
+        await self._poster.post(channel, recovery_unmuted_message(subscription, mute))
 
     async def event(
         self,
@@ -68,7 +70,7 @@ class SlackIncidentPosts:
         stage_name: str | None,
         thread_ts: str | None,
     ) -> str:
-        line = incident_blocks.event_line(event, run, stage_name)
+        line = event_line(event, run, stage_name)
         return await self._poster.post(channel, line, thread_ts=thread_ts)
 
     async def recovered(
@@ -79,7 +81,7 @@ class SlackIncidentPosts:
         execution_url: str,
         failed_runs: int | None,
     ) -> None:
-        line = incident_blocks.recovered_line(
+        line = recovered_line(
             execution.pipeline_name, execution.run_sequence, execution_url, failed_runs
         )
         await self._poster.post(channel, line, thread_ts=thread_ts)

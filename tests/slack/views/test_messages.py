@@ -22,7 +22,14 @@ from bot.domain import (
 )
 from bot.domain.misses import LinkProblem, Miss, NoSuchPipeline
 from bot.service import LogsResult, NamedTarget, TargetError
-from bot.slack import blocks
+from bot.slack.views.kit import status_label
+from bot.slack.views.messages import (
+    fetching_message,
+    logs_message,
+    problem_text,
+    target_error_message,
+    usage_message,
+)
 from tests.blockkit import all_text, assert_valid_message
 
 STAGE = Node("u1", "deploy_prod", "Deploy Prod", "pipeline.stages.deploy_prod", "Failed")
@@ -66,7 +73,7 @@ def result(**changes: object) -> LogsResult:
 
 
 def test_logs_message_carries_everything_a_reader_needs() -> None:
-    message = blocks.logs_message(result(), "U0ALICE")
+    message = logs_message(result(), "U0ALICE")
     assert_valid_message(message)
     text = all_text(message)
     assert message["response_type"] == "in_channel"
@@ -99,14 +106,14 @@ def test_logs_message_carries_everything_a_reader_needs() -> None:
     ],
 )
 def test_every_status_reads_at_a_glance(status: str, emoji: str) -> None:
-    assert blocks.status_label(status).startswith(emoji)
+    assert status_label(status).startswith(emoji)
 
 
 def test_hostile_harness_text_cannot_ping_or_break_formatting() -> None:
     hostile = "<!channel> <@U123> ``` `rm -rf` ``` <https://evil.example|click> &amp;"
     failures = [Failure(hostile, hostile, hostile * 200)]
     execution = Execution(**{**EXECUTION.__dict__, "pipeline_name": hostile})
-    message = blocks.logs_message(result(execution=execution, failures=failures), None)
+    message = logs_message(result(execution=execution, failures=failures), None)
     assert_valid_message(message)
     text = all_text(message)
     assert "<!channel>" not in text and "<@U123>" not in text and "<https://evil" not in text
@@ -118,14 +125,14 @@ def test_hostile_harness_text_cannot_ping_or_break_formatting() -> None:
 
 def test_many_failures_are_capped_with_a_count() -> None:
     failures = [Failure(f"Stage {i}", f"Step {i}", "x" * 2000) for i in range(7)]
-    message = blocks.logs_message(result(failures=failures), None)
+    message = logs_message(result(failures=failures), None)
     assert_valid_message(message)
     assert "and 4 more failed steps" in all_text(message)
 
 
 def test_a_link_too_long_for_a_button_is_still_shown() -> None:
     link = LogsLink("https://storage.googleapis.com/b/logs.zip?X-Goog-Signature=" + "a" * 3100)
-    message = blocks.logs_message(result(export=link), None)
+    message = logs_message(result(export=link), None)
     assert_valid_message(message)
     buttons = [
         e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -153,14 +160,14 @@ def test_a_link_too_long_for_a_button_is_still_shown() -> None:
     ],
 )
 def test_export_problems_take_the_place_of_the_link(problem: ExportProblem, says: str) -> None:
-    message = blocks.logs_message(result(export=problem), "U1")
+    message = logs_message(result(export=problem), "U1")
     assert_valid_message(message)
     assert says in all_text(message)
     assert "download_logs" not in all_text(message)
 
 
 def test_usage_lists_every_form_and_is_ephemeral() -> None:
-    message = blocks.usage_message()
+    message = usage_message()
     assert_valid_message(message)
     assert message["response_type"] == "ephemeral"
     text = all_text(message)
@@ -175,12 +182,12 @@ def test_usage_lists_every_form_and_is_ephemeral() -> None:
 
 
 def test_errors_and_acknowledgements_are_ephemeral() -> None:
-    error = blocks.target_error_message(
+    error = target_error_message(
         TargetError(NoSuchPipeline("x", "default/shop", ("deploy_checkout",)))
     )
     assert error["response_type"] == "ephemeral"
     assert "Did you mean `deploy_checkout`?" in error["text"]
-    ack = blocks.fetching_message(NamedTarget("deploy_checkout", 42, "deploy_prod", "rollout"))
+    ack = fetching_message(NamedTarget("deploy_checkout", 42, "deploy_prod", "rollout"))
     assert ack["response_type"] == "ephemeral"
     assert "*deploy_checkout* #42 › deploy_prod › rollout" in ack["text"]
 
@@ -208,7 +215,7 @@ def _sample(kind: type) -> Any:
 
 @pytest.mark.parametrize("kind", typing.get_args(Miss), ids=lambda k: k.__name__)
 def test_every_miss_has_words_that_cannot_ping_or_break_formatting(kind: type) -> None:
-    message = blocks.target_error_message(TargetError(_sample(kind)))
+    message = target_error_message(TargetError(_sample(kind)))
     text = message["text"]
     assert message["response_type"] == "ephemeral"
     assert text.startswith(":warning: ") and len(text) > 30
@@ -221,10 +228,10 @@ def test_every_reason_has_words_for_a_missing_link_and_a_missing_excerpt(
     reason: Reason,
 ) -> None:
     from bot.domain import ExcerptUnavailable, ExportProblem
-    from bot.slack.failure_blocks import missing_excerpt
+    from bot.slack.views.failures import missing_excerpt
 
     problem = ExportProblem(reason, "<!channel> detail", waited=3.0)
-    text = blocks.problem_text(problem, result())
+    text = problem_text(problem, result())
     assert len(text) > 20 and "<!channel>" not in text
     words = missing_excerpt(ExcerptUnavailable(reason, "detail", waited=3.0))
     assert words.startswith(("this step", "the log"))

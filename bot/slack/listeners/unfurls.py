@@ -25,7 +25,7 @@ from bot.domain import Lane, Scope, Work
 from bot.service import LogsService, TargetError
 from bot.service.access import COMPOSER, Access, Act, Asker, Refused
 from bot.service.workers import Workers
-from bot.slack import incident_blocks
+from bot.slack.views.incidents import unfurl_blocks
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,4 @@ class UnfurlHandler:
         except TargetError:
             return None
         failures = self._service.summary_failures(execution)
-        return incident_blocks.unfurl_blocks(
-            execution, failures, self._service.execution_url(execution)
-        )
+        return unfurl_blocks(execution, failures, self._service.execution_url(execution))

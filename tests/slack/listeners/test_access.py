@@ -21,7 +21,7 @@ from bot.service.access import (
     load_policy,
 )
 from bot.service.events import event_to_json
-from bot.slack.blocks import MUTE
+from bot.slack.views.messages import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import HELM_FAILURE
@@ -29,8 +29,8 @@ from emulators.slack import SlackEmulator
 from tests.blockkit import all_text
 from tests.conftest import RunningBot
 from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook, slack_event
+from tests.slack.listeners.test_unfurls import link, shared
 from tests.slack.support import ask, buttons
-from tests.slack.test_unfurls import link, shared
 
 POLICY = """\
 default: deny
@@ -319,7 +319,7 @@ async def test_a_chained_run_in_a_project_the_channel_may_not_read_is_named_not_
     assert "Helm Upgrade" not in said and HELM_FAILURE not in said
     assert buttons(reply, "show_full_excerpt") == [] and buttons(reply, "step_logs") == []
     # (Where both projects may be read, the child's failing step is shown:
-    # tests/slack/test_excerpts.py.)
+    # tests/slack/views/test_excerpts.py.)
 
     # The buttons of a post in the narrow channel: Step logs and Refresh link name the
     # chained run too, and read nothing of it.

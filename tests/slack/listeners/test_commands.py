@@ -630,3 +630,27 @@ async def test_no_secret_reaches_slack(bot: RunningBot, harness: HarnessEmulator
     _, reply = await ask(bot, "deploy_checkout")
     text = all_text(reply)
     assert harness.api_key not in text and BOT_TOKEN not in text and SIGNING_SECRET not in text
+
+
+async def test_a_step_known_to_log_per_unit_is_read_from_its_export_without_trying_a_blob(
+    bot: RunningBot, harness: HarnessEmulator
+) -> None:
+    """Rollout logs one file per command unit: the first run's read learns there is no
+    blob at its key (a 404 costs a call of the key's budget); the next run's goes
+    straight to the export."""
+    harness.add_run(
+        RunSpec(
+            "deploy_checkout",
+            "Deploy Checkout",
+            43,
+            "Failed",
+            checkout_stages(True),
+            failure=ROLLOUT_FAILURE,
+        )
+    )
+    _, reply = await ask(bot, "deploy_checkout #42")
+    assert "Command finished with status FAILURE" in all_text(reply)
+    assert len(harness.calls("logs.blob")) == 1
+    _, reply = await ask(bot, "deploy_checkout #43")
+    assert "Command finished with status FAILURE" in all_text(reply)
+    assert len(harness.calls("logs.blob")) == 1

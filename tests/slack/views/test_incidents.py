@@ -23,11 +23,18 @@ from bot.domain.triage import Started
 from bot.service.incidents import Alert
 from bot.service.retries import Retried, RetryRefused
 from bot.service.targets import FullExcerpt
-from bot.slack import incident_blocks
-from bot.slack.blocks import MUTE, RETRY, logs_message
-from bot.slack.failure_blocks import full_excerpt_messages
+from bot.slack.views.failures import full_excerpt_messages
+from bot.slack.views.incidents import (
+    event_line,
+    mute_select,
+    notification_message,
+    retried_message,
+    retry_refused_message,
+    who_line,
+)
+from bot.slack.views.messages import MUTE, RETRY, logs_message
 from tests.blockkit import all_text, assert_valid_message
-from tests.slack.test_blocks import EXECUTION, result
+from tests.slack.views.test_messages import EXECUTION, result
 
 EVENT = PipelineEvent("acc", "default", "shop", "deploy_checkout", "exec1", "PipelineFailed")
 ORIGIN = Origin(
@@ -48,21 +55,21 @@ def alert(**changes: object) -> Alert:
 
 def test_who_names_people_as_mentions_where_slack_knows_them() -> None:
     people = {"lee@acme.test": "U0LEE00001"}
-    line = incident_blocks.who_line(alert(), people)
+    line = who_line(alert(), people)
     assert line == (
         "Triggered by *dana* (webhook) · commit by <@U0LEE00001> · "
         "on `release/2026.11` at `4f2a9c1`"
     )
     # The webhook's own words win over the execution's.
     event = dataclasses.replace(EVENT, triggered_by="Dana R", triggered_by_email="DANA@acme.test")
-    line = incident_blocks.who_line(alert(event=event), {"dana@acme.test": "U0DANA0001"})
+    line = who_line(alert(event=event), {"dana@acme.test": "U0DANA0001"})
     assert line is not None and line.startswith("Triggered by <@U0DANA0001> (webhook)")
 
 
 def test_an_author_who_triggered_the_run_is_named_once() -> None:
     origin = dataclasses.replace(ORIGIN, author=Person("dana", "Dana@acme.test"))
     execution = dataclasses.replace(EXECUTION, origin=origin)
-    line = incident_blocks.who_line(alert(result=result(execution=execution)), {})
+    line = who_line(alert(result=result(execution=execution)), {})
     assert line is not None and "commit by" not in line
 
 
@@ -83,7 +90,7 @@ def test_an_author_who_triggered_the_run_is_named_once() -> None:
     ],
 )
 def test_history_lines(history: History, says: str) -> None:
-    message = incident_blocks.notification_message(alert(history=history))
+    message = notification_message(alert(history=history))
     assert_valid_message(message)
     assert says in all_text(message)
 
@@ -92,30 +99,28 @@ def test_hostile_names_stay_valid_and_inert() -> None:
     hostile = "<!channel> *bold* " + "x" * 400
     origin = Origin(Person(hostile, "a@b.c"), "MANUAL", Person(hostile, None), hostile, hostile)
     execution = dataclasses.replace(EXECUTION, origin=origin, pipeline_name=hostile)
-    message = incident_blocks.notification_message(
-        alert(result=result(execution=execution), retry=True)
-    )
+    message = notification_message(alert(result=result(execution=execution), retry=True))
     assert_valid_message(message)
     assert "<!channel>" not in all_text(message)
 
 
 def test_triage_controls_offer_retry_only_where_allowed_and_never_once_recovered() -> None:
     def actions(a: Alert) -> list[str]:
-        message = incident_blocks.notification_message(a)
+        message = notification_message(a)
         assert_valid_message(message)
         triage = [b for b in message["blocks"] if b.get("block_id") == "triage"]
         return [e["action_id"] for b in triage for e in b["elements"]]
 
     assert actions(alert()) == [MUTE]
     assert actions(alert(retry=True)) == [RETRY, MUTE]
-    recovered = incident_blocks.notification_message(alert(retry=True, recovered=(45, 3)))
+    recovered = notification_message(alert(retry=True, recovered=(45, 3)))
     assert actions(alert(retry=True, recovered=(45, 3))) == []
     assert "*Recovered* in run #45 after 3 failed runs." in all_text(recovered)
 
 
 def test_identifiers_too_long_for_a_menu_value_leave_the_menu_out() -> None:
-    assert incident_blocks.mute_select("o" * 60, "p" * 60, "x" * 60) is None
-    menu = incident_blocks.mute_select("default", "shop", "deploy_checkout")
+    assert mute_select("o" * 60, "p" * 60, "x" * 60) is None
+    menu = mute_select("default", "shop", "deploy_checkout")
     assert menu is not None and len(menu["options"]) == 3
 
 
@@ -130,8 +135,8 @@ def strings(message: object) -> list[str]:
 @pytest.mark.parametrize(
     "build",
     [
-        lambda: incident_blocks.event_line(dataclasses.replace(EVENT, error_message=HOSTILE), 42),
-        lambda: incident_blocks.retried_message(
+        lambda: event_line(dataclasses.replace(EVENT, error_message=HOSTILE), 42),
+        lambda: retried_message(
             "U0ALICE001",
             Retried(
                 PipelineKey("acc", "default", "shop", "deploy_checkout"),
@@ -143,7 +148,7 @@ def strings(message: object) -> list[str]:
                 "https://app.harness.io/ng/x",
             ),
         ),
-        lambda: incident_blocks.retry_refused_message(RetryRefused("refused", HOSTILE)),
+        lambda: retry_refused_message(RetryRefused("refused", HOSTILE)),
         lambda: full_excerpt_messages(
             FullExcerpt(
                 EXECUTION,

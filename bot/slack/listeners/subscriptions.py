@@ -12,10 +12,17 @@ from typing import Any
 
 from bot.service import Subscriptions, TargetError
 from bot.service.access import Access, Act, Asker, Refused
-from bot.slack import blocks, incident_blocks
+from bot.slack.clients.poster import Poster
+from bot.slack.clients.responder import reply_or_log
 from bot.slack.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
-from bot.slack.poster import Poster
-from bot.slack.responder import reply_or_log
+from bot.slack.views.incidents import (
+    not_member_message,
+    subscribed_message,
+    subscriptions_message,
+    unmuted_message,
+    unsubscribed_message,
+)
+from bot.slack.views.messages import internal_error_message, refused_message, target_error_message
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +42,26 @@ class SubscriptionHandler:
         try:
             refused = await self._refusal(parsed, command)
             if refused is not None:
-                message = blocks.refused_message(refused.rule)
+                message = refused_message(refused.rule)
             elif isinstance(parsed, Subscribe):
                 message = await self._subscribe(parsed, channel, user)
             elif isinstance(parsed, Unsubscribe):
                 gone = await self._subscriptions.unsubscribe(
                     channel, user, parsed.pipeline, parsed.scope
                 )
-                message = incident_blocks.unsubscribed_message(user, gone)
+                message = unsubscribed_message(user, gone)
             elif isinstance(parsed, Unmute):
                 subscription, mute = await self._subscriptions.unmute(
                     channel, user, parsed.pipeline, parsed.scope
                 )
-                message = incident_blocks.unmuted_message(user, subscription, mute)
+                message = unmuted_message(user, subscription, mute)
             else:
-                message = incident_blocks.subscriptions_message(
-                    await self._subscriptions.of_channel(channel)
-                )
+                message = subscriptions_message(await self._subscriptions.of_channel(channel))
         except TargetError as exc:
-            message = blocks.target_error_message(exc)
+            message = target_error_message(exc)
         except Exception:
             log.exception("subscription command failed")
-            message = blocks.internal_error_message()
+            message = internal_error_message()
         await reply_or_log(str(command.get("response_url") or ""), message)
 
     async def _refusal(
@@ -75,8 +80,8 @@ class SubscriptionHandler:
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)
         if not await self._poster.can_post(channel):
-            return incident_blocks.not_member_message()
+            return not_member_message()
         subscription, before = await self._subscriptions.subscribe(
             channel, user, pipeline, scope, parsed.events, parsed.filters
         )
-        return incident_blocks.subscribed_message(user, pipeline, scope, subscription, before)
+        return subscribed_message(user, pipeline, scope, subscription, before)

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack.retries import retry_handlers
+from bot.slack.clients.http_retries import retry_handlers
 
 log = logging.getLogger(__name__)
 
