@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -58,6 +59,34 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
+_HEAD = 8192  # what is read to tell a log from binary data
+
+
+def _binary(head: bytes) -> bool:
+    """Whether the start of a file is binary data rather than a log (an executable, an
+    image): logs hold no NUL bytes and few control characters besides colour codes."""
+    if head.startswith(_GZIP_MAGIC):
+        try:
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, _HEAD)
+        except zlib.error:
+            return False  # cut short or damaged: reading it says so
+    if head.startswith(_ZIP_MAGIC):
+        return False  # an export: its files are the logs
+    if b"\0" in head:
+        return True
+    control = sum(1 for byte in head if byte < 32 and byte not in _TEXT_CONTROLS)
+    return control > len(head) // 10
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f\b\x1b")
+
+
+class NotALog(Exception):
+    """The input is not a log: empty, or binary data."""
+
+
 class _Input:
     """A log to excerpt, from a file or from standard input (read once, kept for a
     second excerpt of another length)."""
@@ -65,6 +94,17 @@ class _Input:
     def __init__(self, path: str) -> None:
         self.path = path
         self._data: bytes | None = None
+
+    def check(self) -> None:
+        """Raise NotALog for binary data, before anything is scanned."""
+        if self.path == "-":
+            self._data = sys.stdin.buffer.read()
+            head = self._data[: 2 * _HEAD]
+        else:
+            with open(self.path, "rb") as stream:
+                head = stream.read(2 * _HEAD)
+        if _binary(head):
+            raise NotALog(f"{_shown(self.path)} is binary data, not a log")
 
     def excerpt(self, settings: ExcerptSettings, green: LogShapes | None) -> Excerpt:
         if self.path == "-":
@@ -81,9 +121,16 @@ def read_green(path: str) -> LogShapes | None:
     """What the green log printed, as the bot keeps it; None when it printed nothing
     (the bot then leaves the comparison out)."""
     if path == "-":
-        shapes = line_shapes(_chunks(sys.stdin.buffer))
+        data = sys.stdin.buffer.read()
+        head = data[: 2 * _HEAD]
+        if _binary(head):
+            raise NotALog(f"{_shown(path)} is binary data, not a log")
+        shapes = line_shapes(iter([data]))
     else:
         with open(path, "rb") as stream:
+            if _binary(stream.read(2 * _HEAD)):
+                raise NotALog(f"{_shown(path)} is binary data, not a log")
+            stream.seek(0)
             shapes = line_shapes(_chunks(stream))
     return shapes if shapes.lines else None
 
@@ -101,6 +148,7 @@ def main(argv: list[str]) -> int:
             reading = args.green
             green = read_green(args.green)
             reading = args.file
+        log.check()
         if args.json:
             excerpt = log.excerpt(ExcerptSettings(), green)
             full = log.excerpt(ExcerptSettings.full(), green)
@@ -108,8 +156,13 @@ def main(argv: list[str]) -> int:
             excerpt = full = log.excerpt(
                 ExcerptSettings.full() if args.full else ExcerptSettings(), green
             )
+        if excerpt.empty:
+            raise NotALog(f"{_shown(args.file)} is empty: there is no log to excerpt")
     except OSError as exc:
         print(f"harness-logs-bot excerpt: cannot read {reading}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except NotALog as exc:
+        print(f"harness-logs-bot excerpt: {exc}", file=sys.stderr)
         return 2
     compared = _green_name(args.green) if green is not None else None
     if args.json:
@@ -133,6 +186,10 @@ def main(argv: list[str]) -> int:
     else:
         print(excerpt_text(excerpt, MESSAGE_CHARS, MESSAGE_LINE_CHARS, compared_with=compared))
     return 0
+
+
+def _shown(path: str) -> str:
+    return "standard input" if path == "-" else path
 
 
 def _green_name(path: str) -> str:

@@ -165,3 +165,49 @@ def test_green_that_cannot_be_read_is_a_clear_error(tmp_path: Path) -> None:
     both = excerpt(["-", "--green", "-"], stdin=b"")
     assert both.returncode == 2
     assert "only one of FILE and GREEN_FILE" in both.stderr
+
+
+def run_excerpt(*args: str) -> subprocess.CompletedProcess[str]:
+    """The console script as a process, as a person runs it."""
+    return subprocess.run(
+        [str(BIN), "excerpt", *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_empty_file_says_there_is_no_log(tmp_path: Path) -> None:
+    empty, empty_gz = tmp_path / "step.log", tmp_path / "step.log.gz"
+    empty.write_bytes(b"")
+    empty_gz.write_bytes(gzip.compress(b""))
+    for path in (empty, empty_gz):
+        done = run_excerpt(str(path))
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.strip() == (
+            f"harness-logs-bot excerpt: {path} is empty: there is no log to excerpt"
+        )
+    piped = excerpt(["-", "--json"], stdin=b"")
+    assert piped.returncode == 2
+    assert "standard input is empty" in piped.stderr
+
+
+def test_a_binary_file_is_not_read_as_a_log(tmp_path: Path) -> None:
+    # An executable: NUL bytes, and words such as "error" that must not make a headline.
+    binary = b"\x7fELF\x02\x01\x01\x00" + b"\x00\x13error: lint\x00failed\x00" * 500
+    for name, data in (("tool", binary), ("tool.gz", gzip.compress(binary))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        done = run_excerpt(str(path), "--json")
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.strip() == f"harness-logs-bot excerpt: {path} is binary data, not a log"
+    red = tmp_path / "red.ndjson"
+    red.write_bytes(ci_log(RED))
+    green = run_excerpt(str(red), "--green", str(tmp_path / "tool"))
+    assert green.returncode == 2
+    assert "tool is binary data, not a log" in green.stderr
+    assert "Traceback" not in green.stderr
