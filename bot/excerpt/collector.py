@@ -12,7 +12,8 @@ next even where they belong to different blocks, and the line just before a bloc
 Ranking: each failure line starts from its score; the first clear failure (the
 root cause, usually) and the lines saying how the run ended (counts, exit
 codes) are lifted; lines of a family already represented count less each time
-(one `FAILED` line tells more than the twentieth), and so do lines the last
+(one `FAILED` line tells more than the twentieth, though each still outranks
+the context of another), and so do lines the last
 green run printed as well. Context lines rank below the line they surround,
 less the further they are.
 """
@@ -32,6 +33,8 @@ from bot.excerpt.text import clean_text, green_digest, output_of, parse_line, sh
 from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
+_FAMILY_FLOOR = 0.15  # the least a family's later lines count, of what the first counts
+_SUMMARY_FLOOR = 1.0  # a summary line's do not decay: each says how a part of the run ended
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class ExcerptCollector:
             lift[i] += 4
         for i, anchor in enumerate(anchors):
             if anchor.rules & rules.SUMMARY_RULES:
-                lift[i] += 4
+                lift[i] += 8
             if self._seen_green(anchor):
                 lift[i] -= anchor.score // 2 + 4
         raw = [float(a.score + lift[i]) for i, a in enumerate(anchors)]
@@ -226,7 +229,10 @@ class ExcerptCollector:
         result = [0.0] * len(anchors)
         for i in sorted(range(len(anchors)), key=lambda i: -raw[i]):
             family = _family(anchors[i])
-            result[i] = 10 * raw[i] * (0.7 ** seen[family])
+            # A further failure of a family keeps a floor: one line for each distinct
+            # failure outranks the context of the others once the first is shown whole.
+            floor = _SUMMARY_FLOOR if anchors[i].rules & rules.SUMMARY_RULES else _FAMILY_FLOOR
+            result[i] = 10 * raw[i] * max(0.7 ** seen[family], floor)
             seen[family] += 1
         return result
 
