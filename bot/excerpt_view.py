@@ -29,12 +29,28 @@ def headline_text(excerpt: Excerpt) -> str | None:
     return f"[{KIND_LABELS[excerpt.kind]}] {excerpt.headline}"
 
 
-def excerpt_text(excerpt: Excerpt, max_chars: int, line_chars: int | None = None) -> str:
-    """The headline, then the most telling lines that fit in `max_chars` in all."""
+def excerpt_text(
+    excerpt: Excerpt,
+    max_chars: int,
+    line_chars: int | None = None,
+    *,
+    compared_with: str | None = None,
+) -> str:
+    """The headline, then the most telling lines that fit in `max_chars` in all.
+
+    `compared_with` names the last success's log when it is not a run (a local file).
+    """
     head = headline_text(excerpt)
     notes = []
-    if excerpt.compared_with is not None:
-        notes.append(f"(compared with run #{excerpt.compared_with}, the last success)")
+    green = f"run #{excerpt.compared_with}" if excerpt.compared_with is not None else compared_with
+    if green is not None:
+        demoted = excerpt.similar_to_green
+        lower = (
+            f": {demoted:,} failure line{'s' if demoted != 1 else ''} it printed too ranked lower"
+            if demoted
+            else ""
+        )
+        notes.append(f"(compared with {green}, the last success{lower})")
     top = [line for line in (head, *notes) if line]
     room = max_chars - sum(len(line) + 1 for line in top)
     return "\n".join([*top, *excerpt.render_lines(room, line_chars)])

@@ -104,6 +104,11 @@ def main() -> int:
     ap.add_argument(
         "--json", help="also ask CMD FILE --json for the category; write per-case results here"
     )
+    ap.add_argument(
+        "--green",
+        action="store_true",
+        help="for cases with pass.log.gz (the last green run's log), run CMD FILE --green PASS_FILE",
+    )
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- then the excerpt command")
     a = ap.parse_args()
     cmd = [c for c in a.cmd if c != "--"] if a.cmd else []
@@ -114,7 +119,7 @@ def main() -> int:
     total = {c: 0.0 for c in cols}
     size = {"message": 0, "full": 0}
     per: dict[str, dict] = {}
-    category_hits = 0
+    category_hits = labelled = 0
     seconds = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
@@ -123,8 +128,19 @@ def main() -> int:
             signals = truth["required_signals"]
             log = Path(tmp) / f"{case.name}.ndjson"
             log.write_bytes(to_ndjson(raw))
-            message, t1 = run(cmd, log)
-            full, t2 = run(cmd, log, "--full")
+            extra: list[str] = []
+            if a.green and (case / "pass.log.gz").exists():
+                green = Path(tmp) / f"{case.name}.green.ndjson"
+                green.write_bytes(
+                    to_ndjson(
+                        gzip.decompress((case / "pass.log.gz").read_bytes()).decode(
+                            "utf-8", "replace"
+                        )
+                    )
+                )
+                extra = ["--green", str(green)]
+            message, t1 = run(cmd, log, *extra)
+            full, t2 = run(cmd, log, "--full", *extra)
             seconds += t1 + t2
             message, full = message[:MESSAGE_BUDGET], full[:FULL_BUDGET]
             texts = {
@@ -139,11 +155,13 @@ def main() -> int:
             size["message"] += len(message)
             size["full"] += len(full)
             if a.json:
-                out, _ = run(cmd, log, "--json")
+                out, _ = run(cmd, log, "--json", *extra)
                 got = json.loads(out).get("category")
                 row["category"] = got
-                row["category_ok"] = truth["category"] in CATEGORIES.get(got, set())
-                category_hits += row["category_ok"]
+                row["category_ok"] = truth.get("category") in CATEGORIES.get(got, set())
+                if truth.get("category"):  # some corpora label no category
+                    labelled += 1
+                    category_hits += row["category_ok"]
             per[case.name] = row
             for c in cols:
                 total[c] += row[c]
@@ -151,7 +169,7 @@ def main() -> int:
                 f"{case.name:58s} message {row['message']:.2f} (tail {row['tail@message']:.2f})  "
                 f"full {row['full']:.2f} (tail {row['tail@full']:.2f})  chars {len(message)}/{len(full)}"
                 + (
-                    f"  category {row['category']}{'' if row['category_ok'] else ' (wrong)'}"
+                    f"  category {row['category']}{'' if row['category_ok'] or not truth.get('category') else ' (wrong)'}"
                     if a.json
                     else ""
                 )
@@ -163,7 +181,7 @@ def main() -> int:
         print(f"  {c:14s} {total[c] / n:.3f}{chars}")
     if a.json:
         Path(a.json).write_text(json.dumps(per, indent=1))
-    cat = f" | category {category_hits}/{n}" if a.json else ""
+    cat = f" | category {category_hits}/{labelled}" if a.json and labelled else ""
     print(
         f"ci-logs: message CSR {total['message'] / n:.3f} (tail {total['tail@message'] / n:.3f}) | "
         f"full CSR {total['full'] / n:.3f} (tail {total['tail@full'] / n:.3f}){cat} | {n} cases | {seconds:.1f}s"

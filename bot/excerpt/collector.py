@@ -12,7 +12,8 @@ next even where they belong to different blocks, and the line just before a bloc
 Ranking: each failure line starts from its score; the first clear failure (the
 root cause, usually) and the lines saying how the run ended (counts, exit
 codes) are lifted; lines of a family already represented count less each time
-(one `FAILED` line tells more than the twentieth), and so do lines the last
+(one `FAILED` line tells more than the twentieth, though each still outranks
+the context of another), and so do lines the last
 green run printed as well. Context lines rank below the line they surround,
 less the further they are.
 """
@@ -28,10 +29,12 @@ from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary
-from bot.excerpt.text import clean_text, digest, output_of, parse_line, shape
+from bot.excerpt.text import clean_text, green_digest, output_of, parse_line, shape
 from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
+_FAMILY_FLOOR = 0.15  # the least a family's later lines count, of what the first counts
+_SUMMARY_FLOOR = 1.0  # a summary line's do not decay: each says how a part of the run ended
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class ExcerptCollector:
     ) -> None:
         self.settings = settings or ExcerptSettings()
         self._redactor = redactor or Redactor()
-        self._green: Collection[bytes] = ()  # shapes of lines the last green run printed
+        self._in_green: set[int] = set()  # ids of anchors the last green run printed too
         self._sizes: list[tuple[tuple[str, int], int]] = []
         self._files: list[_Kept] = []
         self._tails: list[_Kept] = []
@@ -116,7 +119,6 @@ class ExcerptCollector:
     def excerpt(self, green: Collection[bytes] = (), compared_with: int | None = None) -> Excerpt:
         """The excerpt; `green` holds the shapes of the lines the last successful run of
         the same step printed (run `compared_with`): failure lines among them rank lower."""
-        self._green = green
         offsets: dict[tuple[str, int], int] = {}
         total = 0
         for order, size in sorted(self._sizes):
@@ -147,6 +149,9 @@ class ExcerptCollector:
                 for k in sorted(self._files, key=lambda k: k.order)
                 for a in sorted(k.summary.anchors, key=lambda a: a.number)
             ]
+        )
+        self._in_green = (
+            {id(a) for _, _, a in anchors if green_digest(a.raw) in green} if green else set()
         )
         priorities = self._priorities([a for _, _, a in anchors])
         for (base, _summary, anchor), priority in zip(anchors, priorities, strict=True):
@@ -204,7 +209,7 @@ class ExcerptCollector:
         )
 
     def _seen_green(self, anchor: Anchor) -> bool:
-        return bool(self._green) and digest(anchor.key) in self._green
+        return id(anchor) in self._in_green
 
     def _priorities(self, anchors: list[Anchor]) -> list[float]:
         """Each anchor's rank: score, lifted for root cause and ending, decayed by family."""
@@ -216,7 +221,7 @@ class ExcerptCollector:
             lift[i] += 4
         for i, anchor in enumerate(anchors):
             if anchor.rules & rules.SUMMARY_RULES:
-                lift[i] += 4
+                lift[i] += 8
             if self._seen_green(anchor):
                 lift[i] -= anchor.score // 2 + 4
         raw = [float(a.score + lift[i]) for i, a in enumerate(anchors)]
@@ -224,7 +229,10 @@ class ExcerptCollector:
         result = [0.0] * len(anchors)
         for i in sorted(range(len(anchors)), key=lambda i: -raw[i]):
             family = _family(anchors[i])
-            result[i] = 10 * raw[i] * (0.7 ** seen[family])
+            # A further failure of a family keeps a floor: one line for each distinct
+            # failure outranks the context of the others once the first is shown whole.
+            floor = _SUMMARY_FLOOR if anchors[i].rules & rules.SUMMARY_RULES else _FAMILY_FLOOR
+            result[i] = 10 * raw[i] * max(0.7 ** seen[family], floor)
             seen[family] += 1
         return result
 

@@ -48,12 +48,15 @@ class Rule:
 
 
 # Where the text of a line starts: the start of a plain-text line, or the start
-# of an NDJSON `out` value; then any colour codes, timestamps and indentation.
+# of an NDJSON `out` value; then any colour codes, timestamps and indentation. A
+# log downloaded with `gh run view --log` puts the job and the step in front of
+# GitHub's timestamp, each followed by a tab.
+_STAMP = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?[ \t]"
 _START = (
     r'(?:^|"out"[ \t]*:[ \t]*")'
     r"(?:\\u001[bB]\[[0-9;?]*[A-Za-z]|\x1b\[[0-9;?]*[A-Za-z]"
-    r"|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?[ \t]"
-    r"|\[\d{4}-\d\d-\d\d[^\]\n]{0,40}\][ \t]?|\\t|[ \t])*"
+    r'|(?:[^"\\\t\n]{1,80}(?:\\t|\t)){2}' + _STAMP + "|" + _STAMP + "|"
+    r"\[\d{4}-\d\d-\d\d[^\]\n]{0,40}\][ \t]?|\\t|[ \t])*"
 )
 _FILE_EXT = (
     r"(?:py|pyi|js|mjs|cjs|ts|tsx|jsx|go|rs|java|kt|kts|scala|groovy|rb|c|cc|cpp|cxx|h|hpp|cs"
@@ -75,7 +78,9 @@ TEST, COMPILE, LINT, DEPS, ACCESS, OOM, NET, IMAGE, CONFIG = (
 
 RULES: tuple[Rule, ...] = (
     # -- explicit error markers -------------------------------------------------
-    Rule("annotation", r"##\[error\]|::error\b", 10),
+    # GitHub's error annotation, only where a line starts with it: a printed script that
+    # would emit one (`printf '::error::…'`) is not one.
+    Rule("annotation", _START + r"(?:##\[error\]|::error\b)", 10),
     Rule("level_error", r'"level"[ \t]*:[ \t]*"(?:error|fatal|ERROR|FATAL)"', 8),
     Rule("error_start", _START + r"(?:error|ERROR|Error)\b", 9),
     Rule("fatal_start", _START + r"(?:fatal|FATAL|Fatal)\b", 10),
@@ -102,7 +107,9 @@ RULES: tuple[Rule, ...] = (
     Rule("traceback", r"Traceback \(most recent call last\)", 8),
     Rule("caused_by", r"\bCaused by:", 6),
     Rule("what_went_wrong", r"What went wrong", 9),
-    Rule("build_failure", r"BUILD FAILURE|BUILD FAILED|FAILURE: Build failed", 10, COMPILE, 3),
+    # Says that the build failed, not why (a test, a formatter, a download): no kind.
+    Rule("build_failure", r"BUILD FAILURE|BUILD FAILED|FAILURE: Build failed", 10),
+    Rule("task_failed", r"Execution failed for task '|The following build commands failed:", 9),
     # -- how the run ended -----------------------------------------------------
     Rule(
         "exit_code",
@@ -115,7 +122,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "killed",
-        r"OOMKilled|\bout of memory\b|OutOfMemory|heap out of memory|Cannot allocate memory"
+        # Not a JVM flag (-XX:+HeapDumpOnOutOfMemoryError) nor a test named after it.
+        r"OOMKilled|\bout of memory\b|\bOutOfMemory(?:Error)?\b|heap out of memory"
+        r"|Cannot allocate memory"
         r"|\bexit (?:code|status):? 137\b|signal: killed|\bSIGKILL\b|\bMemoryError\b",
         10,
         OOM,
@@ -131,9 +140,21 @@ RULES: tuple[Rule, ...] = (
         8,
         caseless=True,
     ),
-    Rule("segfault", r"Segmentation fault|core dumped", 9),
+    # A test runner's own time limit (jest, mocha, pytest-timeout, go test, ctest): the
+    # cause of the failed test it reports, so it outweighs the test failure.
+    Rule(
+        "test_timeout",
+        r"Exceeded timeout of \d+|\bTimeout of \d+ ?ms exceeded|\bTimeout >\d|test timed out after"
+        r"|\bTest timed out\b|\bTimed out after \d|\(Timeout\)$|\(Timeout\)\\n",
+        12,
+        OOM,
+        14,
+    ),
+    # A crash says nothing about which kind of step crashed: no kind.
+    Rule("segfault", r"Segmentation fault|core dumped|\bSIGSEGV\b|\bsegfault\b", 9),
     # -- tests -----------------------------------------------------------------
-    Rule("fail_start", _START + r"(?:FAIL|FAILED|FAILURE)\b", 9, TEST, 6),
+    # Not Gradle's "FAILURE: Build failed", which any failing task prints.
+    Rule("fail_start", _START + r"(?:FAIL|FAILED)\b|" + _START + r"FAILURE(?:$|[^:])", 9, TEST, 6),
     Rule("failed_caps", r"\bFAILED\b", 6, TEST, 4),
     Rule(
         "status_failed",
@@ -142,12 +163,58 @@ RULES: tuple[Rule, ...] = (
         role=Role.SUMMARY,
     ),
     Rule("go_fail", r"--- FAIL:", 10, TEST, 8),
+    # The line naming a failed test, one per failure, where the runner's block names it
+    # apart from its failure line: minitest's "Class#test [file:line]:", RSpec's rerun
+    # list, ExUnit's "1) test … (Module)", CTest's "3 - name (Failed)".
+    Rule(
+        "test_name",
+        _START + r"(?:[A-Z][\w:]*#\w+ \[[^\]\n]{1,200}:\d+\]:|rspec \./\S+:\d+ #"
+        r"|\d+\) test .{1,200} \([A-Z][\w.]*\)(?:\\n)?\"|\d+ - \S+ \((?:Failed|Timeout|SEGFAULT"
+        r"|Subprocess aborted|Child aborted|Exception)\))",
+        7,
+        TEST,
+        6,
+        role=Role.LOCATION,
+    ),
+    # go test's line for a package that did not build: its tests never ran.
+    Rule("go_build_failed", r"\[(?:build|setup) failed\]", 9, COMPILE, 12),
+    # go test's line for a package whose tests failed ("FAIL<tab>pkg<tab>0.014s"); a
+    # package that did not build ends in "[build failed]" instead.
+    Rule(
+        "go_package_fail",
+        _START + r"FAIL(?:\t|\\t)\S+(?:\t|\\t)\d+(?:\.\d+)?s\b",
+        10,
+        TEST,
+        10,
+        role=Role.SUMMARY,
+    ),
+    # Test runners' documented failure blocks: minitest and ExUnit's "1) Failure:", RSpec's
+    # Failure/Error, ScalaTest and sbt, Erlang common_test and EUnit, hspec and cabal,
+    # XCTest and swift-testing, CTest, Gradle's failing-tests line.
+    Rule(
+        "test_block",
+        _START + r"\d+\) (?:Failure|Error):|Failure/Error:|\*\*\* FAILED \*\*\*"
+        r"|\bTestsFailedException\b|\bTests unsuccessful\b|\bAssertion with \S+ failed"
+        r"|==> [\w.:]+: FAILED|\.\.\.\*failed\*|Failures occurred running tests"
+        r"|\bTest suite \S+(?: failed|: FAIL)\b|\bXCTAssert\w* failed|\bExpectation failed:"
+        r"|\*\* TEST FAILED \*\*|The following tests FAILED|Errors while running CTest"
+        r"|There were failing tests|Test Case '[^'\n]{1,200}' failed",
+        10,
+        TEST,
+        12,
+    ),
     Rule("pytest_e", _START + r"E {2,}\S", 7, TEST, 3),
     Rule("pytest_section", r"={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}", 6, TEST, 6),
     Rule(
         "test_summary",
-        r"\b[1-9]\d* (?:failed|failing|failures?|errored)\b|\bTests?:?[ \t]+[1-9]\d* failed"
+        # Not "(1 failure)": xcodebuild's count of failed build commands.
+        r"(?:^|[^(\d])\b[1-9]\d* (?:failed|failing|failures?|errored)\b"
+        r"|\bTests?:?[ \t]+[1-9]\d* failed|\btests run: [^\n]{0,200}failed\b"
+        # A count coloured apart from its word (cargo-nextest's summary).
+        r"|(?:^|\D)[1-9]\d*(?:\\u001[bB]\[[0-9;]*m)+ (?:\\u001[bB]\[[0-9;]*m)*"
+        r"(?:failed|failures?)\b"
         r"|test result: FAILED|Tests run:.*Failures: [1-9]|\b[1-9]\d* (?:of \d+ )?tests? failed"
+        r"|\bFailed [1-9]\d* tests?\b|\bFailed: [1-9]\d*\.|\b[1-9]\d* TESTS? FAILED\b"
         r"|\btests? failed\b|No tests found",
         9,
         TEST,
@@ -187,7 +254,11 @@ RULES: tuple[Rule, ...] = (
         r"\bcannot find symbol\b|COMPILATION ERROR|could not compile|undefined reference"
         r"|\bundefined: \w|is not assignable to|\bmismatched types\b|\bunresolved import\b"
         r"|\bCannot find (?:module|name)\b|\bSyntaxError\b|\bIndentationError\b|\bParseError\b"
-        r"|\bUnexpected token\b|\bhas no attribute\b|\bexpected '?[;:)\]}]'?\b",
+        r"|\bUnexpected token\b|\bhas no attribute\b|\bexpected '?[;:)\]}]'?\b"
+        r"|Compilation fail(?:ure|ed)|Compilation error in file|\(CompileError\)"
+        r"|Couldn't match (?:expected )?type|\btype mismatch\b|Type Mismatch Error"
+        r"|cannot convert value of type|Execution failed for task '[^'\n]*:compile\w*'"
+        r"|-- \[E\d{3}\] [A-Za-z ]{1,40}Error: ",
         8,
         COMPILE,
         9,
@@ -214,6 +285,23 @@ RULES: tuple[Rule, ...] = (
         LINT,
         12,
     ),
+    # Formatter checks: spotless, Checkstyle, ktlint, rustfmt's --check diff, clang-format,
+    # a pre-commit hook that rewrote files. They fail a build without any "error".
+    Rule(
+        "format_check",
+        r"had format violations|\bspotless\w*(?:Check|:check)\b|\bspotlessApply\b|spotless:apply"
+        r"|files were modified by this hook|" + _START + r"Diff in \S+ at line \d+"
+        r"|clang-format-violations|Checkstyle rule violations|Checkstyle violations? found"
+        r"|\[ant:checkstyle\]|Execution failed for task '[^'\n]*(?:[Cc]heckstyle|spotless|ktlint"
+        r"|detekt|[Ll]int)\w*'"
+        r"|> Task :\S*(?:[Cc]heckstyle|spotless|ktlint|detekt|[Ll]int)\w* FAILED"
+        r"|\bktlint\w*Check\b|would have been reformatted|is not formatted"
+        r"|\bneeds? formatting\b",
+        10,
+        LINT,
+        12,
+    ),
+    Rule("precommit_hook", _START + r"- hook id: \S+", 5, LINT, 3, role=Role.LOCATION),
     Rule("prettier_warn", _START + r"\[warn\] \S+\.\w+", 6, LINT, 6, role=Role.LOCATION),
     Rule(
         "lint_code",
@@ -226,7 +314,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "lint_tools",
         r"\b(?:eslint|prettier|flake8|ruff|pylint|rubocop|golangci-lint|clippy|stylelint|black"
-        r"|isort|shellcheck|hadolint|markdownlint|lint-staged|biome)\b",
+        r"|isort|shellcheck|hadolint|markdownlint|lint-staged|biome|checkstyle|ktlint|detekt"
+        r"|gofmt|goimports|rustfmt|clang-format|spotless|swiftlint|swiftformat|scalafmt)\b",
         1,
         LINT,
         4,
@@ -262,7 +351,7 @@ RULES: tuple[Rule, ...] = (
         "forbidden",
         r"\b(?:HTTP|status|code|error)\W{0,3}40[13]\b|\(HTTP 40[13]\)"
         r"|\b40[13] (?:Forbidden|Unauthorized)"
-        r"|\bForbidden\b|\bUnauthori[sz]ed\b|not accessible by integration|\baccess denied\b"
+        r"|not accessible by integration|\baccess denied\b"
         r"|\bpermission to \S+ denied\b|\bdenied to\b|\bauthentication failed\b"
         r"|\b(?:invalid|bad) credentials\b|dubious ownership|\bnot authorized\b|\bPermissionError\b"
         r"|\baccess token\b.{0,40}\b(?:expired|invalid|revoked)\b|\bsecret\b.{0,40}\bnot found\b",
@@ -270,6 +359,14 @@ RULES: tuple[Rule, ...] = (
         ACCESS,
         10,
         caseless=True,
+    ),
+    # The bare words count only as words of a sentence, not inside a branch or file name.
+    Rule(
+        "forbidden_word",
+        r"(?:^|[ \t:(\"'])(?:Forbidden|FORBIDDEN|Unauthori[sz]ed|UNAUTHORI[SZ]ED)(?:$|[ \t.:,)\\])",
+        8,
+        ACCESS,
+        10,
     ),
     Rule("permission_denied", r"\bPermission denied\b", 8, ACCESS, 8, caseless=True),
     Rule("denied_word", r"\bdenied\b", 4, ACCESS, 4, caseless=True),
@@ -286,6 +383,20 @@ RULES: tuple[Rule, ...] = (
         8,
         NET,
         10,
+        caseless=True,
+    ),
+    # A connection that timed out is the network, not a step's time limit: this outweighs
+    # the "timed out" of `timeout` on the same line.
+    Rule(
+        "network_timeout",
+        r"\b(?:read|connect|connection|socket|request|handshake) timed out\b|Timeout was reached"
+        r"|TLS handshake timeout"
+        r"|\bi/o timeout\b|\bETIMEDOUT\b|ConnectTimeoutException|SocketTimeoutException"
+        r"|\bnetwork request to \S+ failed|Failed to establish a new"
+        r" connection|Received status code 5\d\d from server|network is unreachable",
+        9,
+        NET,
+        14,
         caseless=True,
     ),
     # -- container builds ------------------------------------------------------
@@ -309,9 +420,11 @@ RULES: tuple[Rule, ...] = (
         CONFIG,
         10,
     ),
-    Rule("command_not_found", r"command not found|: not found$|is not recognized as", 9, CONFIG, 4),
+    Rule("command_not_found", r"command not found|: not found$|is not recognized as", 9, CONFIG, 8),
+    Rule("cmake_error", r"CMake Error\b|Configuring incomplete, errors occurred", 10),
     Rule("no_such_file", r"No such file or directory|ENOENT", 6),
-    Rule("explicit_exit", _START + r"exit [1-9]\d*\b", 5, CONFIG, 6),
+    # A script of the pipeline's own that exits: a gate, when nothing else says more.
+    Rule("explicit_exit", _START + r"exit [1-9]\d*\b", 5, CONFIG, 8),
     # -- where -----------------------------------------------------------------
     Rule(
         "file_location",
@@ -328,11 +441,32 @@ RULES: tuple[Rule, ...] = (
         1,
         role=Role.STEP,
     ),
+    # -- package audits: a failure, but of none of the kinds -----------------------
+    Rule(
+        "audit",
+        r"\b[1-9]\d* (?:(?:low|moderate|high|critical) severity )?vulnerabilit(?:y|ies)\b"
+        r"|\bvulnerabilities found\b|\bknown vulnerabilit|\bRUSTSEC-\d{4}-\d+|\bGHSA(?:-\w{4}){3}"
+        r"|\bCVE-\d{4}-\d+|Your code is affected by",
+        9,
+        role=Role.SUMMARY,
+        caseless=True,
+    ),
     # -- lines that only look alarming -------------------------------------------
+    # CI boilerplate that follows every failure and explains none: the exit line of
+    # GitHub Actions and Travis CI, Maven's and Gradle's help lines.
+    Rule(
+        "ci_boilerplate",
+        r"Process completed with exit code \d+|The command [^\n]{1,300} exited with \d+\."
+        r"|Your build exited with \d+|Re-run Maven using the -X switch|re-run Maven with the -e"
+        r"|For more information about the errors and possible solutions|\[Help \d+\] https?:"
+        r"|Run with --(?:stacktrace|info|debug|scan)\b|Get more help at https://help\.gradle"
+        r"|After correcting the problems, you can resume the build",
+        -16,
+    ),
     Rule(
         "zero_errors",
         r"\b0 (?:errors?|failed|failures?|problems?)\b|\b(?:errors?|failures?|failed)[:=][ \t]*0\b"
-        r"|\bno (?:errors?|failures?)\b|\bwithout errors?\b|--no-error|-Werror"
+        r"|\bno (?:errors?|failures?)\b|\bwithout errors?\b|--no-error|-Werror|\b0 vulnerabilit"
         r"|\berror[-_]?(?:handler|page|log)\b",
         -8,
         caseless=True,
@@ -461,6 +595,8 @@ TRIGGERS: tuple[str, ...] = (
     "137",
     "no tests",
     "complete job name",
+    "build failed]",
+    "setup failed]",
     "##[group]run ",
     "is not defined",
     "required input",
@@ -472,6 +608,39 @@ TRIGGERS: tuple[str, ...] = (
     "took too long",
     "oomkilled",
     "outofmemory",
+    "sigsegv",
+    "segfault",
+    "hook id",
+    "modified by this hook",
+    "format violation",
+    "spotless",
+    "checkstyle",
+    "diff in ",
+    "clang-format",
+    "reformatted",
+    "formatted",
+    "formatting",
+    "vulnerab",
+    "rustsec-",
+    "ghsa-",
+    "cve-",
+    "affected by",
+    "mismatch",
+    "couldn't match",
+    "cannot convert",
+    "compileerror",
+    "unsuccessful",
+    "network request",
+    "new connection",
+    "network is unreachable",
+    "status code 5",
+    "unreachable",
+    "#test",
+    "rspec ./",
+    ") test ",
+    "(failed)",
+    "(subprocess aborted",
+    "(child aborted",
 )
 # pytest's `E   ` lines: only the capital letter, or every "the  " would trigger.
 CASED_TRIGGERS: tuple[str, ...] = ("E  ",)

@@ -20,7 +20,7 @@ from bot.domain import ReadStop, StopKind
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
 from bot.excerpt.scanner import Anchor, FileSummary, LogScanner
-from bot.excerpt.text import digest, output_of, shape
+from bot.excerpt.text import green_digest
 from bot.redaction import Redactor
 
 _INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb
@@ -199,7 +199,7 @@ def line_shapes(
 
     def keep(anchor: Anchor) -> None:
         if len(found) < max_shapes:
-            found.add(digest(shape(output_of(anchor.raw))))
+            found.add(green_digest(anchor.raw))
 
     lines = 0
 

@@ -76,11 +76,16 @@ def _unescape(fragment: bytes) -> str:
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """Strip escapes, control characters and leading timestamps; keep the last CR frame."""
+    """Strip escapes, control characters and leading timestamps; keep the last CR frame.
+
+    Tabs stay tabs: tools print them as separators (`go test`'s `FAIL\tpkg`, the
+    `job\tstep\ttime` columns of a downloaded GitHub log), and a line copied from the
+    post must still be found verbatim in the log.
+    """
     text = ANSI.sub("", text)
     if "\r" in text:
         text = text.rstrip("\r").rsplit("\r", 1)[-1]
-    text = _CONTROL.sub("", text.replace("\t", "    ")).rstrip()
+    text = _CONTROL.sub("", text).rstrip()
     text = _STAMP.sub("", text)
     return cut(text, max_chars)
 
@@ -122,6 +127,13 @@ def digest(shape: bytes) -> bytes:
     return hashlib.blake2b(shape, digest_size=8).digest()
 
 
+def green_digest(raw: bytes) -> bytes:
+    """What a line is compared by with the last green run's lines: the digest of its
+    text as printed (colour codes and timestamps gone, numbers masked), so that a
+    line matches whatever form each log came in (NDJSON escapes it, plain text not)."""
+    return digest(shape(clean_text(parse_line(raw)[1], 10_000).encode()))
+
+
 def shape(raw: bytes) -> bytes:
     """A line with numbers, hashes and durations masked: lines of one shape fold together.
 
@@ -137,6 +149,7 @@ __all__ = [
     "cut",
     "digest",
     "first_time",
+    "green_digest",
     "output_of",
     "parse_line",
     "quick_shape",

@@ -124,7 +124,7 @@ def test_lines_are_cleaned_and_cut() -> None:
     lines = texts(excerpt_of([ndjson(entries)], Redactor()))
     assert lines[0] == "BUILD ok"
     assert lines[1] == "Downloading 100%"
-    assert lines[2] == "tab    and bell and osc and charset"
+    assert lines[2] == "tab\tand bell and osc and charset"
     assert lines[3] == "stamped by the runner"
     assert lines[4] == "é" * 499 + "…"
 
@@ -376,3 +376,35 @@ def test_a_green_log_in_an_export_zip_is_read_file_by_file() -> None:
     compared = collect_stream(iter([red]), Redactor()).excerpt(shapes.shapes, 3)
     assert shapes.lines == 3
     assert compared.similar_to_green == 1
+
+
+def test_a_green_log_matches_whatever_form_either_log_came_in() -> None:
+    # The red run as Harness stores it (NDJSON, colours, a runner's timestamp); the green
+    # one saved as plain text with other colours and another time.
+    red = ndjson(
+        [
+            ("info", '2026-11-20T10:00:01.1Z \x1b[31mError:\x1b[0m cache "eu-1" busy\tretry\n'),
+            ("info", "Error: module cart has no export total\n"),
+        ]
+    )
+    green = b'2026-11-19T08:12:44.9Z \x1b[1;31mError:\x1b[m cache "eu-1" busy\tretry\nok\n'
+    compared = collect_stream(iter([red]), Redactor()).excerpt(line_shapes(iter([green])).shapes)
+    assert compared.similar_to_green == 1
+    assert compared.headline == "module cart has no export total"
+
+
+def test_a_log_downloaded_with_the_github_cli_is_read_past_its_job_and_step_columns() -> None:
+    # `gh run view --log` prints "<job>\t<step>\t<time> <line>"; "panic:" counts only
+    # where a line's text starts, so it is found only when those columns are skipped.
+    prefix = "test\tRun go test\t2026-04-19T17:13:00.1234567Z "
+    log = "\n".join(
+        [
+            *(f"{prefix}compiling package {i}" for i in range(200)),
+            f"{prefix}panic: assignment to entry in nil map",
+            *(f"{prefix}goroutine {i} [running]" for i in range(5)),
+        ]
+    )
+    excerpt = excerpt_of([ci_log(log)], Redactor())
+    assert excerpt.error_lines == 1
+    # shown verbatim, tabs included, so that it can be searched for in the log
+    assert f"{prefix}panic: assignment to entry in nil map" in excerpt.render(2600)
