@@ -164,11 +164,11 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.clock import Clock
     from bot.domain import Execution, Node
     from bot.excerpt import ExcerptSettings
+    from bot.excerpt.redaction import Redactor
     from bot.harness.bodies import LogBodies
     from bot.harness.client import HarnessClient, RetryPolicy
     from bot.harness.logs import LogExporter
     from bot.harness.streaming import StreamOpener
-    from bot.redaction import Redactor
     from bot.service import StepLogReader
     from bot.service.exports import Exports
 

@@ -29,8 +29,8 @@ from bot.excerpt import (
     collect_stream,
     line_shapes,
 )
+from bot.excerpt.redaction import Redactor
 from bot.excerpt_view import excerpt_text
-from bot.redaction import Redactor
 
 _CHUNK = 1 << 16
 

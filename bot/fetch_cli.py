@@ -39,7 +39,7 @@ from bot.excerpt_view import excerpt_text
 from bot.logging_setup import configure_logging
 from bot.metrics import Metrics
 from bot.service import LogsResult, NamedTarget, Target, TargetError
-from bot.slack.grammar import (
+from bot.service.grammar import (
     CommandError,
     FetchLogs,
     Help,

@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.domain import Scope
 from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
+from bot.excerpt.redaction import Redactor
 from bot.harness.bodies import LogBodies
 from bot.harness.budget import Budget
 from bot.harness.budget import current as current_priority
@@ -31,7 +32,6 @@ from bot.harness.logs import LogExporter
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
 from bot.proxies import routed
-from bot.redaction import Redactor
 from bot.service import (
     ExcerptOptions,
     Incidents,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redaction import Redactor
+from bot.excerpt.redaction import Redactor
 
 R = Redactor(
     ["pat.acc8Hd72kLmQ0pZx1yVw2A.65f0c2a1b3.Zk8s7dLq2wXnVb4", "xoxb-configured-000000000000"]

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot import redaction
-from bot.excerpt import rules
+from bot.excerpt import redaction, rules
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import (
     FULL_CHARS,
@@ -25,6 +24,7 @@ from bot.excerpt.model import (
     Piece,
     fit_lines,
 )
+from bot.excerpt.redaction import Redactor
 from bot.excerpt.rules import Kind
 from bot.excerpt.scanner import FileSummary, LogScanner
 from bot.excerpt.sources import (
@@ -37,7 +37,6 @@ from bot.excerpt.sources import (
     line_shapes,
 )
 from bot.excerpt.text import clean_message
-from bot.redaction import Redactor
 
 
 def warm_up() -> None:

@@ -28,9 +28,9 @@ from bot.domain import ReadStop
 from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
 from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
+from bot.excerpt.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 from bot.excerpt.scanner import Anchor, FileSummary
 from bot.excerpt.text import clean_text, green_digest, output_of, parse_line, shape
-from bot.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention
 _FAMILY_FLOOR = 0.15  # the least a family's later lines count, of what the first counts

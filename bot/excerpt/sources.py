@@ -19,9 +19,9 @@ from stream_unzip import UnzipError, stream_unzip
 from bot.domain import ReadStop, StopKind
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import Excerpt, ExcerptSettings
+from bot.excerpt.redaction import Redactor
 from bot.excerpt.scanner import Anchor, FileSummary, LogScanner
 from bot.excerpt.text import green_digest
-from bot.redaction import Redactor
 
 _INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb
 _ZIP_MAGIC = b"PK\x03\x04"

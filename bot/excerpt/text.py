@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.redaction import Redactor
+    from bot.excerpt.redaction import Redactor
 
 _OUT_PREFIX = re.compile(rb'"out"\s*:\s*"((?:[^"\\]|\\.)*)')
 _LEVEL = re.compile(rb'"level"\s*:\s*"(\w+)"')

@@ -30,12 +30,12 @@ from bot.domain import (
     ScopeKind,
 )
 from bot.excerpt import ExcerptSettings, clean_message
+from bot.excerpt.redaction import Redactor
 from bot.harness.budget import noting_left_out
 from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
 from bot.harness.urls import execution_ui_url
-from bot.redaction import Redactor
 from bot.service.exports import Exports
 from bot.service.failures import Failures, MayRead
 from bot.service.last_success import RunList

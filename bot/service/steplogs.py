@@ -35,11 +35,11 @@ from bot.excerpt import (
     inflate,
     line_shapes,
 )
+from bot.excerpt.redaction import Redactor
 from bot.harness.bodies import LogBodies
 from bot.harness.errors import HarnessNotFoundError, NoLogsError
 from bot.harness.prefixes import node_prefix
 from bot.harness.streaming import ByteStream, StreamTransportError
-from bot.redaction import Redactor
 from bot.service.exports import Exports
 
 T = TypeVar("T")

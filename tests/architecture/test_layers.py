@@ -29,7 +29,6 @@ PARTS: dict[str, str] = {
     "bot.tls": "util",
     "bot.proxies": "util",
     "bot.excerpt": "excerpt",
-    "bot.redaction": "excerpt",
     "bot.harness": "harness",
     "bot.store": "store",
     "bot.service": "service",

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from bot.domain import Execution, Scope
 from bot.excerpt import ExcerptSettings
+from bot.excerpt.redaction import Redactor
 from bot.harness.bodies import LogBodies
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
@@ -33,7 +34,6 @@ from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
 from bot.harness.streaming import StreamOpener
-from bot.redaction import Redactor
 from bot.service import StepLogReader
 from bot.service.exports import Exports
 from emulators.harness import HarnessEmulator

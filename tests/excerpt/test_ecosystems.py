@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.excerpt import MESSAGE_CHARS, MESSAGE_LINE_CHARS, Kind, excerpt_of
-from bot.redaction import Redactor
+from bot.excerpt.redaction import Redactor
 from tests.excerpt.logs import ci_log
 
 NOISE = "\n".join(f"Fetching module {i} of 300 (from cache)" for i in range(300))

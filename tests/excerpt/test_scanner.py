@@ -18,7 +18,7 @@ from bot.excerpt import (
     excerpt_of,
     line_shapes,
 )
-from bot.redaction import Redactor
+from bot.excerpt.redaction import Redactor
 from tests.excerpt.logs import FIXTURES, chunked, ci_log, ndjson
 
 

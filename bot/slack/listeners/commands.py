@@ -24,9 +24,7 @@ from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
 from bot.service.access import Asker, Refused
 from bot.service.answers import LogsAnswers
-from bot.service.workers import GiveUp, Workers
-from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
-from bot.slack.grammar import (
+from bot.service.grammar import (
     CommandError,
     FetchLogs,
     Help,
@@ -36,6 +34,8 @@ from bot.slack.grammar import (
     Unsubscribe,
     parse_command,
 )
+from bot.service.workers import GiveUp, Workers
+from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.listeners.subscriptions import SubscriptionHandler
 from bot.slack.views.kit import COMMAND
 from bot.slack.views.messages import (

@@ -12,9 +12,9 @@ from typing import Any
 
 from bot.service import Subscriptions, TargetError
 from bot.service.access import Access, Act, Asker, Refused
+from bot.service.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
-from bot.slack.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
 from bot.slack.views.incidents import (
     not_member_message,
     subscribed_message,

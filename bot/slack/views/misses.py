@@ -32,7 +32,7 @@ from bot.domain.misses import (
     SeveralSubscriptions,
     StepWithoutStage,
 )
-from bot.slack.grammar import typed
+from bot.service.grammar import typed
 from bot.slack.views.kit import escape_name
 
 

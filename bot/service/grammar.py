@@ -1,4 +1,5 @@
-"""`/harness-logs` command text -> what the person asked for (pure, no I/O).
+"""`/harness-logs` command text -> what the person asked for (pure, no I/O): the
+slash command's words and the terminal's `fetch` words are one grammar.
 
     help
     <Harness execution URL>
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 
 from bot.domain import Events, Filters, Mention, Scope
 from bot.domain.identifiers import IDENTIFIER
-from bot.service import NamedTarget, Target, UrlTarget
+from bot.service.targets import NamedTarget, Target, UrlTarget
 
 MAX_TEXT = 500
 # Harness names: letters, digits, space, `_`, `-`, `.`; identifiers also allow `$`.

@@ -13,7 +13,7 @@ import re
 
 from detect_secrets.plugins.keyword import DENYLIST
 
-from bot.redaction.patterns import Pattern, pattern
+from bot.excerpt.redaction.patterns import Pattern, pattern
 
 # Names under which secrets are passed (`DB_PASSWORD=`, `api_key:`), not secrets
 # themselves: detect-secrets' keyword list (it also has `auth_key`, `db_pass`, …),

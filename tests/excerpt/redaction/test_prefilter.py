@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.redaction.redactor import PREFILTER
-from tests.redaction.forms import FORMS, LOOKALIKES, b64
+from bot.excerpt.redaction.redactor import PREFILTER
+from tests.excerpt.redaction.forms import FORMS, LOOKALIKES, b64
 
 LINES = [
     *(row for form in FORMS for row in form.lines),

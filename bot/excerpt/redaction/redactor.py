@@ -21,9 +21,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.redaction import catalogue, encoded, shapes, vendors
-from bot.redaction.patterns import hide, mark
-from bot.redaction.prefilter import Prefilter
+from bot.excerpt.redaction import catalogue, encoded, shapes, vendors
+from bot.excerpt.redaction.patterns import hide, mark
+from bot.excerpt.redaction.prefilter import Prefilter
 
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")

@@ -7,8 +7,8 @@ are the stages, `patterns` what they share.
 
 from __future__ import annotations
 
-from bot.redaction.patterns import mark
-from bot.redaction.redactor import (
+from bot.excerpt.redaction.patterns import mark
+from bot.excerpt.redaction.redactor import (
     KEY_BLOCK,
     NOTHING,
     VALUE_NEXT,

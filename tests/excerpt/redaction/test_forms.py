@@ -15,9 +15,9 @@ import pytest
 
 from bot.cli import main
 from bot.excerpt import clean_message
-from bot.redaction import Redactor
+from bot.excerpt.redaction import Redactor
 from tests.excerpt.logs import ci_log
-from tests.redaction.forms import FORMS, LOOKALIKES, Form
+from tests.excerpt.redaction.forms import FORMS, LOOKALIKES, Form
 
 BEFORE = [f"[build] compiling module {i} of 12" for i in range(12)]
 FAILURE = "Error: deploy failed, see above"

@@ -14,8 +14,8 @@ import pytest
 from emulators.harness import HarnessEmulator
 from emulators.slack import SlackEmulator
 from tests.conftest import RunningBot
+from tests.excerpt.redaction.forms import FORMS, Form, key_lines, tok
 from tests.incident import WEBHOOK_TOKEN, event_body, post_webhook, run_of, slack_event, text_of
-from tests.redaction.forms import FORMS, Form, key_lines, tok
 from tests.slack.support import ask, buttons, key_of, line
 
 # One form of each family that leaked before.

@@ -15,7 +15,7 @@ import binascii
 import re
 from collections.abc import Callable
 
-from bot.redaction.patterns import MARK, mark
+from bot.excerpt.redaction.patterns import MARK, mark
 
 # 16 characters encode 12 bytes: the shortest `user:password` worth hiding.
 RUN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/_=-])")

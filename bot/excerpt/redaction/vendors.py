@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.redaction.patterns import Pattern
+from bot.excerpt.redaction.patterns import Pattern
 
 # Not inside a longer word: tokens are delimited by spaces, quotes, `=`, `:` or ends.
 _L = r"(?<![A-Za-z0-9_])"

@@ -6,7 +6,7 @@ import pytest
 
 from bot.domain import Filters, Scope
 from bot.service import NamedTarget, Target, UrlTarget
-from bot.slack.grammar import (
+from bot.service.grammar import (
     CommandError,
     FetchLogs,
     Help,

@@ -31,7 +31,7 @@ from detect_secrets.filters import heuristic
 from detect_secrets.plugins import keyword
 from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
 
-from bot.redaction.patterns import Pattern, hide
+from bot.excerpt.redaction.patterns import Pattern, hide
 
 # Vendor detectors whose expressions are run; the rest are described above.
 _LEFT_OUT = {
