@@ -1,17 +1,18 @@
 """A failing step's log -> a trimmed, redacted excerpt that shows why it failed.
 
 Pure and streaming: bytes in, plain data out; nothing here knows Harness's HTTP
-or Slack. `rules` says what failing lines look like, `scanner` finds and keeps
+or Slack. `rules` says what failing lines look like (`matching` runs them with
+Hyperscan), `scanner` finds and keeps
 them in one file, `collector` merges the files of a step and ranks the lines,
 `diagnosis` names the failure, `model` fits it into a budget, `sources` reads
-NDJSON, plain text, gzip and export zips.
+NDJSON, plain text, gzip and export zips; `redaction` hides secrets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.excerpt import redaction, rules
+from bot.excerpt import matching, redaction
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.model import (
     FULL_CHARS,
@@ -42,7 +43,7 @@ from bot.excerpt.text import clean_message
 def warm_up() -> None:
     """Compile the rule set and the redaction's prefilter now (or load them from the
     cache) rather than on the first log read."""
-    rules.warm_up()
+    matching.warm_up()
     redaction.warm_up()
 
 

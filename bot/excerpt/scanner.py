@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from bot.excerpt import rules
+from bot.excerpt import matching, rules
 from bot.excerpt.model import ExcerptSettings
 from bot.excerpt.text import first_time, output_of, quick_shape
 
@@ -187,7 +187,7 @@ class LogScanner:
             self.first_time = first_time(region[: min(keep, _line_end(region, 0))])
         if self._open:
             self._fill_after(region, base)
-        ends = rules.triggered(region)
+        ends = matching.triggered(region)
         counted = 0  # newlines counted so far, up to offset `position`
         position = 0
         if ends:
@@ -211,7 +211,7 @@ class LogScanner:
     def _score(self, region: bytes, chosen: list[tuple[int, int, int]]) -> None:
         keep = self.settings.keep_bytes
         texts = [region[start : min(end, start + keep)] for _, start, end in chosen]
-        hits = rules.match(b"\n".join(texts))
+        hits = matching.match(b"\n".join(texts))
         if not hits:
             return
         # stops[i]: one past the newline after candidate i; a match ending at `end`
