@@ -128,22 +128,25 @@ class LogExporter:
         self._shared_at: float | None = None
 
     async def _seed(self) -> None:
-        """The pace the other replicas learnt, read once."""
+        """The pace the other replicas learnt, read until this process has seen an
+        export through itself (replicas that start together learn it once between them)."""
         if self._seeded or self._kept is None:
             return
-        self._seeded = True
         try:
             raw = await self._kept.get_value(PACE_KEY)
             if raw is not None:
                 expected, lower = (float(x) for x in raw.split())
-                self.pace.seed(expected, lower)
+                if expected > self.pace.expected:
+                    self.pace.seed(expected, lower)
         except Exception as exc:  # a help, not a dependency
             log.debug("no shared export pace: %r", exc)
 
-    async def _share(self) -> None:
+    async def _share(self, *, at_once: bool = False) -> None:
         now = self._client.clock.monotonic()
         if self._kept is None or (
-            self._shared_at is not None and now - self._shared_at < PACE_SHARED_EVERY
+            not at_once
+            and self._shared_at is not None
+            and now - self._shared_at < PACE_SHARED_EVERY
         ):
             return
         self._shared_at = now
@@ -181,11 +184,14 @@ class LogExporter:
                     raise HarnessBadResponseError("the export succeeded without a link")
                 if polls > 1:  # one answered at once says nothing of how long exports take
                     self.pace.ready(expected, waited, polls)
+                    self._seeded = True
                     await self._share()
                 return LogsLink(reachable_link(answer.link, self._client.base_url), answer.expires)
             if status not in PENDING:
                 raise ExportFailedError(answer.message or f"export ended as {status!r}")
             self.pace.pending(waited)
+            if not self._seeded:
+                await self._share(at_once=True)  # others starting now need not learn it
             # What other exports learnt meanwhile counts too: no poll before exports are
             # known to be ready.
             delay = max(next(delays), self.pace.expected - waited)
