@@ -246,7 +246,7 @@ def slack_side(
     directory = SlackDirectory(client, clock)
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_facts, directory.group_members)
-    subscribed = Subscriptions(service, store, account=account, clock=clock)
+    subscribed = Subscriptions(service, store, account=account, clock=clock, access=access)
     register_listeners(
         bolt,
         Listening(

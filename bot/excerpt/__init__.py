@@ -2,32 +2,32 @@
 
 Pure and streaming: bytes in, plain data out; nothing here knows Harness's HTTP
 or Slack. `rules` says what failing lines look like (`matching` runs them with
-Hyperscan), `scanner` finds and keeps
-them in one file, `collector` merges the files of a step and ranks the lines,
-`diagnosis` names the failure, `model` fits it into a budget, `sources` reads
-NDJSON, plain text, gzip and export zips; `redaction` hides secrets.
+Hyperscan), `scanner` finds and keeps them in one file, `collector` merges the
+files of a step and ranks the lines, `diagnosis` names the failure, `settings` says
+how much a read keeps, `sources` reads NDJSON, plain text, gzip and export zips;
+`redaction` hides secrets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.excerpt import matching, redaction
-from bot.excerpt.collector import ExcerptCollector
-from bot.excerpt.model import (
+from bot.domain.excerpt import (
     FULL_CHARS,
     MESSAGE_CHARS,
     MESSAGE_LINE_CHARS,
     Excerpt,
     ExcerptLine,
-    ExcerptSettings,
     Gap,
     Piece,
     fit_lines,
 )
+from bot.excerpt import matching, redaction
+from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.redaction import Redactor
 from bot.excerpt.rules import Kind
 from bot.excerpt.scanner import FileSummary, LogScanner
+from bot.excerpt.settings import ExcerptSettings
 from bot.excerpt.sources import (
     LogShapes,
     ReadBudget,

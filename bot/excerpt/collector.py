@@ -25,11 +25,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from bot.domain import ReadStop
+from bot.domain.excerpt import Excerpt, ExcerptLine
 from bot.excerpt import rules
 from bot.excerpt.diagnosis import diagnose
-from bot.excerpt.model import Excerpt, ExcerptLine, ExcerptSettings
 from bot.excerpt.redaction import KEY_BLOCK, NOTHING, Carry, Redactor
 from bot.excerpt.scanner import Anchor, FileSummary
+from bot.excerpt.settings import ExcerptSettings
 from bot.excerpt.text import clean_text, green_digest, output_of, parse_line, shape
 
 _STRONG = 8  # a score that reads as a real failure, not a passing mention

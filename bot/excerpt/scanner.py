@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from bot.excerpt import matching, rules
-from bot.excerpt.model import ExcerptSettings
+from bot.excerpt.settings import ExcerptSettings
 from bot.excerpt.text import first_time, output_of, quick_shape
 
 # A line needs at least this score to be kept as a failure line.

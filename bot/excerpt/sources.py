@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from stream_unzip import UnzipError, stream_unzip
 
 from bot.domain import ReadStop, StopKind
+from bot.domain.excerpt import Excerpt
 from bot.excerpt.collector import ExcerptCollector
-from bot.excerpt.model import Excerpt, ExcerptSettings
 from bot.excerpt.redaction import Redactor
 from bot.excerpt.scanner import Anchor, FileSummary, LogScanner
+from bot.excerpt.settings import ExcerptSettings
 from bot.excerpt.text import green_digest
 
 _INFLATE_STEP = 1 << 20  # at most this much decompressed output per call: bounds a bomb

@@ -3,7 +3,10 @@
 The pipeline is checked against Harness (with suggestions) before anything is
 stored. Unsubscribing matches the channel's own subscriptions, so a pipeline that
 was deleted in Harness can still be let go. Whether the bot may post in the channel
-is the edge's question, asked between `find` and `subscribe`.
+is the edge's question, asked between `find` and `subscribe`. Who may do which is
+the access policy's: subscribing is its `subscribe` rule for the pipeline's project,
+unsubscribing and unmuting change a channel's alerts (the same rule, any project),
+listing needs only the right to use the bot (`refusal`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.domain import Events, Filters, Mute, PipelineKey, PipelineRef, Scope, Subscription
 from bot.domain.misses import NotSubscribed, SeveralSubscriptions
+from bot.service.access import Access, Act, Asker, Refused
+from bot.service.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
 from bot.service.targets import TargetError
@@ -31,13 +36,38 @@ class Listed:
     mute: Mute | None
 
 
+SubscriptionCommand = Subscribe | Unsubscribe | Unmute | ListSubscriptions
+
+
 class Subscriptions:
-    def __init__(self, logs: LogsService, store: Store, *, account: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        logs: LogsService,
+        store: Store,
+        *,
+        account: str,
+        clock: Clock,
+        access: Access | None = None,
+    ) -> None:
+        self._access = access
         self._logs = logs
         self._store = store
         self._account = account
         self._clock = clock
         self.mutes = Mutes(store, clock)
+
+    async def refusal(self, asker: Asker, command: SubscriptionCommand) -> Refused | None:
+        """Why the policy does not let `asker` do this here, if it does not."""
+        if self._access is None:
+            return None
+        if isinstance(command, Subscribe):
+            act, scope = Act.SUBSCRIBE, command.scope or self.default_scope
+        elif isinstance(command, Unsubscribe | Unmute):
+            act, scope = Act.MANAGE, None
+        else:
+            act, scope = Act.LIST, None
+        decision = await self._access.decide(asker, act, scope)
+        return decision if isinstance(decision, Refused) else None
 
     @property
     def default_scope(self) -> Scope:
@@ -126,4 +156,4 @@ class Subscriptions:
         return [Listed(s, await self.mutes.of(channel, s.pipeline)) for s in subscriptions]
 
 
-__all__ = ["Listed", "Subscriptions"]
+__all__ = ["Listed", "SubscriptionCommand", "Subscriptions"]

@@ -66,7 +66,7 @@ def register_listeners(app: AsyncApp, deps: Listening) -> None:
         deps.service,
         deps.workers,
         deps.metrics,
-        SubscriptionHandler(deps.subscriptions, deps.poster, deps.access),
+        SubscriptionHandler(deps.subscriptions, deps.poster),
         clock=deps.clock,
         request_deadline=deps.request_deadline,
         progress_after=deps.progress_after,

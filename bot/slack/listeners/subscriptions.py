@@ -11,8 +11,9 @@ import logging
 from typing import Any
 
 from bot.service import Subscriptions, TargetError
-from bot.service.access import Access, Act, Asker, Refused
-from bot.service.grammar import ListSubscriptions, Subscribe, Unmute, Unsubscribe
+from bot.service.access import Asker
+from bot.service.grammar import Subscribe, Unmute, Unsubscribe
+from bot.service.subscriptions import SubscriptionCommand
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
 from bot.slack.views.incidents import (
@@ -26,21 +27,18 @@ from bot.slack.views.messages import internal_error_message, refused_message, ta
 
 log = logging.getLogger(__name__)
 
-SubscriptionCommand = Subscribe | Unsubscribe | Unmute | ListSubscriptions
-
 
 class SubscriptionHandler:
-    def __init__(self, subscriptions: Subscriptions, poster: Poster, access: Access) -> None:
+    def __init__(self, subscriptions: Subscriptions, poster: Poster) -> None:
         self._subscriptions = subscriptions
         self._poster = poster
-        self._access = access
 
     async def run(self, parsed: SubscriptionCommand, command: dict[str, Any]) -> None:
         """Carry out the command and answer through its response_url."""
         channel = str(command.get("channel_id") or "")
         user = str(command.get("user_id") or "")
         try:
-            refused = await self._refusal(parsed, command)
+            refused = await self._subscriptions.refusal(Asker(user, channel), parsed)
             if refused is not None:
                 message = refused_message(refused.rule)
             elif isinstance(parsed, Subscribe):
@@ -63,19 +61,6 @@ class SubscriptionHandler:
             log.exception("subscription command failed")
             message = internal_error_message()
         await reply_or_log(str(command.get("response_url") or ""), message)
-
-    async def _refusal(
-        self, parsed: SubscriptionCommand, command: dict[str, Any]
-    ) -> Refused | None:
-        asker = Asker(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
-        if isinstance(parsed, Subscribe):
-            scope = parsed.scope or self._subscriptions.default_scope
-            decision = await self._access.decide(asker, Act.SUBSCRIBE, scope)
-        elif isinstance(parsed, Unsubscribe | Unmute):
-            decision = await self._access.decide(asker, Act.MANAGE)
-        else:
-            decision = await self._access.decide(asker, Act.LIST)
-        return decision if isinstance(decision, Refused) else None
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)

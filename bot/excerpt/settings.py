@@ -7,17 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.excerpt import (
-    FULL_CHARS,
-    MESSAGE_CHARS,
-    MESSAGE_LINE_CHARS,
-    Excerpt,
-    ExcerptLine,
-    Gap,
-    Piece,
-    fit_lines,
-)
-
 
 @dataclass(frozen=True)
 class ExcerptSettings:
@@ -37,14 +26,4 @@ class ExcerptSettings:
         return cls(before=10, after=6, tail=60, first=24, best=96, last=32, summaries=16)
 
 
-__all__ = [
-    "FULL_CHARS",
-    "MESSAGE_CHARS",
-    "MESSAGE_LINE_CHARS",
-    "Excerpt",
-    "ExcerptLine",
-    "ExcerptSettings",
-    "Gap",
-    "Piece",
-    "fit_lines",
-]
+__all__ = ["ExcerptSettings"]
