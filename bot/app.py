@@ -24,7 +24,7 @@ from bot.excerpt import clean_message, warm_up
 from bot.metrics import Metrics
 from bot.proxies import proxy_for, routed
 from bot.readiness import Readiness
-from bot.service.access import Policy, load_policy
+from bot.service.policy import Policy, load_policy
 from bot.service.workers import Workers
 from bot.slack.clients.requests import SlackRequests
 from bot.store import Store, open_store

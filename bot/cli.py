@@ -291,7 +291,7 @@ async def serve(settings: Settings, mode: Mode, host: str, port: int) -> None:
     # terminal subcommands, which should start in a blink.
     from bot.app import BotApp
     from bot.clock import Clock
-    from bot.service.access import PolicyError
+    from bot.service.policy import PolicyError
     from bot.store import StoreUnavailable, StoreUrlError
 
     stop = asyncio.Event()

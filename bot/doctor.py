@@ -23,7 +23,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.harness.errors import HarnessAuthError, HarnessError, HarnessNotFoundError
 from bot.metrics import Metrics
 from bot.proxies import routed
-from bot.service.access import PolicyError, load_policy
+from bot.service.policy import PolicyError, load_policy
 from bot.slack.clients.scopes import BOT_SCOPES
 from bot.store import StoreUnavailable, StoreUrlError, open_store
 from bot.wiring import harness_side

@@ -40,10 +40,11 @@ from bot.service import (
     StepLogReader,
     Subscriptions,
 )
-from bot.service.access import Access, Policy
+from bot.service.access import Access
 from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
+from bot.service.policy import Policy
 from bot.service.retry_runs import Retries
 from bot.service.workers import Workers
 from bot.sharedflight import SharedFlight

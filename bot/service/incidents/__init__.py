@@ -1,6 +1,8 @@
 """Harness notifications -> posts in subscribed channels (see flow.py for how):
 `flow` (the Incidents use case), `ports` (Alert, IncidentPosts, ChannelUnavailable),
-`routing` (filters, what a notification names), `payloads` (queued work as JSON)."""
+`routing` (filters, what a notification names), `results` (a notification's Harness
+reads, once for all its channels), `threads` (one thread per execution in a channel),
+`payloads` (queued work as JSON)."""
 
 from bot.service.incidents.flow import Incidents
 from bot.service.incidents.ports import Alert, ChannelUnavailable, IncidentPosts

@@ -26,10 +26,8 @@ What a post looks like is the edge's business: it implements `IncidentPosts`.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.clock import Clock
@@ -56,20 +54,18 @@ from bot.service.incidents.payloads import (
     sub_json,
 )
 from bot.service.incidents.ports import Alert, ChannelUnavailable, IncidentPosts
+from bot.service.incidents.results import EventResults
 from bot.service.incidents.routing import passing, stage_name, wanted
+from bot.service.incidents.threads import Threads
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
 from bot.service.targets import ExecutionTarget, LogsResult, TargetError
-from bot.service.workers import GiveUp, Later, SlowDown, Workers, backoff, to_the_end
-from bot.singleflight import SingleFlight
+from bot.service.workers import GiveUp, Later, Workers, backoff, to_the_end
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-PARENT_LOCK_TTL = 120.0
-PARENT_WAIT = 1.0  # seconds before looking again for another post's parent
 ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
-RESULT_TTL = 60.0  # one execution's logs result serves every channel's post
 # Fill-ins waiting longer than this to be done mean the Harness budget is short.
 BACKLOG_AGE = 5.0
 WEBHOOK, POST, FILL = "webhook", "incident_post", "incident_fill"
@@ -101,8 +97,8 @@ class Incidents:
         self._posts = posts
         self._workers = workers
         self._account = account
-        self._results: dict[str, tuple[float, LogsResult]] = {}
-        self._fetching: SingleFlight[LogsResult] = SingleFlight()
+        self._results = EventResults(service, clock)
+        self._threads = Threads(store)
 
     def register(self) -> None:
         """The kinds of work the flow is made of, for the workers to run."""
@@ -137,7 +133,7 @@ class Incidents:
             targets = [s for s in subscriptions if s.events == "all"]
         execution = None
         if any(s.filters.branches or s.filters.stages for s in targets):
-            execution = await self._execution(event)
+            execution = await self._results.execution(event)
         for subscription in targets:
             channel = subscription.channel
             if not wanted(subscription.filters, event, execution):
@@ -208,54 +204,6 @@ class Incidents:
             return GiveUp("the access policy does not allow it here")
         return None
 
-    async def _result(self, event: PipelineEvent) -> LogsResult:
-        """The event's logs result (link, excerpts), fetched once for all its channels;
-        the excerpts come out of the link's export, at no calls of their own."""
-        return await self._shared(
-            "result", event, functools.partial(self._service.fetch_logs, from_export=True)
-        )
-
-    async def _preview(self, event: PipelineEvent) -> LogsResult:
-        """What failed, from the execution alone: fetched once for all its channels."""
-        return await self._shared("preview", event, self._service.preview)
-
-    def _kept(self, what: str, event: PipelineEvent) -> LogsResult | None:
-        """The event's result if this process fetched it a moment ago (no fetch now)."""
-        cached = self._results.get(f"{what}:{delivery(event)}")
-        if cached is not None and self._clock.monotonic() - cached[0] < RESULT_TTL:
-            return cached[1]
-        return None
-
-    async def _shared(
-        self,
-        what: str,
-        event: PipelineEvent,
-        fetch: Callable[[ExecutionTarget], Awaitable[LogsResult]],
-    ) -> LogsResult:
-        key = f"{what}:{delivery(event)}"
-        if (kept := self._kept(what, event)) is not None:
-            return kept
-
-        async def once() -> LogsResult:
-            result = await fetch(ExecutionTarget(event.scope, event.plan_execution_id))
-            now = self._clock.monotonic()
-            self._results[key] = (now, result)
-            for stale in [k for k, (at, _r) in self._results.items() if now - at >= RESULT_TTL]:
-                del self._results[stale]
-            return result
-
-        return await self._fetching.run(key, once)
-
-    async def _execution(self, event: PipelineEvent) -> Execution | None:
-        """The event's execution, read once for the fan-out and every channel's post."""
-        try:
-            return (await self._preview(event)).execution
-        except TargetError as exc:
-            if passing(exc):
-                raise
-            log.warning("execution %s not readable: %s", event.plan_execution_id, exc.miss)
-            return None
-
     async def _failure(self, subscription: Subscription, event: PipelineEvent, work: Work) -> None:
         """Post first, from Harness's notification alone (what failed, who triggered it):
         no Harness call stands in front of it. The run (its number, steps, history) and
@@ -269,7 +217,7 @@ class Incidents:
         stage = work.payload.get("fill") or "run"
         if ts is None:
             # The run may have been read already (a subscription's filters needed it).
-            preview = self._kept("preview", event)
+            preview = self._results.kept("preview", event)
             found, left_out = (
                 await self._history(preview.execution) if preview is not None else (None, [])
             )
@@ -277,7 +225,7 @@ class Incidents:
             stage = "run" if preview is None else "logs"
             result = preview or self._service.from_event(event)
             alert = await self._alert(subscription, result, event, found, left_out=left_out)
-            thread = await self._thread_or_claim(channel, event.plan_execution_id)
+            thread = await self._threads.thread_or_claim(channel, event.plan_execution_id)
             # Posting and recording what was posted go together: a shutdown in between
             # would leave a post nobody knows of (and its claim held), so it waits.
             ts = await to_the_end(self._post_alert(subscription, alert, thread, progress))
@@ -337,7 +285,7 @@ class Incidents:
         """The alert (a parent post, or a line in the execution's thread), recorded."""
         channel, execution, event = subscription.channel, alert.result.execution, alert.event
         if thread is None:
-            async with self._parent(channel, event.plan_execution_id):
+            async with self._threads.parent(channel, event.plan_execution_id):
                 ts = await self._posts.failure(channel, alert)
             await self._store.save_thread(
                 ThreadRecord(
@@ -372,7 +320,7 @@ class Incidents:
                 if work.payload.get("fill") == "run":
                     await self._fill_run(work, subscription, event)
                     return None
-                result = await self._result(event)
+                result = await self._results.result(event)
             history = history_from_json(work.payload.get("history"))
             left_out = [str(x) for x in work.payload.get("left_out") or []]
             alert = await self._alert(subscription, result, event, history, left_out=left_out)
@@ -404,7 +352,7 @@ class Incidents:
         """The alert with what reading the run adds (a few calls, quick); the excerpts and
         the link (the slow part) come next, as work of their own."""
         channel, ts = subscription.channel, work.payload["ts"]
-        preview = await self._preview(event)
+        preview = await self._results.preview(event)
         found, left_out = await self._history(preview.execution)
         await self._posts.refresh(
             channel, ts, await self._alert(subscription, preview, event, found, left_out=left_out)
@@ -433,21 +381,21 @@ class Incidents:
 
     async def _other(self, subscription: Subscription, event: PipelineEvent) -> None:
         channel = subscription.channel
-        execution = await self._execution(event)
+        execution = await self._results.execution(event)
         run = execution.run_sequence if execution else None
         if event.event_type == "PipelineSuccess":
             await self._recovered(subscription, event, execution)
             if subscription.events != "all":
                 return
         named_stage = stage_name(execution, event)
-        thread = await self._thread_or_claim(channel, event.plan_execution_id)
+        thread = await self._threads.thread_or_claim(channel, event.plan_execution_id)
         if thread is None:
             # The first we hear of this execution here: a one-line parent for its thread,
             # posted and recorded together (see _failure).
             status = execution.status if execution else event.event_type
 
             async def post_parent() -> None:
-                async with self._parent(channel, event.plan_execution_id):
+                async with self._threads.parent(channel, event.plan_execution_id):
                     ts = await self._posts.event(channel, event, run, named_stage, None)
                 record = ThreadRecord(
                     channel, event.plan_execution_id, ts, subscription.pipeline, run or 0, status
@@ -501,26 +449,6 @@ class Incidents:
         alert = await self._alert(subscription, result, event, None, (green.run_sequence, count))
         await self._posts.refresh(subscription.channel, failed.ts, alert)
         await self._store.save_thread(replace(failed, status=execution.status))
-
-    async def _thread_or_claim(self, channel: str, plan_execution_id: str) -> ThreadRecord | None:
-        """The execution's thread here, or None when this work should post the parent."""
-        thread = await self._store.get_thread(channel, plan_execution_id)
-        if thread is not None:
-            return thread
-        if await self._store.claim(f"parent:{channel}:{plan_execution_id}", PARENT_LOCK_TTL):
-            return None
-        # Another event (here or on another replica) is posting the parent: come back
-        # when it is there, without holding a worker meanwhile.
-        raise SlowDown(PARENT_WAIT, "waiting for the thread's parent post")
-
-    @contextlib.asynccontextmanager
-    async def _parent(self, channel: str, plan_execution_id: str) -> AsyncIterator[None]:
-        """Posting the parent we claimed; if it fails, the claim goes so a retry can post."""
-        try:
-            yield
-        except BaseException:
-            await self._store.release(f"parent:{channel}:{plan_execution_id}")
-            raise
 
 
 async def _no_facts(_channel: str) -> ChannelFacts | None:

@@ -16,11 +16,10 @@ from bot.service.access import (
     Allowed,
     Asker,
     ChannelFacts,
-    PolicyError,
     Refused,
-    load_policy,
 )
 from bot.service.event_json import event_to_json
+from bot.service.policy import PolicyError, load_policy
 from bot.slack.views.messages import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator
