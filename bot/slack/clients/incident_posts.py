@@ -12,13 +12,8 @@ from collections.abc import Awaitable, Callable
 from bot.domain import Execution, Mute, PipelineEvent, Subscription
 from bot.service.incidents import Alert
 from bot.slack.clients.poster import Poster
-from bot.slack.views.incidents import (
-    emails_shown,
-    event_line,
-    notification_message,
-    recovered_line,
-    recovery_unmuted_message,
-)
+from bot.slack.views.incidents import emails_shown, event_line, notification_message, recovered_line
+from bot.slack.views.subscriptions import recovery_unmuted_message
 
 UserByEmail = Callable[[str], Awaitable[str | None]]
 
