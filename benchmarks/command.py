@@ -143,11 +143,11 @@ def inputs() -> dict[str, Path]:
 # -- the Harness world ------------------------------------------------------------------
 
 
-def bench_run() -> RunSpec:
+def bench_run(number: int) -> RunSpec:
     return RunSpec(
         "bench_build",
         "Bench Build",
-        7,
+        number,
         "Failed",
         [
             StageSpec(
@@ -165,12 +165,17 @@ def bench_run() -> RunSpec:
     )
 
 
-def world(harness: HarnessEmulator) -> str:
-    """The standard world plus `bench_build`; returns the failing step's log key."""
+FIRST_RUN = 7
+
+
+def world(harness: HarnessEmulator) -> list[str]:
+    """The standard world plus `bench_build`, one failed run for the warm-up and one for
+    each measured command (the bot keeps an excerpt it has read, so each command asks
+    for a run it has not read); returns each run's failing-step log key."""
     build_world(harness)
     harness.add_pipeline("bench_build", "Bench Build")
-    run = harness.add_run(bench_run())
-    return step_key(harness.account, run, "ci", "tests")
+    runs = [harness.add_run(bench_run(FIRST_RUN + n)) for n in range(RUNS + 1)]
+    return [step_key(harness.account, run, "ci", "tests") for run in runs]
 
 
 LABELS = {
@@ -182,11 +187,13 @@ LABELS = {
 
 async def serve(name: str) -> None:
     harness = HarnessEmulator()
-    key = world(harness)
-    harness.files[key] = inputs()[name]
+    keys = world(harness)
+    data = inputs()[name]
+    for key in keys:
+        harness.files[key] = data  # one log, served under each run's key
     harness.export_delay = 0
     await harness.start()
-    print(json.dumps({"port": harness.port, "key": key}), flush=True)
+    print(json.dumps({"port": harness.port, "key": keys[0]}), flush=True)
     await asyncio.Event().wait()
 
 
@@ -210,7 +217,7 @@ def _excerpt_of(slack: SlackEmulator, rid: str) -> str | None:
 
 async def one_command(slack: SlackEmulator, base: str, pid: int, n: int) -> dict[str, float | bool]:
     rid = f"bench{n}"
-    body, headers = signed_command(slack, "bench_build", rid)
+    body, headers = signed_command(slack, f"bench_build {FIRST_RUN + n}", rid)
     Path(f"/proc/{pid}/clear_refs").write_text("5")
     rss_before = _status_kb(pid, "VmRSS")
     async with aiohttp.ClientSession() as session:

@@ -155,7 +155,7 @@ async def fanout_and_command(figures: Figures, workdir: Path) -> None:
     finally:
         await harness.stop()
         await slack.stop()
-    per = Counter((p.args["channel"], _run_of(p.args)) for p in slack.posts())
+    per = Counter((p.args["channel"], _run_of(p.args, runs)) for p in slack.posts())
     figures.expected = FAILURES * CHANNELS
     figures.posts = len(slack.posts())
     figures.duplicates = sum(n - 1 for n in per.values() if n > 1)
@@ -163,9 +163,11 @@ async def fanout_and_command(figures: Figures, workdir: Path) -> None:
     figures.fanout_minimum = (FAILURES - 1) / slack.post_rate
 
 
-def _run_of(args: dict[str, object]) -> str:
+def _run_of(args: dict[str, object], runs: list[RunSpec]) -> str:
+    """Which run a parent post is about: its execution id (in the link to the run, which
+    the first post has from the notification, before the run's number is known)."""
     text = str(args.get("text", "")) + str(args.get("blocks", ""))
-    return next((f"#{n}" for n in range(100, 100 + FAILURES) if f"#{n}" in text), text[:40])
+    return next((r.plan_execution_id for r in runs if r.plan_execution_id in text), text[:40])
 
 
 async def log_service_calls(people: int, workdir: Path) -> int:
