@@ -15,6 +15,7 @@ reached through `response_url`), they fall back to the action's `response_url`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,6 +53,62 @@ log = logging.getLogger(__name__)
 FILE_THRESHOLD = 20_000
 
 
+@dataclass(frozen=True)
+class RecordedPress:
+    """A button press or menu choice as its queued work keeps it (named as before, so
+    work queued by another version of the bot reads the same)."""
+
+    action_id: str
+    value: str
+    user: str
+    channel: str
+    thread_ts: str | None
+    response_url: str
+
+    @classmethod
+    def of_slack(cls, body: dict[str, Any], action: dict[str, Any]) -> RecordedPress:
+        channel, thread_ts = where_pressed(body)
+        return cls(
+            action_id=str(action.get("action_id") or ""),
+            value=str(
+                action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+            ),
+            user=str((body.get("user") or {}).get("id") or ""),
+            channel=channel or "",
+            thread_ts=thread_ts,
+            response_url=str(body.get("response_url") or ""),
+        )
+
+    @classmethod
+    def of(cls, payload: dict[str, Any]) -> RecordedPress:
+        def get(name: str) -> str:
+            return str(payload.get(name) or "")
+
+        thread_ts = payload.get("thread_ts")
+        return cls(
+            action_id=get("action_id"),
+            value=get("value"),
+            user=get("user"),
+            channel=get("channel"),
+            thread_ts=str(thread_ts) if thread_ts else None,
+            response_url=get("response_url"),
+        )
+
+    def payload(self) -> dict[str, str | None]:
+        return {
+            "action_id": self.action_id,
+            "value": self.value,
+            "channel": self.channel or None,
+            "thread_ts": self.thread_ts,
+            "response_url": self.response_url or None,
+            "user": self.user or None,
+        }
+
+    @property
+    def asker(self) -> Asker:
+        return Asker(self.user, self.channel)
+
+
 class ButtonValue(BaseModel):
     """A button's value, checked like any outside input."""
 
@@ -63,11 +120,11 @@ class ButtonValue(BaseModel):
     node: str | None = Field(default=None, alias="n", pattern=whole(NODE_ID), max_length=128)
 
     @classmethod
-    def read(cls, action: dict[str, Any]) -> ButtonValue | None:
+    def read(cls, press: RecordedPress) -> ButtonValue | None:
         try:
-            return cls.model_validate_json(action.get("value") or "")
+            return cls.model_validate_json(press.value)
         except ValidationError:
-            log.warning("ignored a %s press with a malformed value", action.get("action_id"))
+            log.warning("ignored a %s press with a malformed value", press.action_id)
             return None
 
     @property
@@ -115,20 +172,19 @@ class ActionHandler:
 
     async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Record the press (so a restart or a fault does not lose it), then acknowledge."""
-        if ButtonValue.read(action) is None:
+        if ButtonValue.read(RecordedPress.of_slack(body, action)) is None:
             await ack()
             return
         await record_press(self._workers, KIND, ack, body, action)
 
     async def _run(self, work: Work) -> None:
-        press = work.payload
+        press = RecordedPress.of(work.payload)
         button = ButtonValue.read(press)
         if button is None:
             return
-        action_id = press.get("action_id")
-        channel, thread_ts = press.get("channel"), press.get("thread_ts")
-        response_url, user = press.get("response_url"), press.get("user")
-        asker = Asker(str(user or ""), str(channel or ""))
+        action_id, asker = press.action_id, press.asker
+        channel, thread_ts = press.channel or None, press.thread_ts
+        response_url = press.response_url or None
         refused = await self._answers.refusal(asker, button.target.scope)
         if refused is not None:
             if response_url:
@@ -264,19 +320,11 @@ async def record_press(
     """Record a press as work of `kind` (a button's value, or a menu's choice), then
     acknowledge it; a press the store cannot take is answered with an apology. The
     trigger id keys the work, so a replayed request acts once."""
-    channel, thread_ts = where_pressed(body)
-    press = {
-        "action_id": action.get("action_id"),
-        "value": action.get("value") or (action.get("selected_option") or {}).get("value"),
-        "channel": channel,
-        "thread_ts": thread_ts,
-        "response_url": body.get("response_url"),
-        "user": (body.get("user") or {}).get("id"),
-    }
+    press = RecordedPress.of_slack(body, action)
     trigger = body.get("trigger_id")
     work = Work(
         kind,
-        press,
+        press.payload(),
         deadline=workers.deadline_in(RESPONSE_URL_LIFE),
         lane=Lane.INTERACTIVE,
         key=f"{kind}:{trigger}" if trigger else None,
@@ -284,10 +332,10 @@ async def record_press(
     try:
         await workers.submit(work)
     except Exception as exc:
-        log.error("could not record a %s press: %r", action.get("action_id"), exc)
+        log.error("could not record a %s press: %r", press.action_id, exc)
         await ack()
-        if press["response_url"]:
-            await reply_or_log(str(press["response_url"]), cannot_accept_message())
+        if press.response_url:
+            await reply_or_log(press.response_url, cannot_accept_message())
         return
     await ack()
 

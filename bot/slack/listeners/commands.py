@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -60,7 +61,57 @@ COMMAND = COMMAND
 
 RESPONSE_URL_LIFE = 30 * 60.0
 KIND = "command"
-_KEPT = ("text", "channel_id", "channel_name", "user_id", "response_url", "trigger_id")
+
+
+@dataclass(frozen=True)
+class RecordedCommand:
+    """A slash command as its queued work keeps it: the fields the bot uses, named as
+    Slack names them (so work queued by another version of the bot reads the same)."""
+
+    text: str
+    user: str
+    channel: str
+    response_url: str
+    trigger_id: str
+    channel_name: str = ""
+
+    @classmethod
+    def of(cls, fields: dict[str, Any]) -> RecordedCommand:
+        """From Slack's command payload or from queued work (the same names)."""
+
+        def get(name: str) -> str:
+            return str(fields.get(name) or "")
+
+        return cls(
+            text=get("text"),
+            user=get("user_id"),
+            channel=get("channel_id"),
+            response_url=get("response_url"),
+            trigger_id=get("trigger_id"),
+            channel_name=get("channel_name"),
+        )
+
+    def payload(self) -> dict[str, str]:
+        return {
+            "text": self.text,
+            "user_id": self.user,
+            "channel_id": self.channel,
+            "response_url": self.response_url,
+            "trigger_id": self.trigger_id,
+            "channel_name": self.channel_name,
+        }
+
+    @property
+    def asker(self) -> Asker:
+        return Asker(self.user, self.channel)
+
+    def log_fields(self) -> dict[str, str]:
+        return {
+            "request_id": self.trigger_id,
+            "user": self.user,
+            "channel": self.channel,
+            "command": self.text[:200],
+        }
 
 
 class CommandHandler:
@@ -96,10 +147,11 @@ class CommandHandler:
 
     async def _accept(self, ack: AsyncAck, command: dict[str, Any], answer: dict[str, Any]) -> None:
         """Record the command, then acknowledge it with `answer` (or say it cannot be taken)."""
-        trigger = str(command.get("trigger_id") or "")
+        recorded = RecordedCommand.of(command)
+        trigger = recorded.trigger_id
         work = Work(
             KIND,
-            {k: command.get(k) for k in _KEPT},
+            recorded.payload(),
             deadline=self._workers.deadline_in(RESPONSE_URL_LIFE),
             lane=Lane.INTERACTIVE,
             key=f"command:{trigger}" if trigger else None,
@@ -114,22 +166,13 @@ class CommandHandler:
             log.info("command %s seen before (a replay or a retry); not run again", trigger)
         else:
             if self._on_request is not None:
-                text = str(command.get("text") or "").strip()
-                await self._on_request(str(command.get("user_id") or ""), text)
-            log.info(
-                "command accepted",
-                extra={
-                    "request_id": trigger,
-                    "user": command.get("user_id"),
-                    "channel": command.get("channel_id"),
-                    "command": str(command.get("text") or "")[:200],
-                },
-            )
+                await self._on_request(recorded.user, recorded.text.strip())
+            log.info("command accepted", extra=recorded.log_fields())
         await ack(**answer)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         try:
-            parsed = parse_command(command.get("text") or "")
+            parsed = parse_command(str(command.get("text") or ""))
         except CommandError as exc:
             self._metrics.commands.labels("invalid", "usage_error").inc()
             await ack(**usage_message(str(exc), str(self._service.default_scope)))
@@ -162,17 +205,16 @@ class CommandHandler:
 
     async def _run(self, work: Work) -> GiveUp | None:
         """The recorded command, carried out; a reply Slack did not take is tried again."""
-        command = work.payload
-        parsed = parse_command(str(command.get("text") or ""))
+        command = RecordedCommand.of(work.payload)
+        parsed = parse_command(command.text)
         if isinstance(parsed, Subscribe | Unsubscribe | Unmute | ListSubscriptions):
-            await self._subscriptions.run(parsed, command)
+            await self._subscriptions.run(parsed, command.asker, command.response_url)
             return None
         if not isinstance(parsed, FetchLogs):
             return None  # answered in the acknowledgement
         target = parsed.target
         kind = "url" if isinstance(target, UrlTarget) else "named"
-        response_url = str(command.get("response_url") or "")
-        asker = Asker(str(command.get("user_id") or ""), str(command.get("channel_id") or ""))
+        response_url, asker = command.response_url, command.asker
         said: list[float] = []  # when the progress note was updated
         progress = asyncio.create_task(self._progress(response_url, target, said))
         private: dict[str, Any] | None = None
@@ -197,10 +239,7 @@ class CommandHandler:
             "command answered: %s",
             outcome,
             extra={
-                "request_id": command.get("trigger_id"),
-                "user": command.get("user_id"),
-                "channel": command.get("channel_id"),
-                "command": str(command.get("text") or "")[:200],
+                **command.log_fields(),
                 "outcome": outcome,
                 "duration_s": round(self._clock.time() - work.created_at, 3),
             },

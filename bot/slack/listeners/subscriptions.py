@@ -33,12 +33,11 @@ class SubscriptionHandler:
         self._subscriptions = subscriptions
         self._poster = poster
 
-    async def run(self, parsed: SubscriptionCommand, command: dict[str, Any]) -> None:
+    async def run(self, parsed: SubscriptionCommand, asker: Asker, response_url: str) -> None:
         """Carry out the command and answer through its response_url."""
-        channel = str(command.get("channel_id") or "")
-        user = str(command.get("user_id") or "")
+        channel, user = asker.channel, asker.user or ""
         try:
-            refused = await self._subscriptions.refusal(Asker(user, channel), parsed)
+            refused = await self._subscriptions.refusal(asker, parsed)
             if refused is not None:
                 message = refused_message(refused.rule)
             elif isinstance(parsed, Subscribe):
@@ -60,7 +59,7 @@ class SubscriptionHandler:
         except Exception:
             log.exception("subscription command failed")
             message = internal_error_message()
-        await reply_or_log(str(command.get("response_url") or ""), message)
+        await reply_or_log(response_url, message)
 
     async def _subscribe(self, parsed: Subscribe, channel: str, user: str) -> dict[str, Any]:
         pipeline, scope = await self._subscriptions.find(parsed.pipeline, parsed.scope)

@@ -25,7 +25,7 @@ from bot.service.triage import MuteRequest, RetryRequest, Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
-from bot.slack.listeners.actions import ButtonValue, record_press
+from bot.slack.listeners.actions import ButtonValue, RecordedPress, record_press
 from bot.slack.views.incidents import retried_message, retry_refused_message
 from bot.slack.views.messages import MUTE, RETRY, refused_message
 from bot.slack.views.subscriptions import muted_message
@@ -70,19 +70,16 @@ class TriageHandler:
         await record_press(self._workers, KIND, ack, body, action)
 
     async def _run(self, work: Work) -> None:
-        press = work.payload
-        user, channel = str(press.get("user") or ""), str(press.get("channel") or "")
-        response_url = str(press.get("response_url") or "")
-        if press.get("action_id") == MUTE:
+        press = RecordedPress.of(work.payload)
+        user, channel, response_url = press.user, press.channel, press.response_url
+        if press.action_id == MUTE:
             await self._mute(press, user, channel, response_url)
         else:
             await self._retry(press, user, channel, response_url)
 
-    async def _mute(
-        self, press: dict[str, Any], user: str, channel: str, response_url: str
-    ) -> None:
+    async def _mute(self, press: RecordedPress, user: str, channel: str, response_url: str) -> None:
         try:
-            choice = MuteChoice.model_validate_json(press.get("value") or "")
+            choice = MuteChoice.model_validate_json(press.value)
         except ValidationError:
             log.warning("ignored a mute with a malformed value")
             return
@@ -101,19 +98,19 @@ class TriageHandler:
             await self._tell(response_url, {**message, "response_type": "in_channel"})
 
     async def _retry(
-        self, press: dict[str, Any], user: str, channel: str, response_url: str
+        self, press: RecordedPress, user: str, channel: str, response_url: str
     ) -> None:
         button = ButtonValue.read(press)
         if button is None:
             return
-        thread_ts = press.get("thread_ts")
+        thread_ts = press.thread_ts
         outcome = await self._triage.retry(
             RetryRequest(
                 user,
                 channel,
                 button.target.scope,
                 button.execution,
-                str(thread_ts) if thread_ts else None,
+                thread_ts,
             )
         )
         if isinstance(outcome, Refused):
