@@ -83,30 +83,31 @@ class SharedFlight:
         look = FIRST_LOOK
         asked = clock.time()
         stale: str | None = None  # a kept answer too old for this asker
+        mine = False  # the claim is ours
         while True:
             try:
                 kept = _answer(await store.get_value(f"shared:{key}"), asked)
                 if kept is not None and kept != stale:
                     if usable is None or usable(kept):
+                        if mine:  # answered between our look and our claim
+                            await store.release(f"shared:{key}")
                         return kept
                     stale = kept
-                mine = await store.claim(f"shared:{key}", self._lease)
                 if mine:
-                    # The holder may have answered and let go between the look and the
-                    # claim: its answer is there now.
-                    kept = _answer(await store.get_value(f"shared:{key}"), asked)
-                    if kept is not None and kept != stale and (usable is None or usable(kept)):
-                        await store.release(f"shared:{key}")
-                        return kept
+                    break
+                mine = await store.claim(f"shared:{key}", self._lease)
             except Exception as exc:
                 log.warning("shared answers unavailable: %r", exc)
                 return (await call())[0]
             if mine:
-                return await self._call(store, clock, key, call)
+                # Look once more before calling: the holder may have answered and let
+                # go between our look and our claim.
+                continue
             if stale is not None:
                 usable = None  # someone is reading it afresh: what they read will do
             await asyncio.sleep(look)  # another process is making the call
             look = min(LAST_LOOK, look * 2)
+        return await self._call(store, clock, key, call)
 
     async def _call(
         self,
