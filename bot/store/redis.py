@@ -272,8 +272,8 @@ class RedisStore:
                 for work in keyed:
                     pipe.set(_key(work.key or ""), "queued", nx=True, ex=QUEUED_KEY_TTL)
                 held = await pipe.execute()
-        won = dict(zip((id(work) for work in keyed), held, strict=True))
-        added = [work.key is None or bool(won[id(work)]) for work in works]
+        won = iter(held)  # one answer per keyed work, in order
+        added = [work.key is None or bool(next(won)) for work in works]
         adding = [work for work, ok in zip(works, added, strict=True) if ok]
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
