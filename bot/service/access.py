@@ -120,15 +120,20 @@ class Access:
             decision = await self._may_retry(asker.user or "", scope)
         return decision
 
+    async def refusal(self, asker: Asker, act: Act, scope: Scope | None = None) -> Refused | None:
+        """`decide`, for callers that need only the refusal (None when allowed)."""
+        decision = await self.decide(asker, act, scope)
+        return decision if isinstance(decision, Refused) else None
+
     async def home_of(
         self, user: str, channels: frozenset[str], subscriptions: Sequence[Subscription]
     ) -> list[Subscription] | Refused:
         """What App Home shows its viewer: the subscriptions of the channels they are in
         (no other channel's, private or not) that those channels may still read; a
         refusal for someone `users.allow` leaves out."""
-        decision = await self.decide(Asker(user, ""), Act.LIST)
-        if isinstance(decision, Refused):
-            return decision
+        refused = await self.refusal(Asker(user, ""), Act.LIST)
+        if refused is not None:
+            return refused
         shown = []
         for subscription in subscriptions:
             key = subscription.pipeline

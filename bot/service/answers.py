@@ -22,8 +22,7 @@ class LogsAnswers:
 
     async def refusal(self, asker: Asker, scope: Scope) -> Refused | None:
         """Why the person may not read `scope` here, if they may not."""
-        decision = await self._access.decide(asker, Act.READ, scope)
-        return decision if isinstance(decision, Refused) else None
+        return await self._access.refusal(asker, Act.READ, scope)
 
     async def answer(
         self, asker: Asker, target: Target, *, fresh: bool = False

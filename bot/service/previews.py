@@ -15,7 +15,7 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.domain import Execution, Failure, Scope
-from bot.service.access import Access, Act, Asker, Refused
+from bot.service.access import Access, Act, Asker
 from bot.service.logs import LogsService
 from bot.service.targets import TargetError
 
@@ -52,7 +52,7 @@ class LinkPreviews:
             named = self._service.execution_of_link(url)
             if named is None:
                 continue
-            if isinstance(await self._access.decide(asker, Act.READ, named[0]), Refused):
+            if await self._access.refusal(asker, Act.READ, named[0]) is not None:
                 continue
             targets[url] = named
         found = await asyncio.gather(

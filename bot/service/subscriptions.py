@@ -66,8 +66,7 @@ class Subscriptions:
             act, scope = Act.MANAGE, None
         else:
             act, scope = Act.LIST, None
-        decision = await self._access.decide(asker, act, scope)
-        return decision if isinstance(decision, Refused) else None
+        return await self._access.refusal(asker, act, scope)
 
     @property
     def default_scope(self) -> Scope:

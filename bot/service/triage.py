@@ -53,11 +53,11 @@ class Triage:
         self._account = account
 
     async def mute(self, request: MuteRequest) -> Muted | Refused:
-        decision = await self._access.decide(
+        refused = await self._access.refusal(
             Asker(request.user, request.channel), Act.MANAGE, request.scope
         )
-        if isinstance(decision, Refused):
-            return decision
+        if refused is not None:
+            return refused
         scope = request.scope
         key = PipelineKey(self._account, scope.org, scope.project, request.pipeline)
         mute = await self._subscriptions.mutes.mute(request.channel, key, request.user, request.how)
@@ -66,11 +66,11 @@ class Triage:
         return Muted(mute, request.pipeline, name)
 
     async def retry(self, request: RetryRequest) -> RetryOutcome | Refused:
-        decision = await self._access.decide(
+        refused = await self._access.refusal(
             Asker(request.user, request.channel), Act.RETRY, request.scope
         )
-        if isinstance(decision, Refused):
-            return decision
+        if refused is not None:
+            return refused
         thread = (
             (request.channel, request.thread_ts) if request.channel and request.thread_ts else None
         )

@@ -41,7 +41,7 @@ from bot.domain import (
     ThreadRecord,
     Work,
 )
-from bot.service.access import Access, Act, Asker, ChannelFacts, Refused
+from bot.service.access import Access, Act, Asker, ChannelFacts
 from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.incidents.alerts import ALERT_DEADLINE, FILL, Alerts
@@ -145,13 +145,13 @@ class Incidents:
             if not wanted(subscription.filters, event, execution):
                 log.info("notification %s filtered out for %s", work.key, channel)
                 continue
-            decision = await self._access.decide(Asker(None, channel), Act.READ, event.scope)
-            if isinstance(decision, Refused):
+            refused = await self._access.refusal(Asker(None, channel), Act.READ, event.scope)
+            if refused is not None:
                 log.warning(
                     "notification for %s not posted in %s: the access policy refuses it (%s)",
                     event.scope,
                     channel,
-                    decision.rule,
+                    refused.rule,
                 )
                 continue
             payload = {"event": work.payload["event"], "subscription": sub_json(subscription)}
@@ -204,9 +204,9 @@ class Incidents:
     async def _refused_now(self, channel: str, event: PipelineEvent) -> GiveUp | None:
         """The gate asked again right before posting: queued work may have waited (the
         policy may have been narrowed meanwhile), and a store can be written by others."""
-        decision = await self._access.decide(Asker(None, channel), Act.READ, event.scope)
-        if isinstance(decision, Refused):
-            log.warning("alert for %s not posted in %s: %s", event.scope, channel, decision.rule)
+        refused = await self._access.refusal(Asker(None, channel), Act.READ, event.scope)
+        if refused is not None:
+            log.warning("alert for %s not posted in %s: %s", event.scope, channel, refused.rule)
             return GiveUp("the access policy does not allow it here")
         return None
 
