@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.domain import Scope
+from bot.domain import Lane, Scope, WorkKind
 from bot.domain.windows import LocalWindow
 from bot.excerpt import ExcerptSettings, ReadLimits
 from bot.excerpt.redaction import Redactor
@@ -46,14 +46,14 @@ from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
 from bot.service.policy import Policy
 from bot.service.retry_runs import Retries
-from bot.service.workers import Workers
+from bot.service.workers import Job, Workers
 from bot.sharedflight import SharedFlight
 from bot.slack.clients.directory import SlackDirectory
 from bot.slack.clients.http_retries import retry_handlers
 from bot.slack.clients.incident_posts import SlackIncidentPosts
 from bot.slack.clients.poster import Pacer, Poster
 from bot.slack.clients.requests import ClockedVerification
-from bot.slack.listeners import Listening, register_listeners
+from bot.slack.listeners import Listeners, Listening, register_listeners
 from bot.store import Store
 from bot.tls import client_context
 
@@ -248,7 +248,7 @@ def slack_side(
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_facts, directory.group_members)
     subscribed = Subscriptions(service, store, account=account, clock=clock, access=access)
-    register_listeners(
+    listeners = register_listeners(
         bolt,
         Listening(
             service=service,
@@ -281,8 +281,32 @@ def slack_side(
         histories=harness.histories,
         on_filled=metrics.alerts_filled.inc,
     )
-    incidents.register()  # its kinds of work; the listeners registered theirs above
+    workers.take_on(*jobs(listeners, incidents))
     return SlackSide(client, bolt, incidents, access)
+
+
+def jobs(listeners: Listeners, incidents: Incidents) -> tuple[Job, ...]:
+    """Every kind of work the queue holds, the lane it waits in and what carries it out:
+    the one list of them. People's requests never queue behind alerts, and an alert's
+    filling-in (which waits on Harness) never delays the next alert's first post."""
+    table = (
+        Job(
+            WorkKind.COMMAND,
+            Lane.INTERACTIVE,
+            listeners.commands.run,
+            expired=listeners.commands.expired,
+        ),
+        Job(WorkKind.BUTTON, Lane.INTERACTIVE, listeners.actions.run),
+        Job(WorkKind.TRIAGE, Lane.INTERACTIVE, listeners.triage.run),
+        Job(WorkKind.UNFURL, Lane.INTERACTIVE, listeners.unfurls.run),
+        Job(WorkKind.WEBHOOK, Lane.BACKGROUND, incidents.fan_out),
+        Job(WorkKind.INCIDENT_POST, Lane.BACKGROUND, incidents.post),
+        Job(WorkKind.INCIDENT_FILL, Lane.FILL, incidents.fill),
+    )
+    missing = set(WorkKind) - {job.kind for job in table}
+    if missing:
+        raise RuntimeError(f"no job for work of kind {', '.join(sorted(missing))}")
+    return table
 
 
 def _bot_authorization(client: AsyncWebClient) -> Callable[[], Awaitable[AuthorizeResult]]:
@@ -313,4 +337,4 @@ class _SameTokenWarning(logging.Filter):
         return "`token` will be unused" not in message and "will be ignored" not in message
 
 
-__all__ = ["HarnessSide", "SlackSide", "harness_side", "slack_side"]
+__all__ = ["HarnessSide", "SlackSide", "harness_side", "jobs", "slack_side"]

@@ -43,7 +43,7 @@ from bot.domain.mutes import Mute
 from bot.domain.origins import Origin, Person
 from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
-from bot.domain.work import Lane, Work
+from bot.domain.work import Lane, Work, WorkKind
 
 __all__ = [
     "FAILED_STATUSES",
@@ -87,6 +87,7 @@ __all__ = [
     "Subscription",
     "ThreadRecord",
     "Work",
+    "WorkKind",
     "fit_lines",
     "normalise_status",
 ]

@@ -24,9 +24,22 @@ class Lane(enum.StrEnum):
     FILL = "fill"
 
 
+class WorkKind(enum.StrEnum):
+    """Every kind of work the bot queues. The values are stored with the work, so a
+    queue written by another version reads the same: never rename one."""
+
+    COMMAND = "command"  # a /harness-logs command, answered through its response_url
+    BUTTON = "button"  # a press of a logs message's button
+    TRIAGE = "triage"  # an alert's Retry button or Mute menu
+    UNFURL = "unfurl"  # Harness links shared in a message or the composer
+    WEBHOOK = "webhook"  # a Harness notification, fanned out to its channels
+    INCIDENT_POST = "incident_post"  # an alert's first post in one channel
+    INCIDENT_FILL = "incident_fill"  # that post filled in (run, history, excerpt, link)
+
+
 @dataclass(frozen=True)
 class Work:
-    kind: str  # which handler runs it
+    kind: str  # which job runs it (a `WorkKind` in the bot; any name in the queue's own tests)
     payload: dict[str, Any]  # JSON-serialisable
     deadline: float  # epoch seconds; past it the work is given up
     lane: Lane = Lane.BACKGROUND
@@ -54,4 +67,4 @@ class Work:
         return replace(self, not_before=at, attempts=self.attempts + (1 if failed else 0))
 
 
-__all__ = ["Lane", "Work"]
+__all__ = ["Lane", "Work", "WorkKind"]

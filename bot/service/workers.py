@@ -75,6 +75,17 @@ Handler = Callable[[Work], Awaitable[Outcome | None]]
 Expired = Callable[[Work], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Job:
+    """A kind of work: the lane its work waits in, what carries it out, and what tells
+    whoever waits when it is given up (its deadline passed)."""
+
+    kind: str
+    lane: Lane
+    run: Handler
+    expired: Expired | None = None
+
+
 def backoff(attempts: int, first: float = 1.0, ceiling: float = 60.0) -> float:
     """1, 2, 4, ... seconds after each failed attempt, at most a minute."""
     return float(min(ceiling, first * 2.0 ** max(0, attempts - 1)))
@@ -122,7 +133,7 @@ class Workers:
         self._poll = poll
         self._remember = remember
         self._first_retry = first_retry
-        self._handlers: dict[str, tuple[Handler, Expired | None]] = {}
+        self._jobs: dict[str, Job] = {}
         self._wake = {lane: asyncio.Event() for lane in capacity}
         self._running: dict[Lane, set[asyncio.Task[None]]] = {lane: set() for lane in capacity}
         self._loops: list[asyncio.Task[None]] = []
@@ -131,8 +142,14 @@ class Workers:
         self._works: dict[asyncio.Task[None], Work] = {}
         self._returned: set[str] = set()  # ids of work put back while shutting down
 
-    def handle(self, kind: str, handler: Handler, expired: Expired | None = None) -> None:
-        self._handlers[kind] = (handler, expired)
+    def take_on(self, *jobs: Job) -> None:
+        """The kinds of work these workers run (each kind once)."""
+        for job in jobs:
+            if job.kind in self._jobs:
+                raise ValueError(f"work of kind {job.kind!r} has a job already")
+            if job.lane not in self._capacity:
+                raise ValueError(f"no workers in the {job.lane} lane for {job.kind!r}")
+            self._jobs[job.kind] = job
 
     def deadline_in(self, seconds: float) -> float:
         """The deadline of work that may take `seconds` from now (epoch seconds)."""
@@ -147,13 +164,15 @@ class Workers:
         return not self._stopping
 
     async def submit(self, work: Work) -> bool:
-        """Record the work (raises when the store cannot); False for a duplicate key."""
-        if work.kind not in self._handlers:
-            raise ValueError(f"no handler for work of kind {work.kind!r}")
-        stamped = work if work.created_at else replace(work, created_at=self._clock.time())
+        """Record the work in its job's lane (raises when the store cannot); False for a
+        duplicate key."""
+        job = self._jobs.get(work.kind)
+        if job is None:
+            raise ValueError(f"no job for work of kind {work.kind!r}")
+        stamped = replace(work, lane=job.lane, created_at=work.created_at or self._clock.time())
         added = await self._queue.enqueue(stamped)
-        if added and work.lane in self._wake:
-            self._wake[work.lane].set()
+        if added:
+            self._wake[job.lane].set()
         return added
 
     def start(self) -> None:
@@ -238,11 +257,12 @@ class Workers:
             log.error("work failed outside its handler", exc_info=task.exception())
 
     async def _run(self, work: Work) -> None:
-        handler, expired = self._handlers.get(work.kind, (None, None))
-        if handler is None:
-            log.error("no handler for work of kind %r; dropped", work.kind)
+        job = self._jobs.get(work.kind)
+        if job is None:
+            log.error("no job for work of kind %r; dropped", work.kind)
             await self._queue.drop(work)
             return
+        expired = job.expired
         now = self._clock.time()
         if self._on_wait is not None:
             self._on_wait(work.lane.value, max(0.0, now - max(work.not_before, work.created_at)))
@@ -256,7 +276,7 @@ class Workers:
         try:
             async with asyncio.timeout(left):
                 with priority(level):
-                    outcome = await handler(work) or Done()
+                    outcome = await job.run(work) or Done()
         except SlowDown as slow:
             outcome = Later(slow.seconds, failed=False, why=slow.why)
         except TimeoutError:
@@ -320,6 +340,7 @@ __all__ = [
     "Expired",
     "GiveUp",
     "Handler",
+    "Job",
     "Later",
     "Outcome",
     "SlowDown",

@@ -1,6 +1,7 @@
 """Who may do what inside the layers: listeners live in `bot/slack/listeners/` and are
-registered in one place; Slack and Harness clients are built by the wiring (and the
-health checks that probe them), nowhere else; views are pure."""
+registered in one place; the kinds of work are given to the workers in one place;
+Slack and Harness clients are built by the wiring (and the health checks that probe
+them), nowhere else; views are pure."""
 
 from __future__ import annotations
 
@@ -60,6 +61,18 @@ def test_listeners_are_registered_in_their_room_and_listed_once() -> None:
         if _name(call.func) == "register_listeners"
     }
     assert callers == {"bot/wiring.py"}
+
+
+def test_every_kind_of_work_is_given_its_job_in_one_place() -> None:
+    """A reader finds which code carries out queued work, and in which lane it waits,
+    in one table (bot/wiring.py's `jobs`); no constructor or listener adds a job."""
+    callers = {
+        f"{path.relative_to(ROOT).as_posix()}:{call.lineno}"
+        for path in _sources()
+        for call in _calls(path)
+        if _name(call.func) == "take_on"
+    }
+    assert [c.split(":")[0] for c in callers] == ["bot/wiring.py"], sorted(callers)
 
 
 def test_clients_are_built_by_the_wiring_and_the_health_checks_only() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import Clock, MovableClock
 from bot.domain import Lane, Work
-from bot.service.workers import Done, GiveUp, Handler, Later, SlowDown, Workers
+from bot.service.workers import Done, GiveUp, Job, Later, SlowDown, Workers
 from bot.store import Store, open_store
 
 INTERACTIVE, BACKGROUND = Lane.INTERACTIVE, Lane.BACKGROUND
@@ -31,11 +31,10 @@ def workers(store: Store, clock: Clock | None = None, **options: Any) -> Workers
 
 
 @asynccontextmanager
-async def running(store: Store, **handlers: Handler) -> AsyncIterator[Workers]:
-    """Workers with `handlers` by kind, started, and stopped afterwards."""
+async def running(store: Store, *jobs: Job) -> AsyncIterator[Workers]:
+    """Workers taking on `jobs`, started, and stopped afterwards."""
     pool = workers(store)
-    for kind, handler in handlers.items():
-        pool.handle(kind, handler)
+    pool.take_on(*jobs)
     pool.start()
     try:
         yield pool
@@ -43,8 +42,8 @@ async def running(store: Store, **handlers: Handler) -> AsyncIterator[Workers]:
         await pool.stop(1)
 
 
-def job(kind: str = "job", *, key: str | None = None, lane: Lane = BACKGROUND, **data: Any) -> Work:
-    return Work(kind, dict(data), deadline=Clock().time() + 60, lane=lane, key=key)
+def job(kind: str = "job", *, key: str | None = None, **data: Any) -> Work:
+    return Work(kind, dict(data), deadline=Clock().time() + 60, key=key)
 
 
 async def test_submitted_work_runs_once_and_its_key_is_remembered(store: Store) -> None:
@@ -53,7 +52,7 @@ async def test_submitted_work_runs_once_and_its_key_is_remembered(store: Store) 
     async def handler(work: Work) -> None:
         ran.append(work.payload["n"])
 
-    async with running(store, job=handler) as pool:
+    async with running(store, Job("job", BACKGROUND, handler)) as pool:
         assert await pool.submit(job(key="k", n=1)) is True
         await asyncio.wait_for(pool.idle(), 5)
         assert ran == [1]
@@ -73,7 +72,7 @@ async def test_failures_are_retried_with_backoff_until_done(store: Store) -> Non
             return Later(0.01)
         return None
 
-    async with running(store, job=flaky) as pool:
+    async with running(store, Job("job", BACKGROUND, flaky)) as pool:
         await pool.submit(job())
         await asyncio.wait_for(pool.idle(), 5)
     assert attempts == [0, 1, 2]
@@ -87,7 +86,7 @@ async def test_a_slow_down_waits_without_counting_an_attempt(store: Store) -> No
         if len(seen) < 3:
             raise SlowDown(0.05)
 
-    async with running(store, job=rate_limited) as pool:
+    async with running(store, Job("job", BACKGROUND, rate_limited)) as pool:
         await pool.submit(job())
         await asyncio.wait_for(pool.idle(), 5)
     assert [attempt for attempt, _ in seen] == [0, 0, 0]
@@ -107,7 +106,7 @@ async def test_work_past_its_deadline_is_given_up_told_and_its_key_freed(
         told.append(work.payload["who"])
 
     pool = workers(store, clock)
-    pool.handle("job", never, expired)
+    pool.take_on(Job("job", BACKGROUND, never, expired))
     pool.start()
     try:
         late = Work("job", {"who": "alice"}, deadline=pool.deadline_in(60), key="k")
@@ -124,7 +123,7 @@ async def test_give_up_drops_the_work(store: Store) -> None:
     async def refuse(work: Work) -> GiveUp:
         return GiveUp("not for us")
 
-    async with running(store, job=refuse) as pool:
+    async with running(store, Job("job", BACKGROUND, refuse)) as pool:
         await pool.submit(job(key="k"))
         await asyncio.wait_for(pool.idle(), 5)
         assert await store.enqueue(job(key="k")) is True
@@ -141,10 +140,12 @@ async def test_people_never_wait_behind_a_background_backlog(store: Store) -> No
     async def command(work: Work) -> None:
         answered.set()
 
-    async with running(store, webhook=slow, command=command) as pool:
+    async with running(
+        store, Job("webhook", BACKGROUND, slow), Job("command", INTERACTIVE, command)
+    ) as pool:
         for n in range(20):
             await pool.submit(job("webhook", n=n))
-        await pool.submit(job("command", lane=INTERACTIVE))
+        await pool.submit(job("command"))
         await asyncio.wait_for(answered.wait(), 5)
         assert await store.queued(BACKGROUND) == 20  # all still waiting
         release.set()
@@ -160,7 +161,7 @@ async def test_stopping_puts_unfinished_work_back_for_the_next_process(store: St
         await asyncio.Event().wait()  # never finishes in this process
 
     first = workers(store)
-    first.handle("job", long_export)
+    first.take_on(Job("job", BACKGROUND, long_export))
     first.start()
     await first.submit(job(key="k", n=1))
     await asyncio.wait_for(started.wait(), 5)
@@ -170,7 +171,7 @@ async def test_stopping_puts_unfinished_work_back_for_the_next_process(store: St
         finished.append(work.payload["n"])
 
     second = workers(store)
-    second.handle("job", quick)
+    second.take_on(Job("job", BACKGROUND, quick))
     second.start()
     try:
         await asyncio.wait_for(second.idle(), 5)  # taken at once, not after a lease
@@ -179,7 +180,28 @@ async def test_stopping_puts_unfinished_work_back_for_the_next_process(store: St
     assert finished == [1]
 
 
+async def test_work_waits_in_the_lane_of_its_job(store: Store) -> None:
+    """The job decides the lane, whatever the submitter wrote: a person's command never
+    lands behind the alerts."""
+    pool = workers(store)
+    pool.take_on(Job("command", INTERACTIVE, _nothing))
+    await pool.submit(Work("command", {}, deadline=pool.deadline_in(60), lane=BACKGROUND))
+    assert await store.queued(INTERACTIVE) == 1
+    assert await store.queued(BACKGROUND) == 0
+
+
+def test_a_kind_of_work_has_one_job(store: Store) -> None:
+    pool = workers(store)
+    pool.take_on(Job("command", INTERACTIVE, _nothing))
+    with pytest.raises(ValueError, match="has a job already"):
+        pool.take_on(Job("command", BACKGROUND, _nothing))
+
+
+async def _nothing(work: Work) -> None:
+    return None
+
+
 async def test_submit_refuses_an_unknown_kind(store: Store) -> None:
     pool = workers(store)
-    with pytest.raises(ValueError, match="no handler"):
+    with pytest.raises(ValueError, match="no job"):
         await pool.submit(job("nobody"))

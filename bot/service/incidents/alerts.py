@@ -10,7 +10,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.clock import Clock
-from bot.domain import Execution, History, Lane, PipelineEvent, Subscription, ThreadRecord, Work
+from bot.domain import (
+    Execution,
+    History,
+    Lane,
+    PipelineEvent,
+    Subscription,
+    ThreadRecord,
+    Work,
+    WorkKind,
+)
 from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access
 from bot.service.event_json import event_from_json
@@ -27,12 +36,11 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ALERT_DEADLINE", "FILL", "Alerts"]
+__all__ = ["ALERT_DEADLINE", "Alerts"]
 
 ALERT_DEADLINE = 6 * 3600.0  # an alert older than this helps nobody
 # Fill-ins waiting longer than this to be done mean the Harness budget is short.
 BACKLOG_AGE = 5.0
-FILL = "incident_fill"
 
 
 class Alerts:
@@ -91,7 +99,7 @@ class Alerts:
             ts = await to_the_end(self._post_alert(subscription, alert, thread, progress))
         await self._workers.submit(
             Work(
-                FILL,
+                WorkKind.INCIDENT_FILL,
                 {
                     **work.payload,
                     "ts": ts,
@@ -100,7 +108,6 @@ class Alerts:
                     "fill": stage,
                 },
                 deadline=work.deadline,
-                lane=Lane.FILL,
                 key=f"{work.key}:fill" if work.key else None,
             )
         )
@@ -231,10 +238,9 @@ class Alerts:
         }
         await self._workers.submit(
             Work(
-                FILL,
+                WorkKind.INCIDENT_FILL,
                 payload,
                 deadline=work.deadline,
-                lane=Lane.FILL,
                 key=f"{work.key}:logs" if work.key else None,
             )
         )

@@ -40,11 +40,12 @@ from bot.domain import (
     Subscription,
     ThreadRecord,
     Work,
+    WorkKind,
 )
 from bot.service.access import Access, Act, Asker, ChannelFacts
 from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
-from bot.service.incidents.alerts import ALERT_DEADLINE, FILL, Alerts
+from bot.service.incidents.alerts import ALERT_DEADLINE, Alerts
 from bot.service.incidents.payloads import (
     delivery,
     sub_from,
@@ -61,8 +62,6 @@ from bot.service.workers import GiveUp, Later, Workers, backoff, to_the_end
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-
-WEBHOOK, POST = "webhook", "incident_post"
 
 
 class Incidents:
@@ -106,17 +105,15 @@ class Incidents:
             on_filled=on_filled,
         )
 
-    def register(self) -> None:
-        """The kinds of work the flow is made of, for the workers to run."""
-        self._workers.handle(WEBHOOK, self._fan_out)
-        self._workers.handle(POST, self._post)
-        self._workers.handle(FILL, self._alerts.fill)
+    async def fill(self, work: Work) -> GiveUp | Later | None:
+        """An alert's post filled in (bot/service/incidents/alerts.py)."""
+        return await self._alerts.fill(work)
 
     async def accept(self, event: PipelineEvent) -> bool:
         """Record the notification (raises when the store cannot); False for a duplicate."""
         added = await self._workers.submit(
             Work(
-                WEBHOOK,
+                WorkKind.WEBHOOK,
                 {"event": event_to_json(event)},
                 deadline=self._workers.deadline_in(ALERT_DEADLINE),
                 key=delivery(event),
@@ -126,7 +123,8 @@ class Incidents:
             log.info("duplicate notification %s ignored", delivery(event))
         return added
 
-    async def _fan_out(self, work: Work) -> None:
+    async def fan_out(self, work: Work) -> None:
+        """A notification, turned into one post for each channel that wants it."""
         event = event_from_json(work.payload["event"])
         if event.account != self._account:
             log.info("ignored a notification for another account")
@@ -167,10 +165,16 @@ class Incidents:
                 if ended is not None:
                     payload["unmuted"] = {"by": ended.by, "at": ended.at}
             await self._workers.submit(
-                Work(POST, payload, deadline=work.deadline, key=f"{work.key}:{channel}")
+                Work(
+                    WorkKind.INCIDENT_POST,
+                    payload,
+                    deadline=work.deadline,
+                    key=f"{work.key}:{channel}",
+                )
             )
 
-    async def _post(self, work: Work) -> GiveUp | Later | None:
+    async def post(self, work: Work) -> GiveUp | Later | None:
+        """An alert's first post in one channel (from the notification alone)."""
         event = event_from_json(work.payload["event"])
         subscription = sub_from(work.payload["subscription"])
         if (refused := await self._refused_now(subscription.channel, event)) is not None:

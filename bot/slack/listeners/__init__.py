@@ -1,11 +1,14 @@
 """Bolt listeners, one kind a module: each acknowledges, records the work and renders
-what the use case answers. `register_listeners` is the only list of them.
+what the use case answers. `register_listeners` is the only list of them; the work
+they record is carried out by the jobs the wiring gives the workers (bot/wiring.py).
 
 - commands.py: `/harness-logs` (and its subscription subcommands, subscriptions.py)
 - actions.py: the buttons of a logs message (links, full excerpt, step logs)
 - triage.py: an alert's Retry button and Mute menu
 - unfurls.py: `link_shared`, Harness links unfurled in messages and the composer
 - home.py: `app_home_opened`
+- records.py: what the queue keeps of a command or a press, and the values the bot's
+  buttons and menus carry
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from bot.slack.listeners.subscriptions import SubscriptionHandler
 from bot.slack.listeners.triage import TriageHandler
 from bot.slack.listeners.unfurls import UnfurlHandler
 
-__all__ = ["Listening", "register_listeners"]
+__all__ = ["Listeners", "Listening", "register_listeners"]
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,21 @@ class Listening:
     channels_of: Callable[[str], Awaitable[frozenset[str]]]
 
 
-def register_listeners(app: AsyncApp, deps: Listening) -> None:
-    """Every listener the app has, registered on `app` (and their work kinds on the
-    workers)."""
+@dataclass(frozen=True)
+class Listeners:
+    """The listeners registered, whose recorded work the wiring's jobs carry out."""
+
+    commands: CommandHandler
+    actions: ActionHandler
+    unfurls: UnfurlHandler
+    triage: TriageHandler
+    home: HomeHandler
+
+
+def register_listeners(app: AsyncApp, deps: Listening) -> Listeners:
+    """Every listener the app has, registered on `app`."""
     answers = LogsAnswers(deps.service, deps.access)
-    CommandHandler(
+    commands = CommandHandler(
         deps.service,
         deps.workers,
         deps.metrics,
@@ -73,22 +86,28 @@ def register_listeners(app: AsyncApp, deps: Listening) -> None:
         answers=answers,
         private_links=deps.private_links,
         on_request=deps.recent.add,
-    ).register(app)
-    ActionHandler(
+    )
+    actions = ActionHandler(
         deps.service, answers, deps.workers, deps.poster, private_links=deps.private_links
-    ).register(app)
-    UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers).register(app)
-    TriageHandler(
+    )
+    unfurls = UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers)
+    triage = TriageHandler(
         Triage(deps.subscriptions, deps.retries, deps.access, account=deps.account),
         deps.workers,
         deps.poster,
         on_outcome=lambda action, outcome: deps.metrics.triage.labels(action, outcome).inc(),
-    ).register(app)
-    HomeHandler(
+    )
+    home = HomeHandler(
         deps.subscriptions,
         deps.recent,
         deps.client,
         deps.harness_host,
         deps.access,
         deps.channels_of,
-    ).register(app)
+    )
+    commands.register(app)
+    actions.register(app)
+    unfurls.register(app)
+    triage.register(app)
+    home.register(app)
+    return Listeners(commands, actions, unfurls, triage, home)

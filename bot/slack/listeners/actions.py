@@ -15,21 +15,19 @@ reached through `response_url`), they fall back to the action's `response_url`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.domain import Excerpt, Lane, LogsLink, NodeRef, Scope, Work
-from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
+from bot.domain import Excerpt, LogsLink, NodeRef, Work, WorkKind
 from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.service.access import Asker
 from bot.service.answers import LogsAnswers
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
+from bot.slack.listeners.records import ButtonValue, RecordedPress, record_press
 from bot.slack.views.failures import (
     SHOW_FULL_EXCERPT,
     STEP_LOGS,
@@ -40,7 +38,6 @@ from bot.slack.views.messages import (
     GET_LINK,
     GET_LOGS,
     REFRESH_LINK,
-    cannot_accept_message,
     logs_message,
     private_link_message,
     refused_message,
@@ -51,89 +48,6 @@ log = logging.getLogger(__name__)
 
 # Over this many characters of excerpt, a file reads better than a run of messages.
 FILE_THRESHOLD = 20_000
-
-
-@dataclass(frozen=True)
-class RecordedPress:
-    """A button press or menu choice as its queued work keeps it (named as before, so
-    work queued by another version of the bot reads the same)."""
-
-    action_id: str
-    value: str
-    user: str
-    channel: str
-    thread_ts: str | None
-    response_url: str
-
-    @classmethod
-    def of_slack(cls, body: dict[str, Any], action: dict[str, Any]) -> RecordedPress:
-        channel, thread_ts = where_pressed(body)
-        return cls(
-            action_id=str(action.get("action_id") or ""),
-            value=str(
-                action.get("value") or (action.get("selected_option") or {}).get("value") or ""
-            ),
-            user=str((body.get("user") or {}).get("id") or ""),
-            channel=channel or "",
-            thread_ts=thread_ts,
-            response_url=str(body.get("response_url") or ""),
-        )
-
-    @classmethod
-    def of(cls, payload: dict[str, Any]) -> RecordedPress:
-        def get(name: str) -> str:
-            return str(payload.get(name) or "")
-
-        thread_ts = payload.get("thread_ts")
-        return cls(
-            action_id=get("action_id"),
-            value=get("value"),
-            user=get("user"),
-            channel=get("channel"),
-            thread_ts=str(thread_ts) if thread_ts else None,
-            response_url=get("response_url"),
-        )
-
-    def payload(self) -> dict[str, str | None]:
-        return {
-            "action_id": self.action_id,
-            "value": self.value,
-            "channel": self.channel or None,
-            "thread_ts": self.thread_ts,
-            "response_url": self.response_url or None,
-            "user": self.user or None,
-        }
-
-    @property
-    def asker(self) -> Asker:
-        return Asker(self.user, self.channel)
-
-
-class ButtonValue(BaseModel):
-    """A button's value, checked like any outside input."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    org: str = Field(alias="o", pattern=whole(IDENTIFIER), max_length=128)
-    project: str = Field(alias="p", pattern=whole(IDENTIFIER), max_length=128)
-    execution: str = Field(alias="e", pattern=whole(EXECUTION_ID), max_length=64)
-    node: str | None = Field(default=None, alias="n", pattern=whole(NODE_ID), max_length=128)
-
-    @classmethod
-    def read(cls, press: RecordedPress) -> ButtonValue | None:
-        try:
-            return cls.model_validate_json(press.value)
-        except ValidationError:
-            log.warning("ignored a %s press with a malformed value", press.action_id)
-            return None
-
-    @property
-    def target(self) -> ExecutionTarget:
-        return ExecutionTarget(Scope(self.org, self.project), self.execution, self.node)
-
-
-KIND = "button"
-RESPONSE_URL_LIFE = 30 * 60.0
 
 
 class ActionHandler:
@@ -153,8 +67,7 @@ class ActionHandler:
         self._poster = poster
 
     def register(self, app: AsyncApp) -> None:
-        """Its Bolt listeners, and the kind of work they record."""
-        self._workers.handle(KIND, self._run)
+        """Its Bolt listeners."""
         for action_id in (
             SHOW_FULL_EXCERPT,
             STEP_LOGS,
@@ -175,9 +88,10 @@ class ActionHandler:
         if ButtonValue.read(RecordedPress.of_slack(body, action)) is None:
             await ack()
             return
-        await record_press(self._workers, KIND, ack, body, action)
+        await record_press(self._workers, WorkKind.BUTTON, ack, body, action)
 
-    async def _run(self, work: Work) -> None:
+    async def run(self, work: Work) -> None:
+        """A recorded press, carried out."""
         press = RecordedPress.of(work.payload)
         button = ButtonValue.read(press)
         if button is None:
@@ -312,47 +226,6 @@ class ActionHandler:
             filename=f"{name}.log",
             title=f"Log excerpt: {execution.pipeline_name} #{execution.run_sequence}",
         )
-
-
-async def record_press(
-    workers: Workers, kind: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-) -> None:
-    """Record a press as work of `kind` (a button's value, or a menu's choice), then
-    acknowledge it; a press the store cannot take is answered with an apology. The
-    trigger id keys the work, so a replayed request acts once."""
-    press = RecordedPress.of_slack(body, action)
-    trigger = body.get("trigger_id")
-    work = Work(
-        kind,
-        press.payload(),
-        deadline=workers.deadline_in(RESPONSE_URL_LIFE),
-        lane=Lane.INTERACTIVE,
-        key=f"{kind}:{trigger}" if trigger else None,
-    )
-    try:
-        await workers.submit(work)
-    except Exception as exc:
-        log.error("could not record a %s press: %r", press.action_id, exc)
-        await ack()
-        if press.response_url:
-            await reply_or_log(press.response_url, cannot_accept_message())
-        return
-    await ack()
-
-
-def where_pressed(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    """Where to answer a press: the pressed message's channel and thread (for an
-    unfurl, the thread of the message that held the link)."""
-    message = body.get("message") or {}
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    thread_ts = (
-        message.get("thread_ts")
-        or message.get("ts")
-        or container.get("thread_ts")
-        or container.get("message_ts")
-    )
-    return channel, thread_ts
 
 
 async def _reply_in_thread(

@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.clock import Clock
-from bot.domain import Lane, LogsLink, Work
+from bot.domain import LogsLink, Work, WorkKind
 from bot.metrics import Metrics
 from bot.service import LogsService, Target, TargetError, UrlTarget
 from bot.service.access import Asker, Refused
@@ -37,6 +36,7 @@ from bot.service.grammar import (
 )
 from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
+from bot.slack.listeners.records import RESPONSE_URL_LIFE, RecordedCommand
 from bot.slack.listeners.subscriptions import SubscriptionHandler
 from bot.slack.views.kit import COMMAND
 from bot.slack.views.messages import (
@@ -57,61 +57,6 @@ log = logging.getLogger(__name__)
 
 
 COMMAND = COMMAND
-
-
-RESPONSE_URL_LIFE = 30 * 60.0
-KIND = "command"
-
-
-@dataclass(frozen=True)
-class RecordedCommand:
-    """A slash command as its queued work keeps it: the fields the bot uses, named as
-    Slack names them (so work queued by another version of the bot reads the same)."""
-
-    text: str
-    user: str
-    channel: str
-    response_url: str
-    trigger_id: str
-    channel_name: str = ""
-
-    @classmethod
-    def of(cls, fields: dict[str, Any]) -> RecordedCommand:
-        """From Slack's command payload or from queued work (the same names)."""
-
-        def get(name: str) -> str:
-            return str(fields.get(name) or "")
-
-        return cls(
-            text=get("text"),
-            user=get("user_id"),
-            channel=get("channel_id"),
-            response_url=get("response_url"),
-            trigger_id=get("trigger_id"),
-            channel_name=get("channel_name"),
-        )
-
-    def payload(self) -> dict[str, str]:
-        return {
-            "text": self.text,
-            "user_id": self.user,
-            "channel_id": self.channel,
-            "response_url": self.response_url,
-            "trigger_id": self.trigger_id,
-            "channel_name": self.channel_name,
-        }
-
-    @property
-    def asker(self) -> Asker:
-        return Asker(self.user, self.channel)
-
-    def log_fields(self) -> dict[str, str]:
-        return {
-            "request_id": self.trigger_id,
-            "user": self.user,
-            "channel": self.channel,
-            "command": self.text[:200],
-        }
 
 
 class CommandHandler:
@@ -141,8 +86,7 @@ class CommandHandler:
         self._private_links = private_links
 
     def register(self, app: AsyncApp) -> None:
-        """Its Bolt listeners, and the kind of work they record."""
-        self._workers.handle(KIND, self._run, self._expired)
+        """Its Bolt listener."""
         app.command(COMMAND)(self.on_command)
 
     async def _accept(self, ack: AsyncAck, command: dict[str, Any], answer: dict[str, Any]) -> None:
@@ -150,10 +94,9 @@ class CommandHandler:
         recorded = RecordedCommand.of(command)
         trigger = recorded.trigger_id
         work = Work(
-            KIND,
+            WorkKind.COMMAND,
             recorded.payload(),
             deadline=self._workers.deadline_in(RESPONSE_URL_LIFE),
-            lane=Lane.INTERACTIVE,
             key=f"command:{trigger}" if trigger else None,
         )
         try:
@@ -203,7 +146,7 @@ class CommandHandler:
             return
         await self._accept(ack, command, fetching_message(target))
 
-    async def _run(self, work: Work) -> GiveUp | None:
+    async def run(self, work: Work) -> GiveUp | None:
         """The recorded command, carried out; a reply Slack did not take is tried again."""
         command = RecordedCommand.of(work.payload)
         parsed = parse_command(command.text)
@@ -267,7 +210,8 @@ class CommandHandler:
                 return
             said.append(waited)
 
-    async def _expired(self, work: Work) -> None:
+    async def expired(self, work: Work) -> None:
+        """The person is told when their command could not be answered in time."""
         await reply_or_log(str(work.payload.get("response_url") or ""), gave_up_message())
 
     async def _result_message(

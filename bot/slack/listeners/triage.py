@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.domain import Scope, Work
-from bot.domain.identifiers import IDENTIFIER, whole
+from bot.domain import Scope, Work, WorkKind
 from bot.service import ChannelUnavailable
 from bot.service.access import Refused
 from bot.service.retry_runs import AlreadyRetried, Retried, RetryOutcome
@@ -25,25 +24,12 @@ from bot.service.triage import MuteRequest, RetryRequest, Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
-from bot.slack.listeners.actions import ButtonValue, RecordedPress, record_press
+from bot.slack.listeners.records import ButtonValue, MuteChoice, RecordedPress, record_press
 from bot.slack.views.incidents import retried_message, retry_refused_message
 from bot.slack.views.messages import MUTE, RETRY, refused_message
 from bot.slack.views.subscriptions import muted_message
 
 log = logging.getLogger(__name__)
-
-KIND = "triage"
-
-
-class MuteChoice(BaseModel):
-    """A mute menu option's value, checked like any outside input."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    org: str = Field(alias="o", pattern=whole(IDENTIFIER), max_length=128)
-    project: str = Field(alias="p", pattern=whole(IDENTIFIER), max_length=128)
-    pipeline: str = Field(alias="pl", pattern=whole(IDENTIFIER), max_length=128)
-    how: Literal["1h", "24h", "recovery"] = Field(alias="m")
 
 
 class TriageHandler:
@@ -61,15 +47,15 @@ class TriageHandler:
         self._poster = poster
 
     def register(self, app: AsyncApp) -> None:
-        """Its Bolt listeners, and the kind of work they record."""
-        self._workers.handle(KIND, self._run)
+        """Its Bolt listeners."""
         app.action(RETRY)(self.on_press)
         app.action(MUTE)(self.on_press)
 
     async def on_press(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await record_press(self._workers, KIND, ack, body, action)
+        await record_press(self._workers, WorkKind.TRIAGE, ack, body, action)
 
-    async def _run(self, work: Work) -> None:
+    async def run(self, work: Work) -> None:
+        """A recorded Retry press or Mute choice, carried out."""
         press = RecordedPress.of(work.payload)
         user, channel, response_url = press.user, press.channel, press.response_url
         if press.action_id == MUTE:
@@ -144,4 +130,4 @@ def _outcome_label(outcome: RetryOutcome) -> str:
     return f"refused_{outcome.why}"
 
 
-__all__ = ["MuteChoice", "TriageHandler"]
+__all__ = ["TriageHandler"]

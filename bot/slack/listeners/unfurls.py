@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Lane, Work
+from bot.domain import Work, WorkKind
 from bot.service.access import COMPOSER
 from bot.service.previews import LinkPreviews, PreviewRequest
 from bot.service.workers import Workers
@@ -26,7 +26,6 @@ from bot.slack.views.incidents import unfurl_blocks
 
 log = logging.getLogger(__name__)
 
-KIND = "unfurl"
 UNFURL_DEADLINE = 10 * 60.0  # an unfurl much later than the message is noise
 _TS = re.compile(r"\d+\.\d+")  # a message's ts: seconds and a counter
 
@@ -80,8 +79,7 @@ class UnfurlHandler:
         self._workers = workers
 
     def register(self, app: AsyncApp) -> None:
-        """Its Bolt listeners, and the kind of work they record."""
-        self._workers.handle(KIND, self._run)
+        """Its Bolt listener."""
         app.event("link_shared")(self.on_link_shared)
 
     async def on_link_shared(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -92,16 +90,16 @@ class UnfurlHandler:
             log.warning("ignored a malformed link_shared event %s", event_id or "(no id)")
             return
         work = Work(
-            KIND,
+            WorkKind.UNFURL,
             shared.model_dump(),
             deadline=self._workers.deadline_in(UNFURL_DEADLINE),
-            lane=Lane.INTERACTIVE,
             key=f"unfurl:{event_id}" if event_id else None,
         )
         if not await self._workers.submit(work):
             log.info("link_shared %s already handled (Slack retry)", event_id)
 
-    async def _run(self, work: Work) -> None:
+    async def run(self, work: Work) -> None:
+        """Recorded shared links, unfurled."""
         try:
             shared = LinkShared.model_validate(work.payload)
         except ValidationError:
