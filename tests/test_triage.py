@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.clock import MovableClock
-from bot.slack.views.messages import MUTE, RETRY
+from bot.slack.views.action_ids import MUTE, RETRY
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
 from emulators.harness.world import checkout_stages

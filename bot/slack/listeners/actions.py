@@ -28,21 +28,18 @@ from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
 from bot.slack.listeners.records import ButtonValue, RecordedPress, record_press
-from bot.slack.views.failures import (
-    SHOW_FULL_EXCERPT,
-    STEP_LOGS,
-    full_excerpt_messages,
-    full_excerpt_text,
-)
-from bot.slack.views.messages import (
+from bot.slack.views.action_ids import (
+    DOWNLOAD_LOGS,
     GET_LINK,
     GET_LOGS,
+    OPEN_EXECUTION,
     REFRESH_LINK,
-    logs_message,
-    private_link_message,
-    refused_message,
-    target_error_message,
+    SHOW_FULL_EXCERPT,
+    STEP_LOGS,
 )
+from bot.slack.views.failures import full_excerpt_messages, full_excerpt_text
+from bot.slack.views.logs import logs_message, private_link_message
+from bot.slack.views.replies import refused_message, target_error_message
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +74,8 @@ class ActionHandler:
         ):
             app.action(action_id)(self.on_press)
         # Link buttons also send an action; acknowledge them so Slack shows no error.
-        app.action("download_logs")(self._ack_only)
-        app.action("open_execution")(self._ack_only)
+        app.action(DOWNLOAD_LOGS)(self._ack_only)
+        app.action(OPEN_EXECUTION)(self._ack_only)
 
     async def _ack_only(self, ack: AsyncAck) -> None:
         await ack()

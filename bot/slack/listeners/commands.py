@@ -39,14 +39,13 @@ from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.listeners.records import RESPONSE_URL_LIFE, RecordedCommand
 from bot.slack.listeners.subscriptions import SubscriptionHandler
 from bot.slack.views.kit import COMMAND
-from bot.slack.views.messages import (
+from bot.slack.views.logs import logs_message, private_link_message
+from bot.slack.views.replies import (
     cannot_accept_message,
     deadline_message,
     fetching_message,
     gave_up_message,
     internal_error_message,
-    logs_message,
-    private_link_message,
     progress_message,
     refused_message,
     target_error_message,
@@ -54,9 +53,6 @@ from bot.slack.views.messages import (
 )
 
 log = logging.getLogger(__name__)
-
-
-COMMAND = COMMAND
 
 
 class CommandHandler:

@@ -22,7 +22,7 @@ from bot.service.access import Asker
 from bot.service.targets import ExecutionTarget
 from bot.service.workers import Workers
 from bot.slack.clients.responder import reply_or_log
-from bot.slack.views.messages import cannot_accept_message
+from bot.slack.views.replies import cannot_accept_message
 
 log = logging.getLogger(__name__)
 

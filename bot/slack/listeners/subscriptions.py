@@ -16,7 +16,7 @@ from bot.service.grammar import Subscribe, Unmute, Unsubscribe
 from bot.service.subscriptions import SubscriptionCommand
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
-from bot.slack.views.messages import internal_error_message, refused_message, target_error_message
+from bot.slack.views.replies import internal_error_message, refused_message, target_error_message
 from bot.slack.views.subscriptions import (
     not_member_message,
     subscribed_message,

@@ -21,6 +21,7 @@ from bot.domain import (
 )
 from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import FullExcerpt
+from bot.slack.views.action_ids import SHOW_FULL_EXCERPT, STEP_LOGS
 from bot.slack.views.kit import (
     SECTION_LIMIT,
     Message,
@@ -45,10 +46,6 @@ _FAILURE_MESSAGE_LIMIT = 600
 EXCERPT_CHARS = SECTION_LIMIT - 200
 
 FULL_EXCERPT_SECTIONS = 12
-
-SHOW_FULL_EXCERPT = "show_full_excerpt"
-
-STEP_LOGS = "step_logs"
 
 
 def failure_header(failure: Failure, limit: int = _FAILURE_MESSAGE_LIMIT) -> str:
@@ -232,8 +229,6 @@ __all__ = [
     "EXCERPT_CHARS",
     "FULL_EXCERPT_SECTIONS",
     "MAX_FAILURES_SHOWN",
-    "SHOW_FULL_EXCERPT",
-    "STEP_LOGS",
     "excerpt_code",
     "excerpt_notes",
     "failure_blocks",

@@ -15,6 +15,7 @@ from bot.domain import (
 )
 from bot.service.incidents import Alert
 from bot.service.retry_runs import AlreadyRetried, Retried, RetryRefused
+from bot.slack.views.action_ids import GET_LOGS, MUTE, OPEN_EXECUTION, RETRY
 from bot.slack.views.failures import failure_header
 from bot.slack.views.kit import (
     Message,
@@ -33,7 +34,7 @@ from bot.slack.views.kit import (
     target_value,
     trim,
 )
-from bot.slack.views.messages import GET_LOGS, MUTE, RETRY, logs_message
+from bot.slack.views.logs import logs_message
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
@@ -293,7 +294,7 @@ def unfurl_blocks(
                     GET_LOGS,
                     target_value(execution.org, execution.project, execution.plan_execution_id),
                 ),
-                link_button("Open in Harness", execution_url, "open_execution"),
+                link_button("Open in Harness", execution_url, OPEN_EXECUTION),
             ],
         }
     )

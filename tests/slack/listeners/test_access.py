@@ -20,7 +20,7 @@ from bot.service.access import (
 )
 from bot.service.event_json import event_to_json
 from bot.service.policy import PolicyError, load_policy
-from bot.slack.views.messages import MUTE
+from bot.slack.views.action_ids import MUTE
 from bot.store import PipelineKey, Subscription
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import HELM_FAILURE

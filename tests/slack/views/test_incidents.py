@@ -23,6 +23,7 @@ from bot.domain.retry_plans import Started
 from bot.service.incidents import Alert
 from bot.service.retry_runs import Retried, RetryRefused
 from bot.service.targets import FullExcerpt
+from bot.slack.views.action_ids import MUTE, RETRY
 from bot.slack.views.failures import full_excerpt_messages
 from bot.slack.views.incidents import (
     event_line,
@@ -32,9 +33,9 @@ from bot.slack.views.incidents import (
     retry_refused_message,
     who_line,
 )
-from bot.slack.views.messages import MUTE, RETRY, logs_message
+from bot.slack.views.logs import logs_message
 from tests.blockkit import all_text, assert_valid_message
-from tests.slack.views.test_messages import EXECUTION, result
+from tests.slack.views.test_logs import EXECUTION, result
 
 EVENT = PipelineEvent("acc", "default", "shop", "deploy_checkout", "exec1", "PipelineFailed")
 ORIGIN = Origin(

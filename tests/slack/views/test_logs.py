@@ -1,12 +1,9 @@
-"""Block Kit builders: valid for Slack whatever Harness sends, and readable."""
+"""The logs post: valid for Slack whatever Harness sends, and readable."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import typing
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -20,16 +17,9 @@ from bot.domain import (
     Reason,
     ScopeKind,
 )
-from bot.domain.misses import LinkProblem, Miss, NoSuchPipeline
-from bot.service import LogsResult, NamedTarget, TargetError
+from bot.service import LogsResult
 from bot.slack.views.kit import status_label
-from bot.slack.views.messages import (
-    fetching_message,
-    logs_message,
-    problem_text,
-    target_error_message,
-    usage_message,
-)
+from bot.slack.views.logs import logs_message, problem_text
 from tests.blockkit import all_text, assert_valid_message
 
 STAGE = Node("u1", "deploy_prod", "Deploy Prod", "pipeline.stages.deploy_prod", "Failed")
@@ -164,63 +154,6 @@ def test_export_problems_take_the_place_of_the_link(problem: ExportProblem, says
     assert_valid_message(message)
     assert says in all_text(message)
     assert "download_logs" not in all_text(message)
-
-
-def test_usage_lists_every_form_and_is_ephemeral() -> None:
-    message = usage_message()
-    assert_valid_message(message)
-    assert message["response_type"] == "ephemeral"
-    text = all_text(message)
-    for form in (
-        "#42",
-        "deploy_prod/rollout",
-        '"Deploy Checkout"',
-        "in payments/checkout",
-        "https://",
-    ):
-        assert form in text
-
-
-def test_errors_and_acknowledgements_are_ephemeral() -> None:
-    error = target_error_message(
-        TargetError(NoSuchPipeline("x", "default/shop", ("deploy_checkout",)))
-    )
-    assert error["response_type"] == "ephemeral"
-    assert "Did you mean `deploy_checkout`?" in error["text"]
-    ack = fetching_message(NamedTarget("deploy_checkout", 42, "deploy_prod", "rollout"))
-    assert ack["response_type"] == "ephemeral"
-    assert "*deploy_checkout* #42 › deploy_prod › rollout" in ack["text"]
-
-
-HOSTILE = "<!channel> `x` <@U0BOSS>"
-
-
-def _sample(kind: type) -> Any:
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(kind):
-        if field.name == "problem":
-            values[field.name] = LinkProblem.UNKNOWN_HOST
-        elif field.name == "reason":
-            values[field.name] = Reason.NOT_FOUND
-        elif field.name in ("run",):
-            values[field.name] = 7
-        elif field.name == "from_link":
-            values[field.name] = True
-        elif field.name in ("suggestions", "identifiers", "scopes"):
-            values[field.name] = (HOSTILE,)
-        else:
-            values[field.name] = HOSTILE
-    return kind(**values)
-
-
-@pytest.mark.parametrize("kind", typing.get_args(Miss), ids=lambda k: k.__name__)
-def test_every_miss_has_words_that_cannot_ping_or_break_formatting(kind: type) -> None:
-    message = target_error_message(TargetError(_sample(kind)))
-    text = message["text"]
-    assert message["response_type"] == "ephemeral"
-    assert text.startswith(":warning: ") and len(text) > 30
-    assert "<!channel>" not in text and "<@U0BOSS>" not in text
-    assert "`x`" not in text  # a backtick in a name cannot open or close a code span
 
 
 @pytest.mark.parametrize("reason", list(Reason), ids=lambda r: r.value)
