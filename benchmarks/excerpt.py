@@ -166,8 +166,9 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.excerpt import ExcerptSettings
     from bot.excerpt.redaction import Redactor
     from bot.harness.bodies import LogBodies
-    from bot.harness.client import HarnessClient, RetryPolicy
+    from bot.harness.client import HarnessClient
     from bot.harness.logs import LogExporter
+    from bot.harness.retrying import RetryPolicy
     from bot.harness.streaming import StreamOpener
     from bot.service import StepLogReader
     from bot.service.exports import Exports

@@ -25,10 +25,11 @@ from bot.excerpt.redaction import Redactor
 from bot.harness.bodies import LogBodies
 from bot.harness.budget import Budget
 from bot.harness.budget import current as current_priority
-from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.client import HarnessClient
 from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
 from bot.harness.logs import LogExporter
+from bot.harness.retrying import RetryPolicy
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
 from bot.proxies import routed

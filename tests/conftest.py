@@ -20,7 +20,8 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import BotApp
 from bot.clock import MovableClock
 from bot.config import Settings
-from bot.harness.client import HarnessClient, RetryPolicy
+from bot.harness.client import HarnessClient
+from bot.harness.retrying import RetryPolicy
 from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import build_world

@@ -653,17 +653,19 @@ async def test_while_alerts_queue_up_for_their_fill_ins_they_go_without_the_extr
     """The key's window is empty, but another replica has had an alert's fill-in on its
     hands for a minute: the budget is short in fact, so history and the comparison wait
     for nobody and the post says it goes without them."""
+    # The other replica took its work before this one starts, or this one's workers
+    # could take it first.
+    other = await open_store(redis_url, Clock())
+    stale = Work("elsewhere", {}, deadline=Clock().time() + 3600, lane=Lane.FILL)
+    await other.enqueue(replace(stale, created_at=Clock().time() - 60))
+    assert await other.take(Lane.FILL, "the-other-replica", 3600, 1)  # busy with it
+    await other.close()
     bot = await start_bot(
         bot_store_url=redis_url,
         harness_webhook_token=WEBHOOK_TOKEN,
         excerpt_compare_last_success=True,
     )
     await subscribe(bot)
-    other = await open_store(redis_url, Clock())
-    stale = Work("elsewhere", {}, deadline=Clock().time() + 3600, lane=Lane.FILL)
-    await other.enqueue(replace(stale, created_at=Clock().time() - 60))
-    assert await other.take(Lane.FILL, "the-other-replica", 3600, 1)  # busy with it
-    await other.close()
     await accepted(bot, event_body(harness))
     await slack.wait_for(lambda: slack.posts())
     await slack.wait_for(lambda: "download_logs" in text_of(slack.shown()[0]) or None)

@@ -19,13 +19,13 @@ from bot.domain.excerpt import (
     Excerpt,
     ExcerptLine,
     Gap,
+    Kind,
     Piece,
     fit_lines,
 )
 from bot.excerpt import matching, redaction
 from bot.excerpt.collector import ExcerptCollector
 from bot.excerpt.redaction import Redactor
-from bot.excerpt.rules import Kind
 from bot.excerpt.scanner import FileSummary, LogScanner
 from bot.excerpt.settings import ExcerptSettings
 from bot.excerpt.sources import (

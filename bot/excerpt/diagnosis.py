@@ -28,7 +28,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.excerpt.rules import RULES, STEP_RULES, Kind
+from bot.domain.excerpt import Kind
+from bot.excerpt.rules import RULES, STEP_RULES
 
 if TYPE_CHECKING:
     from bot.excerpt.collector import RankedAnchor

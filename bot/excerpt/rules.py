@@ -655,7 +655,6 @@ __all__ = [
     "SUMMARY_RULES",
     "TRIGGERS",
     "WEIGHTS",
-    "Kind",
     "Role",
     "Rule",
     "score",

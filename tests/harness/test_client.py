@@ -1,80 +1,22 @@
-"""Harness client: error shapes, retry timing rules, and Retry-After."""
+"""The Harness client against the emulator: retries, deadlines, the budget, streams."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
 import httpx
 import pytest
-from tenacity import RetryCallState
 
 from bot.clock import Clock
 from bot.domain.windows import LocalWindow
 from bot.harness.budget import Budget
-from bot.harness.client import (
-    HarnessClient,
-    RetryPolicy,
-    _BackoffHonouringRetryAfter,
-    _TransientError,
-    error_detail,
-    parse_retry_after,
-)
+from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS, PIPELINES_LIST, Endpoint
 from bot.harness.errors import HarnessError, HarnessUnavailableError
+from bot.harness.retrying import RetryPolicy
 from emulators.harness import HarnessEmulator, RateLimits
-
-
-def state_after(exc: Exception, attempt: int) -> RetryCallState:
-    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
-    state.attempt_number = attempt
-    state.set_exception((type(exc), exc, None))
-    return state
-
-
-def test_retry_after_is_a_floor_on_the_backoff() -> None:
-    wait = _BackoffHonouringRetryAfter(RetryPolicy(initial_delay=0.01, max_delay=30))
-    assert wait(state_after(_TransientError("429", retry_after=7), 1)) >= 7
-    assert wait(state_after(_TransientError("503"), 1)) <= 0.02
-
-
-def test_backoff_grows_with_jitter_and_is_capped() -> None:
-    wait = _BackoffHonouringRetryAfter(RetryPolicy(initial_delay=0.5, max_delay=30))
-    delays = [wait(state_after(_TransientError("503"), 8)) for _ in range(50)]
-    assert max(delays) <= 30
-    assert len({round(d, 3) for d in delays}) > 10  # jittered, not in lockstep
-
-
-def test_retry_after_in_both_http_forms() -> None:
-    now = 1_000_000_000.0
-    assert parse_retry_after("3", now) == 3.0
-    when = datetime.fromtimestamp(now, UTC) + timedelta(seconds=10)
-    assert parse_retry_after(format_datetime(when, usegmt=True), now) == 10.0
-    assert parse_retry_after(format_datetime(when, usegmt=True), now + 60) == 0.0  # passed
-    assert parse_retry_after("soon", now) is None
-    assert parse_retry_after(None, now) is None
-
-
-@pytest.mark.parametrize(
-    ("body", "detail"),
-    [
-        ({"error_msg": "cannot list files for prefix"}, "cannot list files for prefix"),
-        ({"status": "ERROR", "code": "X", "message": "Pipeline not found"}, "Pipeline not found"),
-        ({"error": "bad gateway"}, "bad gateway"),
-        ({"message": "  spaced\n out  "}, "spaced out"),
-        ({"message": "x" * 1000}, "x" * 300 + "…"),
-    ],
-)
-def test_error_text_from_every_gateway_shape(body: dict[str, str], detail: str) -> None:
-    assert error_detail(httpx.Response(500, json=body)) == detail
-
-
-def test_error_text_never_carries_the_key() -> None:
-    response = httpx.Response(401, json={"message": "key pat.1.2.SECRET rejected"})
-    assert error_detail(response, ("pat.1.2.SECRET",)) == "key [REDACTED] rejected"
 
 
 def client_for(harness: HarnessEmulator, http: httpx.AsyncClient, deadline: float) -> HarnessClient:
