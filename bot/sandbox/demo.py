@@ -1,15 +1,21 @@
 """The sandbox's demo world: the test world's pipelines and runs (two projects,
 green and failed runs, a chained pipeline), with a realistic deploy log for the
-failed `deploy_checkout #42` that prints a secret, so its redaction shows."""
+failed `deploy_checkout #42` that prints a secret, so its redaction shows; and the
+people and channel in it, by id and by the name the transcript shows."""
 
 from __future__ import annotations
 
+from emulators import slack as slack_emu
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import ndjson, step_key
 from emulators.harness.world import build_world
 from emulators.slack import SlackEmulator
 
 CHANNEL = "C0INCIDENT"
+USER = "U0SANDBOX1"  # you, the person at the prompt
+
+NAMES = {USER: "you", slack_emu.BOT_USER_ID: "harness-logs", CHANNEL: "incident"}  # ids -> names
+CHANNELS = {CHANNEL: "#incident"}
 
 ROLLOUT_LOG = [
     ("info", "+ helm upgrade --install checkout ./charts/checkout --namespace prod\n"),
@@ -48,4 +54,4 @@ def build_demo(harness: HarnessEmulator, slack: SlackEmulator, you: str) -> None
     )
 
 
-__all__ = ["CHANNEL", "build_demo"]
+__all__ = ["CHANNEL", "CHANNELS", "NAMES", "USER", "build_demo"]
