@@ -10,7 +10,7 @@ person trying the bot is never left with silence.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiohttp
 
@@ -155,7 +155,7 @@ class World:
                 until = (
                     "it recovers"
                     if mute.until is None
-                    else datetime.fromtimestamp(mute.until).strftime("%H:%M")
+                    else f"{datetime.fromtimestamp(mute.until, tz=UTC):%Y-%m-%d %H:%M} UTC"
                 )
                 return (
                     f"{run.pipeline} is muted in #incident until {until} (by "
@@ -163,7 +163,11 @@ class World:
                     f"/harness-logs unmute {run.pipeline} ends it"
                 )
         if already:
-            return "already reported in #incident: the same notification again posts nothing new"
+            # Not "in #incident": the first time may have found no subscription at all.
+            return (
+                "already reported: the bot acts on each notification once, so the same "
+                "one again posts nothing"
+            )
         return "nothing new to post (a filter of the subscription leaves this run out)"
 
 
