@@ -41,7 +41,7 @@ from bot.domain.filters import Filters, Mention
 from bot.domain.history import History, Standing
 from bot.domain.mutes import Mute
 from bot.domain.origins import Origin, Person
-from bot.domain.outcomes import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
+from bot.domain.reasons import ExcerptUnavailable, ExportProblem, ReadStop, Reason, StopKind
 from bot.domain.subscriptions import PipelineKey, Subscription, ThreadRecord
 from bot.domain.work import Lane, Work, WorkKind
 

@@ -12,7 +12,7 @@ import bisect
 import enum
 from dataclasses import dataclass
 
-from bot.domain.outcomes import ReadStop
+from bot.domain.reasons import ReadStop
 
 # The in-message excerpt and the longer one behind "Show full excerpt".
 MESSAGE_CHARS = 2_600

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from bot.domain.excerpt import Excerpt
-from bot.domain.outcomes import ExcerptUnavailable
+from bot.domain.reasons import ExcerptUnavailable
 
 if TYPE_CHECKING:
     from bot.domain.origins import Origin

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.domain.outcomes import Reason
+from bot.domain.reasons import Reason
 
 
 class LinkProblem(enum.StrEnum):

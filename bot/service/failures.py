@@ -35,8 +35,8 @@ from bot.domain import (
 from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
+from bot.service.error_reasons import problem_of
 from bot.service.last_success import LastSuccess, RunList
-from bot.service.problems import problem_of
 from bot.service.steplogs import StepLogReader
 from bot.service.targets import ExcerptOptions
 from bot.sharedflight import SharedFlight

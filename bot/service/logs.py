@@ -36,10 +36,10 @@ from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
 from bot.harness.executions import PipelineApi
 from bot.harness.urls import execution_ui_url
+from bot.service.error_reasons import problem_of
 from bot.service.exports import Exports
 from bot.service.failures import Failures, MayRead
 from bot.service.last_success import RunList
-from bot.service.problems import problem_of
 from bot.service.resolver import Resolver
 from bot.service.steplogs import StepLogReader
 from bot.service.targets import (

@@ -38,7 +38,7 @@ from bot.harness.errors import (
 from bot.harness.executions import PipelineApi
 from bot.harness.prefixes import node_prefix, pipeline_prefix
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
-from bot.service.problems import problem_of
+from bot.service.error_reasons import problem_of
 from bot.service.targets import (
     ExecutionTarget,
     NamedTarget,
