@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.slack.clients.scopes import BOT_EVENTS, BOT_SCOPES
-from bot.slack.views.kit import COMMAND
+from bot.slack.views.blocks import COMMAND
 
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.yml"
 

@@ -38,7 +38,7 @@ from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.listeners.records import RESPONSE_URL_LIFE, RecordedCommand
 from bot.slack.listeners.subscriptions import SubscriptionHandler
-from bot.slack.views.kit import COMMAND
+from bot.slack.views.blocks import COMMAND
 from bot.slack.views.logs import logs_message, private_link_message
 from bot.slack.views.replies import (
     cannot_accept_message,

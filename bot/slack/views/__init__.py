@@ -1,7 +1,10 @@
 """Block Kit views: pure functions from plain data to Slack messages and views.
 
-- kit.py: the primitives (escaping, trimming to Slack's limits, buttons, sections)
-- messages.py: the answers to `/harness-logs` and its buttons
+- mrkdwn.py: outside text made safe and short (escaping, Slack's limits, dates)
+- blocks.py: sections, context lines, buttons; a run's title and status
+- action_ids.py: every button's and menu's action id
+- logs.py: the logs post (link, status, failures, excerpts) and the private link
+- replies.py: what a person is told while asking (usage, progress, refusals, errors)
 - failures.py: a failed step and its excerpt
 - incidents.py: alerts, their updates and thread lines, link previews
 - subscriptions.py: subscribed, unsubscribed, the list, muted and unmuted

@@ -22,18 +22,20 @@ from bot.domain import (
 from bot.excerpt_view import KIND_LABELS, excerpt_text
 from bot.service import FullExcerpt
 from bot.slack.views.action_ids import SHOW_FULL_EXCERPT, STEP_LOGS
-from bot.slack.views.kit import (
-    SECTION_LIMIT,
+from bot.slack.views.blocks import (
     Message,
     action_button,
-    code_block,
     context,
-    escape,
-    escape_name,
-    inline,
     node_ref_value,
     run_title,
     section,
+)
+from bot.slack.views.mrkdwn import (
+    SECTION_LIMIT,
+    code_block,
+    escape,
+    escape_name,
+    inline,
     trim,
     unfence,
 )

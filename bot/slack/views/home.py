@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import Subscription
-from bot.slack.views.kit import COMMAND, context, escape, escape_name, section
+from bot.slack.views.blocks import COMMAND, context, section
+from bot.slack.views.mrkdwn import escape, escape_name
 from bot.slack.views.subscriptions import describe_filters
 
 __all__ = ["SHOWN_SUBSCRIPTIONS", "home_view", "refused_view"]

@@ -16,25 +16,20 @@ from bot.domain import (
 from bot.service.incidents import Alert
 from bot.service.retry_runs import AlreadyRetried, Retried, RetryRefused
 from bot.slack.views.action_ids import GET_LOGS, MUTE, OPEN_EXECUTION, RETRY
-from bot.slack.views.failures import failure_header
-from bot.slack.views.kit import (
+from bot.slack.views.blocks import (
     Message,
     action_button,
-    code_block,
     context,
     duration,
-    escape,
-    escape_name,
-    inline,
     link_button,
     run_title,
-    safe_url,
     section,
     status_label,
     target_value,
-    trim,
 )
+from bot.slack.views.failures import failure_header
 from bot.slack.views.logs import logs_message
+from bot.slack.views.mrkdwn import code_block, escape, escape_name, inline, safe_url, trim
 
 MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
 OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value

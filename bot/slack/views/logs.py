@@ -4,7 +4,7 @@ the failed steps with their excerpts, and the download link, or why there is non
 the post and goes, privately, to whoever asks for it.
 
 Text from Harness or from people is escaped for mrkdwn and trimmed to Slack's limits
-here, so no caller has to remember to; the primitives are in views/kit.py.
+here, so no caller has to remember to; the primitives are in views/mrkdwn.py and views/blocks.py.
 """
 
 from __future__ import annotations
@@ -19,26 +19,28 @@ from bot.slack.views.action_ids import (
     OPEN_EXECUTION,
     REFRESH_LINK,
 )
-from bot.slack.views.failures import failures_blocks
-from bot.slack.views.kit import (
+from bot.slack.views.blocks import (
     BUTTON_URL_LIMIT,
     COMMAND,
-    SECTION_LIMIT,
-    TEXT_LIMIT,
     Message,
     action_button,
     context,
     duration,
+    link_button,
+    run_title,
+    section,
+    status_label,
+    target_value,
+)
+from bot.slack.views.failures import failures_blocks
+from bot.slack.views.mrkdwn import (
+    SECTION_LIMIT,
+    TEXT_LIMIT,
     escape,
     escape_name,
     inline,
-    link_button,
-    run_title,
     safe_url,
-    section,
     slack_date,
-    status_label,
-    target_value,
     trim,
 )
 

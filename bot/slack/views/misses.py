@@ -33,7 +33,7 @@ from bot.domain.misses import (
     StepWithoutStage,
 )
 from bot.service.grammar import typed
-from bot.slack.views.kit import escape_name
+from bot.slack.views.mrkdwn import escape_name
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ only the person who asked sees them. The logs post itself is views/logs.py.
 from __future__ import annotations
 
 from bot.service import NamedTarget, Target, TargetError
-from bot.slack.views.kit import COMMAND, SECTION_LIMIT, Message, escape, escape_name, section, trim
+from bot.slack.views.blocks import COMMAND, Message, section
 from bot.slack.views.misses import miss_text, typed_suggestions
+from bot.slack.views.mrkdwn import SECTION_LIMIT, escape, escape_name, trim
 
 
 def usage_message(problem: str | None = None, default_scope: str | None = None) -> Message:

@@ -13,14 +13,8 @@ from bot.domain import (
     Subscription,
 )
 from bot.service.subscriptions import Listed
-from bot.slack.views.kit import (
-    COMMAND,
-    Message,
-    escape,
-    escape_name,
-    section,
-    slack_date,
-)
+from bot.slack.views.blocks import COMMAND, Message, section
+from bot.slack.views.mrkdwn import escape, escape_name, slack_date
 
 
 def _what(pipeline: PipelineRef, scope: Scope) -> str:

@@ -1,27 +1,21 @@
-"""Block Kit and mrkdwn primitives: escaping, limits, sections, buttons, dates.
-
-Text from Harness or from people goes through `escape` (no mentions, no links) and
-`unfence` (no early end to a code block) before it reaches a message.
+"""Block Kit's building blocks for the bot's messages: sections, context lines,
+buttons (their values name an execution, so no state is kept between a post and a
+press), and how a run is named and its status shown. Outside text in them is made
+safe by views/mrkdwn.py.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime
 from typing import Any
 
 from bot.domain import Execution, NodeRef, normalise_status
+from bot.slack.views.mrkdwn import SECTION_LIMIT, escape_name, trim
 
 Message = dict[str, Any]
 
 COMMAND = "/harness-logs"
-
-SECTION_LIMIT = 3000
-
-TEXT_LIMIT = 40_000
-
-BUTTON_URL_LIMIT = 3000
+BUTTON_URL_LIMIT = 3000  # a link button's URL; a longer link is shown as text only
 
 STATUS_EMOJI = {
     "success": ":white_check_mark:",
@@ -51,34 +45,6 @@ STATUS_WORDS = {
 }
 
 
-def escape(text: str) -> str:
-    """Make arbitrary text render literally in mrkdwn (no mentions, no links)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_name(text: str) -> str:
-    """A name for bold or inline use: escaped, and no backticks to open code spans."""
-    return escape(text.replace("`", "'"))
-
-
-def trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
-
-
-_BACKTICK_RUN = re.compile(r"`(?=`)")
-
-
-def unfence(text: str) -> str:
-    """Text that cannot close a code block: no two backticks side by side (any run length)."""
-    return _BACKTICK_RUN.sub("`\u200b", text)
-
-
-def inline(text: str) -> str:
-    """Outside text (a Harness error, a reason) for a line of mrkdwn: it renders
-    literally, and cannot open a code block the line would not close."""
-    return escape(unfence(text))
-
-
 def run_title(execution: Execution) -> str:
     """ "Deploy Checkout #42", escaped; the name alone while the run number is not known
     (an alert posted from Harness's notification, before the run was read)."""
@@ -86,23 +52,11 @@ def run_title(execution: Execution) -> str:
     return f"{name} #{execution.run_sequence}" if execution.run_sequence else name
 
 
-def code_block(text: str, limit: int) -> str:
-    """A fenced block that stays closed however long or hostile the text is."""
-    body = escape(unfence(text)).strip("\n") or " "
-    return "```" + trim(body, max(1, limit - 6)).rstrip("`") + "```"
-
-
 def status_label(status: str) -> str:
     key = normalise_status(status)
     emoji = STATUS_EMOJI.get(key, ":grey_question:")
     word = STATUS_WORDS.get(key, status.replace("_", " ").capitalize() if status else "Unknown")
     return f"{emoji} {word}"
-
-
-def slack_date(when: datetime) -> str:
-    """A date each reader sees in their own time zone, with a UTC fallback."""
-    fallback = when.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def duration(execution: Execution) -> str | None:
@@ -145,11 +99,6 @@ def action_button(text: str, action_id: str, value: str) -> dict[str, Any]:
     }
 
 
-def safe_url(url: str) -> str:
-    """A URL that cannot break out of mrkdwn's `<url|label>` syntax."""
-    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
-
-
 def node_ref_value(ref: NodeRef) -> str:
     return target_value(ref.org, ref.project, ref.plan_execution_id, ref.node_uuid)
 
@@ -167,26 +116,16 @@ def target_value(
 __all__ = [
     "BUTTON_URL_LIMIT",
     "COMMAND",
-    "SECTION_LIMIT",
     "STATUS_EMOJI",
     "STATUS_WORDS",
-    "TEXT_LIMIT",
     "Message",
     "action_button",
-    "code_block",
     "context",
     "duration",
-    "escape",
-    "escape_name",
-    "inline",
     "link_button",
     "node_ref_value",
     "run_title",
-    "safe_url",
     "section",
-    "slack_date",
     "status_label",
     "target_value",
-    "trim",
-    "unfence",
 ]
