@@ -228,20 +228,20 @@ class Access:
         return covered
 
     async def _may_use(self, user: str) -> Decision:
-        policy = self.policy
-        if policy is None or policy.users is None:
-            return Allowed()
-        if await self._member(user, policy.users):
-            return Allowed()
-        return self._refused(user, "the bot", "users.allow does not list you")
+        listed = self.policy.users if self.policy else None
+        return await self._listed(user, listed, "the bot", "users.allow does not list you")
 
     async def _may_subscribe(self, user: str) -> Decision:
-        policy = self.policy
-        if policy is None or policy.subscribe is None:
+        listed = self.policy.subscribe if self.policy else None
+        return await self._listed(user, listed, "subscriptions", "subscribe does not list you")
+
+    async def _listed(
+        self, user: str, listed: tuple[str, ...] | None, what: str, rule: str
+    ) -> Decision:
+        """A rule that lists people: no list allows everyone."""
+        if listed is None or await self._member(user, listed):
             return Allowed()
-        if await self._member(user, policy.subscribe):
-            return Allowed()
-        return self._refused(user, "subscriptions", "subscribe does not list you")
+        return self._refused(user, what, rule)
 
     async def _may_retry(self, user: str, scope: Scope) -> Decision:
         """Retrying starts runs: off unless a `retry` rule lists the person for the scope."""
