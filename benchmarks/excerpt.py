@@ -167,7 +167,7 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.excerpt.redaction import Redactor
     from bot.harness.bodies import LogBodies
     from bot.harness.client import HarnessClient
-    from bot.harness.logs import LogExporter
+    from bot.harness.log_export import LogExporter
     from bot.harness.retrying import RetryPolicy
     from bot.harness.streaming import StreamOpener
     from bot.service import StepLogReader

@@ -28,7 +28,7 @@ from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient
 from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
-from bot.harness.logs import LogExporter
+from bot.harness.log_export import LogExporter
 from bot.harness.retrying import RetryPolicy
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics

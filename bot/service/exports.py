@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 
 from bot.domain import LogsLink
-from bot.harness.logs import LogExporter
+from bot.harness.log_export import LogExporter
 from bot.service.link_cache import LinkCache
 from bot.sharedflight import SharedFlight
 

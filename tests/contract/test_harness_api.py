@@ -32,7 +32,7 @@ from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
 from bot.harness.execute_api import RetryApi
 from bot.harness.executions import PipelineApi
-from bot.harness.logs import LogExporter
+from bot.harness.log_export import LogExporter
 from bot.harness.streaming import StreamOpener
 from bot.service import StepLogReader
 from bot.service.exports import Exports

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import Clock
 from bot.harness.client import HarnessClient
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, NoLogsError
-from bot.harness.logs import ExportPace, LogExporter, poll_delays, reachable_link
+from bot.harness.log_export import ExportPace, LogExporter, poll_delays, reachable_link
 from bot.harness.retrying import RetryPolicy
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import build_world
