@@ -1,7 +1,7 @@
 """An excerpt as people read it outside Slack: the kind, the headline, the lines.
 
 Shared by the terminal commands; the Slack layer has its own Block Kit form of
-the same pieces (bot/slack/blocks.py), built from the same labels.
+the same pieces (bot/slack/views/failures.py), built from the same labels.
 """
 
 from __future__ import annotations

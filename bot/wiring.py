@@ -26,9 +26,9 @@ from bot.harness.bodies import LogBodies
 from bot.harness.budget import Budget
 from bot.harness.budget import current as current_priority
 from bot.harness.client import HarnessClient
-from bot.harness.execute_api import RetryApi
-from bot.harness.executions import PipelineApi
 from bot.harness.log_export import LogExporter
+from bot.harness.pipeline_api import PipelineApi
+from bot.harness.retry_api import RetryApi
 from bot.harness.retrying import RetryPolicy
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
@@ -46,7 +46,7 @@ from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
 from bot.service.policy import Policy
-from bot.service.retry_runs import Retries
+from bot.service.retry_runs import RunRetries
 from bot.service.workers import Job, Workers
 from bot.sharedflight import SharedFlight
 from bot.slack.clients.directory import SlackDirectory
@@ -254,7 +254,7 @@ def slack_side(
         Listening(
             service=service,
             subscriptions=subscribed,
-            retries=Retries(service, harness.retries, store, account=account),
+            retries=RunRetries(service, harness.retries, store, account=account),
             recent=RecentRequests(store),
             workers=workers,
             access=access,

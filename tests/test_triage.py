@@ -422,10 +422,10 @@ async def test_a_shutdown_during_a_retry_lets_it_finish_and_be_recorded(
     start_bot: Any, harness: HarnessEmulator
 ) -> None:
     from bot.domain import Scope
-    from bot.service.retry_runs import Retried, Retries
+    from bot.service.retry_runs import Retried, RunRetries
 
     bot = await start_bot(in_process=True)
-    retries = Retries(
+    retries = RunRetries(
         bot.app.harness.service, bot.app.harness.retries, bot.app.store, account=harness.account
     )
     spec = run_of(harness, "deploy_checkout", 42)

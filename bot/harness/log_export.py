@@ -15,12 +15,12 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Iterator
-from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
 from bot.domain import LogsLink
+from bot.domain.kept import KeptValues
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import LOGS_EXPORT
 from bot.harness.errors import ExportFailedError, ExportTimeoutError, HarnessBadResponseError
@@ -92,14 +92,6 @@ class ExportPace:
             return
         self._lower *= self.FADE
         self.expected = max(self.floor, self._lower * self.MARGIN, self.expected * self.SHRINK)
-
-
-class KeptValues(Protocol):
-    """Where replicas keep what they learnt (bot/store implements it)."""
-
-    async def get_value(self, key: str) -> str | None: ...
-
-    async def put_value(self, key: str, value: str, ttl_seconds: float) -> None: ...
 
 
 PACE_KEY = "export-pace"

@@ -3,12 +3,12 @@
 `targets`: what people ask for and what they get back. `logs`: a target -> the
 execution, a link and the failures with their excerpts, from `resolver` (names and
 links -> execution and log scope), `failures` (what failed, with excerpts) and
-`problems` (Harness errors -> reasons). `steplogs`: one step's log, streamed from
+`error_reasons` (Harness errors -> reasons). `steplogs`: one step's log, streamed from
 Harness into the excerpt scanner. `last_success`: the same step in the last green
 run, for comparison. `subscriptions`: which channels hear about which pipelines.
 `incidents`: Harness notifications into the subscribed channels' threads.
 `workers`: the durable work queue's workers (lanes, retries, deadlines, leases).
-`events`: notifications to and from JSON, for the work that carries them.
+`event_json`: notifications to and from JSON, for the work that carries them.
 Nothing here knows Slack payloads or HTTP details.
 """
 

@@ -34,7 +34,7 @@ from bot.domain import (
 )
 from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.errors import HarnessError
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
 from bot.service.error_reasons import problem_of
 from bot.service.last_success import LastSuccess, RunList
 from bot.service.steplogs import StepLogReader

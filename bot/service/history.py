@@ -17,7 +17,7 @@ from bot.domain import Execution, History, Run
 from bot.domain.history import failures_before, history_of
 from bot.harness.budget import Priority, priority
 from bot.harness.errors import HarnessError
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
 from bot.sharedflight import SharedFlight
 
 log = logging.getLogger(__name__)

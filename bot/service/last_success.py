@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from bot.domain import Execution, GreenLog, Node, Run, normalise_status
 from bot.harness.budget import Priority, priority
 from bot.harness.errors import HarnessError
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
 from bot.service.steplogs import StepLogReader
 from bot.sharedflight import SharedFlight
 

@@ -34,7 +34,7 @@ from bot.excerpt.redaction import Redactor
 from bot.harness.budget import noting_left_out
 from bot.harness.downloads import download_allowed
 from bot.harness.errors import HarnessError
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
 from bot.harness.urls import execution_ui_url
 from bot.service.error_reasons import problem_of
 from bot.service.exports import Exports

@@ -35,7 +35,7 @@ from bot.harness.errors import (
     HarnessNotFoundError,
     HarnessUnavailableError,
 )
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
 from bot.harness.prefixes import node_prefix, pipeline_prefix
 from bot.harness.urls import ExecutionUrlError, parse_execution_url
 from bot.service.error_reasons import problem_of

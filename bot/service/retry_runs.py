@@ -26,7 +26,7 @@ from bot.harness.errors import (
     HarnessNotFoundError,
     HarnessUnavailableError,
 )
-from bot.harness.execute_api import RetryApi
+from bot.harness.retry_api import RetryApi
 from bot.service.logs import LogsService
 from bot.service.targets import TargetError
 from bot.service.workers import to_the_end
@@ -66,7 +66,7 @@ class AlreadyRetried:
 RetryOutcome = Retried | RetryRefused | AlreadyRetried
 
 
-class Retries:
+class RunRetries:
     def __init__(self, logs: LogsService, api: RetryApi, store: Store, *, account: str) -> None:
         self._logs = logs
         self._api = api
@@ -208,4 +208,4 @@ def _refused(exc: HarnessError, *, starting: bool = False) -> RetryRefused:
     return RetryRefused("refused", detail)
 
 
-__all__ = ["AlreadyRetried", "Retried", "Retries", "RetryOutcome", "RetryRefused"]
+__all__ = ["AlreadyRetried", "Retried", "RetryOutcome", "RetryRefused", "RunRetries"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.domain import Mute, PipelineKey, Scope
 from bot.service.access import Access, Act, Asker, Refused
-from bot.service.retry_runs import Retries, RetryOutcome
+from bot.service.retry_runs import RetryOutcome, RunRetries
 from bot.service.subscriptions import Subscriptions
 
 __all__ = ["MuteRequest", "Muted", "RetryRequest", "Triage"]
@@ -45,7 +45,7 @@ class RetryRequest:
 
 class Triage:
     def __init__(
-        self, subscriptions: Subscriptions, retries: Retries, access: Access, *, account: str
+        self, subscriptions: Subscriptions, retries: RunRetries, access: Access, *, account: str
     ) -> None:
         self._subscriptions = subscriptions
         self._retries = retries

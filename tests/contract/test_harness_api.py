@@ -30,9 +30,9 @@ from bot.excerpt.redaction import Redactor
 from bot.harness.bodies import LogBodies
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import ENDPOINTS
-from bot.harness.execute_api import RetryApi
-from bot.harness.executions import PipelineApi
 from bot.harness.log_export import LogExporter
+from bot.harness.pipeline_api import PipelineApi
+from bot.harness.retry_api import RetryApi
 from bot.harness.streaming import StreamOpener
 from bot.service import StepLogReader
 from bot.service.exports import Exports

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from bot.domain import Execution, Scope
-from bot.harness.executions import to_execution
 from bot.harness.models import Envelope, ExecutionDetail
+from bot.harness.pipeline_api import to_execution
 from bot.harness.prefixes import node_prefix, pipeline_prefix
 from emulators.harness.runs import RunSpec, StageSpec, StepSpec, execution_json
 

@@ -14,7 +14,7 @@ def retry_handlers(*, rate_limits: bool = True) -> list[AsyncRetryHandler]:
     """A fresh list per client (the handlers keep no state, but clients own their list).
 
     Without `rate_limits`, a 429 comes back to the caller at once: the work queue
-    then waits the Retry-After out without holding a worker (see bot/slack/poster.py).
+    then waits the Retry-After out without holding a worker (see bot/slack/clients/poster.py).
     """
     handlers: list[AsyncRetryHandler] = [
         AsyncConnectionErrorRetryHandler(max_retry_count=2),

@@ -1,4 +1,4 @@
-"""How incidents look in Slack: the `IncidentPosts` of bot/service/incidents.py.
+"""How incidents look in Slack: the `IncidentPosts` of bot/service/incidents/ports.py.
 
 The parent post is the logs post attributed to the trigger, posted at once with
 what failed and refreshed in place when the link and excerpts are ready; later

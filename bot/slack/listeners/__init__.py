@@ -2,7 +2,8 @@
 what the use case answers. `register_listeners` is the only list of them; the work
 they record is carried out by the jobs the wiring gives the workers (bot/wiring.py).
 
-- commands.py: `/harness-logs` (and its subscription subcommands, subscriptions.py)
+- commands.py: `/harness-logs` (subscription_commands.py answers its subscription
+  subcommands)
 - actions.py: the buttons of a logs message (links, full excerpt, step logs)
 - triage.py: an alert's Retry button and Mute menu
 - unfurls.py: `link_shared`, Harness links unfurled in messages and the composer
@@ -25,14 +26,14 @@ from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
 from bot.service.answers import LogsAnswers
 from bot.service.previews import LinkPreviews
-from bot.service.retry_runs import Retries
+from bot.service.retry_runs import RunRetries
 from bot.service.triage import Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.listeners.actions import ActionHandler
 from bot.slack.listeners.commands import CommandHandler
 from bot.slack.listeners.home import HomeHandler
-from bot.slack.listeners.subscriptions import SubscriptionHandler
+from bot.slack.listeners.subscription_commands import SubscriptionCommands
 from bot.slack.listeners.triage import TriageHandler
 from bot.slack.listeners.unfurls import UnfurlHandler
 
@@ -45,7 +46,7 @@ class Listening:
 
     service: LogsService
     subscriptions: Subscriptions
-    retries: Retries
+    retries: RunRetries
     recent: RecentRequests
     workers: Workers
     access: Access
@@ -79,7 +80,7 @@ def register_listeners(app: AsyncApp, deps: Listening) -> Listeners:
         deps.service,
         deps.workers,
         deps.metrics,
-        SubscriptionHandler(deps.subscriptions, deps.poster),
+        SubscriptionCommands(deps.subscriptions, deps.poster),
         clock=deps.clock,
         request_deadline=deps.request_deadline,
         progress_after=deps.progress_after,

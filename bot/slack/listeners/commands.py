@@ -37,7 +37,7 @@ from bot.service.grammar import (
 from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.listeners.records import RESPONSE_URL_LIFE, RecordedCommand
-from bot.slack.listeners.subscriptions import SubscriptionHandler
+from bot.slack.listeners.subscription_commands import SubscriptionCommands
 from bot.slack.views.blocks import COMMAND
 from bot.slack.views.logs import logs_message, private_link_message
 from bot.slack.views.replies import (
@@ -61,7 +61,7 @@ class CommandHandler:
         service: LogsService,
         workers: Workers,
         metrics: Metrics,
-        subscriptions: SubscriptionHandler,
+        subscriptions: SubscriptionCommands,
         *,
         clock: Clock,
         request_deadline: float = 120.0,

@@ -8,8 +8,8 @@ from bot.clock import MovableClock
 from bot.domain import Scope
 from bot.harness.client import HarnessClient
 from bot.harness.errors import HarnessAuthError, HarnessRequestError, HarnessUnavailableError
-from bot.harness.execute_api import RetryApi
-from bot.harness.executions import PipelineApi
+from bot.harness.pipeline_api import PipelineApi
+from bot.harness.retry_api import RetryApi
 from emulators.harness import HarnessEmulator
 from emulators.harness.runs import RunSpec
 from emulators.harness.world import checkout_stages

@@ -14,8 +14,8 @@ from bot.domain.retry_plans import RetryPlan, Started
 from bot.harness.client import HarnessClient
 from bot.harness.endpoints import INPUT_SET, RERUN, RETRY, RETRY_STAGES
 from bot.harness.errors import HarnessRequestError
-from bot.harness.executions import unwrap
 from bot.harness.models import InputSet, PlanExecutionResponse, RetryInfo
+from bot.harness.pipeline_api import unwrap
 
 
 class RetryApi:

@@ -1,4 +1,5 @@
-"""`/harness-logs subscribe | unsubscribe | subscriptions` in a channel.
+"""`/harness-logs subscribe | unsubscribe | unmute | subscriptions`, carried out for the
+command listener (commands.py records and acknowledges them; this is not a listener).
 
 The use case lives in bot/service/subscriptions.py; here are the Slack parts: can
 the bot post in the channel, the confirmations to the channel through the
@@ -28,7 +29,7 @@ from bot.slack.views.subscriptions import (
 log = logging.getLogger(__name__)
 
 
-class SubscriptionHandler:
+class SubscriptionCommands:
     def __init__(self, subscriptions: Subscriptions, poster: Poster) -> None:
         self._subscriptions = subscriptions
         self._poster = poster
