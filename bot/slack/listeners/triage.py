@@ -26,9 +26,9 @@ from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
 from bot.slack.listeners.records import ButtonValue, MuteChoice, RecordedPress, record_press
 from bot.slack.views.action_ids import MUTE, RETRY
-from bot.slack.views.incidents import retried_message, retry_refused_message
 from bot.slack.views.replies import refused_message
 from bot.slack.views.subscriptions import muted_message
+from bot.slack.views.triage import retried_message, retry_refused_message
 
 log = logging.getLogger(__name__)
 

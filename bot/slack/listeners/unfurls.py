@@ -22,7 +22,7 @@ from bot.domain import Work, WorkKind
 from bot.service.access import COMPOSER
 from bot.service.previews import LinkPreviews, PreviewRequest
 from bot.service.workers import Workers
-from bot.slack.views.incidents import unfurl_blocks
+from bot.slack.views.unfurls import unfurl_blocks
 
 log = logging.getLogger(__name__)
 

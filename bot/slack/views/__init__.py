@@ -6,7 +6,9 @@
 - logs.py: the logs post (link, status, failures, excerpts) and the private link
 - replies.py: what a person is told while asking (usage, progress, refusals, errors)
 - failures.py: a failed step and its excerpt
-- incidents.py: alerts, their updates and thread lines, link previews
+- incidents.py: alerts, their updates and thread lines
+- triage.py: an alert's Retry button and Mute menu, and what a retry says
+- unfurls.py: what a pasted Harness link unfolds into
 - subscriptions.py: subscribed, unsubscribed, the list, muted and unmuted
 - misses.py: what a person is told when a target is not found
 - home.py: the App Home tab

@@ -1,39 +1,25 @@
-"""Block Kit for incident channels: subscriptions, webhook notifications, unfurls (pure)."""
+"""Block Kit for incident channels (pure): a failure's alert (the logs post with who
+triggered it, the run's history, what it goes without, and its triage controls from
+views/triage.py), the thread's event lines and the recovery line."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from bot.domain import (
-    Execution,
-    Failure,
     History,
     PipelineEvent,
     Standing,
 )
 from bot.service.incidents import Alert
-from bot.service.retry_runs import AlreadyRetried, Retried, RetryRefused
-from bot.slack.views.action_ids import GET_LOGS, MUTE, OPEN_EXECUTION, RETRY
 from bot.slack.views.blocks import (
     Message,
-    action_button,
     context,
-    duration,
-    link_button,
-    run_title,
     section,
-    status_label,
-    target_value,
 )
-from bot.slack.views.failures import failure_header
 from bot.slack.views.logs import logs_message
-from bot.slack.views.mrkdwn import code_block, escape, escape_name, inline, safe_url, trim
-
-MUTE_CHOICES = (("1h", "for 1 hour"), ("24h", "for 24 hours"), ("recovery", "until it recovers"))
-OPTION_VALUE_LIMIT = 150  # Slack's limit on an option's value
-CONFIRM_TEXT_LIMIT = 300  # and on a confirmation dialog's text
+from bot.slack.views.mrkdwn import code_block, escape, escape_name, inline
+from bot.slack.views.triage import triage_actions
 
 EVENT_WORDS = {
     "PipelineStart": (":arrow_forward:", "started"),
@@ -154,59 +140,6 @@ def _recovered_banner(run: int, failed_runs: int | None) -> str:
     return f":white_check_mark: *Recovered* in run #{run}{_after(failed_runs)}."
 
 
-def triage_actions(alert: Alert) -> dict[str, Any] | None:
-    """Retry failed stages (where the policy lets anyone) and Mute here ▾."""
-    execution = alert.result.execution
-    elements: list[dict[str, Any]] = []
-    if alert.retry and alert.recovered is None:
-        names = ", ".join(s.name for s in execution.failed_stages()[:3]) or "the failed stages"
-        button = action_button(
-            ":leftwards_arrow_with_hook: Retry failed stages",
-            RETRY,
-            target_value(execution.org, execution.project, execution.plan_execution_id),
-        )
-        button["confirm"] = {
-            "title": {"type": "plain_text", "text": "Retry failed stages?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": trim(
-                    f"Harness runs *{escape_name(names)}* of "
-                    f"*{run_title(execution)}* again, "
-                    "with the same inputs, and the stages after them. Where Harness will not "
-                    "retry this run, a fresh run starts instead.",
-                    CONFIRM_TEXT_LIMIT,
-                ),
-            },
-            "confirm": {"type": "plain_text", "text": "Retry"},
-            "deny": {"type": "plain_text", "text": "Cancel"},
-        }
-        elements.append(button)
-    mute = mute_select(execution.org, execution.project, execution.pipeline_identifier)
-    if mute is not None and alert.recovered is None:
-        elements.append(mute)
-    if not elements:
-        return None
-    return {"type": "actions", "block_id": "triage", "elements": elements}
-
-
-def mute_select(org: str, project: str, pipeline: str) -> dict[str, Any] | None:
-    """A menu of mutes; each option names its pipeline (no state kept between)."""
-    options = []
-    for how, label in MUTE_CHOICES:
-        value = json.dumps(
-            {"o": org, "p": project, "pl": pipeline, "m": how}, separators=(",", ":")
-        )
-        if len(value) > OPTION_VALUE_LIMIT:
-            return None  # identifiers too long for Slack's option values: no menu
-        options.append({"text": {"type": "plain_text", "text": label}, "value": value})
-    return {
-        "type": "static_select",
-        "action_id": MUTE,
-        "placeholder": {"type": "plain_text", "text": ":mute: Mute here"},
-        "options": options,
-    }
-
-
 def notification_message(
     alert: Alert, people: Mapping[str, str] | None = None, *, private_link: bool = False
 ) -> Message:
@@ -264,78 +197,3 @@ def recovered_line(
         "text": f":white_check_mark: *{name}* recovered in <{execution_url}|run #{run}>"
         f"{_after(failed_runs)}."
     }
-
-
-def unfurl_blocks(
-    execution: Execution, failures: Sequence[Failure], execution_url: str
-) -> list[dict[str, Any]]:
-    """What a pasted execution link unfolds into: status, failures, and a Get logs button."""
-    title = run_title(execution)
-    took = duration(execution)
-    head = f"*<{execution_url}|{title}>*  {status_label(execution.status)}"
-    if took:
-        head += f" · {took}"
-    blocks = [section(head)]
-    for failure in failures[:3]:
-        blocks.append(section(failure_header(failure, 400)))
-    if len(failures) > 3:
-        blocks.append(context(f"…and {len(failures) - 3} more failed steps"))
-    blocks.append(
-        {
-            "type": "actions",
-            "elements": [
-                action_button(
-                    ":page_facing_up: Get logs",
-                    GET_LOGS,
-                    target_value(execution.org, execution.project, execution.plan_execution_id),
-                ),
-                link_button("Open in Harness", execution_url, OPEN_EXECUTION),
-            ],
-        }
-    )
-    return blocks
-
-
-def retried_message(user: str, outcome: Retried) -> Message:
-    """Said in the alert's thread: who retried what, and the run it started."""
-    run = outcome.started.run_sequence
-    new = f"<{safe_url(outcome.url)}|run #{run}>" if run else f"<{safe_url(outcome.url)}|a new run>"
-    name = escape_name(outcome.pipeline_name)
-    if outcome.stages:
-        stages = ", ".join(f"*{escape_name(s)}*" for s in outcome.stages)
-        text = f":leftwards_arrow_with_hook: <@{user}> retried the failed stages ({stages}) → {new}"
-    else:
-        text = f":leftwards_arrow_with_hook: <@{user}> started a fresh run of *{name}* → {new}"
-        if outcome.rerun_because:
-            text += (
-                f" (Harness would not retry run #{outcome.failed_run}: "
-                + inline(trim(outcome.rerun_because, 300))
-                + ")"
-            )
-    return {"text": text + ". Its news follows in this thread."}
-
-
-_REFUSALS = {
-    "permission": "Harness refused: the bot's API key may not run this pipeline "
-    "(it needs the Pipeline Execute permission).",
-    "refused": "Harness would not retry or rerun this run",
-    "unavailable": "Harness did not answer, so nothing was retried. Try again in a minute.",
-    "unsure": "Harness did not answer the retry, so it may or may not have started. "
-    "Look in Harness before you try again.",
-    "not_found": "Harness no longer knows this run, so it cannot be retried.",
-}
-
-
-def retry_refused_message(outcome: RetryRefused | AlreadyRetried) -> Message:
-    """Said to the person who pressed: why nothing (more) was started."""
-    if isinstance(outcome, AlreadyRetried):
-        who = f"<@{outcome.by}>" if outcome.by else "Someone"
-        if outcome.run and outcome.url:
-            text = f"{who} already retried this run: <{safe_url(outcome.url)}|run #{outcome.run}>."
-        else:
-            text = "A retry of this run is already under way."
-        return {"response_type": "ephemeral", "text": f":information_source: {text}"}
-    text = _REFUSALS[outcome.why]
-    if outcome.why == "refused":
-        text += f": {inline(trim(outcome.detail, 300))}." if outcome.detail else "."
-    return {"response_type": "ephemeral", "text": f":no_entry: {text}"}

@@ -25,15 +25,9 @@ from bot.service.retry_runs import Retried, RetryRefused
 from bot.service.targets import FullExcerpt
 from bot.slack.views.action_ids import MUTE, RETRY
 from bot.slack.views.failures import full_excerpt_messages
-from bot.slack.views.incidents import (
-    event_line,
-    mute_select,
-    notification_message,
-    retried_message,
-    retry_refused_message,
-    who_line,
-)
+from bot.slack.views.incidents import event_line, notification_message, who_line
 from bot.slack.views.logs import logs_message
+from bot.slack.views.triage import mute_select, retried_message, retry_refused_message
 from tests.blockkit import all_text, assert_valid_message
 from tests.slack.views.test_logs import EXECUTION, result
 
