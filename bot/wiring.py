@@ -42,11 +42,14 @@ from bot.service import (
     Subscriptions,
 )
 from bot.service.access import Access
+from bot.service.answers import LogsAnswers
 from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
 from bot.service.policy import Policy
+from bot.service.previews import LinkPreviews
 from bot.service.retry_runs import RunRetries
+from bot.service.triage import Triage
 from bot.service.workers import Job, Workers
 from bot.sharedflight import SharedFlight
 from bot.slack.clients.directory import SlackDirectory
@@ -253,8 +256,15 @@ def slack_side(
         bolt,
         Listening(
             service=service,
+            answers=LogsAnswers(service, access),
+            previews=LinkPreviews(service, access),
+            triage=Triage(
+                subscribed,
+                RunRetries(service, harness.retries, store, account=account),
+                access,
+                account=account,
+            ),
             subscriptions=subscribed,
-            retries=RunRetries(service, harness.retries, store, account=account),
             recent=RecentRequests(store),
             workers=workers,
             access=access,
@@ -262,7 +272,6 @@ def slack_side(
             poster=poster,
             metrics=metrics,
             clock=clock,
-            account=account,
             harness_host=settings.harness_host,
             request_deadline=settings.request_deadline,
             progress_after=settings.command_progress_after,

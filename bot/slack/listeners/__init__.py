@@ -26,7 +26,6 @@ from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
 from bot.service.answers import LogsAnswers
 from bot.service.previews import LinkPreviews
-from bot.service.retry_runs import RunRetries
 from bot.service.triage import Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
@@ -42,11 +41,14 @@ __all__ = ["Listeners", "Listening", "register_listeners"]
 
 @dataclass(frozen=True)
 class Listening:
-    """What the listeners need: the use cases, the Slack clients, and a few settings."""
+    """What the listeners need: the use cases (built by the wiring), the Slack clients,
+    and a few settings."""
 
     service: LogsService
+    answers: LogsAnswers
+    previews: LinkPreviews
+    triage: Triage
     subscriptions: Subscriptions
-    retries: RunRetries
     recent: RecentRequests
     workers: Workers
     access: Access
@@ -54,7 +56,6 @@ class Listening:
     poster: Poster
     metrics: Metrics
     clock: Clock
-    account: str
     harness_host: str
     request_deadline: float
     progress_after: float
@@ -75,7 +76,6 @@ class Listeners:
 
 def register_listeners(app: AsyncApp, deps: Listening) -> Listeners:
     """Every listener the app has, registered on `app`."""
-    answers = LogsAnswers(deps.service, deps.access)
     commands = CommandHandler(
         deps.service,
         deps.workers,
@@ -84,16 +84,16 @@ def register_listeners(app: AsyncApp, deps: Listening) -> Listeners:
         clock=deps.clock,
         request_deadline=deps.request_deadline,
         progress_after=deps.progress_after,
-        answers=answers,
+        answers=deps.answers,
         private_links=deps.private_links,
         on_request=deps.recent.add,
     )
     actions = ActionHandler(
-        deps.service, answers, deps.workers, deps.poster, private_links=deps.private_links
+        deps.service, deps.answers, deps.workers, deps.poster, private_links=deps.private_links
     )
-    unfurls = UnfurlHandler(LinkPreviews(deps.service, deps.access), deps.client, deps.workers)
+    unfurls = UnfurlHandler(deps.previews, deps.client, deps.workers)
     triage = TriageHandler(
-        Triage(deps.subscriptions, deps.retries, deps.access, account=deps.account),
+        deps.triage,
         deps.workers,
         deps.poster,
         on_outcome=lambda action, outcome: deps.metrics.triage.labels(action, outcome).inc(),
