@@ -197,7 +197,7 @@ def _stop(showing: asyncio.Task[None] | None, progress: Progress) -> None:
 
 
 def _miss_text(miss: Miss, settings: Settings) -> str:
-    if isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT):
+    if isinstance(miss, HarnessRefused) and miss.passing:
         detail = f": {miss.detail}" if miss.detail else ""
         return (
             f"Harness at {settings.harness_base_url} did not answer{detail}. Check "

@@ -119,6 +119,11 @@ class HarnessRefused:
     reason: Reason
     detail: str = ""
 
+    @property
+    def passing(self) -> bool:
+        """Harness failing for now: asking again later may well work."""
+        return self.reason.passing
+
 
 Miss = (
     BadLink

@@ -21,6 +21,11 @@ class Reason(enum.StrEnum):
     UNSAFE_LINK = "unsafe_link"  # the export link points where the bot does not fetch from
     UNEXPECTED = "unexpected"  # our side broke; logged, nothing more to say
 
+    @property
+    def passing(self) -> bool:
+        """Harness failing for now (down, rate limiting, slow): worth another try later."""
+        return self in (Reason.UNAVAILABLE, Reason.TIMEOUT)
+
 
 class StopKind(enum.StrEnum):
     TOO_LARGE = "too_large"  # more than `limit` bytes once decompressed

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.domain import PipelineKey, Reason, Scope, ThreadRecord
+from bot.domain import PipelineKey, Scope, ThreadRecord
 from bot.domain.misses import HarnessRefused
 from bot.domain.retry_plans import Started
 from bot.harness.errors import (
@@ -107,10 +107,7 @@ class RunRetries:
         try:
             execution = await self._logs.execution(scope, plan_execution_id)
         except TargetError as exc:
-            passing = isinstance(exc.miss, HarnessRefused) and exc.miss.reason in (
-                Reason.UNAVAILABLE,
-                Reason.TIMEOUT,
-            )
+            passing = isinstance(exc.miss, HarnessRefused) and exc.miss.passing
             return RetryRefused("unavailable" if passing else "not_found")
         what = f"{execution.org}/{execution.project}/{execution.pipeline_identifier}"
         run = f"{what} #{execution.run_sequence}"

@@ -4,7 +4,7 @@ failing for now."""
 
 from __future__ import annotations
 
-from bot.domain import Execution, Filters, PipelineEvent, Reason
+from bot.domain import Execution, Filters, PipelineEvent
 from bot.domain.misses import HarnessRefused
 from bot.service.targets import TargetError
 
@@ -32,8 +32,7 @@ def wanted(filters: Filters, event: PipelineEvent, execution: Execution | None) 
 
 def passing(exc: TargetError) -> bool:
     """Harness failing for now (down, rate limiting): worth another try later."""
-    miss = exc.miss
-    return isinstance(miss, HarnessRefused) and miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT)
+    return isinstance(exc.miss, HarnessRefused) and exc.miss.passing
 
 
 def stage_name(execution: Execution | None, event: PipelineEvent) -> str | None:

@@ -90,7 +90,7 @@ def _refused_text(miss: HarnessRefused, style: Style) -> str:
             f"{style.bold('Pipelines: View')} on that project). Ask whoever runs the bot "
             "to check it."
         )
-    if miss.reason in (Reason.UNAVAILABLE, Reason.TIMEOUT):
+    if miss.passing:
         return (
             "Harness is not answering right now (it kept failing or rate-limiting "
             "the bot). Try again in a minute."
