@@ -46,6 +46,7 @@ from bot.service.answers import LogsAnswers
 from bot.service.exports import Exports
 from bot.service.history import RunHistories
 from bot.service.link_cache import LinkCache
+from bot.service.mutes import Mutes
 from bot.service.policy import Policy
 from bot.service.previews import LinkPreviews
 from bot.service.retry_runs import RunRetries
@@ -251,7 +252,11 @@ def slack_side(
     directory = SlackDirectory(client, clock)
     private = settings.link_visibility == "requester"
     access = Access(policy, directory.channel_facts, directory.group_members)
-    subscribed = Subscriptions(service, store, account=account, clock=clock, access=access)
+    # One record of mutes: set from an alert or a command, read when an alert is routed.
+    mutes = Mutes(store, clock)
+    subscribed = Subscriptions(
+        service, store, account=account, clock=clock, mutes=mutes, access=access
+    )
     listeners = register_listeners(
         bolt,
         Listening(
@@ -286,6 +291,7 @@ def slack_side(
         workers,
         account=account,
         clock=clock,
+        mutes=mutes,
         access=access,
         on_broken=metrics.broken_subscriptions.inc,
         histories=harness.histories,

@@ -92,6 +92,12 @@ class Access:
         self._channel_info = channel_info
         self._group_members = group_members
 
+    @classmethod
+    def open(cls) -> Access:
+        """No policy: every channel reads everything and anyone may subscribe (retrying
+        stays off, as it is without a policy). For use cases built without one."""
+        return cls(None, _no_facts, _no_members)
+
     def reload(self, path: str) -> None:
         """Load the file again; an invalid one keeps the policy in force (and says why)."""
         try:
@@ -273,6 +279,14 @@ class Access:
     def _refused(who: str, what: str, rule: str) -> Refused:
         log.info("access policy refused %s for %s: %s", what, who, rule)
         return Refused(rule)
+
+
+async def _no_facts(_channel: str) -> ChannelFacts | None:
+    return None
+
+
+async def _no_members(_handle: str) -> frozenset[str]:
+    return frozenset()
 
 
 def _retry_rules(policy: Policy, scope: Scope) -> list[str]:

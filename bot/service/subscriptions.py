@@ -47,19 +47,18 @@ class Subscriptions:
         *,
         account: str,
         clock: Clock,
+        mutes: Mutes,
         access: Access | None = None,
     ) -> None:
-        self._access = access
+        self._access = access or Access.open()
         self._logs = logs
         self._store = store
         self._account = account
         self._clock = clock
-        self.mutes = Mutes(store, clock)
+        self.mutes = mutes
 
     async def refusal(self, asker: Asker, command: SubscriptionCommand) -> Refused | None:
         """Why the policy does not let `asker` do this here, if it does not."""
-        if self._access is None:
-            return None
         if isinstance(command, Subscribe):
             act, scope = Act.SUBSCRIBE, command.scope or self.default_scope
         elif isinstance(command, Unsubscribe | Unmute):

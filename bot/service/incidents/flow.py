@@ -36,13 +36,12 @@ from bot.domain import (
     Execution,
     Mute,
     PipelineEvent,
-    PipelineKey,
     Subscription,
     ThreadRecord,
     Work,
     WorkKind,
 )
-from bot.service.access import Access, Act, Asker, ChannelFacts
+from bot.service.access import Access
 from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.incidents.alerts import ALERT_DEADLINE, Alerts
@@ -53,7 +52,7 @@ from bot.service.incidents.payloads import (
 )
 from bot.service.incidents.ports import ChannelUnavailable, IncidentPosts
 from bot.service.incidents.results import EventResults
-from bot.service.incidents.routing import passing, stage_name, wanted
+from bot.service.incidents.routing import Router, passing, stage_name
 from bot.service.incidents.threads import Threads
 from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
@@ -74,6 +73,7 @@ class Incidents:
         *,
         account: str,
         clock: Clock,
+        mutes: Mutes,
         access: Access | None = None,
         on_broken: Callable[[], None] | None = None,
         histories: RunHistories | None = None,
@@ -82,14 +82,14 @@ class Incidents:
         self._on_broken = on_broken or (lambda: None)
         self._histories = histories
         self._clock = clock
-        self._mutes = Mutes(store, clock)
         self._service = service
-        self._access = access or Access(None, _no_facts, _no_members)
+        self._access = access or Access.open()
         self._store = store
         self._posts = posts
         self._workers = workers
         self._account = account
         self._results = EventResults(service, clock)
+        self._router = Router(store, mutes, self._access, self._results.execution)
         self._threads = Threads(store)
         self._alerts = Alerts(
             service,
@@ -129,41 +129,14 @@ class Incidents:
         if event.account != self._account:
             log.info("ignored a notification for another account")
             return
-        key = PipelineKey(event.account, event.org, event.project, event.pipeline)
-        subscriptions = await self._store.pipeline_subscriptions(key)
-        if event.is_failure or event.event_type == "PipelineSuccess":
-            targets = subscriptions
-        else:
-            targets = [s for s in subscriptions if s.events == "all"]
-        execution = None
-        if any(s.filters.branches or s.filters.stages for s in targets):
-            execution = await self._results.execution(event)
-        for subscription in targets:
-            channel = subscription.channel
-            if not wanted(subscription.filters, event, execution):
-                log.info("notification %s filtered out for %s", work.key, channel)
-                continue
-            refused = await self._access.refusal(Asker(None, channel), Act.READ, event.scope)
-            if refused is not None:
-                log.warning(
-                    "notification for %s not posted in %s: the access policy refuses it (%s)",
-                    event.scope,
-                    channel,
-                    refused.rule,
-                )
-                continue
-            payload = {"event": work.payload["event"], "subscription": sub_json(subscription)}
-            mute = await self._mutes.of(channel, key)
-            if mute is not None:
-                if not (event.event_type == "PipelineSuccess" and mute.until_recovery):
-                    log.info("notification %s not posted in %s: muted", work.key, channel)
-                    if event.event_type == "PipelineSuccess":
-                        # Recovered while muted: nothing to announce once the mute ends.
-                        await self._store.set_last_failure(channel, key, None)
-                    continue
-                ended = await self._mutes.end(channel, key)
-                if ended is not None:
-                    payload["unmuted"] = {"by": ended.by, "at": ended.at}
+        for chosen in await self._router.deliveries(event, work.key):
+            channel = chosen.subscription.channel
+            payload = {
+                "event": work.payload["event"],
+                "subscription": sub_json(chosen.subscription),
+            }
+            if chosen.unmuted is not None:
+                payload["unmuted"] = {"by": chosen.unmuted.by, "at": chosen.unmuted.at}
             await self._workers.submit(
                 Work(
                     WorkKind.INCIDENT_POST,
@@ -208,9 +181,7 @@ class Incidents:
     async def _refused_now(self, channel: str, event: PipelineEvent) -> GiveUp | None:
         """The gate asked again right before posting: queued work may have waited (the
         policy may have been narrowed meanwhile), and a store can be written by others."""
-        refused = await self._access.refusal(Asker(None, channel), Act.READ, event.scope)
-        if refused is not None:
-            log.warning("alert for %s not posted in %s: %s", event.scope, channel, refused.rule)
+        if await self._router.refusal(channel, event) is not None:
             return GiveUp("the access policy does not allow it here")
         return None
 
@@ -286,14 +257,6 @@ class Incidents:
         )
         await self._posts.refresh(subscription.channel, failed.ts, alert)
         await self._store.save_thread(replace(failed, status=execution.status))
-
-
-async def _no_facts(_channel: str) -> ChannelFacts | None:
-    return None
-
-
-async def _no_members(_handle: str) -> frozenset[str]:
-    return frozenset()
 
 
 __all__ = ["Incidents"]
