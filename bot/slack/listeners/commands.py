@@ -36,7 +36,7 @@ from bot.service.grammar import (
 )
 from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
-from bot.slack.listeners.records import RESPONSE_URL_LIFE, RecordedCommand
+from bot.slack.listeners.records import RecordedCommand, record
 from bot.slack.listeners.subscription_commands import SubscriptionCommands
 from bot.slack.views.blocks import COMMAND
 from bot.slack.views.logs import logs_message, private_link_message
@@ -89,16 +89,8 @@ class CommandHandler:
         """Record the command, then acknowledge it with `answer` (or say it cannot be taken)."""
         recorded = RecordedCommand.of(command)
         trigger = recorded.trigger_id
-        work = Work(
-            WorkKind.COMMAND,
-            recorded.payload(),
-            deadline=self._workers.deadline_in(RESPONSE_URL_LIFE),
-            key=f"command:{trigger}" if trigger else None,
-        )
-        try:
-            added = await self._workers.submit(work)
-        except Exception as exc:
-            log.error("could not record a command: %r", exc)
+        added = await record(self._workers, WorkKind.COMMAND, recorded.payload(), trigger)
+        if added is None:
             await ack(**cannot_accept_message())
             return
         if not added:

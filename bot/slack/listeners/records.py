@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.async_app import AsyncAck
 
-from bot.domain import Scope, Work
+from bot.domain import Scope, Work, WorkKind
 from bot.domain.identifiers import EXECUTION_ID, IDENTIFIER, NODE_ID, whole
 from bot.service.access import Asker
 from bot.service.targets import ExecutionTarget
@@ -171,29 +171,36 @@ class MuteChoice(BaseModel):
     how: Literal["1h", "24h", "recovery"] = Field(alias="m")
 
 
-async def record_press(
-    workers: Workers, kind: str, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
-) -> None:
-    """Record a press as work of `kind` (a button's value, or a menu's choice), then
-    acknowledge it; a press the store cannot take is answered with an apology. The
-    trigger id keys the work, so a replayed request acts once."""
-    press = RecordedPress.of_slack(body, action)
-    trigger = body.get("trigger_id")
+async def record(
+    workers: Workers, kind: WorkKind, payload: dict[str, Any], trigger: str | None
+) -> bool | None:
+    """Queue a person's request as work of `kind`, answered through its response_url
+    (so it may take as long as that lives). Slack's trigger id keys it, so a replayed
+    or retried request is the same work, done once. True when recorded, False when
+    seen before, None when the store cannot take it (logged)."""
     work = Work(
         kind,
-        press.payload(),
+        payload,
         deadline=workers.deadline_in(RESPONSE_URL_LIFE),
         key=f"{kind}:{trigger}" if trigger else None,
     )
     try:
-        await workers.submit(work)
+        return await workers.submit(work)
     except Exception as exc:
-        log.error("could not record a %s press: %r", press.action_id, exc)
-        await ack()
-        if press.response_url:
-            await reply_or_log(press.response_url, cannot_accept_message())
-        return
+        log.error("could not record a %s: %r", kind, exc)
+        return None
+
+
+async def record_press(
+    workers: Workers, kind: WorkKind, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+) -> None:
+    """Record a press as work of `kind` (a button's value, or a menu's choice), then
+    acknowledge it; a press the store cannot take is answered with an apology."""
+    press = RecordedPress.of_slack(body, action)
+    recorded = await record(workers, kind, press.payload(), body.get("trigger_id"))
     await ack()
+    if recorded is None and press.response_url:
+        await reply_or_log(press.response_url, cannot_accept_message())
 
 
 def where_pressed(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -217,6 +224,7 @@ __all__ = [
     "MuteChoice",
     "RecordedCommand",
     "RecordedPress",
+    "record",
     "record_press",
     "where_pressed",
 ]
