@@ -14,8 +14,9 @@ Nothing here knows Slack payloads or HTTP details.
 
 from __future__ import annotations
 
+from bot.service.channels import ChannelUnavailable
 from bot.service.failures import MAX_EXCERPTS, failed_nodes
-from bot.service.incidents import ChannelUnavailable, IncidentPosts, Incidents
+from bot.service.incidents import IncidentPosts, Incidents
 from bot.service.logs import LogsService
 from bot.service.recent import RecentRequests
 from bot.service.steplogs import StepLogReader

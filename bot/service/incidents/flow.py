@@ -42,6 +42,7 @@ from bot.domain import (
     WorkKind,
 )
 from bot.service.access import Access
+from bot.service.channels import ChannelUnavailable
 from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.incidents.alerts import ALERT_DEADLINE, Alerts
@@ -50,7 +51,7 @@ from bot.service.incidents.payloads import (
     sub_from,
     sub_json,
 )
-from bot.service.incidents.ports import ChannelUnavailable, IncidentPosts
+from bot.service.incidents.ports import IncidentPosts
 from bot.service.incidents.results import EventResults
 from bot.service.incidents.routing import Router, passing, stage_name
 from bot.service.incidents.threads import Threads

@@ -1,6 +1,6 @@
 """The incident flow's ports: what a failure post shows (`Alert`), how the edge shows
-incidents (`IncidentPosts`, implemented by bot/slack/clients/incident_posts.py), and
-the one error an edge may raise through it (`ChannelUnavailable`)."""
+incidents (`IncidentPosts`, implemented by bot/slack/clients/incident_posts.py; it
+raises bot/service/channels.py's `ChannelUnavailable`)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ from typing import Protocol
 from bot.domain import Execution, History, Mute, PipelineEvent, Subscription
 from bot.service.targets import LogsResult
 
-__all__ = ["Alert", "ChannelUnavailable", "IncidentPosts"]
-
-
-class ChannelUnavailable(Exception):
-    """The bot may not post in the channel any more (removed, archived)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+__all__ = ["Alert", "IncidentPosts"]
 
 
 @dataclass(frozen=True)

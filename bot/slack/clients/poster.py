@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.service.incidents import ChannelUnavailable
+from bot.service.channels import ChannelUnavailable
 from bot.service.workers import SlowDown
 
 log = logging.getLogger(__name__)
