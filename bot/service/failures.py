@@ -3,22 +3,16 @@
 Failed stages and steps are listed in the order they happened, following a failed
 Pipeline stage into the run it chained to; the first few steps get an excerpt of
 their log (compared with the last success when that is on), read once however
-many people ask at the same time, and however many replicas fill in posts about
-the same failure (the excerpt travels through the store).
+many people and replicas ask (bot/service/excerpt_cache.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-
-from pydantic import TypeAdapter, ValidationError
 
 from bot.domain import (
     ExcerptUnavailable,
@@ -36,6 +30,7 @@ from bot.excerpt import Excerpt, ExcerptSettings
 from bot.harness.errors import HarnessError
 from bot.harness.pipeline_api import PipelineApi
 from bot.service.error_reasons import problem_of
+from bot.service.excerpt_cache import ExcerptCache
 from bot.service.last_success import LastSuccess, RunList
 from bot.service.steplogs import StepLogReader
 from bot.service.targets import ExcerptOptions
@@ -44,15 +39,6 @@ from bot.sharedflight import SharedFlight
 log = logging.getLogger(__name__)
 
 MAX_EXCERPTS = 3
-KEPT_EXCERPTS = 128  # finished steps' excerpts kept in memory, most recent first
-# Seconds a finished step's excerpt is kept in the store for other replicas: enough
-# for every channel's post about a failure, short enough that an upgrade's redaction
-# soon applies to every excerpt shown.
-SHARED_EXCERPT = 600.0
-_EXCERPT = TypeAdapter(Excerpt)
-_UNAVAILABLE = TypeAdapter(ExcerptUnavailable)
-
-_Key = tuple[str, str, ExcerptSettings]
 # Whether the asker may see an org/project (the access gate's answer, for one channel).
 MayRead = Callable[[Scope], Awaitable[bool]]
 
@@ -81,7 +67,7 @@ class Failures:
         self._excerpts = excerpts
         self._clean_text = clean
         self._shared = shared or SharedFlight()
-        self._kept: OrderedDict[_Key, Excerpt] = OrderedDict()
+        self._cache = ExcerptCache(self._shared)
         self._last_success = (
             LastSuccess(
                 pipelines,
@@ -196,43 +182,14 @@ class Failures:
         if not read or node.is_stage or self._log_reader is None:
             return failure
         wanted = settings or self._excerpts.settings
-        key = (execution.plan_execution_id, node.uuid, wanted)
-        kept = self._kept.get(key)
-        if kept is not None:
-            self._kept.move_to_end(key)
-            return replace(failure, excerpt=kept)
-        # Several people (and replicas) asking about one failure at once share one read.
-        read_log = await self._shared_read(execution, node, wanted, covering)
-        return replace(failure, excerpt=read_log)
-
-    async def _shared_read(
-        self,
-        execution: Execution,
-        node: Node,
-        settings: ExcerptSettings,
-        covering: str | None = None,
-    ) -> Excerpt | ExcerptUnavailable:
-        digest = hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
-        name = f"excerpt:{execution.plan_execution_id}:{node.uuid}:{digest}"
-
-        async def read() -> tuple[str, float]:
-            found = await self._read_excerpt(execution, node, settings, covering)
-            if isinstance(found, Excerpt):
-                keep = SHARED_EXCERPT if execution.finished else 0.0
-                return '{"excerpt":' + _EXCERPT.dump_json(found).decode() + "}", keep
-            return '{"unavailable":' + _UNAVAILABLE.dump_json(found).decode() + "}", 0.0
-
-        excerpt = _decoded(await self._shared.run(name, read))
-        if excerpt is None:
-            log.warning("a shared excerpt that cannot be read was ignored")
-            excerpt = await self._read_excerpt(execution, node, settings)
-        key = (execution.plan_execution_id, node.uuid, settings)
-        # A finished run's log no longer changes: its excerpt serves whoever asks next.
-        if execution.finished and isinstance(excerpt, Excerpt):
-            self._kept[key] = excerpt
-            while len(self._kept) > KEPT_EXCERPTS:
-                self._kept.popitem(last=False)
-        return excerpt
+        excerpt = await self._cache.excerpt(
+            execution,
+            node,
+            wanted,
+            read=lambda: self._read_excerpt(execution, node, wanted, covering),
+            again=lambda: self._read_excerpt(execution, node, wanted),
+        )
+        return replace(failure, excerpt=excerpt)
 
     def _describe(self, execution: Execution, node: Node, via: str | None = None) -> Failure:
         """A failed node as people read it; `via` names the stage of a parent pipeline."""
@@ -288,18 +245,6 @@ class Failures:
 
     def _clean(self, text: str | None) -> str | None:
         return self._clean_text(text) if text else text
-
-
-def _decoded(raw: str) -> Excerpt | ExcerptUnavailable | None:
-    """An excerpt (or why there is none) as another process kept it; None when it is
-    not one (the store is anyone's who can reach it)."""
-    try:
-        data = json.loads(raw)
-        if "excerpt" in data:
-            return _EXCERPT.validate_python(data["excerpt"])
-        return _UNAVAILABLE.validate_python(data["unavailable"])
-    except (ValueError, TypeError, KeyError, ValidationError):
-        return None
 
 
 def failed_nodes(execution: Execution, log_scope: LogScope) -> list[Node]:
