@@ -244,6 +244,24 @@ async def test_mute_from_the_post_stops_posts_says_who_and_lists_it(
     assert len(slack.posts()) == posted + 2
 
 
+async def test_a_mute_where_the_bot_may_no_longer_post_is_said_through_the_press(
+    bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator
+) -> None:
+    """Removed from the channel after the alert: the mute still holds, and the channel
+    hears of it through the menu's response_url, for everyone."""
+    await run(bot, "subscribe deploy_checkout")
+    await notify(bot, event_body(harness))
+    menu = control(slack, MUTE)
+    assert menu is not None
+    slack.members.discard("C0INCIDENT")
+    _status, rid = await bot.press(MUTE, menu["options"][0]["value"], select=True)
+    said = await bot.reply(rid)
+    assert said["response_type"] == "in_channel" and said.get("replace_original") is False
+    assert "muted *Deploy Checkout* in this channel" in said["text"]
+    listing = await run(bot, "subscriptions")
+    assert ":mute: muted by <@U0ALICE001>" in json.dumps(listing)
+
+
 async def test_a_mute_for_an_hour_ends_by_itself_when_the_hour_is_over(
     bot: RunningBot, harness: HarnessEmulator, slack: SlackEmulator, clock: MovableClock
 ) -> None:

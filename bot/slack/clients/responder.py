@@ -2,6 +2,7 @@
 
 `response_url` works in private channels and DMs where the bot is not a
 member, which `chat.postMessage` does not; it allows five uses in 30 minutes.
+`post_or_reply` posts for everyone and falls back on it where the bot may not post.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.proxies import routed
+from bot.service.channels import ChannelUnavailable
 from bot.slack.clients.http_retries import retry_handlers
+from bot.slack.clients.poster import Poster
 
 log = logging.getLogger(__name__)
 
@@ -57,3 +60,36 @@ async def reply_or_log(response_url: str, message: dict[str, Any]) -> bool:
         log.error("could not answer through a response_url: %s", exc)
         return False
     return True
+
+
+async def reply_in_thread(
+    response_url: str, message: dict[str, Any], thread_ts: str | None
+) -> bool:
+    """Post for everyone through a response_url, in the thread when there is one."""
+    payload = {**message, "response_type": "in_channel", "replace_original": False}
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    return await reply_or_log(response_url, payload)
+
+
+async def post_or_reply(
+    poster: Poster,
+    channel: str | None,
+    message: dict[str, Any],
+    response_url: str | None,
+    *,
+    thread_ts: str | None = None,
+    patient: bool = False,
+) -> bool:
+    """Post `message` for everyone in `channel` (in the thread when there is one);
+    where the bot may not post there (not a member, or no channel), through the
+    press's `response_url` instead. False when neither took it."""
+    if channel:
+        try:
+            await poster.post(channel, message, thread_ts=thread_ts, patient=patient)
+            return True
+        except ChannelUnavailable:
+            pass  # not a member here: the press's response_url still works
+    if response_url:
+        return await reply_in_thread(response_url, message, thread_ts)
+    return False

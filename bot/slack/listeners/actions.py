@@ -26,7 +26,7 @@ from bot.service.access import Asker
 from bot.service.answers import LogsAnswers
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
-from bot.slack.clients.responder import reply_or_log
+from bot.slack.clients.responder import post_or_reply, reply_in_thread, reply_or_log
 from bot.slack.listeners.records import ButtonValue, RecordedPress, record_press
 from bot.slack.views.action_ids import (
     DOWNLOAD_LOGS,
@@ -131,14 +131,9 @@ class ActionHandler:
         message = logs_message(result, user, private_link=private)
         if private and response_url:
             await reply_or_log(response_url, private_link_message(result))
-        if channel and thread_ts:
-            try:
-                await self._poster.post(channel, message, thread_ts=thread_ts)
-                return
-            except ChannelUnavailable:
-                pass  # not a member here: the button's response_url still works
-        if response_url:
-            await _reply_in_thread(response_url, message, thread_ts)
+        # Without a thread (a press on an ephemeral message) only the presser is told.
+        where = channel if thread_ts else None
+        await post_or_reply(self._poster, where, message, response_url, thread_ts=thread_ts)
 
     async def _private_link(self, target: ExecutionTarget, response_url: str, asker: Asker) -> None:
         """Get link: the link to the presser only (the policy has already said yes)."""
@@ -194,7 +189,7 @@ class ActionHandler:
         if response_url:
             # response_url allows five uses: the excerpt gets at most four of them.
             for message in messages[:4]:
-                if not await _reply_in_thread(response_url, message, thread_ts):
+                if not await reply_in_thread(response_url, message, thread_ts):
                     return
 
     async def _upload(self, full: FullExcerpt, channel: str, thread_ts: str) -> None:
@@ -219,13 +214,3 @@ async def _not_found(response_url: str | None, exc: TargetError) -> None:
     """Harness no longer knows what the button names: said to the presser only."""
     if response_url:
         await reply_or_log(response_url, {**target_error_message(exc), "replace_original": False})
-
-
-async def _reply_in_thread(
-    response_url: str, message: dict[str, Any], thread_ts: str | None
-) -> bool:
-    """Post for everyone through a response_url, in the thread when there is one."""
-    payload = {**message, "response_type": "in_channel", "replace_original": False}
-    if thread_ts:
-        payload["thread_ts"] = thread_ts
-    return await reply_or_log(response_url, payload)

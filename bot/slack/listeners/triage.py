@@ -17,13 +17,12 @@ from pydantic import ValidationError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.domain import Scope, Work, WorkKind
-from bot.service import ChannelUnavailable
 from bot.service.access import Refused
 from bot.service.retry_runs import AlreadyRetried, Retried, RetryOutcome
 from bot.service.triage import MuteRequest, RetryRequest, Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
-from bot.slack.clients.responder import reply_or_log
+from bot.slack.clients.responder import post_or_reply, reply_or_log
 from bot.slack.listeners.records import ButtonValue, MuteChoice, RecordedPress, record_press
 from bot.slack.views.action_ids import MUTE, RETRY
 from bot.slack.views.replies import refused_message
@@ -79,10 +78,7 @@ class TriageHandler:
             return
         self._on_outcome("mute", choice.how)
         message = muted_message(user, outcome.pipeline_name, outcome.pipeline, outcome.mute)
-        try:
-            await self._poster.post(channel, message, patient=True)
-        except ChannelUnavailable:
-            await self._tell(response_url, {**message, "response_type": "in_channel"})
+        await post_or_reply(self._poster, channel, message, response_url, patient=True)
 
     async def _retry(
         self, press: RecordedPress, user: str, channel: str, response_url: str
@@ -109,12 +105,9 @@ class TriageHandler:
             await self._tell(response_url, retry_refused_message(outcome))
             return
         message = retried_message(user, outcome)
-        try:
-            await self._poster.post(channel, message, thread_ts=thread_ts, patient=True)
-        except ChannelUnavailable:
-            await self._tell(
-                response_url, {**message, "response_type": "in_channel", "thread_ts": thread_ts}
-            )
+        await post_or_reply(
+            self._poster, channel, message, response_url, thread_ts=thread_ts, patient=True
+        )
 
     @staticmethod
     async def _tell(response_url: str, message: dict[str, Any]) -> None:
