@@ -47,7 +47,7 @@ from bot.service.grammar import (
     parse_command,
     typed,
 )
-from bot.slack.views.misses import PLAIN, miss_text, suggestions_of
+from bot.service.wording import PLAIN, miss_text, suggestions_of
 from bot.wiring import harness_side
 
 # Slack is not used here; a well-formed stand-in satisfies the settings' checks.

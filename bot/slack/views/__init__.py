@@ -10,6 +10,6 @@
 - triage.py: an alert's Retry button and Mute menu, and what a retry says
 - unfurls.py: what a pasted Harness link unfolds into
 - subscriptions.py: subscribed, unsubscribed, the list, muted and unmuted
-- misses.py: what a person is told when a target is not found
+- misses.py: the words for a missed target (bot/service/wording.py) in Slack's markup
 - home.py: the App Home tab
 """
