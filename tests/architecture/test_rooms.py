@@ -85,6 +85,17 @@ def test_clients_are_built_by_the_wiring_and_the_health_checks_only() -> None:
     assert {b.split(":")[0] for b in built} <= BUILDS_CLIENTS, sorted(built)
 
 
+def test_the_terminal_speaks_no_slack() -> None:
+    """`fetch` and `excerpt` render the same outcomes in their own plain text: they share
+    the service's words (bot/service/wording.py), not Slack's views."""
+    for name in ("fetch_cli.py", "excerpt_cli.py", "excerpt_view.py"):
+        tree = ast.parse((BOT / name).read_text())
+        imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+            alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
+        }
+        assert not {m for m in imported if m.startswith("bot.slack")}, name
+
+
 def test_views_are_pure() -> None:
     """Block Kit is built by functions of plain data: no I/O, no awaiting."""
     for path in (BOT / "slack" / "views").glob("*.py"):
