@@ -170,8 +170,8 @@ async def measure(kind: str, port: int) -> dict[str, object]:
     from bot.harness.log_export import LogExporter
     from bot.harness.retrying import RetryPolicy
     from bot.harness.streaming import StreamOpener
-    from bot.service import StepLogReader
     from bot.service.exports import Exports
+    from bot.service.steplogs import StepLogReader
 
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(timeout=60) as http:

@@ -38,7 +38,6 @@ from bot.excerpt import warm_up
 from bot.excerpt_view import excerpt_text
 from bot.logging_setup import configure_logging
 from bot.metrics import Metrics
-from bot.service import LogsResult, NamedTarget, Target, TargetError
 from bot.service.grammar import (
     CommandError,
     FetchLogs,
@@ -47,6 +46,7 @@ from bot.service.grammar import (
     parse_command,
     typed,
 )
+from bot.service.targets import LogsResult, NamedTarget, Target, TargetError
 from bot.service.wording import PLAIN, miss_text, suggestions_of
 from bot.wiring import harness_side
 

@@ -33,23 +33,21 @@ from bot.harness.retrying import RetryPolicy
 from bot.harness.streaming import StreamOpener
 from bot.metrics import Metrics
 from bot.proxies import routed
-from bot.service import (
-    ExcerptOptions,
-    Incidents,
-    LogsService,
-    RecentRequests,
-    StepLogReader,
-    Subscriptions,
-)
 from bot.service.access import Access
 from bot.service.answers import LogsAnswers
 from bot.service.exports import Exports
 from bot.service.history import RunHistories
+from bot.service.incidents import Incidents
 from bot.service.link_cache import LinkCache
+from bot.service.logs import LogsService
 from bot.service.mutes import Mutes
 from bot.service.policy import Policy
 from bot.service.previews import LinkPreviews
+from bot.service.recent import RecentRequests
 from bot.service.retry_runs import RunRetries
+from bot.service.steplogs import StepLogReader
+from bot.service.subscriptions import Subscriptions
+from bot.service.targets import ExcerptOptions
 from bot.service.triage import Triage
 from bot.service.workers import Job, Workers
 from bot.sharedflight import SharedFlight

@@ -9,47 +9,6 @@ run, for comparison. `subscriptions`: which channels hear about which pipelines.
 `incidents`: Harness notifications into the subscribed channels' threads.
 `workers`: the durable work queue's workers (lanes, retries, deadlines, leases).
 `event_json`: notifications to and from JSON, for the work that carries them.
-Nothing here knows Slack payloads or HTTP details.
+Nothing here knows Slack payloads or HTTP details. Each use case is imported from its
+own module (no names are gathered here).
 """
-
-from __future__ import annotations
-
-from bot.service.channels import ChannelUnavailable
-from bot.service.failures import MAX_EXCERPTS, failed_nodes
-from bot.service.incidents import IncidentPosts, Incidents
-from bot.service.logs import LogsService
-from bot.service.recent import RecentRequests
-from bot.service.steplogs import StepLogReader
-from bot.service.subscriptions import Subscriptions
-from bot.service.targets import (
-    ExcerptOptions,
-    ExecutionTarget,
-    FullExcerpt,
-    LogsResult,
-    NamedTarget,
-    Resolved,
-    Target,
-    TargetError,
-    UrlTarget,
-)
-
-__all__ = [
-    "MAX_EXCERPTS",
-    "ChannelUnavailable",
-    "ExcerptOptions",
-    "ExecutionTarget",
-    "FullExcerpt",
-    "IncidentPosts",
-    "Incidents",
-    "LogsResult",
-    "LogsService",
-    "NamedTarget",
-    "RecentRequests",
-    "Resolved",
-    "StepLogReader",
-    "Subscriptions",
-    "Target",
-    "TargetError",
-    "UrlTarget",
-    "failed_nodes",
-]

@@ -34,8 +34,8 @@ from bot.harness.log_export import LogExporter
 from bot.harness.pipeline_api import PipelineApi
 from bot.harness.retry_api import RetryApi
 from bot.harness.streaming import StreamOpener
-from bot.service import StepLogReader
 from bot.service.exports import Exports
+from bot.service.steplogs import StepLogReader
 from emulators.harness import HarnessEmulator
 from emulators.harness.server import Recorded
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import Filters, Scope
-from bot.service import NamedTarget, Target, UrlTarget
 from bot.service.grammar import (
     CommandError,
     FetchLogs,
@@ -15,6 +14,7 @@ from bot.service.grammar import (
     command_words,
     parse_command,
 )
+from bot.service.targets import NamedTarget, Target, UrlTarget
 
 
 def target(text: str) -> Target:

@@ -22,10 +22,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.metrics import Metrics
-from bot.service import LogsService, RecentRequests, Subscriptions
 from bot.service.access import Access
 from bot.service.answers import LogsAnswers
+from bot.service.logs import LogsService
 from bot.service.previews import LinkPreviews
+from bot.service.recent import RecentRequests
+from bot.service.subscriptions import Subscriptions
 from bot.service.triage import Triage
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster

@@ -21,9 +21,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import Excerpt, LogsLink, NodeRef, Work, WorkKind
-from bot.service import ChannelUnavailable, ExecutionTarget, FullExcerpt, LogsService, TargetError
 from bot.service.access import Asker
 from bot.service.answers import LogsAnswers
+from bot.service.channels import ChannelUnavailable
+from bot.service.logs import LogsService
+from bot.service.targets import ExecutionTarget, FullExcerpt, TargetError
 from bot.service.workers import Workers
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import post_or_reply, reply_in_thread, reply_or_log

@@ -21,7 +21,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot.clock import Clock
 from bot.domain import LogsLink, Work, WorkKind
 from bot.metrics import Metrics
-from bot.service import LogsService, Target, TargetError, UrlTarget
 from bot.service.access import Asker, Refused
 from bot.service.answers import LogsAnswers
 from bot.service.grammar import (
@@ -34,6 +33,8 @@ from bot.service.grammar import (
     Unsubscribe,
     parse_command,
 )
+from bot.service.logs import LogsService
+from bot.service.targets import Target, TargetError, UrlTarget
 from bot.service.workers import GiveUp, Workers
 from bot.slack.clients.responder import ResponseUrlError, reply, reply_or_log
 from bot.slack.listeners.records import RecordedCommand, record

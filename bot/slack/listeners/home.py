@@ -17,8 +17,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.service import RecentRequests, Subscriptions
 from bot.service.access import Access, Refused
+from bot.service.recent import RecentRequests
+from bot.service.subscriptions import Subscriptions
 from bot.slack.views.home import SHOWN_SUBSCRIPTIONS, home_view, refused_view
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.service import Subscriptions, TargetError
 from bot.service.access import Asker
 from bot.service.grammar import Subscribe, Unmute, Unsubscribe
-from bot.service.subscriptions import SubscriptionCommand
+from bot.service.subscriptions import SubscriptionCommand, Subscriptions
+from bot.service.targets import TargetError
 from bot.slack.clients.poster import Poster
 from bot.slack.clients.responder import reply_or_log
 from bot.slack.views.replies import internal_error_message, refused_message, target_error_message

@@ -20,7 +20,7 @@ from bot.domain import (
     fit_lines,
 )
 from bot.excerpt_view import KIND_LABELS, excerpt_text
-from bot.service import FullExcerpt
+from bot.service.targets import FullExcerpt
 from bot.slack.views.action_ids import SHOW_FULL_EXCERPT, STEP_LOGS
 from bot.slack.views.blocks import (
     Message,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain import ExportProblem, LogScope, LogsLink, Reason, ScopeKind
-from bot.service import LogsResult
+from bot.service.targets import LogsResult
 from bot.slack.views.action_ids import (
     DOWNLOAD_LOGS,
     GET_LINK,

@@ -6,7 +6,7 @@ only the person who asked sees them. The logs post itself is views/logs.py.
 
 from __future__ import annotations
 
-from bot.service import NamedTarget, Target, TargetError
+from bot.service.targets import NamedTarget, Target, TargetError
 from bot.service.wording import typed_suggestions
 from bot.slack.views.blocks import COMMAND, Message, section
 from bot.slack.views.misses import miss_text

@@ -17,7 +17,7 @@ from bot.domain import (
     Reason,
     ScopeKind,
 )
-from bot.service import LogsResult
+from bot.service.targets import LogsResult
 from bot.slack.views.blocks import status_label
 from bot.slack.views.logs import logs_message, problem_text
 from tests.blockkit import all_text, assert_valid_message

@@ -12,7 +12,7 @@ import pytest
 
 from bot.domain import Reason
 from bot.domain.misses import LinkProblem, Miss, NoSuchPipeline
-from bot.service import NamedTarget, TargetError
+from bot.service.targets import NamedTarget, TargetError
 from bot.slack.views.replies import fetching_message, target_error_message, usage_message
 from tests.blockkit import all_text, assert_valid_message
 
