@@ -8,7 +8,6 @@ Harness into the excerpt scanner. `last_success`: the same step in the last gree
 run, for comparison. `subscriptions`: which channels hear about which pipelines.
 `incidents`: Harness notifications into the subscribed channels' threads.
 `workers`: the durable work queue's workers (lanes, retries, deadlines, leases).
-`event_json`: notifications to and from JSON, for the work that carries them.
 Nothing here knows Slack payloads or HTTP details. Each use case is imported from its
 own module (no names are gathered here).
 """

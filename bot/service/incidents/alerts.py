@@ -23,9 +23,13 @@ from bot.domain import (
 from bot.harness.budget import noting_left_out, without_extras
 from bot.service.access import Access
 from bot.service.channels import ChannelUnavailable
-from bot.service.event_json import event_from_json
 from bot.service.history import RunHistories
-from bot.service.incidents.payloads import history_from_json, history_to_json, sub_from
+from bot.service.incidents.payloads import (
+    event_from_json,
+    history_from_json,
+    history_to_json,
+    sub_from,
+)
 from bot.service.incidents.ports import Alert, IncidentPosts
 from bot.service.incidents.results import EventResults
 from bot.service.incidents.routing import passing, stage_name

@@ -43,11 +43,12 @@ from bot.domain import (
 )
 from bot.service.access import Access
 from bot.service.channels import ChannelUnavailable
-from bot.service.event_json import event_from_json, event_to_json
 from bot.service.history import RunHistories
 from bot.service.incidents.alerts import ALERT_DEADLINE, Alerts
 from bot.service.incidents.payloads import (
     delivery,
+    event_from_json,
+    event_to_json,
     sub_from,
     sub_json,
 )

@@ -1,13 +1,24 @@
-"""What the incident flow's queued work carries, as JSON: the subscription, the run's
-history, and the key that makes one delivery of a notification act once."""
+"""What the incident flow's queued work carries, as JSON: the notification, the
+subscription, the run's history, and the key that makes one delivery of a
+notification act once."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
+from datetime import datetime
 from typing import Any
 
 from bot.domain import Filters, History, PipelineEvent, PipelineKey, Standing, Subscription
 
-__all__ = ["delivery", "history_from_json", "history_to_json", "sub_from", "sub_json"]
+__all__ = [
+    "delivery",
+    "event_from_json",
+    "event_to_json",
+    "history_from_json",
+    "history_to_json",
+    "sub_from",
+    "sub_json",
+]
 
 
 def history_to_json(history: History | None) -> dict[str, Any] | None:
@@ -61,3 +72,23 @@ def sub_from(data: dict[str, Any]) -> Subscription:
         events="all" if data["events"] == "all" else "failures",
         filters=Filters.from_dict(data.get("filters")),
     )
+
+
+_TIMES = ("started_at", "ended_at")
+
+
+def event_to_json(event: PipelineEvent) -> dict[str, Any]:
+    data = asdict(event)
+    for name in _TIMES:
+        value = data[name]
+        data[name] = value.isoformat() if isinstance(value, datetime) else None
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> PipelineEvent:
+    known = {f.name for f in fields(PipelineEvent)}
+    values = {k: v for k, v in data.items() if k in known}
+    for name in _TIMES:
+        value = values.get(name)
+        values[name] = datetime.fromisoformat(value) if isinstance(value, str) else None
+    return PipelineEvent(**values)

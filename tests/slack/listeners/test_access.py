@@ -18,7 +18,7 @@ from bot.service.access import (
     ChannelFacts,
     Refused,
 )
-from bot.service.event_json import event_to_json
+from bot.service.incidents.payloads import event_to_json
 from bot.service.policy import PolicyError, load_policy
 from bot.slack.views.action_ids import MUTE
 from bot.store import PipelineKey, Subscription
