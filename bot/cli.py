@@ -129,7 +129,7 @@ def _sandbox_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _excerpt_parent() -> argparse.ArgumentParser:
-    from bot.excerpt_cli import build_parser as excerpt_parser
+    from bot.terminal.excerpt import build_parser as excerpt_parser
 
     return excerpt_parser()
 
@@ -222,15 +222,15 @@ def _main(argv: list[str]) -> int:
 
         argcomplete.autocomplete(build_parser())
     if argv[:1] == ["excerpt"]:
-        from bot.excerpt_cli import main as excerpt_main
+        from bot.terminal.excerpt import main as excerpt_main
 
         return excerpt_main(argv[1:])
     if argv[:1] == ["doctor"]:
-        from bot.doctor import main as doctor_main
+        from bot.terminal.doctor import main as doctor_main
 
         return doctor_main(argv[1:])
     if argv[:1] == ["fetch"]:
-        from bot.fetch_cli import main as fetch_main
+        from bot.terminal.fetch import main as fetch_main
 
         return fetch_main(argv[1:])
     if argv[:1] == ["sandbox"]:

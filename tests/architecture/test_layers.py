@@ -35,9 +35,9 @@ PARTS: dict[str, str] = {
     "bot.excerpt_view": "view",
     "bot.slack": "edge",
     "bot.webhooks": "app",  # the HTTP route; the schema is bot.harness.notifications
-    "bot.excerpt_cli": "app",
-    "bot.fetch_cli": "app",
-    "bot.doctor": "app",
+    "bot.terminal.excerpt": "app",
+    "bot.terminal.fetch": "app",
+    "bot.terminal.doctor": "app",
     "bot.app": "app",
     "bot.wiring": "app",
     "bot.web": "app",

@@ -18,7 +18,7 @@ CLIENTS = {"AsyncWebClient", "WebClient", "HarnessClient", "AsyncClient", "Clien
 # before the bot runs (doctor, readiness); the sandbox talks to its own stand-ins.
 BUILDS_CLIENTS = {
     "bot/wiring.py",
-    "bot/doctor.py",
+    "bot/terminal/doctor.py",
     "bot/app.py",
     "bot/harness/streaming.py",
     "bot/sandbox/session.py",
@@ -88,7 +88,7 @@ def test_clients_are_built_by_the_wiring_and_the_health_checks_only() -> None:
 def test_the_terminal_speaks_no_slack() -> None:
     """`fetch` and `excerpt` render the same outcomes in their own plain text: they share
     the service's words (bot/service/wording.py), not Slack's views."""
-    for name in ("fetch_cli.py", "excerpt_cli.py", "excerpt_view.py"):
+    for name in ("terminal/fetch.py", "terminal/excerpt.py", "excerpt_view.py"):
         tree = ast.parse((BOT / name).read_text())
         imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
             alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.doctor import check
-from bot.doctor import main as doctor_main
+from bot.terminal.doctor import check
+from bot.terminal.doctor import main as doctor_main
 from emulators.slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, SlackEmulator
 from tests.conftest import SettingsFactory
 from tests.processes import clean_env, use_environment

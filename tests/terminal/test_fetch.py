@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.fetch_cli import run as fetch_run
+from bot.terminal.fetch import run as fetch_run
 from emulators.harness import HarnessEmulator
 from emulators.harness.world import ROLLOUT_FAILURE
 from emulators.slack import SlackEmulator
