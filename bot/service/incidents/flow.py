@@ -131,7 +131,7 @@ class Incidents:
         if event.account != self._account:
             log.info("ignored a notification for another account")
             return
-        for chosen in await self._router.deliveries(event, work.key):
+        async for chosen in self._router.deliveries(event, work.key):
             channel = chosen.subscription.channel
             payload = {
                 "event": work.payload["event"],

@@ -7,7 +7,7 @@ failing for now."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain import Execution, Filters, Mute, PipelineEvent, PipelineKey, Subscription
@@ -44,8 +44,10 @@ class Router:
         # The event's run, read only when a filter needs its branch or stages.
         self._execution_of = execution_of
 
-    async def deliveries(self, event: PipelineEvent, label: str | None) -> list[Delivery]:
-        """The channels that get `event` (`label` names the notification in the log)."""
+    async def deliveries(self, event: PipelineEvent, label: str | None) -> AsyncIterator[Delivery]:
+        """The channels that get `event`, each as soon as it is decided, so its post is
+        queued while the next channel is looked at (`label` names the notification in
+        the log)."""
         key = PipelineKey(event.account, event.org, event.project, event.pipeline)
         subscriptions = await self._store.pipeline_subscriptions(key)
         if event.is_failure or event.event_type == "PipelineSuccess":
@@ -55,7 +57,6 @@ class Router:
         execution = None
         if any(s.filters.branches or s.filters.stages for s in targets):
             execution = await self._execution_of(event)
-        chosen = []
         for subscription in targets:
             channel = subscription.channel
             if not wanted(subscription.filters, event, execution):
@@ -73,8 +74,7 @@ class Router:
                         await self._store.set_last_failure(channel, key, None)
                     continue
                 unmuted = await self._mutes.end(channel, key)
-            chosen.append(Delivery(subscription, unmuted))
-        return chosen
+            yield Delivery(subscription, unmuted)
 
     async def refusal(self, channel: str, event: PipelineEvent) -> Refused | None:
         """Why the channel may not read the event's project, if it may not (logged)."""
