@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain import Reason
+from bot.domain import LogScope, Reason, ScopeKind
 from bot.domain.misses import (
     BadLink,
     ExecutionGone,
@@ -154,4 +154,15 @@ def typed_suggestions(miss: Miss) -> tuple[str, ...]:
     return tuple(typed(s) for s in suggestions_of(miss))
 
 
-__all__ = ["PLAIN", "Style", "miss_text", "suggestions_of", "typed_suggestions"]
+__all__ = ["PLAIN", "Style", "miss_text", "scope_words", "suggestions_of", "typed_suggestions"]
+
+
+def scope_words(log_scope: LogScope) -> str:
+    """What a logs export covers, by display name: "whole pipeline", "stage Build" or
+    "step Build › Install deps" (plain text: Slack escapes the names it shows)."""
+    if log_scope.kind is ScopeKind.STEP and log_scope.step is not None:
+        stage = f"{log_scope.stage.name} › " if log_scope.stage else ""
+        return f"step {stage}{log_scope.step.name}"
+    if log_scope.kind is ScopeKind.STAGE and log_scope.stage is not None:
+        return f"stage {log_scope.stage.name}"
+    return "whole pipeline"

@@ -47,7 +47,7 @@ from bot.service.grammar import (
     typed,
 )
 from bot.service.targets import LogsResult, NamedTarget, Target, TargetError
-from bot.service.wording import PLAIN, miss_text, suggestions_of
+from bot.service.wording import PLAIN, miss_text, scope_words, suggestions_of
 from bot.wiring import harness_side
 
 # Slack is not used here; a well-formed stand-in satisfies the settings' checks.
@@ -257,21 +257,11 @@ def _problem_text(problem: ExportProblem, result: LogsResult) -> str:
     )
     words = _PROBLEMS.get(problem.reason, "Harness could not export the logs: {detail}")
     return words.format(
-        scope=_scope_words(result),
+        scope=scope_words(result.log_scope),
         example=example,
         waited=f"{problem.waited:.0f} s" if problem.waited is not None else "a while",
         detail=problem.detail or "no reason given",
     )
-
-
-def _scope_words(result: LogsResult) -> str:
-    scope = result.log_scope
-    if scope.step is not None:
-        stage = f"{scope.stage.name} › " if scope.stage else ""
-        return f"step {stage}{scope.step.name}"
-    if scope.stage is not None:
-        return f"stage {scope.stage.name}"
-    return "whole pipeline"
 
 
 def _as_text(result: LogsResult) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import ExportProblem, LogScope, LogsLink, Reason, ScopeKind
+from bot.domain import ExportProblem, LogsLink, Reason, ScopeKind
 from bot.service.targets import LogsResult
+from bot.service.wording import scope_words
 from bot.slack.views.action_ids import (
     DOWNLOAD_LOGS,
     GET_LINK,
@@ -65,7 +66,7 @@ def logs_message(
         section(f"*<{result.execution_url}|{title}>*  {status_label(execution.status)}"),
     ]
     facts = [
-        f"*Logs:* {escape_name(describe_scope(result.log_scope))}",
+        f"*Logs:* {escape_name(scope_words(result.log_scope))}",
         f"*Project:* `{escape(str(execution.scope))}`",
     ]
     took = duration(execution)
@@ -158,7 +159,7 @@ def private_link_message(result: LogsResult) -> Message:
     expires = f" (it expires {slack_date(link.expires_at)})" if link.expires_at else ""
     blocks: list[dict[str, Any]] = [
         section(
-            f":key: Download link for *{title}*, {escape_name(describe_scope(result.log_scope))}"
+            f":key: Download link for *{title}*, {escape_name(scope_words(result.log_scope))}"
             f"{expires}. Only you can see it; anyone holding it can download the whole log."
         )
     ]
@@ -175,7 +176,8 @@ def private_link_message(result: LogsResult) -> Message:
 
 
 def problem_text(problem: ExportProblem, result: LogsResult) -> str:
-    scope = describe_scope(result.log_scope)
+    # Stage and step names are Harness's: inert in mrkdwn like every other name.
+    scope = escape_name(scope_words(result.log_scope))
     execution = result.execution
     if problem.reason is Reason.NO_LOGS:
         return (
@@ -216,16 +218,6 @@ def problem_text(problem: ExportProblem, result: LogsResult) -> str:
     return f":warning: *Harness could not export the logs*: {inline(detail)}"
 
 
-def describe_scope(log_scope: LogScope) -> str:
-    """ "pipeline", "stage Build" or "step Build › Install deps", by display name."""
-    if log_scope.kind is ScopeKind.STEP and log_scope.step is not None:
-        stage = f"{log_scope.stage.name} › " if log_scope.stage else ""
-        return f"step {stage}{log_scope.step.name}"
-    if log_scope.kind is ScopeKind.STAGE and log_scope.stage is not None:
-        return f"stage {log_scope.stage.name}"
-    return "whole pipeline"
-
-
 def _plain_link(url: str) -> dict[str, Any]:
     """The URL as text people can copy; past a section's limit, a rich-text link."""
     label = escape(trim(url, 200))
@@ -243,4 +235,4 @@ def _plain_link(url: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["describe_scope", "logs_message", "private_link_message", "problem_text"]
+__all__ = ["logs_message", "private_link_message", "problem_text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -168,3 +169,12 @@ def test_every_reason_has_words_for_a_missing_link_and_a_missing_excerpt(
     assert len(text) > 20 and "<!channel>" not in text
     words = missing_excerpt(ExcerptUnavailable(reason, "detail", waited=3.0))
     assert words.startswith(("this step", "the log"))
+
+
+def test_a_hostile_step_name_in_why_there_is_no_link_cannot_ping() -> None:
+    """The export covers a step whose name came from Harness: "no logs yet for the step
+    …" shows it inert, as the post's other lines do."""
+    hostile = dataclasses.replace(STEP, name="<!channel> `x`")
+    scope = LogScope(ScopeKind.STEP, "p", STAGE, hostile)
+    text = problem_text(ExportProblem(Reason.NO_LOGS, ""), result(log_scope=scope))
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
